@@ -1,0 +1,124 @@
+"""Per-file context handed to every ``NodeDetector`` during the shared traversal.
+
+The traversal (``visitor.py``) keeps the scope fields up to date while it walks; detectors read
+them and call ``report``. Detectors must treat the context as read-only apart from ``report``.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis.engine.model import Finding, Severity, compute_fingerprint
+from analysis.engine.registry import DetectorSpec
+
+
+@dataclass
+class DetectorSettings:
+    """Effective settings of one detector for this analysis (repotoire.toml applied)."""
+
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    severity: Severity | None = None
+
+
+@dataclass
+class FileContext:
+    path: str  # repository-relative, posix separators
+    module: str  # dotted module name ("pkg.sub.mod"; "pkg" for pkg/__init__.py)
+    source: str
+    lines: list[str]  # source.splitlines(); line N is lines[N - 1]
+    tree: ast.Module
+    is_test: bool = False  # tests/, test_*.py, *_tests.py, conftest.py
+    is_package_init: bool = False
+    # alias -> fully qualified imported name, e.g. {"np": "numpy", "loads": "pickle.loads",
+    # "sub": "subprocess"}; filled before the traversal from the module's import statements
+    imports: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, DetectorSettings] = field(default_factory=dict)
+
+    # --- scope, maintained by the traversal ---------------------------------------------------
+    parents: list[ast.AST] = field(default_factory=list)  # ancestors of the current node, root first
+    function: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # innermost enclosing function
+    class_: ast.ClassDef | None = None  # innermost enclosing class
+    symbol: str = ""  # qualified name of the innermost enclosing def/class ("" at module level)
+    loop_depth: int = 0  # enclosing for/while loops within the current function
+    in_async: bool = False  # innermost enclosing function is async
+
+    findings: list[Finding] = field(default_factory=list)
+
+    # --- helpers ------------------------------------------------------------------------------
+    def threshold(self, spec: DetectorSpec, name: str) -> Any:
+        s = self.settings.get(spec.id)
+        if s is not None and name in s.thresholds:
+            return s.thresholds[name]
+        return spec.thresholds[name]
+
+    def qualified_name(self, node: ast.AST) -> str | None:
+        """Dotted name of a Name/Attribute expression with the first part resolved through the
+        module's imports: ``sp.run`` with ``import subprocess as sp`` -> ``subprocess.run``;
+        ``loads`` with ``from pickle import loads`` -> ``pickle.loads``. None when the
+        expression is not a plain dotted name (calls, subscripts...)."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        head = self.imports.get(node.id, node.id)
+        parts.append(head)
+        return ".".join(reversed(parts))
+
+    def segment(self, node: ast.AST, max_lines: int = 8) -> str:
+        start = getattr(node, "lineno", 1)
+        end = getattr(node, "end_lineno", start) or start
+        end = min(end, start + max_lines - 1)
+        return "\n".join(self.lines[start - 1 : end])
+
+    def report(
+        self,
+        spec: DetectorSpec,
+        node: ast.AST | None,
+        message: str,
+        *,
+        line: int | None = None,
+        title: str | None = None,
+        severity: Severity | str | None = None,
+        confidence: float = 1.0,
+        metadata: dict[str, Any] | None = None,
+        symbol: str | None = None,
+        code: str | None = None,
+    ) -> Finding:
+        """Record a finding at ``node`` (or at ``line`` when node is None)."""
+        if node is not None:
+            start = getattr(node, "lineno", line or 1)
+            col = getattr(node, "col_offset", 0)
+            end = getattr(node, "end_lineno", start) or start
+            end_col = getattr(node, "end_col_offset", 0) or 0
+        else:
+            start = line or 1
+            col, end, end_col = 0, start, 0
+        snippet = code if code is not None else (self.segment(node) if node is not None else self.lines[start - 1] if 0 < start <= len(self.lines) else "")
+        sym = self.symbol if symbol is None else symbol
+        settings = self.settings.get(spec.id)
+        sev = Severity.parse(severity) if severity is not None else (settings.severity if settings and settings.severity else spec.severity)
+        finding = Finding(
+            detector=spec.id,
+            category=spec.category.value,
+            severity=sev.value,
+            title=title or spec.title,
+            message=message,
+            path=self.path,
+            line=start,
+            column=col,
+            end_line=end,
+            end_column=end_col,
+            symbol=sym,
+            snippet=snippet,
+            cwe=spec.cwe,
+            confidence=confidence,
+            effort_minutes=spec.effort_minutes,
+            metadata=metadata or {},
+            fingerprint=compute_fingerprint(spec.id, self.path, sym, snippet),
+        )
+        self.findings.append(finding)
+        return finding

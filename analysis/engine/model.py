@@ -1,0 +1,121 @@
+"""Plain data types shared by every part of the analysis engine.
+
+The engine is a library: no Django, no database. Everything it returns is a dataclass made of
+builtins so that the platform (and the JSON report) can serialise it without special cases.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for --fail-on and sorting."""
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, value: str | Severity) -> Severity:
+        return value if isinstance(value, Severity) else cls(str(value).lower())
+
+
+_SEVERITY_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+
+
+class Category(str, enum.Enum):
+    SECURITY = "security"
+    BUG_RISK = "bug_risk"
+    COMPLEXITY = "complexity"
+    DESIGN = "design"
+    ARCHITECTURE = "architecture"
+    DEAD_CODE = "dead_code"
+    DUPLICATION = "duplication"
+    DOCUMENTATION = "documentation"
+    TESTING = "testing"
+    PERFORMANCE = "performance"
+
+
+_WS = re.compile(r"\s+")
+_COMMENT = re.compile(r"#.*$", re.MULTILINE)
+
+
+def normalise_code(code: str) -> str:
+    """Code text with comments and all whitespace runs collapsed, so that re-indentation,
+    reformatting and line shifts do not change a fingerprint."""
+    return _WS.sub(" ", _COMMENT.sub("", code)).strip()
+
+
+def compute_fingerprint(detector_id: str, path: str, symbol: str, code: str, discriminator: str = "") -> str:
+    """Stable identity of a finding: detector + file + enclosing symbol + normalised code.
+
+    Never the line number: a finding that merely moved keeps its identity. `discriminator`
+    separates two genuinely different findings that share all of the above (for example the
+    same snippet twice in one function); the pipeline sets it to the occurrence index.
+    """
+    raw = "\x1f".join((detector_id, path, symbol, normalise_code(code), discriminator))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class Finding:
+    """One problem found in the analysed code."""
+
+    detector: str
+    category: str
+    severity: str
+    title: str
+    message: str
+    path: str
+    line: int
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    symbol: str = ""
+    snippet: str = ""
+    cwe: str | None = None
+    confidence: float = 1.0
+    effort_minutes: int = 5
+    metadata: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector,
+            "category": self.category,
+            "severity": self.severity,
+            "title": self.title,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "symbol": self.symbol,
+            "snippet": self.snippet,
+            "cwe": self.cwe,
+            "confidence": self.confidence,
+            "effort_minutes": self.effort_minutes,
+            "metadata": self.metadata,
+            "fingerprint": self.fingerprint,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(**data)

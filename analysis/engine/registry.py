@@ -1,0 +1,98 @@
+"""Detector registry.
+
+Two kinds of detector:
+
+* ``NodeDetector`` — file-local. It subscribes to AST node types (``node_types``) and is called
+  from the single shared traversal of each file (see ``visitor.py``) inside the worker process.
+  It never walks the tree itself: fifty detectors that each walk the tree would be as slow as
+  pylint. ``start_file``/``end_file`` bracket a file; ``leave`` is called after a subscribed
+  node's children were visited (useful for scope-like nodes).
+* ``ProjectDetector`` — whole-project. It runs once in the parent process over the per-file
+  facts and the code graph (``ProjectContext`` in ``project.py``).
+
+Both declare a ``spec`` and are registered with ``@register``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from analysis.engine.model import Category, Finding, Severity
+
+if TYPE_CHECKING:
+    from analysis.engine.context import FileContext
+    from analysis.engine.project import ProjectContext
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    id: str
+    category: Category
+    severity: Severity
+    title: str
+    description: str
+    cwe: str | None = None
+    effort_minutes: int = 5
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "title": self.title,
+            "description": self.description,
+            "cwe": self.cwe,
+            "effort_minutes": self.effort_minutes,
+            "thresholds": dict(self.thresholds),
+        }
+
+
+class NodeDetector:
+    spec: ClassVar[DetectorSpec]
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+
+    def start_file(self, ctx: FileContext) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def leave(self, node: ast.AST, ctx: FileContext) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def end_file(self, ctx: FileContext) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+class ProjectDetector:
+    spec: ClassVar[DetectorSpec]
+
+    def run(self, project: ProjectContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, type[NodeDetector] | type[ProjectDetector]] = {}
+
+
+def register(cls: Any) -> Any:
+    """Class decorator adding a detector to the registry (ids must be unique)."""
+    spec = cls.spec
+    if spec.id in _REGISTRY and _REGISTRY[spec.id] is not cls:
+        raise ValueError(f"duplicate detector id {spec.id!r}")
+    _REGISTRY[spec.id] = cls
+    return cls
+
+
+def all_detectors() -> dict[str, type[NodeDetector] | type[ProjectDetector]]:
+    """Every registered detector, importing the detector modules on first use."""
+    import analysis.engine.detectors  # noqa: F401 - registers on import
+
+    return dict(_REGISTRY)
+
+
+def all_specs() -> list[DetectorSpec]:
+    return sorted((d.spec for d in all_detectors().values()), key=lambda s: s.id)
