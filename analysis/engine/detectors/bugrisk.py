@@ -1,0 +1,719 @@
+"""Bug-risk detectors: code that is very likely wrong, or that hides errors.
+
+All of them are ``NodeDetector``s fed by the shared traversal; the few that need to look inside a
+construct (a ``finally`` block, a ``while True`` body) walk only that small subtree.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from analysis.engine.context import FileContext
+from analysis.engine.model import Category, Severity
+from analysis.engine.registry import DetectorSpec, NodeDetector, register
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _is_ellipsis_or_pass(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.Pass):
+        return True
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and (stmt.value.value is Ellipsis or isinstance(stmt.value.value, str))
+
+
+# --------------------------------------------------------------------------------------------
+_MUTABLE_CALLS = {
+    "list",
+    "dict",
+    "set",
+    "bytearray",
+    "collections.defaultdict",
+    "collections.OrderedDict",
+    "collections.deque",
+    "collections.Counter",
+}
+
+
+@register
+class MutableDefaultArgument(NodeDetector):
+    """A list/dict/set default is created once and shared by every call that omits the argument."""
+
+    spec = DetectorSpec(
+        id="mutable-default-argument",
+        category=Category.BUG_RISK,
+        severity=Severity.MEDIUM,
+        title="Mutable default argument",
+        description="A mutable default value (list, dict, set...) is evaluated once at definition time and "
+        "shared between calls; mutations leak from one call to the next. Use None and create the value inside.",
+        cwe="CWE-1188",
+        effort_minutes=5,
+    )
+    node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        name = getattr(node, "name", "<lambda>")
+        symbol = f"{ctx.symbol}.{name}" if ctx.symbol else name
+        for arg, default in pairs:
+            kind = self._mutable_kind(default, ctx)
+            if kind:
+                ctx.report(
+                    self.spec,
+                    default,
+                    f"Parameter '{arg.arg}' of '{name}' has a mutable default ({kind}); it is shared between calls.",
+                    symbol=symbol,
+                    metadata={"parameter": arg.arg, "default_kind": kind},
+                )
+
+    @staticmethod
+    def _mutable_kind(node: ast.AST, ctx: FileContext) -> str | None:
+        if isinstance(node, (ast.List, ast.ListComp)):
+            return "list"
+        if isinstance(node, (ast.Dict, ast.DictComp)):
+            return "dict"
+        if isinstance(node, (ast.Set, ast.SetComp)):
+            return "set"
+        if isinstance(node, ast.Call):
+            qn = ctx.qualified_name(node.func)
+            if qn in _MUTABLE_CALLS and (qn not in ("list", "dict", "set", "bytearray") or qn not in ctx.imports):
+                return qn.rsplit(".", 1)[-1]
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+_GENERIC = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+
+
+@register
+class BareOrSwallowedExcept(NodeDetector):
+    """``except:`` catches SystemExit/KeyboardInterrupt; ``except Exception: pass`` hides every error."""
+
+    spec = DetectorSpec(
+        id="bare-or-swallowed-except",
+        category=Category.BUG_RISK,
+        severity=Severity.MEDIUM,
+        title="Bare or swallowed exception",
+        description="A bare 'except:' also catches SystemExit and KeyboardInterrupt; 'except Exception: pass' "
+        "silently discards every error. Catch the specific exceptions you expect, and log or re-raise the rest.",
+        cwe="CWE-396",
+        effort_minutes=10,
+    )
+    node_types = (ast.ExceptHandler,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.ExceptHandler)
+        if node.type is None:
+            # `except: <cleanup>; raise` re-raises everything: a legitimate cleanup idiom.
+            if any(isinstance(s, ast.Raise) and s.exc is None for s in node.body):
+                return
+            swallowed = all(_is_ellipsis_or_pass(s) for s in node.body)
+            ctx.report(
+                self.spec,
+                node,
+                "Bare 'except:' also catches SystemExit and KeyboardInterrupt"
+                + ("; and the error is silently discarded." if swallowed else "; catch specific exceptions."),
+                title="Bare except",
+                metadata={"kind": "bare", "swallowed": swallowed},
+                code=ctx.segment(node, 2),
+            )
+            return
+        if not all(_is_ellipsis_or_pass(s) for s in node.body):
+            return
+        types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+        names = {ctx.qualified_name(t) for t in types}
+        caught = sorted(n for n in names if n in _GENERIC)
+        if caught:
+            ctx.report(
+                self.spec,
+                node,
+                f"'except {caught[0]}' with an empty body silently swallows every error.",
+                title="Swallowed exception",
+                metadata={"kind": "swallowed", "caught": caught[0]},
+                code=ctx.segment(node, 2),
+            )
+
+
+# --------------------------------------------------------------------------------------------
+_TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+_BLOCK_HOLDERS = (
+    ast.Module,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.ExceptHandler,
+    ast.match_case,
+)
+if hasattr(ast, "TryStar"):
+    _BLOCK_HOLDERS = (*_BLOCK_HOLDERS, ast.TryStar)
+
+
+@register
+class UnreachableCode(NodeDetector):
+    """Statements that follow a return/raise/continue/break in the same block never run."""
+
+    spec = DetectorSpec(
+        id="unreachable-code",
+        category=Category.BUG_RISK,
+        severity=Severity.MEDIUM,
+        title="Unreachable code",
+        description="Statements after return, raise, continue or break in the same block can never execute; "
+        "they are either dead or a sign that the control flow is not what was intended.",
+        cwe="CWE-561",
+        effort_minutes=5,
+    )
+    node_types = _BLOCK_HOLDERS
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        for attr in ("body", "orelse", "finalbody"):
+            block = getattr(node, attr, None)
+            if isinstance(block, list) and len(block) > 1:
+                self._check_block(block, node, ctx)
+
+    def _check_block(self, block: list[ast.stmt], owner: ast.AST, ctx: FileContext) -> None:
+        for index, stmt in enumerate(block[:-1]):
+            if not isinstance(stmt, _TERMINATORS):
+                continue
+            rest = block[index + 1 :]
+            # `raise NotImplementedError; yield` makes an abstract generator: intentional.
+            if all(isinstance(s, ast.Expr) and isinstance(s.value, (ast.Yield, ast.YieldFrom)) for s in rest):
+                return
+            first = rest[0]
+            symbol = ctx.symbol
+            if isinstance(owner, (*_FUNCS, ast.ClassDef)):
+                symbol = f"{ctx.symbol}.{owner.name}" if ctx.symbol else owner.name
+            kind = type(stmt).__name__.lower()
+            ctx.report(
+                self.spec,
+                first,
+                f"This code follows a '{kind}' in the same block and can never run.",
+                symbol=symbol,
+                metadata={"after": kind, "statements": len(rest), "terminator_line": stmt.lineno},
+            )
+            return
+
+
+# --------------------------------------------------------------------------------------------
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+@register
+class ReturnOrBreakInFinally(NodeDetector):
+    """``return``/``break``/``continue`` in ``finally`` silently cancels an in-flight exception."""
+
+    spec = DetectorSpec(
+        id="return-or-break-in-finally",
+        category=Category.BUG_RISK,
+        severity=Severity.HIGH,
+        title="return/break/continue in finally",
+        description="A return, break or continue inside a finally block discards any exception being "
+        "propagated and overrides the try block's return value.",
+        cwe="CWE-584",
+        effort_minutes=10,
+    )
+    node_types = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        final = getattr(node, "finalbody", None)
+        if not final:
+            return
+        stack: list[tuple[ast.AST, bool]] = [(s, False) for s in final if not isinstance(s, _SCOPES)]
+        while stack:
+            current, in_loop = stack.pop()
+            if isinstance(current, ast.Return) or (isinstance(current, (ast.Break, ast.Continue)) and not in_loop):
+                kind = type(current).__name__.lower()
+                ctx.report(
+                    self.spec,
+                    current,
+                    f"'{kind}' inside 'finally' discards any exception raised in the try block.",
+                    metadata={"statement": kind},
+                )
+                continue
+            for child in ast.iter_child_nodes(current):
+                if isinstance(child, _SCOPES):
+                    continue
+                # break/continue in a loop nested inside finally belong to that loop.
+                nested = in_loop or (isinstance(current, _LOOPS) and child in current.body)
+                stack.append((child, nested))
+
+
+# --------------------------------------------------------------------------------------------
+@register
+class ComparisonToSingleton(NodeDetector):
+    """``x == None`` / ``x == True``: use ``is``, or the truth value itself."""
+
+    spec = DetectorSpec(
+        id="comparison-to-singleton",
+        category=Category.BUG_RISK,
+        severity=Severity.LOW,
+        title="Comparison to None/True/False with ==",
+        description="Comparing to None, True or False with == or != calls __eq__, which objects may override; "
+        "use 'is None' / 'is not None', or test the truth value directly.",
+        effort_minutes=2,
+    )
+    node_types = (ast.Compare,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Compare)
+        operands = [node.left, *node.comparators]
+        for i, op in enumerate(node.ops):
+            if not isinstance(op, (ast.Eq, ast.NotEq)):
+                continue
+            left, right = operands[i], operands[i + 1]
+            const = right if _is_singleton(right) else left if _is_singleton(left) else None
+            if const is None:
+                continue
+            other = left if const is right else right
+            if self._expression_builder_context(other, ctx):
+                return
+            value = const.value  # type: ignore[attr-defined]
+            symbol = "==" if isinstance(op, ast.Eq) else "!="
+            if value is None:
+                advice = "is None" if isinstance(op, ast.Eq) else "is not None"
+            else:
+                advice = "the truth value directly (or 'is')"
+            ctx.report(
+                self.spec,
+                node,
+                f"Comparison '{symbol} {value!r}'; use {advice}.",
+                metadata={"operator": symbol, "singleton": repr(value)},
+            )
+            return
+
+    @staticmethod
+    def _expression_builder_context(other: ast.AST, ctx: FileContext) -> bool:
+        # SQLAlchemy `Model.col == None`, pandas/numpy `df[c] == True` build expressions on
+        # purpose: `==` is overloaded there and `is` would be wrong. They appear as call
+        # arguments or subscripts, or operate on subscripts.
+        if isinstance(other, ast.Subscript):
+            return True
+        for parent in reversed(ctx.parents):
+            if isinstance(parent, (ast.Call, ast.Subscript, ast.keyword)):
+                return True
+            if isinstance(parent, (ast.stmt, ast.Lambda)):
+                return False
+        return False
+
+
+def _is_singleton(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and (node.value is None or node.value is True or node.value is False)
+
+
+# --------------------------------------------------------------------------------------------
+@register
+class AssertOnTuple(NodeDetector):
+    """``assert (cond, "message")`` is always true."""
+
+    spec = DetectorSpec(
+        id="assert-on-tuple",
+        category=Category.BUG_RISK,
+        severity=Severity.HIGH,
+        title="Assert on a tuple",
+        description="Asserting a non-empty tuple always succeeds; the parentheses probably wrap the condition "
+        "and the message by mistake.",
+        cwe="CWE-571",
+        effort_minutes=2,
+    )
+    node_types = (ast.Assert,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Assert)
+        if isinstance(node.test, ast.Tuple) and node.test.elts:
+            ctx.report(self.spec, node, "This assert tests a non-empty tuple and can never fail.", metadata={"elements": len(node.test.elts)})
+
+
+# --------------------------------------------------------------------------------------------
+@register
+class DuplicateDictKey(NodeDetector):
+    """A constant key repeated in one dict literal: the first value is silently lost."""
+
+    spec = DetectorSpec(
+        id="duplicate-dict-key",
+        category=Category.BUG_RISK,
+        severity=Severity.MEDIUM,
+        title="Duplicate key in dict literal",
+        description="The same constant key appears twice in a dict literal; only the last value is kept.",
+        cwe="CWE-462",
+        effort_minutes=5,
+    )
+    node_types = (ast.Dict,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Dict)
+        seen: dict[tuple[str, object], ast.AST] = {}
+        for key in node.keys:
+            if key is None:  # `**other` may legitimately be overridden by later keys
+                seen.clear()
+                continue
+            if not isinstance(key, ast.Constant):
+                continue
+            ident = (type(key.value).__name__, key.value)
+            first = seen.get(ident)
+            if first is None:
+                seen[ident] = key
+                continue
+            ctx.report(
+                self.spec,
+                key,
+                f"Key {key.value!r} is repeated in this dict literal (first at line {first.lineno}); the earlier value is lost.",
+                metadata={"key": repr(key.value), "first_line": first.lineno},
+            )
+
+
+# --------------------------------------------------------------------------------------------
+_PURE_DECORATORS = {
+    "staticmethod",
+    "classmethod",
+    "property",
+    "abc.abstractmethod",
+    "functools.wraps",
+    "functools.cache",
+    "functools.lru_cache",
+    "functools.cached_property",
+}
+
+
+@register
+class RedefinedFunction(NodeDetector):
+    """A function redefined in the same scope before the first definition was ever used."""
+
+    spec = DetectorSpec(
+        id="redefined-function",
+        category=Category.BUG_RISK,
+        severity=Severity.MEDIUM,
+        title="Function redefined",
+        description="A function (or method) is defined twice in the same scope and the first definition is "
+        "never used in between: it is dead, and often a copy-paste slip (a test that never runs, a method "
+        "that is silently replaced).",
+        effort_minutes=10,
+    )
+    node_types = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Name, ast.Attribute)
+
+    def start_file(self, ctx: FileContext) -> None:
+        self._uses: dict[str, list[int]] = {}
+        self._candidates: list[tuple[ast.AST, str, ast.stmt, ast.stmt]] = []  # owner, symbol, first, second
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Store):
+                self._uses.setdefault(node.id, []).append(node.lineno)
+            return
+        if isinstance(node, ast.Attribute):
+            # `self.f` in a class body method, `cls.f`: a use of the method name.
+            self._uses.setdefault(node.attr, []).append(node.lineno)
+            return
+        body = node.body  # type: ignore[attr-defined]
+        last: dict[str, ast.stmt] = {}
+        if isinstance(node, ast.Module):
+            symbol = ""
+        else:
+            symbol = f"{ctx.symbol}.{node.name}" if ctx.symbol else node.name  # type: ignore[attr-defined]
+        for stmt in body:
+            if not isinstance(stmt, _FUNCS):
+                continue
+            prev = last.get(stmt.name)
+            last[stmt.name] = stmt
+            if prev is not None and stmt.name != "_":
+                self._candidates.append((node, symbol, prev, stmt))
+
+    def end_file(self, ctx: FileContext) -> None:
+        for _owner, symbol, first, second in self._candidates:
+            if not (self._plain(first, ctx) and self._plain(second, ctx)):
+                continue
+            start = first.end_lineno or first.lineno
+            stop = second.lineno  # decorators of `second` (e.g. @f.setter) sit before this line
+            if any(start < line <= stop for line in self._uses.get(first.name, ())):
+                continue
+            qual = f"{symbol}.{second.name}" if symbol else second.name
+            ctx.report(
+                self.spec,
+                second,
+                f"'{second.name}' redefines the function defined at line {first.lineno}, which is never used in between.",
+                symbol=qual,
+                metadata={"name": second.name, "first_line": first.lineno},
+                code=f"def {second.name}",
+            )
+
+    @staticmethod
+    def _plain(func: ast.stmt, ctx: FileContext) -> bool:
+        """True when no decorator could register or transform the function (overload, setters...)."""
+        for deco in func.decorator_list:  # type: ignore[attr-defined]
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            name = ctx.qualified_name(target)
+            if name is None or name not in _PURE_DECORATORS:
+                return False
+        return True
+
+
+# --------------------------------------------------------------------------------------------
+def _same_ref(a: ast.AST, b: ast.AST) -> bool:
+    if isinstance(a, ast.Name) and isinstance(b, ast.Name):
+        return a.id == b.id
+    if isinstance(a, ast.Attribute) and isinstance(b, ast.Attribute):
+        return a.attr == b.attr and _same_ref(a.value, b.value)
+    return False
+
+
+@register
+class SelfAssignment(NodeDetector):
+    """``x = x`` or ``self.a = self.a``: a no-op that usually hides a typo."""
+
+    spec = DetectorSpec(
+        id="self-assignment",
+        category=Category.BUG_RISK,
+        severity=Severity.MEDIUM,
+        title="Variable assigned to itself",
+        description="Assigning a name or attribute to itself has no effect; the intended right-hand side was "
+        "probably another variable (a parameter, an attribute of another object).",
+        effort_minutes=5,
+    )
+    node_types = (ast.Assign,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Assign)
+        if len(node.targets) != 1:
+            return
+        target, value = node.targets[0], node.value
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+            if len(target.elts) != len(value.elts) or not target.elts:
+                return
+            if not all(_same_ref(t, v) for t, v in zip(target.elts, value.elts)):
+                return
+        elif not _same_ref(target, value):
+            return
+        # `name = name` in a class body copies an outer binding into the class namespace.
+        if ctx.parents and isinstance(ctx.parents[-1], ast.ClassDef) and isinstance(target, (ast.Name, ast.Tuple)):
+            return
+        ctx.report(self.spec, node, f"'{ast.unparse(target)}' is assigned to itself; this has no effect.", metadata={"target": ast.unparse(target)})
+
+
+# --------------------------------------------------------------------------------------------
+_BLOCKING = {
+    "time.sleep": "asyncio.sleep",
+    "requests.get": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "requests.post": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "requests.put": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "requests.patch": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "requests.delete": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "requests.head": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "requests.options": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "requests.request": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "urllib.request.urlopen": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "urllib2.urlopen": "an async HTTP client (httpx.AsyncClient, aiohttp)",
+    "subprocess.run": "asyncio.create_subprocess_exec",
+    "subprocess.call": "asyncio.create_subprocess_exec",
+    "subprocess.check_call": "asyncio.create_subprocess_exec",
+    "subprocess.check_output": "asyncio.create_subprocess_exec",
+    "os.system": "asyncio.create_subprocess_shell",
+    "open": "asyncio.to_thread, or an async file library",
+}
+
+
+@register
+class BlockingCallInAsync(NodeDetector):
+    """A blocking call inside ``async def`` stalls the whole event loop."""
+
+    spec = DetectorSpec(
+        id="blocking-call-in-async",
+        category=Category.BUG_RISK,
+        severity=Severity.MEDIUM,
+        title="Blocking call in async function",
+        description="Blocking I/O (time.sleep, requests, urlopen, subprocess, open) inside a coroutine blocks "
+        "the event loop and every other task with it; use the async equivalent or run it in a thread.",
+        effort_minutes=15,
+    )
+    node_types = (ast.Call,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        if not ctx.in_async:
+            return
+        name = ctx.qualified_name(node.func)
+        if name not in _BLOCKING:
+            return
+        if name == "open" and "open" in ctx.imports:
+            return
+        # A lambda wrapped for run_in_executor/to_thread runs off the loop.
+        for parent in reversed(ctx.parents):
+            if isinstance(parent, ast.Lambda):
+                return
+            if isinstance(parent, _FUNCS):
+                if not isinstance(parent, ast.AsyncFunctionDef):
+                    return
+                break
+        is_open = name == "open"
+        ctx.report(
+            self.spec,
+            node,
+            f"Blocking call '{name}()' inside an async function blocks the event loop; use {_BLOCKING[name]}.",
+            severity=Severity.LOW if is_open else None,
+            confidence=0.6 if is_open else 0.9,
+            metadata={"call": name},
+        )
+
+
+# --------------------------------------------------------------------------------------------
+_EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
+
+
+@register
+class InfiniteLoopWithoutExit(NodeDetector):
+    """``while True`` whose body has no break, return, raise or exit call."""
+
+    spec = DetectorSpec(
+        id="infinite-loop-without-exit",
+        category=Category.BUG_RISK,
+        severity=Severity.MEDIUM,
+        title="Infinite loop without exit",
+        description="A 'while True' loop has no break, return, raise or exit call in its body, so it can only "
+        "end through an unexpected exception; generators and coroutines that yield/await are not reported.",
+        cwe="CWE-835",
+        effort_minutes=15,
+    )
+    node_types = (ast.While,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.While)
+        test = node.test
+        if not (isinstance(test, ast.Constant) and test.value and not isinstance(test.value, str | bytes)):
+            return
+        if self._has_exit(node, ctx):
+            return
+        ctx.report(
+            self.spec,
+            node,
+            "This loop has no break, return, raise or exit call: it never terminates normally.",
+            confidence=0.8,
+            code=ctx.segment(node, 1),
+        )
+
+    @staticmethod
+    def _has_exit(loop: ast.While, ctx: FileContext) -> bool:
+        stack: list[tuple[ast.AST, bool]] = [(s, False) for s in loop.body if not isinstance(s, _SCOPES)]
+        while stack:
+            current, nested_loop = stack.pop()
+            if isinstance(current, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Await)):
+                return True
+            if isinstance(current, ast.Break) and not nested_loop:
+                return True
+            if isinstance(current, ast.Call) and ctx.qualified_name(current.func) in _EXIT_CALLS:
+                return True
+            for child in ast.iter_child_nodes(current):
+                if isinstance(child, _SCOPES):
+                    continue
+                inner = nested_loop or (isinstance(current, _LOOPS) and (child in current.body or child in current.orelse))
+                stack.append((child, inner))
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Frame:
+    node: ast.AST
+    stores: dict[str, ast.AST] = field(default_factory=dict)
+    reads: set[str] = field(default_factory=set)
+    declared: set[str] = field(default_factory=set)  # global / nonlocal names
+    dynamic: bool = False  # locals()/vars()/eval/exec seen
+
+
+_DYNAMIC = {"locals", "vars", "eval", "exec"}
+
+
+@register
+class UnusedLocalVariable(NodeDetector):
+    """A local variable assigned in a function and never read."""
+
+    spec = DetectorSpec(
+        id="unused-local-variable",
+        category=Category.BUG_RISK,
+        severity=Severity.LOW,
+        title="Unused local variable",
+        description="A local variable is assigned but never read: either dead code or a value that was meant "
+        "to be used. Names starting with '_', tuple-unpacking targets, loop and with/except targets are not "
+        "reported.",
+        cwe="CWE-563",
+        effort_minutes=5,
+    )
+    node_types = (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Lambda,
+        ast.ClassDef,
+        ast.Name,
+        ast.Global,
+        ast.Nonlocal,
+        ast.Call,
+    )
+
+    def start_file(self, ctx: FileContext) -> None:
+        self._stack: list[_Frame] = []
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if isinstance(node, (*_FUNCS, ast.Lambda, ast.ClassDef)):
+            self._stack.append(_Frame(node))
+            return
+        if not self._stack:
+            return
+        frame = self._stack[-1]
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Store) or (ctx.parents and isinstance(ctx.parents[-1], ast.AugAssign)):
+                frame.reads.add(node.id)
+            elif isinstance(frame.node, _FUNCS) and node.id not in frame.stores and self._plain_target(node, ctx):
+                frame.stores[node.id] = node
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            frame.declared.update(node.names)
+            # `nonlocal x` in an inner function reads/writes the outer x.
+            frame.reads.update(node.names)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _DYNAMIC:
+            for f in self._stack:
+                f.dynamic = True
+
+    @staticmethod
+    def _plain_target(node: ast.Name, ctx: FileContext) -> bool:
+        if not ctx.parents:
+            return False
+        parent = ctx.parents[-1]
+        if isinstance(parent, ast.Assign):
+            return any(t is node for t in parent.targets)
+        if isinstance(parent, ast.AnnAssign):
+            return parent.value is not None and parent.target is node
+        if isinstance(parent, ast.NamedExpr):
+            return parent.target is node
+        return False
+
+    def leave(self, node: ast.AST, ctx: FileContext) -> None:
+        if not isinstance(node, (*_FUNCS, ast.Lambda, ast.ClassDef)) or not self._stack:
+            return
+        frame = self._stack.pop()
+        if self._stack:
+            # Closures and nested classes may read the enclosing function's variables.
+            self._stack[-1].reads |= frame.reads
+            if frame.dynamic:
+                self._stack[-1].dynamic = True
+        if not isinstance(node, _FUNCS) or frame.dynamic:
+            return
+        symbol = f"{ctx.symbol}.{node.name}" if ctx.symbol else node.name
+        for name, store in frame.stores.items():
+            if name in frame.reads or name in frame.declared or name.startswith("_"):
+                continue
+            ctx.report(
+                self.spec,
+                store,
+                f"Local variable '{name}' is assigned but never used.",
+                symbol=symbol,
+                confidence=0.9,
+                metadata={"variable": name},
+                code=ctx.segment(store, 1),
+            )
