@@ -1,0 +1,197 @@
+"""File discovery: which files of a checkout are analysed, and why the others are not.
+
+Honours ``.gitignore`` files (the root one and nested ones, each relative to its directory),
+``.repotoireignore`` (same syntax), the configuration's ``exclude`` globs, default excludes
+(virtualenvs, ``node_modules``, build output, VCS and cache directories, vendored code,
+generated protobuf modules) and the size cap. Only ``*.py`` files are analysed; other files are
+counted. Migrations are kept (they are code) but listed, so detectors can tell them apart.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from analysis.engine.config import EngineConfig
+
+DEFAULT_EXCLUDED_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".bzr",
+        ".venv", "venv", ".env", "virtualenv", ".virtualenv", "site-packages",
+        "node_modules", "bower_components",
+        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".eggs",
+        ".hypothesis", ".ipynb_checkpoints", ".idea", ".vscode",
+        "build", "dist", "_build", "htmlcov",
+        "vendor", "vendored", "_vendor", "third_party", "thirdparty",
+    }
+)
+GENERATED_SUFFIXES = ("_pb2.py", "_pb2_grpc.py", "_pb2.pyi", ".min.py")
+IGNORE_FILES = (".gitignore", ".repotoireignore")
+
+
+@dataclass
+class SourceFile:
+    path: str  # repository-relative, posix separators
+    size: int
+    is_migration: bool = False
+
+
+@dataclass
+class Discovery:
+    root: str
+    files: list[SourceFile] = field(default_factory=list)  # sorted by path
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+    other_files: int = 0  # non-Python files seen (not analysed)
+    package_dirs: set[str] = field(default_factory=set)  # relative dirs holding an __init__.py
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+
+def _spec_for(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    lines: list[str] = []
+    for name in IGNORE_FILES:
+        p = directory / name
+        if p.is_file():
+            try:
+                lines.extend(p.read_text(encoding="utf-8", errors="replace").splitlines())
+            except OSError:
+                continue
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def _is_venv(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
+
+
+def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
+    """List the Python files under ``root`` to analyse, counting the rest by skip reason."""
+    config = config or EngineConfig()
+    root_path = Path(root).resolve()
+    result = Discovery(root=str(root_path))
+    user_spec = pathspec.GitIgnoreSpec.from_lines(config.exclude) if config.exclude else None
+    # (directory relative path with trailing "/" or "", spec) for every ignore file in effect
+    ignore_stack: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        candidate = rel + "/" if is_dir else rel
+        if user_spec is not None and user_spec.match_file(candidate):
+            return True
+        verdict: bool | None = None
+        # deeper ignore files override shallower ones, as git does
+        for base, spec in ignore_stack:
+            if base and not candidate.startswith(base):
+                continue
+            res = spec.check_file(candidate[len(base):])
+            if res.include is not None:
+                verdict = res.include
+        return bool(verdict)
+
+    def walk(directory: str, rel_dir: str) -> None:
+        pushed = False
+        if config.use_gitignore:
+            spec = _spec_for(Path(directory))
+            if spec is not None:
+                ignore_stack.append((rel_dir + "/" if rel_dir else "", spec))
+                pushed = True
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            result.skip("unreadable")
+            entries = []
+        subdirs = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                result.skip("unreadable")
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                continue  # never follow links out of the checkout
+            if stat.S_ISDIR(st.st_mode):
+                if config.default_excludes and (
+                    entry.name in DEFAULT_EXCLUDED_DIRS
+                    or entry.name.endswith(".egg-info")
+                    or _is_venv(entry.path)
+                ):
+                    result.skip("excluded_dir")
+                    continue
+                if ignored(rel, True):
+                    result.skip("ignored_dir")
+                    continue
+                subdirs.append((entry.path, rel))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            if not entry.name.endswith(".py"):
+                result.other_files += 1
+                continue
+            if entry.name == "__init__.py":
+                result.package_dirs.add(rel_dir)
+            if config.default_excludes and entry.name.endswith(GENERATED_SUFFIXES):
+                result.skip("generated")
+                continue
+            if ignored(rel, False):
+                result.skip("ignored")
+                continue
+            if st.st_size > config.max_file_size:
+                result.skip("too_large")
+                continue
+            result.files.append(
+                SourceFile(path=rel, size=st.st_size, is_migration="/migrations/" in f"/{rel}")
+            )
+        for path, rel in subdirs:
+            walk(path, rel)
+        if pushed:
+            ignore_stack.pop()
+
+    walk(str(root_path), "")
+    result.files.sort(key=lambda f: f.path)
+    return result
+
+
+def is_test_path(path: str) -> bool:
+    """tests/ or test/ directories, test_*.py, *_test(s).py, conftest.py."""
+    parts = path.split("/")
+    name = parts[-1]
+    if name == "conftest.py" or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")):
+        return True
+    return any(p in ("tests", "test", "testing") for p in parts[:-1])
+
+
+def module_names(root: str | Path, paths: list[str], package_dirs: set[str]) -> dict[str, str]:
+    """Dotted module name of each path, src-layout aware.
+
+    A module's name starts at the highest directory of its ``__init__.py`` chain: with
+    ``src/pkg/__init__.py`` and no ``src/__init__.py``, ``src/pkg/mod.py`` is ``pkg.mod``. When
+    the analysed root is itself a package (``django/`` with its ``__init__.py``), the chain
+    continues above the root so that ``db/models/base.py`` is ``django.db.models.base`` and the
+    package's absolute imports resolve.
+    """
+    root_path = Path(root).resolve()
+    prefix: list[str] = []
+    if "" in package_dirs:
+        parent = root_path
+        while (parent / "__init__.py").is_file() and parent.parent != parent:
+            prefix.insert(0, parent.name)
+            parent = parent.parent
+    names: dict[str, str] = {}
+    for path in paths:
+        parts = path.split("/")
+        stem = parts[-1][:-3]
+        dirs = parts[:-1]
+        # climb from the file's directory while each directory is a package
+        i = len(dirs)
+        while i > 0 and "/".join(dirs[:i]) in package_dirs:
+            i -= 1
+        chain = dirs[i:]
+        if i == 0 and prefix:
+            chain = prefix + chain
+        dotted = [*chain] if stem == "__init__" else [*chain, stem]
+        names[path] = ".".join(dotted) if dotted else stem
+    return names

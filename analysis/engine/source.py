@@ -1,0 +1,128 @@
+"""Where the code to analyse comes from: a local directory, or a git repository fetched into a
+workspace cache with the git command line.
+
+A remote is fetched shallowly (``git fetch --depth 1`` of one branch, tag or commit) into
+``<workspace>/<hash of the URL>``; a later analysis of the same URL reuses that clone and only
+fetches the new ref. Credentials embedded in a URL are passed to git but never appear in
+exceptions or logs (``redact``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_TIMEOUT = 300.0
+_REMOTE = re.compile(r"^(?:https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
+_CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+class SourceError(RuntimeError):
+    """The source could not be found or fetched (message safe to show: no credentials)."""
+
+
+@dataclass
+class Checkout:
+    path: str  # directory to analyse
+    commit: str | None  # HEAD commit sha when the directory is a git work tree
+    url: str | None = None  # redacted remote URL, when fetched
+
+
+def redact(text: str) -> str:
+    """``https://user:token@host/x`` -> ``https://***@host/x``."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
+def is_remote(source: str) -> bool:
+    return bool(_REMOTE.match(source))
+
+
+def default_workspace() -> Path:
+    return Path(os.environ.get("REPOTOIRE_WORKSPACE") or Path(tempfile.gettempdir()) / "repotoire-workspace")
+
+
+def _git(args: list[str], cwd: Path | None, timeout: float) -> str:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise SourceError(f"git {redact(args[0])} timed out after {timeout:.0f}s") from exc
+    except FileNotFoundError as exc:
+        raise SourceError("git is not installed") from exc
+    if proc.returncode != 0:
+        detail = redact(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "")
+        raise SourceError(f"git {args[0]} failed: {detail}")
+    return proc.stdout.strip()
+
+
+def head_commit(path: str | Path, timeout: float = 30.0) -> str | None:
+    """HEAD of the git work tree at ``path``, or None when it is not one."""
+    p = Path(path)
+    if not (p / ".git").exists():
+        return None
+    try:
+        return _git(["rev-parse", "HEAD"], p, timeout)
+    except SourceError:
+        return None
+
+
+def fetch(
+    url: str,
+    ref: str | None = None,
+    *,
+    workspace: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Checkout:
+    """Shallow-fetch ``ref`` (branch, tag or commit sha; the remote HEAD when None) of ``url``
+    into the workspace cache and check it out, reusing an earlier clone of the same URL."""
+    base = Path(workspace) if workspace else default_workspace()
+    base.mkdir(parents=True, exist_ok=True)
+    target = base / hashlib.sha256(url.encode()).hexdigest()[:24]
+    if not (target / ".git").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        _git(["init", "--quiet"], target, timeout)
+        _git(["remote", "add", "origin", url], target, timeout)
+    else:
+        _git(["remote", "set-url", "origin", url], target, timeout)
+    want = ref or "HEAD"
+    try:
+        _git(["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", want], target, timeout)
+    except SourceError:
+        if ref and _SHA.match(ref):
+            # servers that refuse fetching a bare sha may still have it on a branch: fetch all
+            _git(["fetch", "--quiet", "--no-tags", "origin"], target, timeout)
+            want = ref
+        else:
+            raise
+    else:
+        want = "FETCH_HEAD"
+    _git(["checkout", "--quiet", "--force", "--detach", want], target, timeout)
+    _git(["clean", "-qfdx"], target, timeout)
+    return Checkout(path=str(target), commit=_git(["rev-parse", "HEAD"], target, timeout), url=redact(url))
+
+
+def resolve(
+    source: str | os.PathLike[str],
+    ref: str | None = None,
+    *,
+    workspace: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Checkout:
+    """A local directory as is (its HEAD commit when it is a git work tree), or a fetched remote."""
+    text = os.fspath(source)
+    if is_remote(text):
+        return fetch(text, ref, workspace=workspace, timeout=timeout)
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise SourceError(f"{redact(text)} is not a directory")
+    if ref:
+        raise SourceError("a ref can only be given with a git URL")
+    return Checkout(path=str(path.resolve()), commit=head_commit(path))
