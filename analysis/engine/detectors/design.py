@@ -1,0 +1,598 @@
+"""Design-smell detectors: god class, large file, feature envy, message chain, data clumps,
+refused bequest and middle man.
+
+Size/complexity of single functions (cyclomatic, cognitive, length, parameters, nesting) live in
+``complexity.py``; these detectors look at how classes and methods relate to each other.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+
+from analysis.engine.context import FileContext
+from analysis.engine.model import Category, Severity
+from analysis.engine.registry import DetectorSpec, NodeDetector, register
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _qual(ctx: FileContext, name: str) -> str:
+    return f"{ctx.symbol}.{name}" if ctx.symbol else name
+
+
+def _decorator_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    names = set()
+    for deco in func.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, ast.Attribute):
+            names.add(target.attr)
+    return names
+
+
+def _self_name(func: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """Name of the instance parameter of a method, or None for static/class methods."""
+    decorators = _decorator_names(func)
+    if "staticmethod" in decorators or "classmethod" in decorators:
+        return None
+    params = [*func.args.posonlyargs, *func.args.args]
+    return params[0].arg if params else None
+
+
+def _body_without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        return body[1:]
+    return body
+
+
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Method:
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    self_name: str | None
+    params: set[str]
+    complexity: int = 1
+    self_uses: set[str] = field(default_factory=set)  # attribute names used through self
+    self_accesses: int = 0
+    foreign: dict[str, Counter[str]] = field(default_factory=dict)  # param -> attribute -> reads
+
+
+@dataclass
+class _Class:
+    node: ast.ClassDef
+    symbol: str
+    methods: list[_Method] = field(default_factory=list)
+
+
+_DECISIONS = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.comprehension, ast.BoolOp, ast.match_case)
+
+
+class _MethodTracker(NodeDetector):
+    """Keeps the enclosing class and method (the def directly in a class body) while walking."""
+
+    node_types: tuple[type[ast.AST], ...] = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Attribute)
+
+    def start_file(self, ctx: FileContext) -> None:
+        self._classes: list[_Class] = []
+        self._methods: list[_Method | None] = []  # one entry per enclosing def; None for plain functions
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if isinstance(node, ast.ClassDef):
+            self._classes.append(_Class(node, _qual(ctx, node.name)))
+            self._methods.append(None)
+        elif isinstance(node, _FUNCS):
+            parent = ctx.parents[-1] if ctx.parents else None
+            if isinstance(parent, ast.ClassDef) and self._classes and self._classes[-1].node is parent:
+                args = node.args
+                params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+                method = _Method(node, _self_name(node), params)
+                method.params.discard(method.self_name or "")
+                self._classes[-1].methods.append(method)
+                self._methods.append(method)
+            else:
+                # Nested functions count towards the method they live in (closures over self).
+                self._methods.append(self._methods[-1] if self._methods else None)
+        elif isinstance(node, ast.Attribute):
+            method = self._methods[-1] if self._methods else None
+            if method is not None and isinstance(node.value, ast.Name):
+                self.attribute(method, node, node.value.id, ctx)
+        elif isinstance(node, _DECISIONS):
+            method = self._methods[-1] if self._methods else None
+            if method is not None:
+                if isinstance(node, ast.BoolOp):
+                    method.complexity += len(node.values) - 1
+                elif isinstance(node, ast.comprehension):
+                    method.complexity += 1 + len(node.ifs)
+                else:
+                    method.complexity += 1
+
+    def attribute(self, method: _Method, node: ast.Attribute, base: str, ctx: FileContext) -> None:
+        if base == method.self_name:
+            method.self_uses.add(node.attr)
+            method.self_accesses += 1
+        elif base in method.params:
+            parent = ctx.parents[-1] if ctx.parents else None
+            if isinstance(parent, ast.Call) and parent.func is node:
+                return  # method calls on a parameter are messages, not data envy
+            if isinstance(node.ctx, ast.Load):
+                method.foreign.setdefault(base, Counter())[node.attr] += 1
+
+    def leave(self, node: ast.AST, ctx: FileContext) -> None:
+        if isinstance(node, ast.ClassDef):
+            self._methods.pop()
+            cls = self._classes.pop()
+            self.class_done(cls, ctx)
+        elif isinstance(node, _FUNCS):
+            self._methods.pop()
+
+    def class_done(self, cls: _Class, ctx: FileContext) -> None:
+        pass
+
+
+def _lcom4(methods: list[_Method]) -> int:
+    """Connected components of methods linked by shared self attributes or self calls (LCOM4).
+
+    Dunder methods (``__init__`` touches everything) and methods that use nothing of self are
+    left out, as usual for this metric."""
+    considered = [m for m in methods if not (m.node.name.startswith("__") and m.node.name.endswith("__")) and m.self_uses]
+    if not considered:
+        return 0
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    for m in considered:
+        key = "m:" + m.node.name
+        find(key)
+        # Using self.<method name> links to that method's own attribute node.
+        union(key, "a:" + m.node.name)
+        for attr in m.self_uses:
+            union(key, "a:" + attr)
+    return len({find("m:" + m.node.name) for m in considered})
+
+
+@register
+class GodClass(_MethodTracker):
+    """A large, complex class whose methods fall into unrelated groups."""
+
+    spec = DetectorSpec(
+        id="god-class",
+        category=Category.DESIGN,
+        severity=Severity.MEDIUM,
+        title="God class",
+        description="A class that is large (many methods or lines), complex (high weighted method complexity) "
+        "and not cohesive (its methods split into groups sharing no state, LCOM4 > 1) does too many things; "
+        "split it along those groups.",
+        effort_minutes=240,
+        thresholds={"max_methods": 20, "max_lines": 500, "max_wmc": 60, "min_lcom4": 3},
+    )
+    node_types = (*_MethodTracker.node_types, *_DECISIONS)
+
+    def class_done(self, cls: _Class, ctx: FileContext) -> None:
+        methods = len(cls.methods)
+        node = cls.node
+        lines = (node.end_lineno or node.lineno) - node.lineno + 1
+        wmc = sum(m.complexity for m in cls.methods)
+        max_methods = ctx.threshold(self.spec, "max_methods")
+        max_lines = ctx.threshold(self.spec, "max_lines")
+        max_wmc = ctx.threshold(self.spec, "max_wmc")
+        min_lcom4 = ctx.threshold(self.spec, "min_lcom4")
+        if wmc < max_wmc or (methods < max_methods and lines < max_lines):
+            return
+        lcom4 = _lcom4(cls.methods)
+        if lcom4 < min_lcom4:
+            return
+        ctx.report(
+            self.spec,
+            node,
+            f"Class '{node.name}' has {methods} methods, {lines} lines, weighted method complexity {wmc} "
+            f"and its methods form {lcom4} unrelated groups (LCOM4).",
+            symbol=cls.symbol,
+            metadata={
+                "methods": methods,
+                "lines": lines,
+                "wmc": wmc,
+                "lcom4": lcom4,
+                "thresholds": {"max_methods": max_methods, "max_lines": max_lines, "max_wmc": max_wmc, "min_lcom4": min_lcom4},
+            },
+            code=f"class {node.name}",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+@register
+class FeatureEnvy(_MethodTracker):
+    """A method that reads another object's data far more than its own."""
+
+    spec = DetectorSpec(
+        id="feature-envy",
+        category=Category.DESIGN,
+        severity=Severity.LOW,
+        title="Feature envy",
+        description="A method reads many attributes of one of its parameters and little of its own object: "
+        "the behaviour probably belongs to the other object's class.",
+        effort_minutes=30,
+        thresholds={"min_foreign_accesses": 8, "min_foreign_attributes": 5, "ratio": 4},
+    )
+
+    def class_done(self, cls: _Class, ctx: FileContext) -> None:
+        min_accesses = ctx.threshold(self.spec, "min_foreign_accesses")
+        min_attrs = ctx.threshold(self.spec, "min_foreign_attributes")
+        ratio = ctx.threshold(self.spec, "ratio")
+        for method in cls.methods:
+            name = method.node.name
+            if method.self_name is None or (name.startswith("__") and name.endswith("__")) or not method.foreign:
+                continue
+            param, counts = max(method.foreign.items(), key=lambda item: sum(item[1].values()))
+            total = sum(counts.values())
+            if total < min_accesses or len(counts) < min_attrs or total < ratio * max(method.self_accesses, 1):
+                continue
+            ctx.report(
+                self.spec,
+                method.node,
+                f"Method '{name}' reads {total} attributes of '{param}' ({len(counts)} distinct) but uses "
+                f"its own object only {method.self_accesses} times; consider moving it to {param}'s class.",
+                symbol=f"{cls.symbol}.{name}",
+                metadata={
+                    "envied": param,
+                    "foreign_accesses": total,
+                    "foreign_attributes": len(counts),
+                    "self_accesses": method.self_accesses,
+                    "thresholds": {"min_foreign_accesses": min_accesses, "min_foreign_attributes": min_attrs, "ratio": ratio},
+                },
+                code=f"def {name}",
+            )
+
+
+# --------------------------------------------------------------------------------------------
+@register
+class MiddleMan(NodeDetector):
+    """A class whose methods mostly just forward to one attribute."""
+
+    spec = DetectorSpec(
+        id="middle-man",
+        category=Category.DESIGN,
+        severity=Severity.LOW,
+        title="Middle man",
+        description="Most methods of the class only delegate to the same attribute; callers could talk to the "
+        "delegate directly (or the class could expose it), unless it is a deliberate proxy.",
+        effort_minutes=30,
+        thresholds={"min_delegating_methods": 4, "min_ratio": 0.75},
+    )
+    node_types = (ast.ClassDef,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.ClassDef)
+        methods = [s for s in node.body if isinstance(s, _FUNCS) and s.name != "__init__"]
+        if not methods:
+            return
+        targets: Counter[str] = Counter()
+        for method in methods:
+            target = self._delegate(method)
+            if target:
+                targets[target] += 1
+        if not targets:
+            return
+        attr, count = targets.most_common(1)[0]
+        min_methods = ctx.threshold(self.spec, "min_delegating_methods")
+        min_ratio = ctx.threshold(self.spec, "min_ratio")
+        ratio = count / len(methods)
+        if count < min_methods or ratio < min_ratio:
+            return
+        ctx.report(
+            self.spec,
+            node,
+            f"{count} of the {len(methods)} methods of '{node.name}' only delegate to 'self.{attr}'.",
+            symbol=_qual(ctx, node.name),
+            metadata={
+                "delegate": attr,
+                "delegating_methods": count,
+                "methods": len(methods),
+                "ratio": round(ratio, 2),
+                "thresholds": {"min_delegating_methods": min_methods, "min_ratio": min_ratio},
+            },
+            code=f"class {node.name}",
+        )
+
+    @staticmethod
+    def _delegate(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+        body = _body_without_docstring(method.body)
+        self_name = _self_name(method)
+        if len(body) != 1 or self_name is None:
+            return None
+        stmt = body[0]
+        if not isinstance(stmt, (ast.Return, ast.Expr)) or stmt.value is None:
+            return None
+        value = stmt.value
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Call):
+            value = value.func
+        # self.<attr>.<member>
+        if (
+            isinstance(value, ast.Attribute)
+            and isinstance(value.value, ast.Attribute)
+            and isinstance(value.value.value, ast.Name)
+            and value.value.value.id == self_name
+        ):
+            return value.value.attr
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+def _refuses(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    body = _body_without_docstring(method.body)
+    if len(body) != 1:
+        return None
+    stmt = body[0]
+    if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+        exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+        name = exc.id if isinstance(exc, ast.Name) else exc.attr if isinstance(exc, ast.Attribute) else ""
+        if name == "NotImplementedError":
+            return "raises NotImplementedError"
+    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis):
+        return "does nothing"
+    return None
+
+
+def _returns_value(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    stack: list[ast.AST] = list(method.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return) and node.value is not None and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            return True
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, (*_FUNCS, ast.ClassDef, ast.Lambda)))
+    return False
+
+
+def _is_abstract(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return bool(_decorator_names(method) & {"abstractmethod", "abstractproperty"}) or _refuses(method) is not None
+
+
+@register
+class RefusedBequest(NodeDetector):
+    """A subclass that overrides inherited behaviour only to refuse it."""
+
+    spec = DetectorSpec(
+        id="refused-bequest",
+        category=Category.DESIGN,
+        severity=Severity.LOW,
+        title="Refused bequest",
+        description="A subclass overrides concrete methods of its base class (defined in the same file) only "
+        "to raise NotImplementedError, or to do nothing where the base returns a value: it does not honour "
+        "the base class's contract (Liskov substitution); prefer composition or a narrower base.",
+        effort_minutes=60,
+        thresholds={"min_refused": 1},
+    )
+    node_types = (ast.ClassDef,)
+
+    def start_file(self, ctx: FileContext) -> None:
+        self._classes: list[tuple[ast.ClassDef, str]] = []
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.ClassDef)
+        self._classes.append((node, _qual(ctx, node.name)))
+
+    def end_file(self, ctx: FileContext) -> None:
+        by_name: dict[str, ast.ClassDef] = {}
+        for cls, _symbol in self._classes:
+            by_name.setdefault(cls.name, cls)
+        min_refused = ctx.threshold(self.spec, "min_refused")
+        for cls, symbol in self._classes:
+            inherited: dict[str, tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+            for base in cls.bases:
+                parent = by_name.get(base.id) if isinstance(base, ast.Name) else None
+                if parent is None or parent is cls:
+                    continue
+                for stmt in parent.body:
+                    if isinstance(stmt, _FUNCS):
+                        inherited.setdefault(stmt.name, (parent.name, stmt))
+            if not inherited:
+                continue
+            refused: list[tuple[str, str, str]] = []
+            for stmt in cls.body:
+                if not isinstance(stmt, _FUNCS) or stmt.name not in inherited:
+                    continue
+                parent_name, parent_method = inherited[stmt.name]
+                how = _refuses(stmt)
+                if how is None or _is_abstract(parent_method):
+                    continue
+                if how == "does nothing" and not _returns_value(parent_method):
+                    continue  # disabling a hook that returns nothing is a normal override
+                refused.append((stmt.name, parent_name, how))
+            if len(refused) < min_refused:
+                continue
+            detail = ", ".join(f"{name}() {how}" for name, _p, how in refused)
+            ctx.report(
+                self.spec,
+                cls,
+                f"'{cls.name}' refuses behaviour inherited from '{refused[0][1]}': {detail}.",
+                symbol=symbol,
+                metadata={"refused": [name for name, _p, _h in refused], "base": refused[0][1], "count": len(refused), "threshold": min_refused},
+                code=f"class {cls.name}",
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Fluent/builder interfaces return an object of the same kind: chaining them is not a
+# Law-of-Demeter violation.
+_FLUENT = {
+    "filter", "exclude", "order_by", "values", "values_list", "annotate", "aggregate", "select_related",
+    "prefetch_related", "distinct", "all", "only", "defer", "using", "none", "reverse", "extra", "union",
+    "intersection", "difference", "select_for_update", "alias", "get", "first", "last", "count", "exists",
+    "strip", "lstrip", "rstrip", "lower", "upper", "replace", "split", "rsplit", "join", "format", "encode",
+    "decode", "title", "capitalize", "casefold", "splitlines", "partition", "rpartition", "startswith",
+    "endswith", "removeprefix", "removesuffix", "items", "keys", "copy", "where", "group_by", "having",
+    "limit", "offset", "outerjoin", "query", "with_entities", "options", "one", "scalar", "scalars",
+    "execute", "fetchall", "fetchone", "astype", "reset_index", "set_index", "groupby", "sum", "mean",
+    "sort_values", "dropna", "fillna", "apply", "agg", "rename", "drop", "merge", "isoformat", "date",
+    "timestamp", "total_seconds", "resolve", "parent", "with_suffix", "with_name", "read_text", "hexdigest",
+    "digest", "mock_calls", "assert_called_once_with", "json", "raise_for_status", "setdefault", "append",
+    "add", "update", "pop", "__enter__", "__exit__", "__name__", "__class__", "__dict__", "__get__", "__str__",
+    "__html__",
+}  # fmt: skip
+
+
+@register
+class MessageChain(NodeDetector):
+    """``a.b().c().d()``: a client navigating through a chain of objects."""
+
+    spec = DetectorSpec(
+        id="message-chain",
+        category=Category.DESIGN,
+        severity=Severity.LOW,
+        title="Message chain",
+        description="A long chain of method calls, each on the result of the previous one, couples the caller "
+        "to the structure of every intermediate object (Law of Demeter). Fluent builder and string methods "
+        "(query sets, str) are not counted.",
+        effort_minutes=20,
+        thresholds={"max_chain": 4},
+    )
+    node_types = (ast.Call,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        if len(ctx.parents) >= 2:
+            parent, grand = ctx.parents[-1], ctx.parents[-2]
+            if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
+                return  # not the outermost call of its chain
+        links: list[str] = []
+        current: ast.AST = node
+        while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+            links.append(current.func.attr)
+            current = current.func.value
+        counted = [name for name in links if name not in _FLUENT]
+        limit = ctx.threshold(self.spec, "max_chain")
+        if len(links) < limit or len(counted) < limit:
+            return
+        chain = ".".join(reversed(links))
+        ctx.report(
+            self.spec,
+            node,
+            f"Chain of {len(links)} calls ({chain}); ask the first object for what you need instead of navigating.",
+            metadata={"length": len(counted), "calls": len(links), "threshold": limit, "chain": list(reversed(links))},
+        )
+
+
+# --------------------------------------------------------------------------------------------
+@register
+class DataClumps(NodeDetector):
+    """The same group of parameters passed around together through several functions."""
+
+    spec = DetectorSpec(
+        id="data-clumps",
+        category=Category.DESIGN,
+        severity=Severity.LOW,
+        title="Data clump",
+        description="The same group of parameters recurs in several functions of one file; it is probably a "
+        "concept waiting to become a small class or dataclass. Methods with the same name (overrides of one "
+        "interface) count once.",
+        effort_minutes=30,
+        thresholds={"min_parameters": 3, "min_functions": 3},
+    )
+    node_types = (ast.FunctionDef, ast.AsyncFunctionDef)
+    _MAX_PARAMS = 12  # combinations of larger signatures explode; they are someone else's smell
+
+    def start_file(self, ctx: FileContext) -> None:
+        self._functions: dict[str, tuple[ast.AST, str, frozenset[str]]] = {}
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, _FUNCS)
+        if node.name in self._functions:
+            return
+        args = node.args
+        params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        names = frozenset(p for p in params if not p.startswith("_"))
+        self._functions[node.name] = (node, _qual(ctx, node.name), names)
+
+    def end_file(self, ctx: FileContext) -> None:
+        min_params = ctx.threshold(self.spec, "min_parameters")
+        min_functions = ctx.threshold(self.spec, "min_functions")
+        by_combo: dict[frozenset[str], set[str]] = {}
+        for name, (_node, _sym, params) in self._functions.items():
+            if len(params) < min_params or len(params) > self._MAX_PARAMS:
+                continue
+            for combo in itertools.combinations(sorted(params), min_params):
+                by_combo.setdefault(frozenset(combo), set()).add(name)
+        clumps: dict[frozenset[str], frozenset[str]] = {}  # function set -> shared parameters
+        for funcs in by_combo.values():
+            if len(funcs) < min_functions:
+                continue
+            key = frozenset(funcs)
+            if key not in clumps:
+                clumps[key] = frozenset.intersection(*(self._functions[f][2] for f in funcs))
+        reported: list[frozenset[str]] = []
+        for funcs, params in sorted(clumps.items(), key=lambda kv: (-len(kv[0]), -len(kv[1]), sorted(kv[1]))):
+            if any(len(params & done) >= min_params for done in reported):
+                continue
+            reported.append(params)
+            ordered = sorted(funcs, key=lambda f: self._functions[f][0].lineno)  # type: ignore[attr-defined]
+            first_node, first_symbol, _ = self._functions[ordered[0]]
+            group = ", ".join(sorted(params))
+            ctx.report(
+                self.spec,
+                first_node,
+                f"Parameters ({group}) are passed together to {len(funcs)} functions: {', '.join(ordered[:6])}"
+                + ("..." if len(ordered) > 6 else "")
+                + "; consider grouping them in one object.",
+                symbol=first_symbol,
+                metadata={
+                    "parameters": sorted(params),
+                    "functions": ordered,
+                    "count": len(funcs),
+                    "thresholds": {"min_parameters": min_params, "min_functions": min_functions},
+                },
+                code=f"data clump ({group})",
+            )
+
+
+# --------------------------------------------------------------------------------------------
+@register
+class LargeFile(NodeDetector):
+    """A module with too many lines of code."""
+
+    spec = DetectorSpec(
+        id="large-file",
+        category=Category.DESIGN,
+        severity=Severity.LOW,
+        title="Large file",
+        description="A module with this many lines of code is hard to navigate and review, and usually holds "
+        "several responsibilities; split it into cohesive modules.",
+        effort_minutes=120,
+        thresholds={"max_code_lines": 1000},
+    )
+
+    def end_file(self, ctx: FileContext) -> None:
+        limit = ctx.threshold(self.spec, "max_code_lines")
+        if len(ctx.lines) <= limit:
+            return
+        code_lines = 0
+        for line in ctx.lines:
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#"):
+                code_lines += 1
+        if code_lines <= limit:
+            return
+        ctx.report(
+            self.spec,
+            None,
+            f"This module has {code_lines} lines of code (limit {limit}).",
+            line=1,
+            symbol="",
+            metadata={"code_lines": code_lines, "threshold": limit},
+            code="",
+        )
