@@ -1,0 +1,467 @@
+"""Security detectors fed by the shared traversal and the intra-procedural taint pass.
+
+Injection-style detectors (SQL, command, code, deserialisation, XSS, XXE, path traversal, SSRF)
+share one ``TaintState`` per file (see ``analysis/engine/taint.py``): when a value read from the
+request, ``input()``, ``sys.argv`` or the environment reaches a sink, the finding carries the
+source in its metadata and a higher confidence. The configuration-style detectors live in
+``security_config.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import ClassVar
+
+from analysis.engine import taint
+from analysis.engine.context import FileContext
+from analysis.engine.model import Category, Severity
+from analysis.engine.registry import DetectorSpec, NodeDetector, register
+from analysis.engine.taint import Info, Taint, TaintState, terminal_name
+
+TAINTED_CONFIDENCE = 0.9
+UNKNOWN_CONFIDENCE = 0.6
+REQUEST_ONLY = frozenset({taint.REQUEST})
+
+
+def spec(
+    id: str,
+    severity: Severity,
+    title: str,
+    description: str,
+    cwe: str,
+    effort: int,
+    **thresholds: object,
+) -> DetectorSpec:
+    return DetectorSpec(
+        id=id,
+        category=Category.SECURITY,
+        severity=severity,
+        title=title,
+        description=description,
+        cwe=cwe,
+        effort_minutes=effort,
+        thresholds=dict(thresholds),
+    )
+
+
+def user_severity(ctx: FileContext, detector_spec: DetectorSpec, default: Severity) -> Severity | None:
+    """``default`` unless repotoire.toml overrides this detector's severity (then None, so that
+    ``ctx.report`` applies the override)."""
+    settings = ctx.settings.get(detector_spec.id)
+    if settings is not None and settings.severity is not None:
+        return None
+    return default
+
+
+def keyword(node: ast.Call, name: str) -> ast.expr | None:
+    for kw in node.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def argument(node: ast.Call, position: int, name: str) -> ast.expr | None:
+    """The argument passed at ``position`` or as keyword ``name``."""
+    if len(node.args) > position and not any(isinstance(a, ast.Starred) for a in node.args[: position + 1]):
+        return node.args[position]
+    return keyword(node, name)
+
+
+def is_const(node: ast.AST | None, value: object) -> bool:
+    return isinstance(node, ast.Constant) and node.value is value
+
+
+class TaintDetector(NodeDetector):
+    """Base of the detectors that look at calls and use the shared taint state."""
+
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = (*taint.TRACKED_NODES, ast.Call)
+    # last component of the called names this detector cares about (cheap pre-filter)
+    call_names: ClassVar[frozenset[str]] = frozenset()
+
+    def start_file(self, ctx: FileContext) -> None:
+        self.reported: set[object] = set()
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        state = taint.state_for(ctx)
+        if type(node) is not ast.Call:
+            state.observe(node, ctx)
+            return
+        assert isinstance(node, ast.Call)
+        if terminal_name(node.func) in self.call_names:
+            self.check_call(node, state.call_name(node, ctx), state, ctx)
+
+    def end_file(self, ctx: FileContext) -> None:
+        taint.release(ctx)
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        raise NotImplementedError
+
+    def report_value(
+        self,
+        ctx: FileContext,
+        node: ast.AST,
+        info: Info,
+        message: str,
+        *,
+        sink: str,
+        tainted_severity: Severity | None = None,
+        unknown_confidence: float = UNKNOWN_CONFIDENCE,
+    ) -> None:
+        metadata: dict[str, object] = {"sink": sink}
+        if info.taint is not None:
+            metadata.update(info.taint.as_metadata())
+            message = f"{message} (value from {info.taint.source}, line {info.taint.line})"
+            severity = user_severity(ctx, self.spec, tainted_severity) if tainted_severity else None
+            ctx.report(self.spec, node, message, confidence=TAINTED_CONFIDENCE, metadata=metadata, severity=severity)
+        else:
+            metadata["built_string"] = info.built
+            ctx.report(self.spec, node, message, confidence=unknown_confidence, metadata=metadata)
+
+
+# --- sql-injection --------------------------------------------------------------------------------
+
+_SQL_WORDS = re.compile(r"\b(select|insert|update|delete|create|drop|alter|where|from|values|order\s+by)\b", re.IGNORECASE)
+
+
+@register
+class SqlInjection(TaintDetector):
+    """SQL text built with f-strings, %, + or .format reaching a query API instead of parameters."""
+
+    spec = spec(
+        "sql-injection",
+        Severity.HIGH,
+        "SQL built from strings",
+        "A SQL statement is assembled with string formatting or concatenation and passed to "
+        "cursor.execute/executemany, Model.objects.raw, QuerySet.extra, RawSQL or sqlalchemy "
+        "text(). Pass values as query parameters instead.",
+        "CWE-89",
+        20,
+    )
+    call_names = frozenset({"execute", "executemany", "executescript", "raw", "extra", "RawSQL", "text", "read_sql", "read_sql_query"})
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        last = terminal_name(node.func)
+        if last == "extra":
+            for kw in node.keywords:
+                if kw.arg in ("where", "select", "tables", "order_by"):
+                    self._check(kw.value, node, f"QuerySet.extra({kw.arg}=...)", state, ctx, elements=True)
+            return
+        if last == "text" and not name.startswith("sqlalchemy"):
+            return
+        if last == "raw" and not isinstance(node.func, ast.Attribute):
+            return
+        sql = argument(node, 0, "sql")
+        if sql is None:
+            return
+        if last == "raw":
+            receiver = ast.unparse(node.func.value) if isinstance(node.func, ast.Attribute) else ""  # type: ignore[union-attr]
+            if "objects" not in receiver and not (isinstance(sql, ast.JoinedStr) or _SQL_WORDS.search(ast.unparse(sql))):
+                return
+        self._check(sql, node, name or last, state, ctx, elements=False)
+
+    def _check(self, sql: ast.expr, call: ast.Call, sink: str, state: TaintState, ctx: FileContext, *, elements: bool) -> None:
+        values = sql.elts if elements and isinstance(sql, (ast.List, ast.Tuple)) else [sql]
+        for value in values:
+            info = state.info(value, ctx)
+            if info.taint is None and not info.built:
+                continue
+            self.report_value(
+                ctx, call, info, f"SQL passed to {sink} is built from non-constant strings; use query parameters",
+                sink=sink, tainted_severity=Severity.CRITICAL,
+            )
+            return
+
+
+# --- command-injection ----------------------------------------------------------------------------
+
+_SUBPROCESS = frozenset({"call", "run", "Popen", "check_call", "check_output"})
+_ALWAYS_SHELL = frozenset(
+    {
+        "os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "subprocess.getoutput",
+        "subprocess.getstatusoutput", "commands.getoutput", "commands.getstatusoutput",
+        "asyncio.create_subprocess_shell", "popen2.popen2", "popen2.popen3", "popen2.popen4",
+    }
+)
+
+
+@register
+class CommandInjection(TaintDetector):
+    """A non-constant command line run through a shell."""
+
+    spec = spec(
+        "command-injection",
+        Severity.HIGH,
+        "Shell command built from non-constant input",
+        "subprocess with shell=True, os.system or os.popen runs a command that is not a "
+        "constant: shell metacharacters in it are executed. Pass an argument list without a shell.",
+        "CWE-78",
+        20,
+    )
+    call_names = frozenset({*_SUBPROCESS, *(n.rsplit(".", 1)[1] for n in _ALWAYS_SHELL)})
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        if name in _ALWAYS_SHELL:
+            command = argument(node, 0, "cmd") or argument(node, 0, "command")
+        elif name.startswith("subprocess.") and name.rsplit(".", 1)[1] in _SUBPROCESS:
+            shell = keyword(node, "shell")
+            if shell is None or (isinstance(shell, ast.Constant) and not shell.value):
+                return
+            command = argument(node, 0, "args")
+        else:
+            return
+        if command is None:
+            return
+        info = state.info(command, ctx)
+        if info.const or info.safe:
+            return
+        self.report_value(ctx, node, info, f"{name} runs a shell command built from a non-constant value", sink=name, tainted_severity=Severity.CRITICAL)
+
+
+# --- code-injection -------------------------------------------------------------------------------
+
+_CODE_SINKS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile", "execfile"})
+
+
+@register
+class CodeInjection(TaintDetector):
+    """eval/exec/compile of a value that is not a literal."""
+
+    spec = spec(
+        "code-injection",
+        Severity.HIGH,
+        "Dynamic code execution",
+        "eval(), exec() or compile() runs code that is not a constant. Parse data with "
+        "ast.literal_eval or json instead, or dispatch through a table of allowed operations.",
+        "CWE-95",
+        30,
+    )
+    call_names = frozenset({"eval", "exec", "compile", "execfile"})
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        if name not in _CODE_SINKS or not node.args:
+            return
+        info = state.info(node.args[0], ctx)
+        if info.const or info.safe:
+            return
+        self.report_value(ctx, node, info, f"{name.rsplit('.', 1)[-1]}() of a non-constant value", sink=name, tainted_severity=Severity.CRITICAL)
+
+
+# --- unsafe-deserialization -----------------------------------------------------------------------
+
+_PICKLE_MODULES = ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib")
+_DESERIALIZERS = frozenset(
+    {
+        *(f"{m}.{f}" for m in _PICKLE_MODULES for f in ("load", "loads", "Unpickler")),
+        "marshal.load", "marshal.loads", "shelve.open", "shelve.DbfilenameShelf", "yaml.unsafe_load",
+        "yaml.unsafe_load_all", "jsonpickle.decode", "jsonpickle.loads", "pandas.read_pickle",
+        "numpy.load",
+    }
+)
+_SAFE_YAML_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
+
+
+@register
+class UnsafeDeserialization(TaintDetector):
+    """Deserialisers that can run code on untrusted input."""
+
+    spec = spec(
+        "unsafe-deserialization",
+        Severity.HIGH,
+        "Unsafe deserialisation",
+        "pickle/dill/marshal/shelve/jsonpickle, yaml.load without a safe loader and torch.load "
+        "without weights_only=True construct arbitrary objects and can execute code from the data. "
+        "Use json or yaml.safe_load, or only load data you produced and authenticated.",
+        "CWE-502",
+        30,
+    )
+    call_names = frozenset({"load", "loads", "Unpickler", "open", "DbfilenameShelf", "unsafe_load", "unsafe_load_all", "load_all", "decode", "read_pickle"})
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        if name in ("yaml.load", "yaml.load_all"):
+            loader = argument(node, 1, "Loader")
+            loader_name = (ctx.qualified_name(loader) or "") if loader is not None else ""
+            if loader_name.rsplit(".", 1)[-1] in _SAFE_YAML_LOADERS:
+                return
+        elif name == "torch.load":
+            if is_const(keyword(node, "weights_only"), True):
+                return
+        elif name == "numpy.load":
+            if not is_const(keyword(node, "allow_pickle"), True):
+                return
+        elif name not in _DESERIALIZERS:
+            return
+        data = node.args[0] if node.args else None
+        info = state.info(data, ctx) if data is not None else taint.UNKNOWN
+        self.report_value(
+            ctx, node, info, f"{name} can execute code embedded in the data it loads",
+            sink=name, tainted_severity=Severity.CRITICAL, unknown_confidence=0.7,
+        )
+
+
+# --- xss ------------------------------------------------------------------------------------------
+
+_SAFE_MARKERS = frozenset({"mark_safe", "SafeString", "SafeText", "Markup", "SafeData"})
+_RESPONSES = frozenset({"HttpResponse", "make_response", "Response"})
+
+
+@register
+class CrossSiteScripting(TaintDetector):
+    """Non-constant text marked safe for HTML, or request data echoed into a response."""
+
+    spec = spec(
+        "xss",
+        Severity.MEDIUM,
+        "Unescaped HTML",
+        "mark_safe/Markup/SafeString (the |safe filter in Python) or a non-constant format_html "
+        "template turns off autoescaping for text that is not a constant. Build HTML with "
+        "format_html and placeholders, or escape the parts.",
+        "CWE-79",
+        15,
+    )
+    call_names = frozenset({*_SAFE_MARKERS, "format_html", *_RESPONSES})
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        last = terminal_name(node.func)
+        if not node.args:
+            return
+        value = node.args[0]
+        info = state.info(value, ctx)
+        if last in _RESPONSES:
+            # a response body is only a finding when request data is echoed into it as HTML
+            if info.taint is None or info.taint.kind != taint.REQUEST or keyword(node, "content_type") is not None:
+                return
+            if last == "Response" and not name.startswith(("flask", "werkzeug")):
+                return
+            self.report_value(ctx, node, info, f"request data is written unescaped into {last}", sink=name or last)
+            return
+        if info.const or info.safe:
+            return
+        if last == "format_html":
+            if not (info.built or info.taint):
+                return
+            self.report_value(ctx, node, info, "format_html() with a formatted template escapes nothing that was interpolated", sink=name or last, unknown_confidence=0.7)
+            return
+        confidence = 0.7 if info.built else 0.4
+        self.report_value(ctx, node, info, f"{last}() marks a non-constant value as safe HTML", sink=name or last, tainted_severity=Severity.HIGH, unknown_confidence=confidence)
+
+
+# --- xxe ------------------------------------------------------------------------------------------
+
+_XML_MODULES = ("xml.etree.ElementTree", "xml.etree.cElementTree", "xml.dom.minidom", "xml.dom.pulldom", "xml.sax", "xml.dom.expatbuilder", "lxml.etree")
+_XML_FUNCTIONS = frozenset({"parse", "fromstring", "XML", "iterparse", "parseString", "fromstringlist", "XMLID"})
+
+
+@register
+class XmlExternalEntities(TaintDetector):
+    """Standard-library or lxml XML parsers fed with non-constant documents."""
+
+    spec = spec(
+        "xxe",
+        Severity.MEDIUM,
+        "XML parsed without entity protection",
+        "xml.etree, xml.dom.minidom, xml.sax and lxml parse entity declarations (entity expansion "
+        "bombs; external entities in lxml and older expat). Parse untrusted XML with defusedxml.",
+        "CWE-611",
+        15,
+    )
+    call_names = _XML_FUNCTIONS
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        module, _, func = name.rpartition(".")
+        if module not in _XML_MODULES or func not in _XML_FUNCTIONS or not node.args:
+            return
+        if module == "lxml.etree" and (keyword(node, "parser") is not None or len(node.args) > 1):
+            return
+        info = state.info(node.args[0], ctx)
+        if info.const:
+            return
+        self.report_value(ctx, node, info, f"{name} parses a non-constant document; use defusedxml", sink=name, tainted_severity=Severity.HIGH)
+
+
+# --- path-traversal and ssrf ----------------------------------------------------------------------
+
+
+class _RequestSinkDetector(TaintDetector):
+    """Fires only for request-derived values; one finding per source per function."""
+
+    def report_request(self, node: ast.Call, found: Taint, message: str, sink: str, ctx: FileContext) -> None:
+        key = (id(ctx.function), found)
+        if key in self.reported:
+            return
+        self.reported.add(key)
+        self.report_value(ctx, node, Info(taint=found), message, sink=sink)
+
+
+_PATH_SINKS = frozenset(
+    {
+        "open", "builtins.open", "io.open", "codecs.open", "os.open", "os.path.join", "send_file",
+        "flask.send_file", "FileResponse", "django.http.FileResponse", "django.http.response.FileResponse",
+        "pathlib.Path", "Path", "os.remove", "os.unlink", "shutil.rmtree", "shutil.copyfile", "shutil.copy",
+        "aiofiles.open", "werkzeug.utils.send_file",
+    }
+)
+
+
+@register
+class PathTraversal(_RequestSinkDetector):
+    """Request data used as a file system path."""
+
+    spec = spec(
+        "path-traversal",
+        Severity.HIGH,
+        "Path built from request data",
+        "A value from the request reaches open(), os.path.join(), send_file() or FileResponse: "
+        "'../' in it reads or writes outside the intended directory. Use safe_join / "
+        "send_from_directory, or check the resolved path stays under the base directory.",
+        "CWE-22",
+        20,
+    )
+    call_names = frozenset(n.rsplit(".", 1)[-1] for n in _PATH_SINKS)
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        if name not in _PATH_SINKS and not name.endswith((".send_file", ".FileResponse")):
+            return
+        values = node.args if name.endswith("join") else node.args[:1]
+        for value in values:
+            found = state.is_tainted(value, ctx, REQUEST_ONLY)
+            if found is not None:
+                self.report_request(node, found, f"{name} uses a path derived from request data", name, ctx)
+                return
+
+
+_HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "urlopen", "Request", "open"})
+_HTTP_MODULES = ("requests", "httpx", "urllib.request", "urllib2", "urllib3", "aiohttp")
+
+
+@register
+class ServerSideRequestForgery(_RequestSinkDetector):
+    """Request data used as the URL of an outgoing HTTP request."""
+
+    spec = spec(
+        "ssrf",
+        Severity.HIGH,
+        "Outgoing request to a URL from request data",
+        "A value from the request reaches requests/httpx/urllib.request.urlopen as the URL: the "
+        "server can be made to call internal services. Allow-list hosts and schemes.",
+        "CWE-918",
+        20,
+    )
+    call_names = _HTTP_VERBS
+
+    def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
+        module, _, verb = name.rpartition(".")
+        if module.startswith(_HTTP_MODULES):
+            pass
+        elif isinstance(node.func, ast.Attribute) and verb != "open":
+            receiver = (taint.dotted(node.func.value) or "").lower()
+            if not any(word in receiver for word in ("session", "client", "http")):
+                return
+        else:
+            return
+        url = argument(node, 1, "url") if verb == "request" else argument(node, 0, "url")
+        if url is None:
+            return
+        found = state.is_tainted(url, ctx, REQUEST_ONLY)
+        if found is not None:
+            self.report_request(node, found, f"{name} fetches a URL derived from request data", name, ctx)

@@ -1,0 +1,583 @@
+"""Security detectors about secrets, cryptography, TLS and framework configuration.
+
+They need no taint: each looks at one call, assignment or literal. Shared helpers come from
+``security.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections import Counter
+from typing import ClassVar
+
+from analysis.engine.context import FileContext
+from analysis.engine.detectors.security import is_const, keyword, spec, user_severity
+from analysis.engine.model import Severity
+from analysis.engine.registry import NodeDetector, register
+from analysis.engine.taint import dotted, terminal_name
+
+
+def is_settings_module(ctx: FileContext) -> bool:
+    parts = ctx.path.lower().split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    return "settings" in stem or "settings" in parts[:-1] or stem in ("config", "configuration")
+
+
+def at_module_level(ctx: FileContext) -> bool:
+    return ctx.function is None and ctx.class_ is None
+
+
+def target_name(node: ast.AST) -> str:
+    """Last component of an assignment target or dict key: ``self.api_key`` -> "api_key",
+    ``cfg["TOKEN"]`` -> "TOKEN"."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return ""
+
+
+def _str_value(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _assignments(node: ast.AST) -> list[tuple[ast.AST, ast.AST]]:
+    if isinstance(node, ast.Assign):
+        return [(t, node.value) for t in node.targets]
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        return [(node.target, node.value)]
+    return []
+
+
+# --- hardcoded-secret-key -------------------------------------------------------------------------
+
+
+def _secret_key_target(target: ast.AST, ctx: FileContext) -> bool:
+    """Targets that hardcoded-secret-key owns: Django's SECRET_KEY in a settings module, Flask's
+    app.secret_key / app.config["SECRET_KEY"] anywhere."""
+    if isinstance(target, ast.Name):
+        return target.id == "SECRET_KEY" and is_settings_module(ctx)
+    if isinstance(target, ast.Attribute):
+        return target.attr == "secret_key"
+    if isinstance(target, ast.Subscript):
+        return target_name(target) == "SECRET_KEY" and (dotted(target.value) or "").endswith("config")
+    return False
+
+
+@register
+class HardcodedSecretKey(NodeDetector):
+    """Django/Flask SECRET_KEY written as a literal in the code."""
+
+    spec = spec(
+        "hardcoded-secret-key",
+        Severity.HIGH,
+        "Hardcoded SECRET_KEY",
+        "The framework signing key (Django SECRET_KEY, Flask secret_key) is a literal in the "
+        "source: anyone with the code can forge sessions, password-reset tokens and signed data. "
+        "Read it from the environment or a secret store.",
+        "CWE-798",
+        10,
+    )
+    node_types = (ast.Assign, ast.AnnAssign, ast.Call)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "update" and (dotted(node.func.value) or "").endswith("config"):
+                value = _str_value(keyword(node, "SECRET_KEY"))
+                if value:
+                    self._report(node, ctx)
+            return
+        for target, value in _assignments(node):
+            if _str_value(value) and _secret_key_target(target, ctx):
+                if isinstance(target, ast.Name) and not at_module_level(ctx):
+                    continue
+                self._report(node, ctx)
+                return
+
+    def _report(self, node: ast.AST, ctx: FileContext) -> None:
+        confidence = 0.3 if ctx.is_test else 0.95
+        ctx.report(self.spec, node, "SECRET_KEY is a string literal; load it from the environment", confidence=confidence)
+
+
+# --- hardcoded-secret -----------------------------------------------------------------------------
+
+KNOWN_TOKENS = [
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b")),
+    ("GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
+    ("GitHub fine-grained token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}\b")),
+    ("Stripe live key", re.compile(r"\b[sr]k_live_[A-Za-z0-9]{16,}\b")),
+    ("Slack token", re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}")),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+]
+_TOKEN_HINT = re.compile(r"AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|[sr]k_live_|xox[baprs]-|AIza|-----BEGIN")
+_SECRET_NAME = re.compile(
+    r"(passw|passphrase|pwd|secret|token|api_?key|apikey|access_?key|private_?key|auth_?key|credential|signing_?key|encryption_?key)",
+    re.IGNORECASE,
+)
+_NOT_A_SECRET_NAME = re.compile(
+    r"(name|field|fields|type|types|url|uri|path|file|filename|dir|header|param|params|prefix|suffix|label|"
+    r"template|message|msg|pattern|regex|re|help|help_text|length|len|format|id|env|var|setting|attr|class|"
+    r"cls|count|expiry|expires|ttl|timeout|age|error|errors|form|view|validator|hasher|hashers|backend|"
+    r"backends|model|display|description|policy|location|kind|method|mode|scheme|style|endpoint|key_name|"
+    r"required|enabled|storage|source|input|reset|changed|change|set|hash|hashed|salt|max|min|invalid|"
+    r"mismatch|confirm|confirmation|widget|generator|sent|status|reset_done|verbose_name)$",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(
+    r"(change.?me|changeit|example|placeholder|dummy|fake|sample|redacted|your[_-]|xxx|\*\*\*|"
+    r"^(password|passwd|secret|token|none|null|test|testing|todo|tbd|admin|default|insecure)$|"
+    r"\{\{|\$\{|%\(|^<.*>$|^\$)",
+    re.IGNORECASE,
+)
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of ``text``."""
+    if not text:
+        return 0.0
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
+
+
+def _looks_random(value: str) -> bool:
+    if any(ch.isspace() for ch in value):
+        return False
+    return not re.fullmatch(r"[a-z_.]+|[A-Z_.]+|[a-z]+(?:-[a-z]+)*", value)
+
+
+@register
+class HardcodedSecret(NodeDetector):
+    """Credentials in the source: known token formats anywhere, and high-entropy literals bound
+    to names such as password, secret, token or api_key."""
+
+    spec = spec(
+        "hardcoded-secret",
+        Severity.HIGH,
+        "Hardcoded secret",
+        "A credential (cloud/API token, private key, password) is written in the source and ends "
+        "up in every clone and backup. Move it to the environment or a secret store and rotate it.",
+        "CWE-798",
+        15,
+        entropy_threshold=3.0,
+        min_length=8,
+    )
+    node_types = (
+        ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Compare,
+        ast.FunctionDef, ast.AsyncFunctionDef,
+    )
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        kind = type(node)
+        if kind is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            if isinstance(value, str) and len(value) >= 16 and _TOKEN_HINT.search(value):
+                self._known_token(node, value, ctx)
+            return
+        pairs: list[tuple[ast.AST, ast.AST]]
+        if kind is ast.keyword:
+            pairs = [(ast.Name(id=node.arg), node.value)] if node.arg else []  # type: ignore[attr-defined]
+        elif kind is ast.Dict:
+            pairs = [(k, v) for k, v in zip(node.keys, node.values, strict=True) if k is not None]  # type: ignore[attr-defined]
+        elif kind is ast.Compare:
+            assert isinstance(node, ast.Compare)
+            if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+                return
+            pairs = [(node.left, node.comparators[0]), (node.comparators[0], node.left)]
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            args = node.args  # type: ignore[attr-defined]
+            positional = [*args.posonlyargs, *args.args]
+            pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+            pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+            pairs = [(ast.Name(id=a.arg), d) for a, d in pairs]
+        else:
+            pairs = _assignments(node)
+        for target, value in pairs:
+            self._bound(node, target, value, ctx)
+
+    def _known_token(self, node: ast.AST, value: str, ctx: FileContext) -> None:
+        for label, pattern in KNOWN_TOKENS:
+            match = pattern.search(value)
+            if match is None or "EXAMPLE" in match.group(0).upper() or "XXXX" in match.group(0).upper():
+                continue
+            confidence = 0.5 if ctx.is_test else 0.95
+            ctx.report(
+                self.spec, node, f"{label} written in the source", confidence=confidence,
+                metadata={"kind": label, "match": match.group(0)[:12] + "…"},
+            )
+            return
+
+    def _bound(self, node: ast.AST, target: ast.AST, value: ast.AST, ctx: FileContext) -> None:
+        secret = _str_value(value)
+        if not secret:
+            return
+        name = target_name(target)
+        if not name or not _SECRET_NAME.search(name) or _NOT_A_SECRET_NAME.search(name):
+            return
+        if _secret_key_target(target, ctx) or _TOKEN_HINT.search(secret):
+            return  # owned by hardcoded-secret-key / reported as a known token format
+        if len(secret) < ctx.threshold(self.spec, "min_length") or _PLACEHOLDER.search(secret) or not _looks_random(secret):
+            return
+        entropy = shannon_entropy(secret)
+        threshold = ctx.threshold(self.spec, "entropy_threshold")
+        if entropy < threshold:
+            return
+        confidence = 0.3 if ctx.is_test else 0.6
+        ctx.report(
+            self.spec, node, f"'{name}' is bound to a literal that looks like a secret", confidence=confidence,
+            severity=user_severity(ctx, self.spec, Severity.MEDIUM),
+            metadata={"name": name, "entropy": round(entropy, 2), "threshold": threshold},
+        )
+
+
+# --- weak-crypto ----------------------------------------------------------------------------------
+
+_WEAK_HASHES = frozenset({"md5", "sha1", "md4", "md2", "sha"})
+_WEAK_CIPHERS = frozenset({"DES", "DES3", "ARC2", "ARC4", "Blowfish", "XOR", "CAST", "CAST5", "IDEA", "TripleDES", "SEED", "RC4", "RC2"})
+_CIPHER_PREFIXES = ("Crypto.Cipher.", "Cryptodome.Cipher.", "cryptography.hazmat.primitives.ciphers.algorithms.", "cryptography.hazmat.decrepit.ciphers.algorithms.")
+_HASH_PREFIXES = ("Crypto.Hash.", "Cryptodome.Hash.", "cryptography.hazmat.primitives.hashes.")
+
+
+@register
+class WeakCrypto(NodeDetector):
+    """Broken hashes used for security, broken ciphers, and ECB mode."""
+
+    spec = spec(
+        "weak-crypto",
+        Severity.MEDIUM,
+        "Weak cryptography",
+        "MD5/SHA-1 (unless marked usedforsecurity=False), DES/3DES/RC4/Blowfish and ECB mode are "
+        "broken for security purposes. Use SHA-256+, AES-GCM/ChaCha20-Poly1305, or mark "
+        "non-security hashing with usedforsecurity=False.",
+        "CWE-327",
+        15,
+    )
+    node_types = (ast.Call,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        last = terminal_name(node.func)
+        message = None
+        if last.lower() in _WEAK_HASHES or last == "new" or last in _WEAK_CIPHERS or last == "ECB":
+            message = self._message(node, last, ctx.qualified_name(node.func) or "")
+        if message is None and any(isinstance(a, ast.Attribute) and a.attr == "MODE_ECB" for a in (*node.args, *(k.value for k in node.keywords))):
+            message = "block cipher used in ECB mode, which leaks patterns of the plaintext"
+        if message is not None:
+            ctx.report(self.spec, node, message)
+
+    def _message(self, node: ast.Call, last: str, name: str) -> str | None:
+        used_for_security = keyword(node, "usedforsecurity")
+        if used_for_security is not None and not is_const(used_for_security, True):
+            return None
+        if name.startswith("hashlib."):
+            algorithm = last
+            if last == "new":
+                algorithm = (_str_value(node.args[0]) or "") if node.args else ""
+            if algorithm.lower() in _WEAK_HASHES:
+                return f"{algorithm.lower()} is broken for security use; pass usedforsecurity=False if this is not security"
+            return None
+        module, _, func = name.rpartition(".")
+        if func == "new" and module.startswith(_HASH_PREFIXES[:2]) and module.rsplit(".", 1)[-1].lower() in _WEAK_HASHES:
+            return f"{module.rsplit('.', 1)[-1]} hash is broken for security use"
+        if name.startswith(_HASH_PREFIXES[2]) and func.lower() in _WEAK_HASHES:
+            return f"{func} hash is broken for security use"
+        if func == "new" and module.startswith(_CIPHER_PREFIXES[:2]) and module.rsplit(".", 1)[-1] in _WEAK_CIPHERS:
+            return f"{module.rsplit('.', 1)[-1]} cipher is broken"
+        if name.startswith(_CIPHER_PREFIXES[2:]) and func in _WEAK_CIPHERS:
+            return f"{func} cipher is broken"
+        if name.endswith("modes.ECB"):
+            return "ECB mode leaks patterns of the plaintext"
+        return None
+
+
+# --- insecure-tls ---------------------------------------------------------------------------------
+
+_HTTP_CALLS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send", "Client", "AsyncClient", "Session", "ClientSession", "TCPConnector", "urlopen", "build_opener"})
+
+
+@register
+class InsecureTls(NodeDetector):
+    """Certificate or host-name verification turned off."""
+
+    spec = spec(
+        "insecure-tls",
+        Severity.HIGH,
+        "TLS verification disabled",
+        "verify=False, ssl._create_unverified_context, CERT_NONE or check_hostname=False accept any "
+        "certificate: a man in the middle reads and alters the traffic. Keep verification on and "
+        "point at the right CA bundle instead.",
+        "CWE-295",
+        10,
+    )
+    node_types = (ast.Call, ast.Assign)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if isinstance(node, ast.Assign):
+            value_name = ctx.qualified_name(node.value) or ""
+            if value_name in ("ssl.CERT_NONE", "ssl._create_unverified_context"):
+                ctx.report(self.spec, node, f"{value_name} disables certificate verification")
+            elif is_const(node.value, False) and any(target_name(t) == "check_hostname" for t in node.targets):
+                ctx.report(self.spec, node, "check_hostname = False disables host name verification")
+            return
+        assert isinstance(node, ast.Call)
+        name = ctx.qualified_name(node.func) or ""
+        if name == "ssl._create_unverified_context":
+            ctx.report(self.spec, node, "ssl._create_unverified_context() accepts any certificate")
+            return
+        for kw in node.keywords:
+            if kw.arg in ("verify", "ssl", "verify_ssl") and is_const(kw.value, False):
+                if name.startswith(("requests.", "httpx.", "aiohttp.")) or terminal_name(node.func) in _HTTP_CALLS:
+                    ctx.report(self.spec, node, f"{kw.arg}=False turns off certificate verification")
+                    return
+            elif kw.arg in ("cert_reqs", "verify_mode") and (ctx.qualified_name(kw.value) == "ssl.CERT_NONE" or _str_value(kw.value) == "CERT_NONE"):
+                ctx.report(self.spec, node, f"{kw.arg}=CERT_NONE turns off certificate verification")
+                return
+            elif kw.arg in ("check_hostname", "assert_hostname") and is_const(kw.value, False):
+                ctx.report(self.spec, node, f"{kw.arg}=False turns off host name verification")
+                return
+
+
+# --- insecure-random ------------------------------------------------------------------------------
+
+_RANDOM_FUNCTIONS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "shuffle", "uniform", "randbytes"})
+_SECURITY_NAME = re.compile(
+    r"(token|passw|passphrase|pwd|secret|nonce|salt|otp|api_?key|session_?(id|key)|csrf|private_?key|"
+    r"signing_?key|encryption_?key|crypt|auth_?code|reset_?code|verification|activation|invite_?code|"
+    r"one_?time|pin_?code|challenge|credential)",
+    re.IGNORECASE,
+)
+
+
+@register
+class InsecureRandom(NodeDetector):
+    """The ``random`` module used to make tokens, passwords, keys or nonces."""
+
+    spec = spec(
+        "insecure-random",
+        Severity.MEDIUM,
+        "Predictable random values for secrets",
+        "random.* is a Mersenne Twister: its output can be predicted from a few samples. Use the "
+        "secrets module (token_urlsafe, choice, randbits) for tokens, passwords, keys and nonces.",
+        "CWE-338",
+        10,
+    )
+    node_types = (ast.Call,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        last = terminal_name(node.func)
+        if last not in _RANDOM_FUNCTIONS or (ctx.qualified_name(node.func) or "") != f"random.{last}":
+            return
+        for parent in reversed(ctx.parents):
+            names: list[str] = []
+            if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                names = [target_name(t) for t in (parent.targets if isinstance(parent, ast.Assign) else [parent.target])]
+            elif isinstance(parent, ast.keyword) and parent.arg:
+                names = [parent.arg]
+            elif isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                break
+            for name in names:
+                if _SECURITY_NAME.search(name):
+                    ctx.report(self.spec, node, f"random.{last}() used for '{name}'; use the secrets module", confidence=0.8, metadata={"name": name})
+                    return
+        function = ctx.function
+        if function is not None and _SECURITY_NAME.search(function.name):
+            ctx.report(self.spec, node, f"random.{last}() used in {function.name}(); use the secrets module", confidence=0.6, metadata={"name": function.name})
+
+
+# --- debug-enabled --------------------------------------------------------------------------------
+
+
+@register
+class DebugEnabled(NodeDetector):
+    """Debug mode switched on in settings or when starting a Flask app."""
+
+    spec = spec(
+        "debug-enabled",
+        Severity.MEDIUM,
+        "Debug mode enabled",
+        "DEBUG = True in a settings module or app.run(debug=True) shows stack traces, settings and "
+        "(with Werkzeug) an interactive console to anyone. Turn it on from the environment in "
+        "development only.",
+        "CWE-489",
+        5,
+    )
+    node_types = (ast.Assign, ast.Call)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if ctx.is_test:
+            return
+        if isinstance(node, ast.Call):
+            if terminal_name(node.func) == "run" and is_const(keyword(node, "debug"), True):
+                ctx.report(self.spec, node, "application started with debug=True")
+            return
+        assert isinstance(node, ast.Assign)
+        if not is_const(node.value, True):
+            return
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == "DEBUG" and at_module_level(ctx) and is_settings_module(ctx):
+                ctx.report(self.spec, node, "DEBUG = True in a settings module")
+                return
+            if isinstance(target, (ast.Attribute, ast.Subscript)) and target_name(target) in ("debug", "DEBUG") and (dotted(getattr(target, "value", target)) or "").endswith(("app", "config")):
+                ctx.report(self.spec, node, "debug mode switched on for the application")
+                return
+
+
+# --- insecure-tempfile ----------------------------------------------------------------------------
+
+
+@register
+class InsecureTempfile(NodeDetector):
+    """tempfile.mktemp and friends: the name can be taken before the file is created."""
+
+    spec = spec(
+        "insecure-tempfile",
+        Severity.MEDIUM,
+        "Race-prone temporary file name",
+        "tempfile.mktemp() (and os.tempnam/tmpnam) returns a name that another process can create "
+        "first (symlink attacks). Use NamedTemporaryFile, mkstemp or mkdtemp.",
+        "CWE-377",
+        5,
+    )
+    node_types = (ast.Call,)
+    names: ClassVar[frozenset[str]] = frozenset({"tempfile.mktemp", "os.tempnam", "os.tmpnam"})
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        if terminal_name(node.func) in ("mktemp", "tempnam", "tmpnam"):
+            name = ctx.qualified_name(node.func) or ""
+            if name in self.names:
+                ctx.report(self.spec, node, f"{name}() is race-prone; use mkstemp or NamedTemporaryFile")
+
+
+# --- jwt-verification-disabled --------------------------------------------------------------------
+
+
+@register
+class JwtVerificationDisabled(NodeDetector):
+    """jwt.decode told not to check the signature, or to accept the "none" algorithm."""
+
+    spec = spec(
+        "jwt-verification-disabled",
+        Severity.HIGH,
+        "JWT signature not verified",
+        "jwt.decode with verify=False, options={'verify_signature': False} or 'none' among the "
+        "algorithms accepts forged tokens. Verify with an explicit list of expected algorithms.",
+        "CWE-347",
+        10,
+    )
+    node_types = (ast.Call,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        last = terminal_name(node.func)
+        if last not in ("decode", "decode_complete"):
+            return
+        name = ctx.qualified_name(node.func) or ""
+        if not (name.startswith(("jwt.", "jose.", "authlib.jose.")) or ".jwt." in name):
+            return
+        if is_const(keyword(node, "verify"), False):
+            ctx.report(self.spec, node, "jwt.decode(verify=False) accepts unsigned and forged tokens")
+            return
+        options = keyword(node, "options")
+        if isinstance(options, ast.Dict):
+            for key, value in zip(options.keys, options.values, strict=True):
+                if _str_value(key) == "verify_signature" and is_const(value, False):
+                    ctx.report(self.spec, node, "jwt.decode with verify_signature=False accepts forged tokens")
+                    return
+        algorithms = keyword(node, "algorithms")
+        values = algorithms.elts if isinstance(algorithms, (ast.List, ast.Tuple, ast.Set)) else [algorithms]
+        if any((_str_value(v) or "").lower() == "none" for v in values if v is not None):
+            ctx.report(self.spec, node, "jwt.decode accepts the 'none' algorithm, i.e. unsigned tokens")
+
+
+# --- bind-all-interfaces --------------------------------------------------------------------------
+
+_ALL_INTERFACES = frozenset({"0.0.0.0", "::"})
+_HOST_NAME = re.compile(r"^(host|hostname|bind|bind_address|address|addr|listen|listen_address|ip|interface)$", re.IGNORECASE)
+
+
+@register
+class BindAllInterfaces(NodeDetector):
+    """A server socket bound to every network interface."""
+
+    spec = spec(
+        "bind-all-interfaces",
+        Severity.MEDIUM,
+        "Binding to all interfaces",
+        "Binding to 0.0.0.0 (or ::) exposes the service on every network the host is connected "
+        "to. Bind to 127.0.0.1 or a configured address.",
+        "CWE-605",
+        5,
+    )
+    node_types = (ast.Call, ast.Assign)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if isinstance(node, ast.Assign):
+            if _str_value(node.value) in _ALL_INTERFACES and any(_HOST_NAME.search(target_name(t)) or target_name(t).upper().endswith(("_HOST", "_BIND")) for t in node.targets):
+                ctx.report(self.spec, node, f"{_str_value(node.value)} binds every interface", confidence=0.7)
+            return
+        assert isinstance(node, ast.Call)
+        for kw in node.keywords:
+            if kw.arg and _HOST_NAME.search(kw.arg) and _str_value(kw.value) in _ALL_INTERFACES:
+                ctx.report(self.spec, node, f"{kw.arg}={_str_value(kw.value)!r} binds every interface", confidence=0.8)
+                return
+        last = terminal_name(node.func)
+        for arg in node.args:
+            if isinstance(arg, ast.Tuple) and arg.elts and _str_value(arg.elts[0]) in _ALL_INTERFACES:
+                ctx.report(self.spec, node, f"address {_str_value(arg.elts[0])!r} binds every interface", confidence=0.8)
+                return
+            if last == "run" and _str_value(arg) in _ALL_INTERFACES:
+                ctx.report(self.spec, node, f"{_str_value(arg)!r} binds every interface", confidence=0.8)
+                return
+
+
+# --- csrf-exempt ----------------------------------------------------------------------------------
+
+
+def _is_csrf_exempt(node: ast.AST, ctx: FileContext) -> bool:
+    name = ctx.qualified_name(node) or ""
+    return name.endswith("csrf_exempt") or (isinstance(node, ast.Attribute) and node.attr == "exempt" and "csrf" in (dotted(node.value) or "").lower())
+
+
+@register
+class CsrfExempt(NodeDetector):
+    """Views taken out of CSRF protection (Django csrf_exempt, Flask-WTF csrf.exempt)."""
+
+    spec = spec(
+        "csrf-exempt",
+        Severity.MEDIUM,
+        "CSRF protection disabled",
+        "csrf_exempt / csrf.exempt (or WTF_CSRF_ENABLED = False) lets other sites submit "
+        "state-changing requests with the user's cookies. Keep CSRF on for cookie-authenticated "
+        "views; exempt only endpoints authenticated otherwise (signed webhooks, token APIs).",
+        "CWE-352",
+        10,
+    )
+    node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Call, ast.Assign)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if ctx.is_test:
+            return
+        if isinstance(node, ast.Call):
+            if _is_csrf_exempt(node.func, ctx) and node.args:
+                ctx.report(self.spec, node, "view wrapped with a CSRF exemption")
+            elif terminal_name(node.func) == "method_decorator" and node.args and _is_csrf_exempt(node.args[0], ctx):
+                ctx.report(self.spec, node, "class-based view exempted from CSRF protection")
+            return
+        if isinstance(node, ast.Assign):
+            if is_const(node.value, False) and any(target_name(t) == "WTF_CSRF_ENABLED" for t in node.targets):
+                ctx.report(self.spec, node, "Flask-WTF CSRF protection switched off")
+            return
+        for decorator in node.decorator_list:  # type: ignore[attr-defined]
+            if not isinstance(decorator, ast.Call) and _is_csrf_exempt(decorator, ctx):
+                ctx.report(self.spec, decorator, f"{node.name} is exempt from CSRF protection", code=ctx.segment(decorator, 1))  # type: ignore[attr-defined]
+                return
