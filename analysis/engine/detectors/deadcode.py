@@ -1,0 +1,416 @@
+"""Dead-code detectors: unused imports (file-local) and unreferenced functions/classes (project).
+
+``unused-import`` follows pyflakes' scoping model so the two agree on real code: a module's
+imports are used by any reference in the module (functions included), a function's imports by
+references in it and in its nested functions, class bodies do not leak names into methods, and
+when a name is bound twice in a scope only the last binding can be reported (an earlier unused
+import is a redefinition, a different message). On top of pyflakes it honours ``# noqa`` (bare or
+F401), explicit re-exports (``import x as x``, ``from m import x as x``), package re-exports in
+``__init__.py`` (relative or own-package imports), and ``TYPE_CHECKING`` imports mentioned in
+string annotations or type comments.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from analysis.engine import graph as g
+from analysis.engine.context import FileContext
+from analysis.engine.facts import Definition, FileFacts
+from analysis.engine.model import Category, Finding, Severity, compute_fingerprint
+from analysis.engine.project import ProjectContext
+from analysis.engine.registry import (
+    DetectorSpec,
+    NodeDetector,
+    ProjectDetector,
+    register,
+)
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+
+
+@dataclass(slots=True)
+class _Import:
+    node: ast.Import | ast.ImportFrom
+    bound: str
+    display: str
+    symbol: str
+    type_checking: bool
+    optional: bool  # inside try/except ImportError
+    explicit_reexport: bool  # "import x as x" / "from m import x as x"
+    init_reexport: bool  # own-package import at the top of an __init__.py
+
+
+@dataclass(slots=True)
+class _Scope:
+    kind: str  # module | function | class | comprehension
+    bindings: dict[str, _Import | None] = field(default_factory=dict)  # last binding of each name
+    uses: set[str] = field(default_factory=set)
+    free: set[str] = field(default_factory=set)  # unresolved names from nested scopes
+    declared_global: set[str] = field(default_factory=set)
+    imports: list[_Import] = field(default_factory=list)
+
+
+def _is_type_checking(test: ast.AST) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    kind = handler.type
+    if kind is None:
+        return True
+    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    return any(
+        (isinstance(n, ast.Name) and n.id in _IMPORT_ERRORS) or (isinstance(n, ast.Attribute) and n.attr in _IMPORT_ERRORS)
+        for n in names
+    )
+
+
+def _string_names(annotation: ast.AST | None) -> Iterable[str]:
+    """Names referenced by string annotations (``"Model"``, ``list["pkg.Thing"]``)."""
+    if annotation is None:
+        return
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
+            try:
+                parsed = ast.parse(node.value.strip(), mode="eval")
+            except SyntaxError:
+                continue
+            for inner in ast.walk(parsed):
+                if isinstance(inner, ast.Name):
+                    yield inner.id
+
+
+def _all_names(node: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[str] | None:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+        return None
+    names: list[str] = []
+    stack = [node.value] if node.value is not None else []
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (ast.List, ast.Tuple)):
+            names.extend(e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+        elif isinstance(value, ast.BinOp):
+            stack.extend((value.left, value.right))
+    return names
+
+
+_SCOPE_KIND: dict[type, str] = {
+    ast.FunctionDef: "function",
+    ast.AsyncFunctionDef: "function",
+    ast.Lambda: "function",
+    ast.ClassDef: "class",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.GeneratorExp: "comprehension",
+}
+
+
+@register
+class UnusedImport(NodeDetector):
+    """An imported name that nothing in its scope (or nested scopes) references."""
+
+    spec = DetectorSpec(
+        id="unused-import",
+        category=Category.DEAD_CODE,
+        severity=Severity.LOW,
+        title="Unused import",
+        description="A module or name is imported but never used. Unused imports slow start-up, can create "
+        "import cycles and mislead readers. Remove it (or list it in __all__ when it is a deliberate re-export).",
+        effort_minutes=1,
+        thresholds={"report_init_reexports": False, "honour_noqa": True},
+    )
+    node_types = (
+        ast.Import,
+        ast.ImportFrom,
+        ast.Name,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Lambda,
+        ast.ClassDef,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+        ast.arg,
+        ast.AnnAssign,
+        ast.Assign,
+        ast.AugAssign,
+        ast.Global,
+        ast.Nonlocal,
+        ast.ExceptHandler,
+        ast.If,
+        ast.Try,
+    )
+
+    def start_file(self, ctx: FileContext) -> None:
+        self.stack: list[_Scope] = [_Scope("module")]
+        self.exported: set[str] = set()
+        self.type_checking: list[tuple[int, int]] = []
+        self.optional: list[tuple[int, int]] = []
+        self.symbols: list[str] = []
+
+    # --- traversal ---------------------------------------------------------------------------
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        t = type(node)
+        scope = self.stack[-1]
+        if t is ast.Name:
+            if isinstance(node.ctx, ast.Store):  # type: ignore[attr-defined]
+                scope.bindings[node.id] = None  # type: ignore[attr-defined]
+            else:
+                scope.uses.add(node.id)  # type: ignore[attr-defined]
+            return
+        if t is ast.arg:
+            scope.bindings[node.arg] = None  # type: ignore[attr-defined]
+            scope.uses.update(_string_names(node.annotation))  # type: ignore[attr-defined]
+            return
+        if t is ast.Import or t is ast.ImportFrom:
+            self._bind_imports(node, ctx)  # type: ignore[arg-type]
+            return
+        kind = _SCOPE_KIND.get(t)
+        if kind is not None:
+            if kind != "comprehension" and t is not ast.Lambda:
+                scope.bindings[node.name] = None  # type: ignore[attr-defined]
+                self.symbols.append(node.name)  # type: ignore[attr-defined]
+                if t is not ast.ClassDef:
+                    scope.uses.update(_string_names(node.returns))  # type: ignore[attr-defined]
+            self.stack.append(_Scope(kind))
+            return
+        if t is ast.Assign or t is ast.AugAssign or t is ast.AnnAssign:
+            if t is ast.AnnAssign:
+                scope.uses.update(_string_names(node.annotation))  # type: ignore[attr-defined]
+            if len(self.stack) == 1:
+                names = _all_names(node)  # type: ignore[arg-type]
+                if names is not None:
+                    self.exported.update(names)
+            return
+        if t is ast.Global or t is ast.Nonlocal:
+            scope.declared_global.update(node.names)  # type: ignore[attr-defined]
+            return
+        if t is ast.ExceptHandler:
+            if node.name:  # type: ignore[attr-defined]
+                scope.bindings[node.name] = None  # type: ignore[attr-defined]
+            return
+        if t is ast.If:
+            if _is_type_checking(node.test) and node.body:  # type: ignore[attr-defined]
+                self.type_checking.append((node.body[0].lineno, node.body[-1].end_lineno or 0))  # type: ignore[attr-defined]
+            return
+        if t is ast.Try and node.body and any(_catches_import_error(h) for h in node.handlers):  # type: ignore[attr-defined]
+            self.optional.append((node.body[0].lineno, node.body[-1].end_lineno or 0))  # type: ignore[attr-defined]
+
+    def leave(self, node: ast.AST, ctx: FileContext) -> None:
+        if type(node) not in _SCOPE_KIND:
+            return
+        scope = self.stack.pop()
+        if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            self.symbols.pop()
+        parent = self.stack[-1]
+        if scope.kind == "class":
+            parent.free.update(n for n in scope.uses if n not in scope.bindings)
+            parent.free.update(scope.free)
+            return
+        parent.free.update(self._close(scope, ctx))
+
+    def end_file(self, ctx: FileContext) -> None:
+        module = self.stack[0]
+        module.uses.update(self.exported)
+        self._close(module, ctx)
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _bind_imports(self, node: ast.Import | ast.ImportFrom, ctx: FileContext) -> None:
+        scope = self.stack[-1]
+        symbol = ".".join(self.symbols)
+        line = node.lineno
+        tc = any(a <= line <= b for a, b in self.type_checking)
+        optional = any(a <= line <= b for a, b in self.optional)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    bound, display = alias.asname, f"{alias.name} as {alias.asname}"
+                else:
+                    bound, display = alias.name.partition(".")[0], alias.name
+                scope.bindings[bound] = _Import(node, bound, display, symbol, tc, optional, alias.asname == alias.name, False)
+            return
+        if node.module == "__future__":
+            return
+        base = "." * node.level + (node.module or "")
+        own_package = bool(node.level) or (
+            bool(ctx.module) and (node.module or "").startswith(ctx.module + ".") and ctx.is_package_init
+        )
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            bound = alias.asname or alias.name
+            full = f"{base}.{alias.name}" if not base.endswith(".") else f"{base}{alias.name}"
+            display = f"{full} as {alias.asname}" if alias.asname else full
+            init_reexport = ctx.is_package_init and own_package and len(self.stack) == 1
+            scope.bindings[bound] = _Import(node, bound, display, symbol, tc, optional, alias.asname == alias.name, init_reexport)
+
+    def _close(self, scope: _Scope, ctx: FileContext) -> set[str]:
+        """Report the scope's unused imports; return the names it leaves to enclosing scopes."""
+        wanted = scope.uses | scope.free
+        if "locals" in scope.uses and scope.kind != "module":
+            wanted = wanted | set(scope.bindings)
+        unresolved = {n for n in wanted if n not in scope.bindings or n in scope.declared_global}
+        for name, binding in scope.bindings.items():
+            if binding is None or name in wanted:
+                continue
+            self._report(binding, ctx)
+        return unresolved
+
+    def _report(self, imp: _Import, ctx: FileContext) -> None:
+        if imp.explicit_reexport or (imp.init_reexport and not self._init_reexports(ctx)):
+            return
+        line_text = ctx.lines[imp.node.lineno - 1] if imp.node.lineno <= len(ctx.lines) else ""
+        if self._noqa(ctx, imp.node):
+            return
+        if imp.type_checking and len(re.findall(rf"\b{re.escape(imp.bound)}\b", ctx.source)) > 1:
+            return  # mentioned in a string annotation or a type comment
+        confidence = 0.7 if imp.optional else 1.0
+        finding = ctx.report(
+            self.spec,
+            imp.node,
+            f"'{imp.display}' imported but unused.",
+            symbol=imp.symbol,
+            confidence=confidence,
+            code=line_text.strip(),
+            metadata={"name": imp.bound, "import": imp.display, "optional": imp.optional, "type_checking": imp.type_checking},
+        )
+        finding.fingerprint = compute_fingerprint(self.spec.id, ctx.path, imp.symbol, imp.display)
+
+    def _init_reexports(self, ctx: FileContext) -> bool:
+        settings = ctx.settings.get(self.spec.id)
+        if settings is not None and "report_init_reexports" in settings.thresholds:
+            return bool(settings.thresholds["report_init_reexports"])
+        return bool(self.spec.thresholds["report_init_reexports"])
+
+    def _noqa(self, ctx: FileContext, node: ast.AST) -> bool:
+        settings = ctx.settings.get(self.spec.id)
+        honour = self.spec.thresholds["honour_noqa"] if settings is None else settings.thresholds.get("honour_noqa", True)
+        if not honour:
+            return False
+        start = getattr(node, "lineno", 1)
+        end = getattr(node, "end_lineno", start) or start
+        for text in ctx.lines[start - 1 : end]:
+            match = _NOQA.search(text)
+            if match and (not match.group("codes") or "F401" in match.group("codes").upper()):
+                return True
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+
+_ENTRY_NAMES = {"main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass", "setUpModule", "tearDownModule", "run", "app", "application", "handler", "lambda_handler", "urlpatterns"}
+_CONVENTION_CLASSES = {"Meta", "Migration", "Command", "Config", "Media", "Params"}
+_CALLBACK_PREFIXES = ("test", "visit_", "depart_", "do_", "handle_", "on_", "pytest_", "clean_", "get_", "render_", "as_", "process_", "_check_", "check_", "setup_", "field_for_", "format_", "parse_")
+_ENTRY_FILES = ("setup.py", "manage.py", "__main__.py", "conftest.py", "noxfile.py", "fabfile.py", "wsgi.py", "asgi.py")
+
+
+@register
+class UnusedFunctionOrClass(ProjectDetector):
+    """A function, method or class whose name is referenced nowhere in the project.
+
+    Conservative on purpose (like vulture): a definition counts as used when its name appears as
+    any identifier or attribute anywhere, or a resolved call or base class points at it. Entry
+    points, tests, dunders, decorated callables, overrides, ``__all__`` members and framework
+    conventions (Django ``Meta``/``Migration``/``Command``, admin classes...) are never reported."""
+
+    spec = DetectorSpec(
+        id="unused-function-or-class",
+        category=Category.DEAD_CODE,
+        severity=Severity.LOW,
+        title="Unused function or class",
+        description="Nothing in the project references this function, method or class. Dead code costs "
+        "reading and maintenance time; delete it (version control remembers it).",
+        effort_minutes=10,
+        thresholds={"public_confidence": 0.4, "private_confidence": 0.8, "report_public_methods": True},
+    )
+
+    def run(self, project: ProjectContext) -> Iterable[Finding]:
+        referenced: set[str] = set()
+        exported: set[str] = set()
+        for facts in project.files.values():
+            referenced.update(facts.names_used)
+            if facts.dunder_all:
+                exported.update(f"{facts.module}.{n}" for n in facts.dunder_all)
+        targets: set[str] = set()
+        for kind in (g.CALLS, g.INHERITS):
+            for dsts in project.graph.edges[kind].values():
+                targets.update(dsts)
+        public_conf = float(project.threshold(self.spec, "public_confidence"))
+        private_conf = float(project.threshold(self.spec, "private_confidence"))
+        public_methods = bool(project.threshold(self.spec, "report_public_methods"))
+        for qual in sorted(project.definitions):
+            d = project.definitions[qual]
+            path = project.definition_path[qual]
+            facts = project.files[path]
+            if d.name in referenced or qual in targets or qual in exported:
+                continue
+            if not _candidate(project, qual, d, facts, public_methods):
+                continue
+            private = d.name.startswith("_")
+            kind = {"class": "Class", "method": "Method"}.get(d.kind, "Function")
+            yield project.report(
+                self.spec,
+                path=path,
+                line=d.line,
+                end_line=d.end_line,
+                message=f"{kind} '{d.name}' is never referenced in the project.",
+                symbol=qual.removeprefix(facts.module + "."),
+                key=f"{d.kind}:{qual}",
+                confidence=private_conf if private else public_conf,
+                metadata={"kind": d.kind, "qualname": qual, "public": not private, "lines": d.end_line - d.line + 1},
+            )
+
+
+def _candidate(project: ProjectContext, qual: str, d: Definition, facts: FileFacts, public_methods: bool) -> bool:
+    """Whether an unreferenced definition may be reported at all (the exclusions)."""
+    name, kind, path = d.name, d.kind, facts.path
+    if facts.is_test or d.decorators:
+        return False
+    if name.startswith("__") and name.endswith("__"):
+        return False
+    if name in _ENTRY_NAMES or path.rpartition("/")[2] in _ENTRY_FILES or "/migrations/" in f"/{path}":
+        return False
+    if kind == "class":
+        if name in _CONVENTION_CLASSES or name.endswith(("Admin", "Inline", "Test", "Tests", "TestCase", "Config")):
+            return False
+        return not project.graph.predecessors(g.INHERITS, qual)
+    if name.startswith(_CALLBACK_PREFIXES):
+        return False
+    if kind == "method":
+        if not public_methods and not name.startswith("_"):
+            return False
+        cls = qual.rpartition(".")[0]
+        cls_def = project.definitions.get(cls)
+        if cls_def is None:
+            return False
+        bases = project.graph.successors(g.INHERITS, cls)
+        if len(bases) < len(cls_def.bases):
+            return False  # a base outside the project may call it (framework hook)
+        ancestors = g.reachable(project.graph.edges[g.INHERITS], [cls]) - {cls}
+        if any(f"{a}.{name}" in project.definitions for a in ancestors):
+            return False  # overrides a base method
+        subclasses = _subclasses(project, cls)
+        if any(f"{s}.{name}" in project.definitions for s in subclasses):
+            return False  # template method overridden below
+    return True
+
+
+def _subclasses(project: ProjectContext, cls: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [cls]
+    while stack:
+        for sub in project.graph.predecessors(g.INHERITS, stack.pop()):
+            if sub not in seen:
+                seen.add(sub)
+                stack.append(sub)
+    return seen
