@@ -312,7 +312,13 @@ def test_blocking_calls_in_async_function_are_reported():
             return fh.read()
     """
     found = run_detectors(src, "blocking-call-in-async")
-    assert [f.metadata["call"] for f in found] == ["time.sleep", "requests.get", "subprocess.run", "urllib.request.urlopen", "open"]
+    assert [f.metadata["call"] for f in found] == [
+        "time.sleep",
+        "requests.get",
+        "subprocess.run",
+        "urllib.request.urlopen",
+        "open",
+    ]
     assert found[-1].severity == "low"
 
 

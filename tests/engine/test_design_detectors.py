@@ -204,7 +204,9 @@ def test_class_that_only_delegates_is_a_middle_man():
             return self._inner.name
     """
     found = run_detectors(src, "middle-man")
-    assert [(f.metadata["delegate"], f.metadata["delegating_methods"], f.metadata["methods"]) for f in found] == [("_inner", 4, 4)]
+    assert [(f.metadata["delegate"], f.metadata["delegating_methods"], f.metadata["methods"]) for f in found] == [
+        ("_inner", 4, 4)
+    ]
 
 
 def test_class_with_own_logic_is_not_a_middle_man():

@@ -20,7 +20,11 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 def _is_ellipsis_or_pass(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Pass):
         return True
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and (stmt.value.value is Ellipsis or isinstance(stmt.value.value, str))
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and (stmt.value.value is Ellipsis or isinstance(stmt.value.value, str))
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,7 +335,12 @@ class AssertOnTuple(NodeDetector):
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Assert)
         if isinstance(node.test, ast.Tuple) and node.test.elts:
-            ctx.report(self.spec, node, "This assert tests a non-empty tuple and can never fail.", metadata={"elements": len(node.test.elts)})
+            ctx.report(
+                self.spec,
+                node,
+                "This assert tests a non-empty tuple and can never fail.",
+                metadata={"elements": len(node.test.elts)},
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,7 +505,12 @@ class SelfAssignment(NodeDetector):
         # `name = name` in a class body copies an outer binding into the class namespace.
         if ctx.parents and isinstance(ctx.parents[-1], ast.ClassDef) and isinstance(target, (ast.Name, ast.Tuple)):
             return
-        ctx.report(self.spec, node, f"'{ast.unparse(target)}' is assigned to itself; this has no effect.", metadata={"target": ast.unparse(target)})
+        ctx.report(
+            self.spec,
+            node,
+            f"'{ast.unparse(target)}' is assigned to itself; this has no effect.",
+            metadata={"target": ast.unparse(target)},
+        )
 
 
 # --------------------------------------------------------------------------------------------

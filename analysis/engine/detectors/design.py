@@ -44,7 +44,12 @@ def _self_name(func: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
 
 
 def _body_without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         return body[1:]
     return body
 
@@ -68,7 +73,17 @@ class _Class:
     methods: list[_Method] = field(default_factory=list)
 
 
-_DECISIONS = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.comprehension, ast.BoolOp, ast.match_case)
+_DECISIONS = (
+    ast.If,
+    ast.IfExp,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.ExceptHandler,
+    ast.comprehension,
+    ast.BoolOp,
+    ast.match_case,
+)
 
 
 class _MethodTracker(NodeDetector):
@@ -342,7 +357,9 @@ def _refuses(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
         name = exc.id if isinstance(exc, ast.Name) else exc.attr if isinstance(exc, ast.Attribute) else ""
         if name == "NotImplementedError":
             return "raises NotImplementedError"
-    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis):
+    if isinstance(stmt, ast.Pass) or (
+        isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis
+    ):
         return "does nothing"
     return None
 
@@ -351,7 +368,11 @@ def _returns_value(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     stack: list[ast.AST] = list(method.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Return) and node.value is not None and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+        if (
+            isinstance(node, ast.Return)
+            and node.value is not None
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+        ):
             return True
         stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, (*_FUNCS, ast.ClassDef, ast.Lambda)))
     return False
@@ -420,7 +441,12 @@ class RefusedBequest(NodeDetector):
                 cls,
                 f"'{cls.name}' refuses behaviour inherited from '{refused[0][1]}': {detail}.",
                 symbol=symbol,
-                metadata={"refused": [name for name, _p, _h in refused], "base": refused[0][1], "count": len(refused), "threshold": min_refused},
+                metadata={
+                    "refused": [name for name, _p, _h in refused],
+                    "base": refused[0][1],
+                    "count": len(refused),
+                    "threshold": min_refused,
+                },
                 code=f"class {cls.name}",
             )
 

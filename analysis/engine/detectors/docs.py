@@ -1,0 +1,290 @@
+"""Documentation and testing detectors: missing-docstring, todo-comment, test-without-assertion."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from analysis.engine.context import FileContext
+from analysis.engine.model import Category, Severity
+from analysis.engine.registry import DetectorSpec, NodeDetector, register
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[str]:
+    names = []
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        parts = []
+        while isinstance(target, ast.Attribute):
+            parts.append(target.attr)
+            target = target.value
+        if isinstance(target, ast.Name):
+            parts.append(target.id)
+        names.append(".".join(reversed(parts)))
+    return names
+
+
+# --------------------------------------------------------------------------------------------
+_SKIP_MODULES = {"__main__", "setup", "conftest", "manage", "__init__"}
+_NO_DOC_DECORATORS = {"overload", "override", "setter", "deleter", "getter"}
+
+
+@register
+class MissingDocstring(NodeDetector):
+    """Public modules, classes and functions without a docstring."""
+
+    spec = DetectorSpec(
+        id="missing-docstring",
+        category=Category.DOCUMENTATION,
+        severity=Severity.INFO,
+        title="Missing docstring",
+        description="A public module, class, function or method has no docstring. Tests, private names "
+        "(leading underscore, dunders), nested functions, overloads, property setters and one-line "
+        "properties are not reported.",
+        effort_minutes=5,
+    )
+    node_types = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if ctx.is_test or "/migrations/" in f"/{ctx.path}":
+            return
+        if isinstance(node, ast.Module):
+            stem = ctx.path.rsplit("/", 1)[-1].removesuffix(".py")
+            if node.body and stem not in _SKIP_MODULES and not stem.startswith("_") and ast.get_docstring(node) is None:
+                ctx.report(
+                    self.spec,
+                    None,
+                    f"Public module '{ctx.module}' has no docstring.",
+                    line=1,
+                    symbol="",
+                    title="Missing module docstring",
+                    metadata={"kind": "module"},
+                    code="",
+                )
+            return
+        assert isinstance(node, (ast.ClassDef, *_FUNCS))
+        if node.name.startswith("_") or not self._public_scope(ctx):
+            return
+        if ast.get_docstring(node) is not None:
+            return
+        kind = "class"
+        if isinstance(node, _FUNCS):
+            kind = "method" if ctx.parents and isinstance(ctx.parents[-1], ast.ClassDef) else "function"
+            decorators = {n.rsplit(".", 1)[-1] for n in _decorator_names(node)}
+            if decorators & _NO_DOC_DECORATORS:
+                return
+            if decorators & {"property", "cached_property"} and len(node.body) == 1:
+                return  # a trivial property is self-describing
+        symbol = f"{ctx.symbol}.{node.name}" if ctx.symbol else node.name
+        ctx.report(
+            self.spec,
+            node,
+            f"Public {kind} '{node.name}' has no docstring.",
+            symbol=symbol,
+            title=f"Missing {kind} docstring",
+            metadata={"kind": kind},
+            code=ctx.segment(node, 1) if not node.decorator_list else f"{kind} {node.name}",
+        )
+
+    @staticmethod
+    def _public_scope(ctx: FileContext) -> bool:
+        """Module level, or inside public classes only (nothing inside functions)."""
+        for parent in ctx.parents:
+            if isinstance(parent, (*_FUNCS, ast.Lambda)):
+                return False
+            if isinstance(parent, ast.ClassDef) and parent.name.startswith("_"):
+                return False
+        return True
+
+
+# --------------------------------------------------------------------------------------------
+_TODO = re.compile(r"#[^\n]*?\b(TODO|FIXME|XXX|HACK)\b[^\n]*")
+
+
+@register
+class TodoComment(NodeDetector):
+    """TODO/FIXME/XXX/HACK comments: acknowledged, unfinished work."""
+
+    spec = DetectorSpec(
+        id="todo-comment",
+        category=Category.DOCUMENTATION,
+        severity=Severity.INFO,
+        title="TODO comment",
+        description="A TODO, FIXME, XXX or HACK comment marks known unfinished or questionable work; track it "
+        "in the issue tracker or resolve it.",
+        effort_minutes=15,
+    )
+
+    def end_file(self, ctx: FileContext) -> None:
+        source = ctx.source
+        if "#" not in source:
+            return
+        last_line = -1
+        for match in _TODO.finditer(source):
+            line_no = source.count("\n", 0, match.start()) + 1
+            if line_no == last_line:
+                continue
+            line = ctx.lines[line_no - 1] if line_no <= len(ctx.lines) else ""
+            comment = self._comment(line)
+            if comment is None:
+                continue
+            tag = re.search(r"\b(TODO|FIXME|XXX|HACK)\b", comment)
+            if tag is None:
+                continue
+            last_line = line_no
+            column = len(line) - len(comment)
+            text = comment.lstrip("#").strip()
+            # The comment text (not the line) identifies the finding: moving it keeps its identity.
+            marker = ast.Pass(lineno=line_no, col_offset=column, end_lineno=line_no, end_col_offset=len(line))
+            ctx.report(
+                self.spec,
+                marker,
+                f"{tag.group(1)} comment: {text[:200]}",
+                title=f"{tag.group(1)} comment",
+                metadata={"tag": tag.group(1), "text": text[:500]},
+                code=text,
+            )
+
+    @staticmethod
+    def _comment(line: str) -> str | None:
+        """The comment part of a physical line, or None if its '#' is inside a string."""
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(line).readline):
+                if tok.type == tokenize.COMMENT:
+                    return line[tok.start[1] :]
+        except (tokenize.TokenError, IndentationError, SyntaxError):
+            # A line inside a multi-line string or bracket: accept when no quote precedes '#'.
+            hash_at = line.find("#")
+            if hash_at >= 0 and not any(q in line[:hash_at] for q in ("'", '"')):
+                return line[hash_at:]
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+_ASSERT_WORDS = ("assert", "check", "verify", "expect", "ensure", "validate", "must")
+_ASSERT_CALLS = {"fail", "raises", "warns", "deprecated_call", "skip", "skipTest", "xfail", "approx", "snapshot"}
+
+
+@dataclass
+class _TestFrame:
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    symbol: str
+    is_test: bool
+    asserts: bool = False
+    calls: set[str] = field(default_factory=set)  # plain names and self-method names called
+
+
+@register
+class TestWithoutAssertion(NodeDetector):
+    """A test function that checks nothing."""
+
+    __test__ = False  # not a pytest test class despite the name
+
+    spec = DetectorSpec(
+        id="test-without-assertion",
+        category=Category.TESTING,
+        severity=Severity.LOW,
+        title="Test without assertion",
+        description="A test function contains no assert statement, no pytest.raises/warns, no self.assert*/fail "
+        "and no mock assert_* call, directly or through helpers of the same file: it can only fail by crashing "
+        "and passes whatever the result.",
+        effort_minutes=15,
+    )
+    node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assert, ast.Raise, ast.Call)
+
+    def start_file(self, ctx: FileContext) -> None:
+        self._stack: list[_TestFrame] = []
+        self._frames: list[_TestFrame] = []
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if not ctx.is_test:
+            return
+        if isinstance(node, _FUNCS):
+            frame = _TestFrame(node, f"{ctx.symbol}.{node.name}" if ctx.symbol else node.name, self._is_test(node, ctx))
+            self._stack.append(frame)
+            self._frames.append(frame)
+            return
+        if not self._stack:
+            return
+        frame = self._stack[-1]
+        if isinstance(node, (ast.Assert, ast.Raise)):
+            frame.asserts = True
+            return
+        assert isinstance(node, ast.Call)
+        func = node.func
+        if isinstance(func, ast.Name):
+            name = func.id
+            frame.calls.add(name)
+            imported = ctx.imports.get(name, "")
+            if "test" in imported.rsplit(".", 1)[0].lower():
+                frame.asserts = True  # a helper from a test-utilities module
+        elif isinstance(func, ast.Attribute):
+            name = func.attr
+            if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+                frame.calls.add("self." + name)
+        else:
+            return
+        lowered = name.lower()
+        if name in _ASSERT_CALLS or any(word in lowered for word in _ASSERT_WORDS):
+            frame.asserts = True
+
+    def leave(self, node: ast.AST, ctx: FileContext) -> None:
+        if not isinstance(node, _FUNCS) or not self._stack:
+            return
+        frame = self._stack.pop()
+        if self._stack and not frame.is_test:
+            # A nested helper or callback runs as part of the enclosing test.
+            parent = self._stack[-1]
+            parent.asserts = parent.asserts or frame.asserts
+            parent.calls |= frame.calls
+
+    @staticmethod
+    def _is_test(node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext) -> bool:
+        if not node.name.startswith("test"):
+            return False
+        parent = ctx.parents[-1] if ctx.parents else None
+        if not isinstance(parent, (ast.Module, ast.ClassDef)):
+            return False
+        decorators = " ".join(_decorator_names(node)).lower()
+        return "skip" not in decorators and "xfail" not in decorators
+
+    def end_file(self, ctx: FileContext) -> None:
+        if not ctx.is_test:
+            return
+        by_name: dict[str, list[_TestFrame]] = {}
+        for frame in self._frames:
+            by_name.setdefault(frame.node.name, []).append(frame)
+        ok = {id(f): f.asserts for f in self._frames}
+        changed = True
+        while changed:
+            changed = False
+            for frame in self._frames:
+                if ok[id(frame)]:
+                    continue
+                for call in frame.calls:
+                    name = call.removeprefix("self.")
+                    targets = by_name.get(name)
+                    if targets is None:
+                        # self.<helper> inherited from another file may assert: give it the benefit of the doubt.
+                        if call.startswith("self."):
+                            ok[id(frame)] = changed = True
+                            break
+                        continue
+                    if any(ok[id(t)] for t in targets if t is not frame):
+                        ok[id(frame)] = changed = True
+                        break
+        for frame in self._frames:
+            if frame.is_test and not ok[id(frame)]:
+                ctx.report(
+                    self.spec,
+                    frame.node,
+                    f"Test '{frame.node.name}' makes no assertion; it passes unless it crashes.",
+                    symbol=frame.symbol,
+                    metadata={"test": frame.node.name},
+                    code=f"def {frame.node.name}",
+                )

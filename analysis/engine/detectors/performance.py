@@ -1,0 +1,338 @@
+"""Performance detectors: database queries, regex compilation and string building inside loops."""
+
+from __future__ import annotations
+
+import ast
+
+from analysis.engine.context import FileContext
+from analysis.engine.model import Category, Severity
+from analysis.engine.registry import DetectorSpec, NodeDetector, register
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def repeating_loop(node: ast.AST, ctx: FileContext) -> ast.AST | None:
+    """The innermost loop or comprehension that evaluates ``node`` once per iteration, or None.
+
+    Only parts that really repeat count: a for loop's body (not its iterable), a while loop's test
+    and body, a comprehension's element and conditions and the iterables of its inner generators.
+    The search stops at the enclosing function."""
+    child = node
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, _SCOPES):
+            return None
+        if isinstance(parent, (ast.For, ast.AsyncFor)):
+            if any(s is child for s in parent.body):
+                return parent
+        elif isinstance(parent, ast.While):
+            if child is parent.test or any(s is child for s in parent.body):
+                return parent
+        elif isinstance(parent, ast.comprehension):
+            if any(c is child for c in parent.ifs):
+                return parent
+            if child is parent.iter:
+                comp = _comprehension_owner(parent, ctx)
+                if comp is not None and comp.generators[0] is not parent:
+                    return comp
+        elif isinstance(parent, _COMPS):
+            if child is not parent and not isinstance(child, ast.comprehension):
+                return parent
+        child = parent
+    return None
+
+
+def _comprehension_owner(
+    gen: ast.comprehension, ctx: FileContext
+) -> ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp | None:
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, _COMPS) and any(g is gen for g in parent.generators):
+            return parent
+    return None
+
+
+def _loop_word(loop: ast.AST) -> str:
+    return "comprehension" if isinstance(loop, (*_COMPS, ast.comprehension)) else "loop"
+
+
+# --------------------------------------------------------------------------------------------
+_MANAGERS = {"objects", "_default_manager", "_base_manager"}
+# Methods that run a query when called.
+_EVALUATING = {
+    "get", "count", "exists", "first", "last", "latest", "earliest", "create", "get_or_create",
+    "update_or_create", "bulk_create", "bulk_update", "update", "delete", "aggregate", "in_bulk",
+    "contains", "explain", "aget", "acount", "aexists", "afirst", "alast", "acreate", "aget_or_create",
+    "aupdate_or_create", "aupdate", "adelete", "aaggregate", "ain_bulk", "abulk_create", "abulk_update",
+    "iterator", "raw",
+}  # fmt: skip
+# Methods that return a lazy QuerySet: a query only when the result is consumed.
+_LAZY = {
+    "all", "filter", "exclude", "order_by", "values", "values_list", "annotate", "alias", "select_related",
+    "prefetch_related", "distinct", "only", "defer", "using", "none", "reverse", "extra", "union",
+    "intersection", "difference", "select_for_update", "dates", "datetimes",
+}  # fmt: skip
+_CONSUMERS = {"list", "tuple", "set", "len", "bool", "sorted", "sum", "any", "all", "dict", "frozenset", "next", "max", "min"}
+_SQLALCHEMY = {"query", "execute", "scalar", "scalars", "get"}
+_INSTANCE_WRITES = {"save", "delete", "refresh_from_db", "asave", "adelete", "arefresh_from_db"}
+
+
+def _chain(node: ast.Call) -> list[ast.AST]:
+    """Receiver chain of a call, outermost first: Model.objects.filter(x).count() ->
+    [count-call, filter-call, objects-attribute, Model-name]."""
+    out: list[ast.AST] = []
+    current: ast.AST = node
+    while True:
+        out.append(current)
+        if isinstance(current, ast.Call):
+            current = current.func
+            if isinstance(current, ast.Attribute):
+                current = current.value
+            else:
+                return out
+        elif isinstance(current, ast.Attribute):
+            current = current.value
+        else:
+            return out
+
+
+def _model_like(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id[:1].isupper() or node.id in ("model", "cls")
+    if isinstance(node, ast.Attribute):
+        return node.attr[:1].isupper() or node.attr == "model"
+    return False
+
+
+def _orm_methods(call: ast.Call) -> list[str] | None:
+    """Method names called on a Django manager in this chain (``X.objects.a().b()`` -> [a, b])."""
+    methods: list[str] = []
+    current: ast.AST = call
+    while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+        methods.append(current.func.attr)
+        receiver = current.func.value
+        if isinstance(receiver, ast.Attribute) and receiver.attr in _MANAGERS and _model_like(receiver.value):
+            first = methods[-1]
+            if first in _EVALUATING or first in _LAZY:
+                return list(reversed(methods))
+            return None
+        current = receiver
+    return None
+
+
+def _is_session(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id.lower() in ("session", "db_session", "dbsession")
+    if isinstance(node, ast.Attribute):
+        return node.attr.lower() in ("session", "db_session")
+    return False
+
+
+@register
+class QueryInLoop(NodeDetector):
+    """A database query issued once per loop iteration (N+1 queries)."""
+
+    spec = DetectorSpec(
+        id="query-in-loop",
+        category=Category.PERFORMANCE,
+        severity=Severity.MEDIUM,
+        title="Database query in loop",
+        description="A Django ORM or SQLAlchemy query runs once per iteration of a loop or comprehension "
+        "(the N+1 query problem); fetch everything in one query (filter(...__in=...), select_related, "
+        "prefetch_related, bulk_create/bulk_update, joins) before the loop.",
+        cwe="CWE-1073",
+        effort_minutes=30,
+    )
+    node_types = (ast.Call,)
+
+    def start_file(self, ctx: FileContext) -> None:
+        self._covered: set[int] = set()
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            return
+        if id(node) in self._covered:
+            return  # part of a chain already reported at its outermost call
+        methods = _orm_methods(node)
+        if methods is not None:
+            if methods[-1] in _LAZY and not self._consumed(node, ctx):
+                return
+            kind = "Django ORM"
+            what = ".".join(methods)
+        elif func.attr in _SQLALCHEMY and _is_session(func.value):
+            kind, what = "SQLAlchemy", f"session.{func.attr}"
+        elif func.attr in _INSTANCE_WRITES and isinstance(func.value, ast.Name):
+            loop = self._queryset_loop_over(func.value.id, ctx)
+            if loop is None:
+                return
+            kind, what = "Django ORM", f"{func.value.id}.{func.attr}"
+        else:
+            return
+        loop = repeating_loop(node, ctx)
+        if loop is None:
+            return
+        self._covered.update(id(n) for n in _chain(node) if isinstance(n, ast.Call))
+        ctx.report(
+            self.spec,
+            node,
+            f"{kind} query ({what}) inside a {_loop_word(loop)}: one query per iteration.",
+            metadata={"orm": kind, "call": what, "loop_line": getattr(loop, "lineno", None)},
+        )
+
+    @staticmethod
+    def _consumed(node: ast.Call, ctx: FileContext) -> bool:
+        """A lazy queryset is evaluated right here: iterated, or passed to list()/len()/bool()..."""
+        if not ctx.parents:
+            return False
+        parent = ctx.parents[-1]
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is node:
+            return True
+        if isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Name):
+            return parent.func.id in _CONSUMERS
+        if isinstance(parent, (ast.If, ast.While)) and parent.test is node:
+            return True
+        return False
+
+    @staticmethod
+    def _queryset_loop_over(name: str, ctx: FileContext) -> ast.AST | None:
+        """The enclosing for loop binding ``name`` to the rows of a queryset, if any."""
+        for parent in reversed(ctx.parents):
+            if isinstance(parent, _SCOPES):
+                return None
+            if (
+                isinstance(parent, (ast.For, ast.AsyncFor))
+                and isinstance(parent.target, ast.Name)
+                and parent.target.id == name
+                and isinstance(parent.iter, ast.Call)
+                and _orm_methods(parent.iter) is not None
+            ):
+                return parent
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+_RE_FUNCS = {"compile", "match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+
+
+@register
+class RegexCompileInLoop(NodeDetector):
+    """A constant regular expression compiled (or looked up) on every iteration."""
+
+    spec = DetectorSpec(
+        id="regex-compile-in-loop",
+        category=Category.PERFORMANCE,
+        severity=Severity.LOW,
+        title="Regex compiled in loop",
+        description="re.compile/re.match/re.search... with a constant pattern inside a loop recompiles the "
+        "pattern (or at best looks it up in re's small cache) on every iteration; compile it once at module "
+        "level and reuse the compiled pattern.",
+        effort_minutes=5,
+    )
+    node_types = (ast.Call,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        name = ctx.qualified_name(node.func)
+        if name is None or not name.startswith(("re.", "regex.")):
+            return
+        module, _, func = name.rpartition(".")
+        if module not in ("re", "regex") or func not in _RE_FUNCS:
+            return
+        pattern = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "pattern"), None)
+        if not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, str | bytes)):
+            return
+        loop = repeating_loop(node, ctx)
+        if loop is None:
+            return
+        ctx.report(
+            self.spec,
+            node,
+            f"{name}() with a constant pattern inside a {_loop_word(loop)}; compile the pattern once outside "
+            "the loop and reuse it.",
+            confidence=0.9 if func == "compile" else 0.7,
+            metadata={
+                "call": name,
+                "pattern": pattern.value if isinstance(pattern.value, str) else repr(pattern.value),
+                "loop_line": getattr(loop, "lineno", None),
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------------
+def _stringy(node: ast.AST) -> bool:
+    """An expression that is certainly a str/bytes."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str | bytes)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _stringy(node.left) or (isinstance(node.op, ast.Add) and _stringy(node.right))
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "chr"):
+            return True
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join") and _stringy(node.func.value):
+            return True
+    return False
+
+
+@register
+class StringConcatInLoop(NodeDetector):
+    """Building a string with ``+=`` inside a loop: quadratic copying."""
+
+    spec = DetectorSpec(
+        id="string-concat-in-loop",
+        category=Category.PERFORMANCE,
+        severity=Severity.LOW,
+        title="String concatenation in loop",
+        description="Appending to a string with += (or s = s + ...) inside a loop copies the whole string on "
+        "each iteration; collect the parts in a list and ''.join() them, or write to io.StringIO.",
+        effort_minutes=10,
+    )
+    node_types = (ast.Assign, ast.AugAssign)
+
+    def start_file(self, ctx: FileContext) -> None:
+        self._str_vars: set[tuple[int, str]] = set()  # (id of function or 0, name)
+        self._reported: set[tuple[int, str]] = set()
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        scope = id(ctx.function) if ctx.function is not None else 0
+        if isinstance(node, ast.Assign):
+            if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+                return
+            name = node.targets[0].id
+            value = node.value
+            if (
+                isinstance(value, ast.BinOp)
+                and isinstance(value.op, ast.Add)
+                and isinstance(value.left, ast.Name)
+                and value.left.id == name
+            ):
+                if (scope, name) in self._str_vars or _stringy(value.right):
+                    self._check(node, name, scope, ctx)
+                return
+            if _stringy(value):
+                self._str_vars.add((scope, name))
+            else:
+                self._str_vars.discard((scope, name))
+            return
+        assert isinstance(node, ast.AugAssign)
+        if not isinstance(node.op, ast.Add) or not isinstance(node.target, ast.Name):
+            return
+        name = node.target.id
+        if (scope, name) in self._str_vars or _stringy(node.value):
+            self._check(node, name, scope, ctx)
+
+    def _check(self, node: ast.stmt, name: str, scope: int, ctx: FileContext) -> None:
+        if (scope, name) in self._reported:
+            return
+        loop = repeating_loop(node, ctx)
+        if loop is None:
+            return
+        self._reported.add((scope, name))
+        ctx.report(
+            self.spec,
+            node,
+            f"String '{name}' is built by concatenation inside a loop; append the parts to a list and join them once.",
+            metadata={"variable": name, "loop_line": getattr(loop, "lineno", None)},
+        )
