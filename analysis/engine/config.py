@@ -72,11 +72,17 @@ class EngineConfig:
         d = self.detectors.get(spec.id)
         return d.severity if d is not None and d.severity is not None else spec.severity
 
-    def threshold(self, spec: DetectorSpec, name: str) -> Any:
-        """The configured value of one of ``spec.thresholds``, else its default."""
-        d = self.detectors.get(spec.id)
+    def threshold(self, spec: DetectorSpec | str, name: str) -> Any:
+        """The configured value of one of ``spec.thresholds``, else the spec's default.
+
+        Given a detector id instead of a spec, there is no default to fall back on: an
+        unconfigured threshold raises ``KeyError``."""
+        did = spec if isinstance(spec, str) else spec.id
+        d = self.detectors.get(did)
         if d is not None and name in d.thresholds:
             return d.thresholds[name]
+        if isinstance(spec, str):
+            raise KeyError(name)
         return spec.thresholds[name]
 
     def detector_settings(self) -> dict[str, DetectorSettings]:

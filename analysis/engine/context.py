@@ -1,7 +1,9 @@
 """Per-file context handed to every ``NodeDetector`` during the shared traversal.
 
 The traversal (``visitor.py``) keeps the scope fields up to date while it walks; detectors read
-them and call ``report``. Detectors must treat the context as read-only apart from ``report``.
+them and call ``report``. ``ctx.metrics[node]`` holds the ``FunctionMetrics`` of a def (available
+in ``visit`` and ``leave`` of that FunctionDef) and ``ctx.qualnames[node]`` its qualified name.
+A loop body has ``loop_depth`` one higher than the loop header; it restarts at 0 in each def. Detectors must treat the context as read-only apart from ``report``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.engine.facts import FunctionMetrics
 from analysis.engine.model import Finding, Severity, compute_fingerprint
 from analysis.engine.registry import DetectorSpec
 
@@ -43,6 +46,14 @@ class FileContext:
     symbol: str = ""  # qualified name of the innermost enclosing def/class ("" at module level)
     loop_depth: int = 0  # enclosing for/while loops within the current function
     in_async: bool = False  # innermost enclosing function is async
+
+    # --- filled by the traversal as it enters each def/class ----------------------------------
+    # FunctionMetrics of every function/method (computed on entering the def, so present in
+    # both visit and leave of a FunctionDef/AsyncFunctionDef), and the qualified name of every
+    # def/class node ("pkg.mod.Class.method"). A def/class node itself is visited and left in its
+    # *enclosing* scope: pass ``symbol=ctx.qualnames[node]`` to report on the def itself.
+    metrics: dict[ast.AST, FunctionMetrics] = field(default_factory=dict)
+    qualnames: dict[ast.AST, str] = field(default_factory=dict)
 
     findings: list[Finding] = field(default_factory=list)
 

@@ -1,0 +1,410 @@
+"""The analysis pipeline: source -> discovery -> parse + file-local detectors (process pool) ->
+code graph -> project detectors -> score.
+
+``analyze`` is the one entry point (re-exported as ``analysis.engine.analyze``). It reports its
+progress through ``progress(stage, percent, message)`` at a few-percent granularity, with the
+stages ``discover``, ``parse``, ``graph``, ``detect``, ``score`` and ``report``; an exception raised
+by the callback aborts the analysis (the platform uses that to cancel a run).
+
+Incremental analysis: given the ``previous`` result of the same repository, files whose content
+hash, module name and test status are unchanged reuse their facts and file-local findings;
+only new and changed files are parsed; deleted files drop out; the graph, the project detectors
+and the score are always recomputed. The result equals a cold run's. A previous result made
+with another configuration or detector set is ignored (cold run).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
+
+from analysis.engine import source as source_mod
+from analysis.engine.config import EngineConfig
+from analysis.engine.discovery import discover, is_test_path, module_names
+from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
+from analysis.engine.model import Finding, Severity
+from analysis.engine.registry import DetectorSpec, NodeDetector, ProjectDetector, all_detectors
+from analysis.engine.worker import (
+    BatchResult,
+    FileProcessor,
+    FileTask,
+    apply_suppressions,
+    assign_discriminators,
+    init_worker,
+    resolve_imports,
+    run_batch,
+)
+
+try:
+    from analysis.engine.project import build_project
+except ImportError:  # the code graph is not available yet: project detectors are skipped
+    build_project = None  # type: ignore[assignment]
+
+try:
+    from analysis.engine.scoring import compute_score
+except ImportError:
+    compute_score = None  # type: ignore[assignment]
+
+ENGINE_VERSION = "1"
+ProgressCallback = Callable[[str, float, str], None]
+
+IN_PROCESS_MAX_FILES = 40  # below this a process pool costs more than it saves
+BATCHES_PER_WORKER = 8  # enough batches for load balancing and progress granularity
+_STAGE_SPAN = {
+    "discover": (0.0, 5.0),
+    "parse": (5.0, 75.0),
+    "graph": (75.0, 80.0),
+    "detect": (80.0, 92.0),
+    "score": (92.0, 97.0),
+    "report": (97.0, 100.0),
+}
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self.callback = callback
+        self.last = -100.0
+
+    def __call__(self, stage: str, fraction: float, message: str, force: bool = True) -> None:
+        if self.callback is None:
+            return
+        lo, hi = _STAGE_SPAN[stage]
+        percent = round(lo + (hi - lo) * max(0.0, min(1.0, fraction)), 1)
+        if force or percent - self.last >= 3.0:
+            self.last = percent
+            self.callback(stage, percent, message)
+
+
+def effective_config(config: EngineConfig | Mapping[str, Any] | None, root: str) -> EngineConfig:
+    """An ``EngineConfig`` is used as is; a mapping is applied on top of the repository's own
+    configuration file; None means the repository's configuration (or the defaults)."""
+    if isinstance(config, EngineConfig):
+        return config
+    return EngineConfig.load(root, overrides=config)
+
+
+def enabled_detectors(config: EngineConfig) -> dict[str, type[NodeDetector] | type[ProjectDetector]]:
+    return {did: cls for did, cls in all_detectors().items() if config.is_enabled(did)}
+
+
+def analyze(
+    source: str | os.PathLike[str],
+    *,
+    config: EngineConfig | Mapping[str, Any] | None = None,
+    progress: ProgressCallback | None = None,
+    previous: AnalysisResult | None = None,
+    workers: int | None = None,
+    ref: str | None = None,
+    workspace: str | os.PathLike[str] | None = None,
+) -> AnalysisResult:
+    """Analyse a directory or a git URL (``ref``: branch, tag or commit to fetch) and return
+    every finding, the per-file facts, the health score, metrics and per-stage timings.
+
+    ``workers``: processes for parsing (default ``os.cpu_count()``; 1 = in this process).
+    Raises ``source.SourceError`` when the source cannot be found or fetched and
+    ``config.ConfigError`` when the repository's configuration is malformed.
+    """
+    report = _Progress(progress)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    gc_was_enabled = gc.isenabled()
+    # millions of small fact objects are created and none of them form cycles worth collecting
+    gc.disable()
+    try:
+        t = time.perf_counter()
+        checkout = source_mod.resolve(source, ref, workspace=workspace)
+        root = checkout.path
+        timings["source"] = time.perf_counter() - t
+        return _analyze(root, checkout.commit, config, report, previous, workers, timings, started)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _analyze(
+    root: str,
+    commit: str | None,
+    config_arg: EngineConfig | Mapping[str, Any] | None,
+    report: _Progress,
+    previous: AnalysisResult | None,
+    workers: int | None,
+    timings: dict[str, float],
+    started: float,
+) -> AnalysisResult:
+    # --- discover -----------------------------------------------------------------------------
+    t = time.perf_counter()
+    report("discover", 0.0, "Listing files")
+    config = effective_config(config_arg, root)
+    detectors = enabled_detectors(config)
+    disc = discover(root, config)
+    names = module_names(root, [f.path for f in disc.files], disc.package_dirs)
+    tasks: list[FileTask] = [
+        (f.path, names[f.path], is_test_path(f.path), f.path.rsplit("/", 1)[-1] == "__init__.py") for f in disc.files
+    ]
+    sizes = {f.path: f.size for f in disc.files}
+    engine_meta = {
+        "version": ENGINE_VERSION,
+        "config": config.fingerprint(),
+        "detectors": sorted(detectors),
+        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
+    }
+    reused, tasks = _reusable(root, tasks, previous, engine_meta)
+    timings["discover"] = time.perf_counter() - t
+    report("discover", 1.0, f"{len(disc.files)} Python files found")
+
+    # --- parse + file-local detectors -----------------------------------------------------------
+    t = time.perf_counter()
+    node_ids = sorted(did for did, cls in detectors.items() if issubclass(cls, NodeDetector))
+    batch = _parse(root, tasks, sizes, node_ids, config, workers, report)
+    files: dict[str, FileFacts] = dict(reused)
+    for facts in batch.facts:
+        files[facts.path] = facts
+    files = dict(sorted(files.items()))
+    resolve_imports(files.values())
+    timings["parse"] = time.perf_counter() - t
+    for key, value in batch.timings.items():
+        timings[f"parse.cpu.{key}"] = value
+    report("parse", 1.0, f"{len(tasks)} files parsed, {len(reused)} reused")
+
+    # --- graph ----------------------------------------------------------------------------------
+    t = time.perf_counter()
+    report("graph", 0.0, "Building the code graph")
+    project = build_project(files, config, root) if build_project is not None else None
+    timings["graph"] = time.perf_counter() - t
+
+    # --- project detectors ----------------------------------------------------------------------
+    t = time.perf_counter()
+    report("detect", 0.0, "Running project detectors")
+    errors = list(batch.errors)
+    project_findings: list[Finding] = []
+    project_detectors = sorted(
+        (cls for cls in detectors.values() if issubclass(cls, ProjectDetector)), key=lambda c: c.spec.id
+    )
+    if project is not None:
+        for i, cls in enumerate(project_detectors):
+            td = time.perf_counter()
+            try:
+                found = list(cls().run(project))
+            except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the run
+                errors.append((cls.spec.id, "", f"{type(exc).__name__}: {exc}"))
+                found = []
+            elapsed = time.perf_counter() - td
+            timings[f"detector.{cls.spec.id}"] = elapsed
+            group = f"detect.{cls.spec.category.value}"
+            timings[group] = timings.get(group, 0.0) + elapsed
+            project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
+            report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
+    file_findings = [f for facts in files.values() for f in facts.findings]
+    findings = sorted(
+        file_findings + _disambiguate(project_findings),
+        key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
+    )
+    timings["detect"] = time.perf_counter() - t
+
+    # --- metrics and score ----------------------------------------------------------------------
+    t = time.perf_counter()
+    report("score", 0.0, "Scoring")
+    metrics = _metrics(files, project.metrics if project is not None else {})
+    metrics["engine"] = engine_meta
+    if errors:
+        metrics["detector_errors"] = [
+            {"detector": d, "path": p, "error": e} for d, p, e in errors[:200]
+        ]
+        metrics["detector_error_count"] = len(errors)
+    score = _score(findings, files, metrics, config)
+    timings["score"] = time.perf_counter() - t
+
+    skipped = dict(disc.skipped)
+    for reason, n in batch.skipped.items():
+        skipped[reason] = skipped.get(reason, 0) + n
+    if disc.other_files:
+        skipped["not_python"] = disc.other_files
+    ran: list[DetectorSpec] = sorted((cls.spec for cls in detectors.values()), key=lambda s: s.id)
+    timings["total"] = time.perf_counter() - started
+    result = AnalysisResult(
+        root=root,
+        commit=commit,
+        files_analyzed=len(files),
+        lines_analyzed=sum(f.code_lines for f in files.values()),
+        findings=findings,
+        score=score,
+        files=files,
+        skipped=skipped,
+        metrics=metrics,
+        timings={k: round(v, 4) for k, v in timings.items()},
+        detectors=[s.to_dict() for s in ran],
+    )
+    report("report", 1.0, f"Analysis complete: {len(findings)} findings")
+    return result
+
+
+# --- incremental --------------------------------------------------------------------------------
+def _reusable(
+    root: str, tasks: list[FileTask], previous: AnalysisResult | None, engine_meta: dict[str, Any]
+) -> tuple[dict[str, FileFacts], list[FileTask]]:
+    """Facts of ``previous`` still valid for this run, and the tasks left to parse."""
+    if previous is None or previous.metrics.get("engine") != engine_meta:
+        return {}, tasks
+    reused: dict[str, FileFacts] = {}
+    todo: list[FileTask] = []
+    for task in tasks:
+        path, module, is_test, is_init = task
+        old = previous.files.get(path)
+        if old is None or old.module != module or old.is_test != is_test or old.is_package_init != is_init:
+            todo.append(task)
+            continue
+        try:
+            with open(os.path.join(root, path), "rb") as fh:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+        except OSError:
+            todo.append(task)
+            continue
+        if digest == old.content_hash:
+            reused[path] = old
+        else:
+            todo.append(task)
+    return reused, todo
+
+
+# --- parsing --------------------------------------------------------------------------------------
+def _batches(tasks: list[FileTask], sizes: dict[str, int], n_batches: int) -> list[list[FileTask]]:
+    """Size-balanced batches: biggest files first, each to the currently lightest batch."""
+    batches: list[list[FileTask]] = [[] for _ in range(n_batches)]
+    loads = [0] * n_batches
+    for task in sorted(tasks, key=lambda t: -sizes.get(t[0], 0)):
+        i = loads.index(min(loads))
+        batches[i].append(task)
+        loads[i] += sizes.get(task[0], 0) + 2_000  # fixed per-file cost
+    # biggest batches first so that the stragglers are small
+    return sorted((b for b in batches if b), key=lambda b: -sum(sizes.get(t[0], 0) for t in b))
+
+
+def _merge(into: BatchResult, part: BatchResult) -> None:
+    into.facts.extend(part.facts)
+    for k, v in part.skipped.items():
+        into.skipped[k] = into.skipped.get(k, 0) + v
+    for k, v in part.timings.items():
+        into.timings[k] = into.timings.get(k, 0.0) + v
+    into.errors.extend(part.errors)
+
+
+def _parse(
+    root: str,
+    tasks: list[FileTask],
+    sizes: dict[str, int],
+    enabled: list[str],
+    config: EngineConfig,
+    workers: int | None,
+    report: _Progress,
+) -> BatchResult:
+    total = BatchResult()
+    if not tasks:
+        return total
+    settings = config.detector_settings()
+    n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    n_workers = min(n_workers, len(tasks))
+    if n_workers == 1 or len(tasks) < IN_PROCESS_MAX_FILES:
+        processor = FileProcessor(root, enabled, settings)
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 10_000))
+        try:
+            for i, part in enumerate(_batches(tasks, sizes, max(1, min(len(tasks) // 20, 25)))):
+                _merge(total, processor.process(part))
+                report("parse", len(total.facts) / len(tasks), f"Parsed {len(total.facts)}/{len(tasks)} files", force=i == 0)
+        finally:
+            sys.setrecursionlimit(limit)
+        return total
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    batches = _batches(tasks, sizes, min(len(tasks), n_workers * BATCHES_PER_WORKER))
+    done_files = 0
+    with ProcessPoolExecutor(
+        max_workers=n_workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=init_worker,
+        initargs=(root, enabled, settings),
+    ) as pool:
+        pending = {pool.submit(run_batch, b): len(b) for b in batches}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    done_files += pending.pop(fut)
+                    _merge(total, fut.result())
+                report("parse", done_files / len(tasks), f"Parsed {done_files}/{len(tasks)} files", force=False)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return total
+
+
+# --- project findings -----------------------------------------------------------------------------
+def _finish_project_findings(
+    found: list[Finding], spec: DetectorSpec, config: EngineConfig, files: dict[str, FileFacts]
+) -> list[Finding]:
+    """Severity override from the configuration and inline suppressions of the file."""
+    override = config.detectors.get(spec.id)
+    out: list[Finding] = []
+    for f in found:
+        if override is not None and override.severity is not None:
+            f.severity = override.severity.value
+        facts = files.get(f.path)
+        suppressions = facts.extra.get("suppressions") if facts is not None else None
+        if suppressions and not apply_suppressions([f], suppressions):
+            continue
+        out.append(f)
+    return out
+
+
+def _disambiguate(findings: list[Finding]) -> list[Finding]:
+    by_path: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_path.setdefault(f.path, []).append(f)
+    for group in by_path.values():
+        assign_discriminators(group)
+    return findings
+
+
+# --- metrics and score ----------------------------------------------------------------------------
+def _metrics(files: dict[str, FileFacts], project_metrics: dict[str, Any]) -> dict[str, Any]:
+    functions = [d.metrics for f in files.values() for d in f.definitions if d.metrics is not None]
+    classes = sum(1 for f in files.values() for d in f.definitions if d.kind == "class")
+    metrics: dict[str, Any] = {
+        "files": len(files),
+        "lines": sum(f.lines for f in files.values()),
+        "code_lines": sum(f.code_lines for f in files.values()),
+        "test_files": sum(1 for f in files.values() if f.is_test),
+        "parse_errors": sum(1 for f in files.values() if f.parse_error),
+        "functions": len(functions),
+        "classes": classes,
+    }
+    if functions:
+        metrics["avg_cyclomatic"] = round(sum(m.cyclomatic for m in functions) / len(functions), 3)
+        metrics["avg_cognitive"] = round(sum(m.cognitive for m in functions) / len(functions), 3)
+        metrics["max_cyclomatic"] = max(m.cyclomatic for m in functions)
+    for key, value in project_metrics.items():
+        metrics.setdefault(key, value)
+    return metrics
+
+
+_FALLBACK_WEIGHTS = {"critical": 10.0, "high": 5.0, "medium": 2.0, "low": 0.5, "info": 0.0}
+
+
+def _score(findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig) -> HealthScore:
+    if compute_score is not None:
+        # the `[score]` table of repotoire.toml tunes the formula
+        return compute_score(findings, files, metrics, config.options.get("score"))
+    # stand-in until scoring.py exists: severity-weighted density per kLOC, monotone
+    kloc = max(1.0, metrics.get("code_lines", 0) / 1000.0)
+    points = sum(_FALLBACK_WEIGHTS.get(Severity.parse(f.severity).value, 1.0) for f in findings)
+    overall = round(100.0 * 2 ** (-(points / kloc) / 10.0), 1)
+    grade = next((g for floor, g in ((90, "A"), (80, "B"), (70, "C"), (60, "D")) if overall >= floor), "F")
+    return HealthScore(overall=overall, grade=grade, details={"fallback": True})
+
+
