@@ -46,6 +46,9 @@ class OrderManager:
         self.tax_table = tax_table
         self.orders = []
         self.errors = []
+        self.flags = {}
+        self.export_dir = "/tmp/exports"
+        self.export_format = "csv"
 
     def load(self):
         self.orders = find_orders(self.customer.id)
@@ -180,3 +183,38 @@ class OrderManager:
     def archive(self):
         return [o for o in self.orders if o.status in ("closed", "refunded")]
         self.orders = []
+
+    def is_enabled(self, flag):
+        if flag in self.flags:
+            return self.flags[flag] == True
+        return False
+
+    def enable(self, flag, value=True):
+        if flag.startswith("beta_") and not value:
+            del self.flags[flag]
+        elif flag.startswith("beta_"):
+            self.flags[flag] = "beta"
+        else:
+            self.flags[flag] = value
+
+    def export_path(self, name):
+        if self.export_format == "csv":
+            return self.export_dir + "/" + name + ".csv"
+        elif self.export_format == "json":
+            return self.export_dir + "/" + name + ".json"
+        elif self.export_format == "xml":
+            return self.export_dir + "/" + name + ".xml"
+        else:
+            return self.export_dir + "/" + name
+
+    def export_rows(self, rows, name):
+        path = self.export_path(name)
+        with open(path, "w") as fh:
+            for row in rows:
+                if self.export_format == "csv":
+                    fh.write(",".join(str(c) for c in row) + "\n")
+                elif self.export_format == "json":
+                    fh.write(json.dumps(row) + "\n")
+                else:
+                    fh.write(str(row) + "\n")
+        return path
