@@ -21,7 +21,7 @@ def test_mutable_default_list_dict_and_factory_calls_are_reported():
     """
     found = run_detectors(src, "mutable-default-argument")
     assert [f.metadata["parameter"] for f in found] == ["items", "opts", "seen", "counts", "x"]
-    assert found[0].symbol == "f"
+    assert found[0].symbol == "pkg.mod.f"
     assert found[0].line == 4
 
 
@@ -88,7 +88,7 @@ def test_statements_after_return_raise_continue_break_are_reported():
     """
     found = run_detectors(src, "unreachable-code")
     assert [(f.line, f.metadata["after"]) for f in found] == [(5, "return"), (8, "continue"), (10, "raise")]
-    assert found[0].symbol == "f"
+    assert found[0].symbol == "pkg.mod.f"
 
 
 def test_terminator_at_end_of_block_and_abstract_generator_are_not_reported():
@@ -224,7 +224,10 @@ def test_function_and_method_redefined_without_use_are_reported():
             pass
     """
     found = run_detectors(src, "redefined-function")
-    assert [(f.line, f.symbol, f.metadata["first_line"]) for f in found] == [(5, "helper", 2), (12, "TestThing.test_a", 9)]
+    assert [(f.line, f.symbol, f.metadata["first_line"]) for f in found] == [
+        (5, "pkg.mod.helper", 2),
+        (12, "pkg.mod.TestThing.test_a", 9),
+    ]
 
 
 def test_property_setter_overload_used_and_conditional_definitions_are_not_reported():
@@ -407,7 +410,7 @@ def test_unused_local_variables_are_reported():
     """
     found = run_detectors(src, "unused-local-variable")
     assert [(f.line, f.metadata["variable"]) for f in found] == [(3, "result"), (4, "total"), (5, "m")]
-    assert all(f.symbol == "f" for f in found)
+    assert all(f.symbol == "pkg.mod.f" for f in found)
 
 
 def test_used_underscore_unpacked_closure_and_dynamic_locals_are_not_reported():

@@ -26,7 +26,7 @@ def test_large_complex_incohesive_class_is_a_god_class():
     meta = found[0].metadata
     assert (meta["methods"], meta["wmc"], meta["lcom4"]) == (24, 96, 4)
     assert meta["thresholds"]["max_wmc"] == 60
-    assert found[0].symbol == "Big"
+    assert found[0].symbol == "pkg.mod.Big"
 
 
 def test_cohesive_or_simple_class_is_not_a_god_class():
@@ -69,7 +69,9 @@ def test_method_reading_mostly_a_parameter_is_envious():
             return self.x
     """
     found = run_detectors(src, "feature-envy")
-    assert [(f.symbol, f.metadata["envied"], f.metadata["foreign_accesses"]) for f in found] == [("Invoice.total", "order", 8)]
+    assert [(f.symbol, f.metadata["envied"], f.metadata["foreign_accesses"]) for f in found] == [
+        ("pkg.mod.Invoice.total", "order", 8)
+    ]
 
 
 def test_method_balanced_between_self_and_parameter_is_not_envious():
@@ -157,7 +159,7 @@ def test_subclass_refusing_concrete_parent_methods_is_reported():
     found = run_detectors(src, "refused-bequest")
     assert len(found) == 1
     assert found[0].metadata["refused"] == ["push", "pop"]
-    assert found[0].symbol == "ReadOnlyStack"
+    assert found[0].symbol == "pkg.mod.ReadOnlyStack"
 
 
 def test_implementing_abstract_methods_or_disabling_hooks_is_not_refused_bequest():

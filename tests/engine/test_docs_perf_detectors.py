@@ -20,9 +20,9 @@ def test_public_module_class_function_and_method_without_docstring_are_reported(
     found = run_detectors(src, "missing-docstring", path="pkg/service.py")
     assert [(f.line, f.metadata["kind"], f.symbol) for f in found] == [
         (1, "module", ""),
-        (4, "class", "Public"),
-        (5, "method", "Public.method"),
-        (8, "function", "function"),
+        (4, "class", "pkg.service.Public"),
+        (5, "method", "pkg.service.Public.method"),
+        (8, "function", "pkg.service.function"),
     ]
     assert {f.severity for f in found} == {"info"}
 
@@ -122,10 +122,10 @@ def test_tests_without_any_assertion_are_reported():
     """
     found = run_detectors(src, "test-without-assertion", path="tests/test_thing.py")
     assert [f.symbol for f in found] == [
-        "test_nothing",
-        "TestThing.test_calls_only",
-        "TestThing.test_helper_without_assert",
-        "TestThing.test_placeholder",
+        "tests.test_thing.test_nothing",
+        "tests.test_thing.TestThing.test_calls_only",
+        "tests.test_thing.TestThing.test_helper_without_assert",
+        "tests.test_thing.TestThing.test_placeholder",
     ]
 
 

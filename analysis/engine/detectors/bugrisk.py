@@ -14,6 +14,18 @@ from analysis.engine.model import Category, Severity
 from analysis.engine.registry import DetectorSpec, NodeDetector, register
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def def_symbol(ctx: FileContext, node: ast.AST) -> str:
+    """Qualified name of a def/class node, as the traversal names it ("pkg.mod.Class.method")."""
+    known = ctx.qualnames.get(node)
+    if known:
+        return known
+    name = getattr(node, "name", "<lambda>")
+    prefix = ctx.symbol or ctx.module
+    return f"{prefix}.{name}" if prefix else name
+
+
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -60,10 +72,10 @@ class MutableDefaultArgument(NodeDetector):
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         args = node.args
         positional = [*args.posonlyargs, *args.args]
-        pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
-        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
         name = getattr(node, "name", "<lambda>")
-        symbol = f"{ctx.symbol}.{name}" if ctx.symbol else name
+        symbol = def_symbol(ctx, node) if name != "<lambda>" else ctx.symbol
         for arg, default in pairs:
             kind = self._mutable_kind(default, ctx)
             if kind:
@@ -195,9 +207,7 @@ class UnreachableCode(NodeDetector):
             if all(isinstance(s, ast.Expr) and isinstance(s.value, (ast.Yield, ast.YieldFrom)) for s in rest):
                 return
             first = rest[0]
-            symbol = ctx.symbol
-            if isinstance(owner, (*_FUNCS, ast.ClassDef)):
-                symbol = f"{ctx.symbol}.{owner.name}" if ctx.symbol else owner.name
+            symbol = def_symbol(ctx, owner) if isinstance(owner, (*_FUNCS, ast.ClassDef)) else ctx.symbol
             kind = type(stmt).__name__.lower()
             ctx.report(
                 self.spec,
@@ -412,7 +422,7 @@ class RedefinedFunction(NodeDetector):
 
     def start_file(self, ctx: FileContext) -> None:
         self._uses: dict[str, list[int]] = {}
-        self._candidates: list[tuple[ast.AST, str, ast.stmt, ast.stmt]] = []  # owner, symbol, first, second
+        self._candidates: list[tuple[ast.stmt, ast.stmt]] = []  # first, second definition
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if isinstance(node, ast.Name):
@@ -425,27 +435,23 @@ class RedefinedFunction(NodeDetector):
             return
         body = node.body  # type: ignore[attr-defined]
         last: dict[str, ast.stmt] = {}
-        if isinstance(node, ast.Module):
-            symbol = ""
-        else:
-            symbol = f"{ctx.symbol}.{node.name}" if ctx.symbol else node.name  # type: ignore[attr-defined]
         for stmt in body:
             if not isinstance(stmt, _FUNCS):
                 continue
             prev = last.get(stmt.name)
             last[stmt.name] = stmt
             if prev is not None and stmt.name != "_":
-                self._candidates.append((node, symbol, prev, stmt))
+                self._candidates.append((prev, stmt))
 
     def end_file(self, ctx: FileContext) -> None:
-        for _owner, symbol, first, second in self._candidates:
+        for first, second in self._candidates:
             if not (self._plain(first, ctx) and self._plain(second, ctx)):
                 continue
             start = first.end_lineno or first.lineno
             stop = second.lineno  # decorators of `second` (e.g. @f.setter) sit before this line
             if any(start < line <= stop for line in self._uses.get(first.name, ())):
                 continue
-            qual = f"{symbol}.{second.name}" if symbol else second.name
+            qual = def_symbol(ctx, second)
             ctx.report(
                 self.spec,
                 second,
@@ -498,7 +504,7 @@ class SelfAssignment(NodeDetector):
         if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
             if len(target.elts) != len(value.elts) or not target.elts:
                 return
-            if not all(_same_ref(t, v) for t, v in zip(target.elts, value.elts)):
+            if not all(_same_ref(t, v) for t, v in zip(target.elts, value.elts, strict=True)):
                 return
         elif not _same_ref(target, value):
             return
@@ -718,7 +724,7 @@ class UnusedLocalVariable(NodeDetector):
                 self._stack[-1].dynamic = True
         if not isinstance(node, _FUNCS) or frame.dynamic:
             return
-        symbol = f"{ctx.symbol}.{node.name}" if ctx.symbol else node.name
+        symbol = def_symbol(ctx, node)
         for name, store in frame.stores.items():
             if name in frame.reads or name in frame.declared or name.startswith("_"):
                 continue

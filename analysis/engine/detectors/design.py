@@ -19,8 +19,14 @@ from analysis.engine.registry import DetectorSpec, NodeDetector, register
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _qual(ctx: FileContext, name: str) -> str:
-    return f"{ctx.symbol}.{name}" if ctx.symbol else name
+def def_symbol(ctx: FileContext, node: ast.AST) -> str:
+    """Qualified name of a def/class node, as the traversal names it ("pkg.mod.Class.method")."""
+    known = ctx.qualnames.get(node)
+    if known:
+        return known
+    name = getattr(node, "name", "<lambda>")
+    prefix = ctx.symbol or ctx.module
+    return f"{prefix}.{name}" if prefix else name
 
 
 def _decorator_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -97,7 +103,7 @@ class _MethodTracker(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if isinstance(node, ast.ClassDef):
-            self._classes.append(_Class(node, _qual(ctx, node.name)))
+            self._classes.append(_Class(node, def_symbol(ctx, node)))
             self._methods.append(None)
         elif isinstance(node, _FUNCS):
             parent = ctx.parents[-1] if ctx.parents else None
@@ -259,7 +265,7 @@ class FeatureEnvy(_MethodTracker):
                 method.node,
                 f"Method '{name}' reads {total} attributes of '{param}' ({len(counts)} distinct) but uses "
                 f"its own object only {method.self_accesses} times; consider moving it to {param}'s class.",
-                symbol=f"{cls.symbol}.{name}",
+                symbol=def_symbol(ctx, method.node),
                 metadata={
                     "envied": param,
                     "foreign_accesses": total,
@@ -310,7 +316,7 @@ class MiddleMan(NodeDetector):
             self.spec,
             node,
             f"{count} of the {len(methods)} methods of '{node.name}' only delegate to 'self.{attr}'.",
-            symbol=_qual(ctx, node.name),
+            symbol=def_symbol(ctx, node),
             metadata={
                 "delegate": attr,
                 "delegating_methods": count,
@@ -404,7 +410,7 @@ class RefusedBequest(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.ClassDef)
-        self._classes.append((node, _qual(ctx, node.name)))
+        self._classes.append((node, def_symbol(ctx, node)))
 
     def end_file(self, ctx: FileContext) -> None:
         by_name: dict[str, ast.ClassDef] = {}
@@ -543,7 +549,7 @@ class DataClumps(NodeDetector):
         if params and params[0] in ("self", "cls"):
             params = params[1:]
         names = frozenset(p for p in params if not p.startswith("_"))
-        self._functions[node.name] = (node, _qual(ctx, node.name), names)
+        self._functions[node.name] = (node, def_symbol(ctx, node), names)
 
     def end_file(self, ctx: FileContext) -> None:
         min_params = ctx.threshold(self.spec, "min_parameters")

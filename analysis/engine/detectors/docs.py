@@ -15,6 +15,16 @@ from analysis.engine.registry import DetectorSpec, NodeDetector, register
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+def def_symbol(ctx: FileContext, node: ast.AST) -> str:
+    """Qualified name of a def/class node, as the traversal names it ("pkg.mod.Class.method")."""
+    known = ctx.qualnames.get(node)
+    if known:
+        return known
+    name = getattr(node, "name", "<lambda>")
+    prefix = ctx.symbol or ctx.module
+    return f"{prefix}.{name}" if prefix else name
+
+
 def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[str]:
     names = []
     for deco in node.decorator_list:
@@ -80,7 +90,7 @@ class MissingDocstring(NodeDetector):
                 return
             if decorators & {"property", "cached_property"} and len(node.body) == 1:
                 return  # a trivial property is self-describing
-        symbol = f"{ctx.symbol}.{node.name}" if ctx.symbol else node.name
+        symbol = def_symbol(ctx, node)
         ctx.report(
             self.spec,
             node,
@@ -205,7 +215,7 @@ class TestWithoutAssertion(NodeDetector):
         if not ctx.is_test:
             return
         if isinstance(node, _FUNCS):
-            frame = _TestFrame(node, f"{ctx.symbol}.{node.name}" if ctx.symbol else node.name, self._is_test(node, ctx))
+            frame = _TestFrame(node, def_symbol(ctx, node), self._is_test(node, ctx))
             self._stack.append(frame)
             self._frames.append(frame)
             return
