@@ -56,8 +56,10 @@ def analyse(project: str) -> dict[str, Any]:
     elapsed = time.perf_counter() - started
     kept = {
         "findings": result.findings,
-        "files": {p: FileFacts(path=p, module=f.module, content_hash="", code_lines=f.code_lines, is_test=f.is_test)
-                  for p, f in result.files.items()},
+        "files": {
+            p: FileFacts(path=p, module=f.module, content_hash="", code_lines=f.code_lines, is_test=f.is_test)
+            for p, f in result.files.items()
+        },
         "metrics": {"duplicated_lines_percent": result.metrics.get("duplicated_lines_percent")},
         "seconds": elapsed,
         "path": str(path),

@@ -604,8 +604,8 @@ def _finding_row(finding: Finding) -> str:
     return (
         f'<tr data-sev="{_e(severity)}" data-cat="{_e(category)}">'
         f'<td><span class="sev" style="background:{_SEVERITY_COLOUR[severity]}">{_e(severity)}</span></td>'
-        f"<td><code>{_e(finding.detector)}</code><br><span class=\"note\">{_e(category)}{cwe}</span></td>"
-        f"<td><code>{_e(_location(finding))}</code><br><span class=\"note\">{_e(finding.symbol)}</span></td>"
+        f'<td><code>{_e(finding.detector)}</code><br><span class="note">{_e(category)}{cwe}</span></td>'
+        f'<td><code>{_e(_location(finding))}</code><br><span class="note">{_e(finding.symbol)}</span></td>'
         f'<td class="msg">{_e(finding.message or finding.title)}{snippet}</td>'
         f"<td>{_e(f'{float(finding.confidence or 0):.2f}')}</td>"
         "</tr>"
@@ -629,17 +629,23 @@ def render_html(result: AnalysisResult) -> str:
     name = _project_name(result)
 
     pillar_chart = _bar_chart(
-        [(p.capitalize(), float(score.pillars.get(p, 0.0)), _GRADE_COLOUR[grade_for(score.pillars.get(p, 0.0))])
-         for p in PILLARS if p in score.pillars],
+        [
+            (p.capitalize(), float(score.pillars.get(p, 0.0)), _GRADE_COLOUR[grade_for(score.pillars.get(p, 0.0))])
+            for p in PILLARS
+            if p in score.pillars
+        ],
         max_value=100.0,
     )
     severity_chart = _bar_chart([(s, summary["by_severity"][s], _SEVERITY_COLOUR[s]) for s in _SEVERITIES])
     colours = _category_colours(summary["by_category"])
     category_items = [(c, n, colours[c]) for c, n in summary["by_category"].items()]
-    legend = "".join(
-        f'<li><span class="dot" style="background:{_e(colour)}"></span>{_e(cat)} ({n})</li>'
-        for cat, n, colour in category_items
-    ) or "<li>No findings</li>"
+    legend = (
+        "".join(
+            f'<li><span class="dot" style="background:{_e(colour)}"></span>{_e(cat)} ({n})</li>'
+            for cat, n, colour in category_items
+        )
+        or "<li>No findings</li>"
+    )
 
     maintainability = pillar_details.get("maintainability", {})
     facts = [
@@ -649,9 +655,7 @@ def render_html(result: AnalysisResult) -> str:
         ("Remediation effort", f"{summary['effort_minutes']:,} min"),
     ]
     if "debt_ratio" in maintainability:
-        facts.append(
-            ("Debt ratio", f"{maintainability['debt_ratio'] * 100:.2f} % ({maintainability.get('debt_rating', '?')})")
-        )
+        facts.append(("Debt ratio", f"{maintainability['debt_ratio'] * 100:.2f} % ({maintainability.get('debt_rating', '?')})"))
     duplicated = result.metrics.get("duplicated_lines_percent")
     if isinstance(duplicated, int | float):
         facts.append(("Duplicated lines", f"{duplicated:.1f} %"))
@@ -666,9 +670,7 @@ def render_html(result: AnalysisResult) -> str:
     rows = "".join(_finding_row(f) for f in ranked[:HTML_MAX_ROWS])
     hidden = len(ranked) - min(len(ranked), HTML_MAX_ROWS)
     truncated = (
-        f'<p class="note">{hidden:,} more findings are not listed here; the JSON report has them all.</p>'
-        if hidden
-        else ""
+        f'<p class="note">{hidden:,} more findings are not listed here; the JSON report has them all.</p>' if hidden else ""
     )
     severity_options = "".join(f'<option value="{s}">{s}</option>' for s in _SEVERITIES if summary["by_severity"][s])
     category_options = "".join(f'<option value="{_e(c)}">{_e(c)}</option>' for c in summary["by_category"])

@@ -63,7 +63,7 @@ class ScoreConfig:
     )
     # Weighted points per kLOC that halve a pillar's density score.
     half_density: Mapping[str, float] = field(
-        default_factory=lambda: {SECURITY: 8.0, RELIABILITY: 30.0, MAINTAINABILITY: 120.0, ARCHITECTURE: 15.0}
+        default_factory=lambda: {SECURITY: 8.0, RELIABILITY: 30.0, MAINTAINABILITY: 50.0, ARCHITECTURE: 15.0}
     )
     pillar_weights: Mapping[str, float] = field(
         default_factory=lambda: {SECURITY: 0.30, RELIABILITY: 0.25, MAINTAINABILITY: 0.30, ARCHITECTURE: 0.15}
@@ -85,17 +85,14 @@ class ScoreConfig:
     # (duplicated lines %, score) knots.
     duplication_knots: tuple[tuple[float, float], ...] = (
         (0.0, 100.0),
-        (3.0, 90.0),
-        (5.0, 80.0),
-        (10.0, 70.0),
-        (20.0, 60.0),
+        (5.0, 90.0),
+        (10.0, 80.0),
+        (20.0, 65.0),
         (50.0, 0.0),
     )
     # How the maintainability pillar mixes its three parts (duplication's share goes to the
     # other two, pro rata, when the duplication metric is missing).
-    maintainability_mix: Mapping[str, float] = field(
-        default_factory=lambda: {"density": 0.5, "debt": 0.3, "duplication": 0.2}
-    )
+    maintainability_mix: Mapping[str, float] = field(default_factory=lambda: {"density": 0.5, "debt": 0.3, "duplication": 0.2})
     min_kloc: float = 0.1
 
     @classmethod
