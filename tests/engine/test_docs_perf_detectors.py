@@ -180,8 +180,11 @@ def test_tests_asserting_directly_or_via_helpers_are_not_reported():
         compute(1)
     """
     assert run_detectors(src, "test-without-assertion", path="tests/test_thing.py") == []
-    # Outside test files nothing is reported.
+    # Outside test files nothing is reported, nor test_* helpers of a testing library.
     assert run_detectors("def test_x():\n    f()\n", "test-without-assertion", path="pkg/mod.py") == []
+    helper = "def test_match_tags(test, tags):\n    return bool(tags)\n"
+    assert run_detectors(helper, "test-without-assertion", path="django/test/runner.py") == []
+    assert len(run_detectors(helper, "test-without-assertion", path="django/test/test_runner.py")) == 1
 
 
 # --- query-in-loop ------------------------------------------------------------------------------
@@ -275,10 +278,14 @@ def test_string_accumulated_in_loop_is_reported_once_per_variable():
         text = None
         while rows:
             text = text + f"{rows.pop()}"
-        return out, text
+        for group in rows:
+            line = ""
+            for cell in group:
+                line += str(cell)
+        return out, text, line
     """
     found = run_detectors(src, "string-concat-in-loop")
-    assert [(f.line, f.metadata["variable"]) for f in found] == [(5, "out"), (9, "text")]
+    assert [(f.line, f.metadata["variable"]) for f in found] == [(5, "out"), (9, "text"), (13, "line")]
 
 
 def test_numeric_accumulators_list_joins_and_single_concat_are_not_reported():
@@ -292,6 +299,17 @@ def test_numeric_accumulators_list_joins_and_single_concat_are_not_reported():
             parts += [row.name]
         s = ""
         s += "done"
-        return n, "".join(parts), s
+        for row in rows:
+            label = row.name
+            if row.flag:
+                label += "*"
+            key, suffix = row.split()
+            key += "_" + suffix
+        message = "No match."
+        for row in rows:
+            if row.close:
+                message += " Did you mean %r?" % row
+                break
+        return n, "".join(parts), s, label, key, message
     """
     assert run_detectors(src, "string-concat-in-loop") == []

@@ -150,6 +150,7 @@ class BareOrSwallowedExcept(NodeDetector):
                 node,
                 f"'except {caught[0]}' with an empty body silently swallows every error.",
                 title="Swallowed exception",
+                confidence=0.8,
                 metadata={"kind": "swallowed", "caught": caught[0]},
                 code=ctx.segment(node, 2),
             )

@@ -558,6 +558,9 @@ class DataClumps(NodeDetector):
         for name, (_node, _sym, params) in self._functions.items():
             if len(params) < min_params or len(params) > self._MAX_PARAMS:
                 continue
+            twin = self._functions.get(name[1:]) if name.startswith("a") else None
+            if twin is not None and twin[2] == params:
+                continue  # the async twin of a sync API (aget/get) is one interface, not two users
             for combo in itertools.combinations(sorted(params), min_params):
                 by_combo.setdefault(frozenset(combo), set()).add(name)
         clumps: dict[frozenset[str], frozenset[str]] = {}  # function set -> shared parameters

@@ -260,8 +260,18 @@ class TestWithoutAssertion(NodeDetector):
         parent = ctx.parents[-1] if ctx.parents else None
         if not isinstance(parent, (ast.Module, ast.ClassDef)):
             return False
+        # A test runner collects it: a test module (test_*.py, *_test(s).py, tests.py) or a test
+        # class. Helpers named test_* in testing libraries (django/test/runner.py) are not tests.
+        stem = ctx.path.rsplit("/", 1)[-1].removesuffix(".py")
+        test_module = stem.startswith("test") or stem.endswith(("_test", "_tests"))
+        if isinstance(parent, ast.ClassDef):
+            test_class = parent.name.startswith("Test") or parent.name.endswith(("Test", "Tests", "TestCase"))
+            if not (test_module or test_class):
+                return False
+        elif not test_module:
+            return False
         decorators = " ".join(_decorator_names(node)).lower()
-        return "skip" not in decorators and "xfail" not in decorators
+        return "skip" not in decorators and "xfail" not in decorators and "property" not in decorators
 
     def end_file(self, ctx: FileContext) -> None:
         if not ctx.is_test:

@@ -12,34 +12,41 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
-def repeating_loop(node: ast.AST, ctx: FileContext) -> ast.AST | None:
-    """The innermost loop or comprehension that evaluates ``node`` once per iteration, or None.
+def repeating_loops(node: ast.AST, ctx: FileContext) -> list[ast.AST]:
+    """The loops and comprehensions that evaluate ``node`` once per iteration, innermost first.
 
     Only parts that really repeat count: a for loop's body (not its iterable), a while loop's test
     and body, a comprehension's element and conditions and the iterables of its inner generators.
     The search stops at the enclosing function."""
+    found: list[ast.AST] = []
     child = node
     for parent in reversed(ctx.parents):
         if isinstance(parent, _SCOPES):
-            return None
+            break
         if isinstance(parent, (ast.For, ast.AsyncFor)):
             if any(s is child for s in parent.body):
-                return parent
+                found.append(parent)
         elif isinstance(parent, ast.While):
             if child is parent.test or any(s is child for s in parent.body):
-                return parent
+                found.append(parent)
         elif isinstance(parent, ast.comprehension):
             if any(c is child for c in parent.ifs):
-                return parent
-            if child is parent.iter:
+                found.append(parent)
+            elif child is parent.iter:
                 comp = _comprehension_owner(parent, ctx)
                 if comp is not None and comp.generators[0] is not parent:
-                    return comp
+                    found.append(comp)
         elif isinstance(parent, _COMPS):
             if child is not parent and not isinstance(child, ast.comprehension):
-                return parent
+                found.append(parent)
         child = parent
-    return None
+    return found
+
+
+def repeating_loop(node: ast.AST, ctx: FileContext) -> ast.AST | None:
+    """The innermost loop or comprehension that evaluates ``node`` once per iteration, or None."""
+    loops = repeating_loops(node, ctx)
+    return loops[0] if loops else None
 
 
 def _comprehension_owner(
@@ -276,6 +283,31 @@ def _stringy(node: ast.AST) -> bool:
     return False
 
 
+def _target_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for elt in target.elts for n in _target_names(elt)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _leaves_block(node: ast.stmt, ctx: FileContext) -> bool:
+    """A break/return/raise follows ``node`` in its block: it runs at most once per loop."""
+    if not ctx.parents:
+        return False
+    parent = ctx.parents[-1]
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if not isinstance(block, list):
+            continue
+        for index, stmt in enumerate(block):
+            if stmt is node:
+                return any(isinstance(s, (ast.Break, ast.Return, ast.Raise)) for s in block[index + 1 :])
+    return False
+
+
 @register
 class StringConcatInLoop(NodeDetector):
     """Building a string with ``+=`` inside a loop: quadratic copying."""
@@ -285,51 +317,67 @@ class StringConcatInLoop(NodeDetector):
         category=Category.PERFORMANCE,
         severity=Severity.LOW,
         title="String concatenation in loop",
-        description="Appending to a string with += (or s = s + ...) inside a loop copies the whole string on "
-        "each iteration; collect the parts in a list and ''.join() them, or write to io.StringIO.",
+        description="Appending to a string with += (or s = s + ...) across the iterations of a loop copies the "
+        "whole string each time; collect the parts in a list and ''.join() them, or write to io.StringIO. A "
+        "variable re-assigned in each iteration, or a concatenation followed by break/return, is not reported.",
         effort_minutes=10,
     )
-    node_types = (ast.Assign, ast.AugAssign)
+    node_types = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)
 
     def start_file(self, ctx: FileContext) -> None:
-        self._str_vars: set[tuple[int, str]] = set()  # (id of function or 0, name)
+        # (id of function or 0, name) -> (ids of the loops repeating the binding, bound to a str)
+        self._bound: dict[tuple[int, str], tuple[frozenset[int], bool]] = {}
         self._reported: set[tuple[int, str]] = set()
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         scope = id(ctx.function) if ctx.function is not None else 0
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            loops = frozenset(id(loop) for loop in repeating_loops(node, ctx)) | {id(node)}
+            for name in _target_names(node.target):
+                self._bound[(scope, name)] = (loops, False)
+            return
+        if isinstance(node, ast.AnnAssign):
+            if node.value is not None and isinstance(node.target, ast.Name):
+                loops = frozenset(id(loop) for loop in repeating_loops(node, ctx))
+                self._bound[(scope, node.target.id)] = (loops, _stringy(node.value))
+            return
         if isinstance(node, ast.Assign):
-            if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
-                return
-            name = node.targets[0].id
             value = node.value
-            if (
-                isinstance(value, ast.BinOp)
-                and isinstance(value.op, ast.Add)
-                and isinstance(value.left, ast.Name)
-                and value.left.id == name
-            ):
-                if (scope, name) in self._str_vars or _stringy(value.right):
-                    self._check(node, name, scope, ctx)
-                return
-            if _stringy(value):
-                self._str_vars.add((scope, name))
-            else:
-                self._str_vars.discard((scope, name))
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                name = node.targets[0].id
+                if (
+                    isinstance(value, ast.BinOp)
+                    and isinstance(value.op, ast.Add)
+                    and isinstance(value.left, ast.Name)
+                    and value.left.id == name
+                ):
+                    self._check(node, name, value.right, scope, ctx)
+                    return
+            loops = frozenset(id(loop) for loop in repeating_loops(node, ctx))
+            single = len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            for target in node.targets:
+                for name in _target_names(target):
+                    self._bound[(scope, name)] = (loops, single and _stringy(value))
             return
         assert isinstance(node, ast.AugAssign)
-        if not isinstance(node.op, ast.Add) or not isinstance(node.target, ast.Name):
-            return
-        name = node.target.id
-        if (scope, name) in self._str_vars or _stringy(node.value):
-            self._check(node, name, scope, ctx)
+        if isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
+            self._check(node, node.target.id, node.value, scope, ctx)
 
-    def _check(self, node: ast.stmt, name: str, scope: int, ctx: FileContext) -> None:
-        if (scope, name) in self._reported:
+    def _check(self, node: ast.stmt, name: str, added: ast.AST, scope: int, ctx: FileContext) -> None:
+        key = (scope, name)
+        if key in self._reported:
+            return
+        bound = self._bound.get(key)
+        if not (_stringy(added) or (bound is not None and bound[1])):
             return
         loop = repeating_loop(node, ctx)
         if loop is None:
             return
-        self._reported.add((scope, name))
+        if bound is not None and id(loop) in bound[0]:
+            return  # re-bound in every iteration: it does not grow across iterations
+        if _leaves_block(node, ctx):
+            return
+        self._reported.add(key)
         ctx.report(
             self.spec,
             node,
