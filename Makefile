@@ -1,0 +1,46 @@
+# Repotoire: `make run` serves the platform on http://127.0.0.1:8000, `make test` runs every check.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: install run worker test pytest lint format migrate bench clean-db
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py ensure_demo
+	$(PY) -m repotoire.run
+
+worker: install
+	$(PY) manage.py qcluster
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	REPOTOIRE_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	REPOTOIRE_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+pytest: install
+	REPOTOIRE_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) benchmarks/engine_speed.py

@@ -1,0 +1,155 @@
+"""Writes for accounts: organisations, memberships, API keys, provisioning from Clerk."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import ROLE_SCOPES, ApiKey, Membership, Organization, Role, Scope, User, role_at_least
+from repotoire.api.exceptions import Forbidden, ValidationFailed
+
+KEY_PREFIX = "rpt_"
+
+
+def hash_api_key(raw_key: str) -> str:
+    # Keys carry 192 random bits, so a fast hash is enough (no password stretching needed).
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+def _unique_slug(base: str) -> str:
+    slug = slugify(base)[:90] or "org"
+    candidate, n = slug, 1
+    while Organization.objects.filter(slug=candidate).exists():
+        n += 1
+        candidate = f"{slug}-{n}"
+    return candidate
+
+
+def organization_get_or_create(*, slug: str, name: str | None = None, plan: str | None = None) -> tuple[Organization, bool]:
+    org, created = Organization.objects.get_or_create(slug=slug, defaults={"name": name or slug, "plan": plan or "free"})
+    if plan and org.plan != plan:
+        org.plan = plan
+        org.save(update_fields=["plan", "updated_at"])
+    return org, created
+
+
+def membership_ensure(*, organization: Organization, user: User, role: str) -> Membership:
+    membership, created = Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": role})
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def service_user_for(organization: Organization) -> User:
+    """The service principal that owns keys created by scripts for ``organization``."""
+    username = f"svc-{organization.slug}"[:150]
+    user, _ = User.objects.get_or_create(username=username, defaults={"is_service": True})
+    membership_ensure(organization=organization, user=user, role=Role.OWNER)
+    return user
+
+
+def apikey_create(
+    *,
+    organization: Organization,
+    created_by: User,
+    name: str,
+    role: str = Role.MEMBER,
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+    creator_role: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with the raw secret (shown once, never stored)."""
+    if creator_role is not None and not role_at_least(creator_role, role):
+        raise Forbidden("You cannot create a key with a higher role than your own")
+    allowed = {str(s) for s in ROLE_SCOPES[Role(role)]}
+    scopes = list(dict.fromkeys(scopes)) if scopes else sorted(allowed)
+    unknown = [s for s in scopes if s not in Scope.values]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown scopes: {', '.join(unknown)}", fields={"scopes": [f"Unknown scope: {s}" for s in unknown]}
+        )
+    if not set(scopes) <= allowed:
+        raise ValidationFailed(
+            "Scopes exceed the key's role", fields={"scopes": [f"A {role} key may have only: {', '.join(sorted(allowed))}"]}
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed("expires_at must be in the future", fields={"expires_at": ["Must be in the future"]})
+    for _ in range(3):
+        public = secrets.token_hex(4)
+        raw = f"{KEY_PREFIX}{public}_{secrets.token_urlsafe(24)}"
+        try:
+            with transaction.atomic():
+                key = ApiKey.objects.create(
+                    organization=organization,
+                    created_by=created_by,
+                    name=name,
+                    prefix=f"{KEY_PREFIX}{public}",
+                    key_hash=hash_api_key(raw),
+                    role=role,
+                    scopes=scopes,
+                    expires_at=expires_at,
+                )
+            return key, raw
+        except IntegrityError:  # pragma: no cover - 2**-192 collision
+            continue
+    raise RuntimeError("could not generate a unique API key")
+
+
+def apikey_revoke(*, key: ApiKey) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def apikey_touch(*, key: ApiKey) -> None:
+    """Record use; at most once a minute per key so hot keys don't write on every request."""
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+
+
+CLERK_ROLE_MAP = {
+    "owner": Role.OWNER,
+    "admin": Role.ADMIN,
+    "member": Role.MEMBER,
+    "basic_member": Role.MEMBER,
+    "viewer": Role.VIEWER,
+    "guest": Role.VIEWER,
+}
+
+
+def clerk_role(raw: str | None) -> str:
+    name = (raw or "member").split(":", 1)[-1].lower()
+    return CLERK_ROLE_MAP.get(name, Role.MEMBER)
+
+
+@transaction.atomic
+def principal_provision_from_clerk(
+    *, sub: str, org_id: str | None, org_role: str | None, org_slug: str | None, email: str | None = None
+) -> tuple[User, Organization, str]:
+    """First sight of a Clerk user/organisation creates them; later tokens update the role."""
+    user, _ = User.objects.get_or_create(clerk_user_id=sub, defaults={"username": f"clerk-{sub}"[:150], "email": email or ""})
+    if org_id:
+        org = Organization.objects.filter(clerk_org_id=org_id).first()
+        if org is None:
+            org = Organization.objects.create(clerk_org_id=org_id, name=org_slug or org_id, slug=_unique_slug(org_slug or org_id))
+        role = clerk_role(org_role)
+    else:
+        # No active organisation in the token: the user's personal workspace.
+        personal = f"personal:{sub}"
+        org = Organization.objects.filter(clerk_org_id=personal).first()
+        if org is None:
+            org = Organization.objects.create(
+                clerk_org_id=personal, name=f"{user.username} (personal)", slug=_unique_slug(f"personal-{sub}")
+            )
+        role = Role.OWNER
+    membership_ensure(organization=org, user=user, role=role)
+    return user, org, role

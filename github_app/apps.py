@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class GithubAppConfig(AppConfig):
+    name = "github_app"

@@ -1,0 +1,158 @@
+"""Credentials → (user, AuthContext). The organisation comes from the credential, once per request.
+
+* ``X-API-Key``: an organisation-scoped key (hash lookup; revoked/expired keys are refused).
+* ``Authorization: Bearer <Clerk JWT>``: RS256 only (so ``alg: none`` and HS256-with-the-public-key
+  confusion are refused by construction), verified against a JWKS URL (keys cached) or a PEM;
+  ``exp``/``nbf``/``iss`` with a small leeway, ``azp`` against the authorised parties; org claims
+  in both the v1 (``org_id``/``org_role``) and v2 (``o: {id, rol}``) shapes.
+* Session (staff in the browser): the staff user's first membership.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from accounts.models import ROLE_SCOPES, ApiKey, Membership, Organization, Role, User
+
+
+@dataclass
+class AuthContext:
+    organization: Organization
+    role: str
+    scopes: list[str] = field(default_factory=list)
+    method: str = "api_key"
+    api_key: ApiKey | None = None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    header = "HTTP_X_API_KEY"
+
+    def authenticate(self, request: Any) -> tuple[User, AuthContext] | None:
+        raw = request.META.get(self.header)
+        if raw is None:
+            return None
+        from accounts.services import apikey_touch, hash_api_key
+
+        key = ApiKey.objects.select_related("organization", "created_by").filter(key_hash=hash_api_key(raw.strip())).first()
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid API key")
+        if key.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("API key has been revoked")
+        if key.expires_at is not None and key.expires_at <= timezone.now():
+            raise exceptions.AuthenticationFailed("API key has expired")
+        apikey_touch(key=key)
+        return key.created_by, AuthContext(
+            organization=key.organization, role=key.role, scopes=list(key.scopes), method="api_key", api_key=key
+        )
+
+    def authenticate_header(self, request: Any) -> str:
+        return 'ApiKey header="X-API-Key"'
+
+
+_jwks_lock = threading.Lock()
+_jwks_clients: dict[str, jwt.PyJWKClient] = {}
+
+
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    with _jwks_lock:
+        client = _jwks_clients.get(url)
+        if client is None:
+            client = jwt.PyJWKClient(url, cache_keys=True, lifespan=600, timeout=5)
+            _jwks_clients[url] = client
+        return client
+
+
+def reset_jwks_cache() -> None:
+    with _jwks_lock:
+        _jwks_clients.clear()
+
+
+def decode_clerk_token(token: str) -> dict[str, Any]:
+    """Verify a Clerk session token and return its claims (raises jwt.PyJWTError)."""
+    if settings.CLERK_JWT_KEY:
+        key: Any = settings.CLERK_JWT_KEY
+    elif settings.CLERK_JWKS_URL:
+        key = _jwks_client(settings.CLERK_JWKS_URL).get_signing_key_from_jwt(token).key
+    else:
+        raise jwt.InvalidTokenError("Bearer tokens are not configured on this server")
+    claims = jwt.decode(
+        token,
+        key=key,
+        algorithms=["RS256"],
+        issuer=settings.CLERK_ISSUER or None,
+        leeway=settings.CLERK_LEEWAY_SECONDS,
+        options={"require": ["exp", "sub"], "verify_aud": False},
+    )
+    parties = settings.CLERK_AUTHORIZED_PARTIES
+    azp = claims.get("azp")
+    if parties and azp not in parties:
+        raise jwt.InvalidTokenError("Token was issued for another party")
+    return claims
+
+
+def org_claims(claims: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(org id, role, slug) from a v2 ``o`` claim or v1 ``org_*`` claims."""
+    o = claims.get("o")
+    if isinstance(o, dict) and o.get("id"):
+        return str(o["id"]), o.get("rol"), o.get("slg")
+    if claims.get("org_id"):
+        return str(claims["org_id"]), claims.get("org_role"), claims.get("org_slug")
+    return None, None, None
+
+
+class ClerkJWTAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Any) -> tuple[User, AuthContext] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if parts[0] != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header")
+        try:
+            claims = decode_clerk_token(parts[1])
+        except jwt.ExpiredSignatureError as exc:
+            raise exceptions.AuthenticationFailed("Token has expired") from exc
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise exceptions.AuthenticationFailed(f"Invalid token: {exc}") from exc
+        from accounts.services import principal_provision_from_clerk
+
+        org_id, org_role, org_slug = org_claims(claims)
+        user, org, role = principal_provision_from_clerk(
+            sub=str(claims["sub"]), org_id=org_id, org_role=org_role, org_slug=org_slug, email=claims.get("email")
+        )
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User is inactive")
+        scopes = [str(s) for s in ROLE_SCOPES[Role(role)]]
+        return user, AuthContext(organization=org, role=role, scopes=scopes, method="jwt")
+
+    def authenticate_header(self, request: Any) -> str:
+        return 'Bearer realm="api"'
+
+
+class StaffSessionAuthentication(authentication.SessionAuthentication):
+    """Session login (Django admin users) acting in their first organisation."""
+
+    def authenticate(self, request: Any) -> tuple[User, AuthContext] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        membership = Membership.objects.select_related("organization").filter(user=user).order_by("created_at").first()
+        if membership is None:
+            raise exceptions.PermissionDenied("Your user belongs to no organisation")
+        scopes = [str(s) for s in ROLE_SCOPES[Role(membership.role)]]
+        return user, AuthContext(organization=membership.organization, role=membership.role, scopes=scopes, method="session")

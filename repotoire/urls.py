@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from repotoire import health
+
+api_v1 = [
+    path("", include("accounts.urls")),
+    path("", include("analysis.urls")),
+    path("", include("findings.urls")),
+    path("", include("fixes.urls")),
+    path("", include("codesearch.urls")),
+    path("", include("billing.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("github_app.urls")),
+]
+
+urlpatterns = [
+    path("health", health.liveness, name="health"),
+    path("health/ready", health.readiness, name="health-ready"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+    path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+]
