@@ -92,6 +92,8 @@ else:
     from repotoire.embedded_db import database_settings
 
     DATABASES = {"default": database_settings(BASE_DIR)}
+# A worker process started by a test points at the test database this way.
+DATABASES["default"]["NAME"] = env("REPOTOIRE_DB_NAME", default=DATABASES["default"]["NAME"])
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
 DATABASES["default"].setdefault("TEST", {})
 # Several test runs may share one server (parallel sessions, CI): keep their databases apart.

@@ -72,3 +72,40 @@ def outsider(other_org) -> Persona:
 @pytest.fixture
 def anon() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def q_sync(monkeypatch):
+    """Run django-q2 tasks in-process, synchronously, through django-q2's own code path
+    (``async_task`` → task function → result row). For tests that don't need a separate worker."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture
+def qcluster(transactional_db):
+    """A real ``manage.py qcluster`` worker process on the test database (needs committed data,
+    hence transactional_db). Stopped with SIGINT at the end of the test."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "REPOTOIRE_ENV": "test", "REPOTOIRE_DB_NAME": connection.settings_dict["NAME"], "Q_WORKERS": "1"}
+    log = open(root / "var" / f"qcluster-test-{os.getpid()}.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
