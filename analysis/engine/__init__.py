@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from analysis.engine.pipeline import ProgressCallback, analyze
     from analysis.engine.source import SourceError
 
+__version__ = "0.1.0"
+
 _EXPORTS = {
     "analyze": "analysis.engine.pipeline",
     "ProgressCallback": "analysis.engine.pipeline",

@@ -144,18 +144,18 @@ class EngineConfig:
         for name in CONFIG_FILENAMES:
             path = root / name
             if path.is_file():
-                config = cls.from_mapping(_read_toml(path), source_file=name)
+                config = cls.from_mapping(read_toml(path), source_file=name)
                 break
         else:
             pyproject = root / "pyproject.toml"
             if pyproject.is_file():
-                section = _read_toml(pyproject).get("tool", {}).get("repotoire")
+                section = read_toml(pyproject).get("tool", {}).get("repotoire")
                 if isinstance(section, Mapping):
                     config = cls.from_mapping(section, source_file="pyproject.toml")
         return config.merged(overrides) if overrides else config
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

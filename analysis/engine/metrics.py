@@ -85,9 +85,16 @@ class _Counter:
         self.stmts = 0
 
 
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_STMT = ast.stmt
+def _all_subclasses(t: type) -> set[type]:
+    out = {t}
+    for sub in t.__subclasses__():
+        out |= _all_subclasses(sub)
+    return out
+
+
+_STMT_TYPES = frozenset(_all_subclasses(ast.stmt))
+# nodes that never contain anything the metrics count (and are not statements): not descended
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})
 
 
 def function_metrics(node: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool = False) -> FunctionMetrics:
@@ -118,15 +125,19 @@ def _nested_block(stmts: list[ast.stmt], c: _Counter, nest: int, depth: int, own
 
 
 def _generic(node: ast.AST, c: _Counter, nest: int, depth: int, own: bool) -> None:
-    for name in child_fields(node.__class__):
+    t = node.__class__
+    fields = _FIELDS_CACHE.get(t)
+    if fields is None:
+        fields = child_fields(t)
+    for name in fields:
         value = getattr(node, name)
         if value is None:
             continue
         if value.__class__ is list:
             for item in value:
-                if item is not None:
+                if item is not None and item.__class__ not in _LEAVES:
                     _node(item, c, nest, depth, own)
-        else:
+        elif value.__class__ not in _LEAVES:
             _node(value, c, nest, depth, own)
 
 
@@ -134,13 +145,25 @@ def _node(node: ast.AST, c: _Counter, nest: int, depth: int, own: bool) -> None:
     """``nest``: cognitive nesting level; ``depth``: block depth; ``own``: inside the measured
     function's own body (not a nested def/class), where cyclomatic and statements count."""
     t = node.__class__
-    if own and isinstance(node, _STMT):
+    if own and t in _STMT_TYPES:
         c.stmts += 1
     handler = _HANDLERS.get(t)
     if handler is not None:
         handler(node, c, nest, depth, own)
-    else:
-        _generic(node, c, nest, depth, own)
+        return
+    fields = _FIELDS_CACHE.get(t)
+    if fields is None:
+        fields = child_fields(t)
+    for name in fields:
+        value = getattr(node, name)
+        if value is None:
+            continue
+        if value.__class__ is list:
+            for item in value:
+                if item is not None and item.__class__ not in _LEAVES:
+                    _node(item, c, nest, depth, own)
+        elif value.__class__ not in _LEAVES:
+            _node(value, c, nest, depth, own)
 
 
 def _if(node: ast.If, c: _Counter, nest: int, depth: int, own: bool, elif_: bool = False) -> None:

@@ -103,11 +103,14 @@ def analyze(
     workers: int | None = None,
     ref: str | None = None,
     workspace: str | os.PathLike[str] | None = None,
+    profile: bool = False,
 ) -> AnalysisResult:
     """Analyse a directory or a git URL (``ref``: branch, tag or commit to fetch) and return
     every finding, the per-file facts, the health score, metrics and per-stage timings.
 
     ``workers``: processes for parsing (default ``os.cpu_count()``; 1 = in this process).
+    ``profile``: also time every file-local detector (``timings["detector.<id>"]``, CPU
+    seconds summed over the workers, and ``timings["detect.<category>"]``); costs some speed.
     Raises ``source.SourceError`` when the source cannot be found or fetched and
     ``config.ConfigError`` when the repository's configuration is malformed.
     """
@@ -122,7 +125,7 @@ def analyze(
         checkout = source_mod.resolve(source, ref, workspace=workspace)
         root = checkout.path
         timings["source"] = time.perf_counter() - t
-        return _analyze(root, checkout.commit, config, report, previous, workers, timings, started)
+        return _analyze(root, checkout.commit, config, report, previous, workers, timings, started, profile)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -137,6 +140,7 @@ def _analyze(
     workers: int | None,
     timings: dict[str, float],
     started: float,
+    profile: bool = False,
 ) -> AnalysisResult:
     # --- discover -----------------------------------------------------------------------------
     t = time.perf_counter()
@@ -162,7 +166,7 @@ def _analyze(
     # --- parse + file-local detectors -----------------------------------------------------------
     t = time.perf_counter()
     node_ids = sorted(did for did, cls in detectors.items() if issubclass(cls, NodeDetector))
-    batch = _parse(root, tasks, sizes, node_ids, config, workers, report)
+    batch = _parse(root, tasks, sizes, node_ids, config, workers, report, profile)
     files: dict[str, FileFacts] = dict(reused)
     for facts in batch.facts:
         files[facts.path] = facts
@@ -170,7 +174,13 @@ def _analyze(
     resolve_imports(files.values())
     timings["parse"] = time.perf_counter() - t
     for key, value in batch.timings.items():
-        timings[f"parse.cpu.{key}"] = value
+        if key.startswith("detector."):
+            timings[key] = value
+            spec = detectors[key.removeprefix("detector.")].spec
+            group = f"detect.{spec.category.value}"
+            timings[group] = timings.get(group, 0.0) + value
+        else:
+            timings[f"parse.cpu.{key}"] = value
     report("parse", 1.0, f"{len(tasks)} files parsed, {len(reused)} reused")
 
     # --- graph ----------------------------------------------------------------------------------
@@ -303,6 +313,7 @@ def _parse(
     config: EngineConfig,
     workers: int | None,
     report: _Progress,
+    profile: bool = False,
 ) -> BatchResult:
     total = BatchResult()
     if not tasks:
@@ -311,7 +322,7 @@ def _parse(
     n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     n_workers = min(n_workers, len(tasks))
     if n_workers == 1 or len(tasks) < IN_PROCESS_MAX_FILES:
-        processor = FileProcessor(root, enabled, settings)
+        processor = FileProcessor(root, enabled, settings, profile)
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 10_000))
         try:
@@ -328,7 +339,7 @@ def _parse(
         max_workers=n_workers,
         mp_context=multiprocessing.get_context(method),
         initializer=init_worker,
-        initargs=(root, enabled, settings),
+        initargs=(root, enabled, settings, profile),
     ) as pool:
         pending = {pool.submit(run_batch, b): len(b) for b in batches}
         try:

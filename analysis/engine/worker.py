@@ -58,7 +58,9 @@ class BatchResult:
 class FileProcessor:
     """Holds the detector instances and the traversal; built once per process."""
 
-    def __init__(self, root: str, enabled: Iterable[str] | None, settings: dict[str, DetectorSettings]) -> None:
+    def __init__(
+        self, root: str, enabled: Iterable[str] | None, settings: dict[str, DetectorSettings], profile: bool = False
+    ) -> None:
         self.root = root
         self.settings = settings
         registry = all_detectors()
@@ -68,7 +70,7 @@ class FileProcessor:
             for did, cls in sorted(registry.items())
             if did in wanted and isinstance(cls, type) and issubclass(cls, NodeDetector)
         ]
-        self.traversal = Traversal(self.detectors)
+        self.traversal = Traversal(self.detectors, profile)
         parse_cls = registry.get(PARSE_ERROR_ID)
         self.parse_error_spec = parse_cls.spec if parse_cls is not None and PARSE_ERROR_ID in wanted else None
         self.clones = _clone_windows
@@ -80,12 +82,15 @@ class FileProcessor:
             facts = self.process_file(task, out, timings)
             if facts is not None:
                 out.facts.append(facts)
+        for did, seconds in self.traversal.detector_times.items():
+            timings[f"detector.{did}"] = seconds
+        self.traversal.detector_times.clear()
         out.timings = timings
         return out
 
     def process_file(self, task: FileTask, out: BatchResult, timings: dict[str, float]) -> FileFacts | None:
         path, module, is_test, is_init = task
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         try:
             with open(os.path.join(self.root, path), "rb") as fh:
                 data = fh.read()
@@ -116,15 +121,15 @@ class FileProcessor:
             is_package_init=is_init,
             is_test=is_test,
         )
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         timings["read"] += t1 - t0
         try:
             tree = ast.parse(source, filename=path)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            timings["parse"] += time.perf_counter() - t1
+            timings["parse"] += time.process_time() - t1
             self._parse_error(facts, source, lines, exc)
             return facts
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         timings["parse"] += t2 - t1
         ctx = FileContext(
             path=path, module=module, source=source, lines=lines, tree=tree,
@@ -135,14 +140,14 @@ class FileProcessor:
         except RecursionError:
             facts.extra["traversal_error"] = "nesting too deep"
         out.errors.extend(self.traversal.errors)
-        t3 = time.perf_counter()
+        t3 = time.process_time()
         timings["traverse"] += t3 - t2
         if self.clones is not None:
             try:
                 facts.clone_windows = self.clones(tree, lines)
             except Exception as exc:  # noqa: BLE001 - duplication is optional for one file
                 out.errors.append(("duplicate-code", path, f"{type(exc).__name__}: {exc}"))
-            timings["clones"] += time.perf_counter() - t3
+            timings["clones"] += time.process_time() - t3
         suppressions = parse_suppressions(source, lines)
         if suppressions is not None:
             facts.extra["suppressions"] = suppressions
@@ -264,13 +269,15 @@ def resolve_imports(files: Iterable[FileFacts]) -> None:
 _PROCESSOR: FileProcessor | None = None
 
 
-def init_worker(root: str, enabled: list[str] | None, settings: dict[str, DetectorSettings]) -> None:
+def init_worker(
+    root: str, enabled: list[str] | None, settings: dict[str, DetectorSettings], profile: bool = False
+) -> None:
     """Pool initializer: build the detectors once; no cyclic GC while trees are built (they are
     freed by reference counting; a collection runs after each batch)."""
     global _PROCESSOR
     gc.disable()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    _PROCESSOR = FileProcessor(root, enabled, settings)
+    _PROCESSOR = FileProcessor(root, enabled, settings, profile)
 
 
 def run_batch(tasks: list[FileTask]) -> BatchResult:

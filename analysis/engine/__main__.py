@@ -1,0 +1,146 @@
+"""Command line: ``python -m analysis.engine PATH [options]``.
+
+Exit codes (usable in CI): 0 — analysed, nothing at or above ``--fail-on``; 1 — at least one
+new finding at or above ``--fail-on``; 2 — usage error, unreadable source, bad configuration or
+baseline. ``--baseline`` takes an earlier JSON (or SARIF) report: findings whose fingerprint is
+in it are not new and never fail the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from analysis.engine.config import ConfigError, EngineConfig, read_toml
+from analysis.engine.facts import AnalysisResult
+from analysis.engine.model import Finding, Severity
+from analysis.engine.pipeline import analyze
+from analysis.engine.source import SourceError
+
+FORMATS = ("json", "sarif", "markdown", "html")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m analysis.engine",
+        description="Analyse a Python code base and report its findings and health score.",
+    )
+    p.add_argument("path", help="directory to analyse, or a git URL")
+    p.add_argument("--format", "-f", choices=FORMATS, default="json", help="report format (default json)")
+    p.add_argument("--output", "-o", help="write the report to this file instead of stdout")
+    p.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        help="exit 1 when a new finding has this severity or a worse one",
+    )
+    p.add_argument("--baseline", help="earlier JSON report: its findings are not new")
+    p.add_argument("--ref", help="branch, tag or commit to fetch when PATH is a git URL")
+    p.add_argument("--workers", type=int, help="parsing processes (default: CPU count)")
+    p.add_argument("--config", help="TOML file to use instead of the repository's repotoire.toml")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary on stderr")
+    return p
+
+
+class _Bar:
+    """A one-line progress bar on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, stage: str, percent: float, message: str) -> None:
+        width = 30
+        filled = int(width * percent / 100)
+        text = f"\r[{'#' * filled}{'.' * (width - filled)}] {percent:5.1f}% {stage:<8} {message[:40]:<40}"
+        self.stream.write(text)
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r" + " " * 100 + "\r")
+        self.stream.flush()
+
+
+def load_baseline(path: str) -> set[str]:
+    """Fingerprints of an earlier report (the JSON report, or SARIF from this tool)."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        from analysis.engine.reports import parse_json_report
+    except ImportError:
+        data = json.loads(text)
+        items = data.get("findings", []) if isinstance(data, dict) else data
+        return {str(f["fingerprint"]) for f in items if isinstance(f, dict) and f.get("fingerprint")}
+    return set(parse_json_report(text))
+
+
+def render(result: AnalysisResult, fmt: str) -> str:
+    try:
+        from analysis.engine.reports import render as render_report
+    except ImportError:
+        if fmt != "json":
+            raise
+        return json.dumps({"findings": [f.to_dict() for f in result.findings]}, indent=2)
+    return render_report(result, fmt)
+
+
+def failing(findings: Sequence[Finding], fail_on: str | None, baseline: set[str]) -> list[Finding]:
+    """New findings (not in the baseline) at or above the ``fail_on`` severity."""
+    if fail_on is None:
+        return []
+    floor = Severity.parse(fail_on).rank
+    return [f for f in findings if f.fingerprint not in baseline and Severity.parse(f.severity).rank >= floor]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    err = sys.stderr
+    baseline: set[str] = set()
+    if args.baseline:
+        try:
+            baseline = load_baseline(args.baseline)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            err.write(f"error: cannot read baseline {args.baseline}: {exc}\n")
+            return 2
+    config = None
+    if args.config:
+        try:
+            config = EngineConfig.from_mapping(read_toml(Path(args.config)), source_file=args.config)
+        except (OSError, ConfigError) as exc:
+            err.write(f"error: {exc}\n")
+            return 2
+    bar = _Bar(err) if not args.quiet and err.isatty() else None
+    try:
+        result = analyze(args.path, config=config, progress=bar, workers=args.workers, ref=args.ref)
+    except (SourceError, ConfigError) as exc:
+        if bar:
+            bar.close()
+        err.write(f"error: {exc}\n")
+        return 2
+    if bar:
+        bar.close()
+    text = render(result, args.format)
+    if args.output:
+        directory = os.path.dirname(os.path.abspath(args.output))
+        os.makedirs(directory, exist_ok=True)
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    new = [f for f in result.findings if f.fingerprint not in baseline]
+    bad = failing(result.findings, args.fail_on, baseline)
+    if not args.quiet:
+        err.write(
+            f"{result.files_analyzed} files, {len(result.findings)} findings ({len(new)} new), "
+            f"score {result.score.overall:.1f} ({result.score.grade}), {result.timings.get('total', 0):.2f}s\n"
+        )
+        if bad:
+            err.write(f"{len(bad)} new finding(s) at or above {args.fail_on}\n")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
