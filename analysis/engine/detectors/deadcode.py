@@ -204,7 +204,7 @@ class UnusedImport(NodeDetector):
                 self.type_checking.append((node.body[0].lineno, node.body[-1].end_lineno or 0))  # type: ignore[attr-defined]
             return
         if t is ast.Try and node.body and any(_catches_import_error(h) for h in node.handlers):  # type: ignore[attr-defined]
-            self.optional.append((node.body[0].lineno, node.body[-1].end_lineno or 0))  # type: ignore[attr-defined]
+            self.optional.append((node.lineno, node.end_lineno or node.lineno))  # type: ignore[attr-defined]
 
     def leave(self, node: ast.AST, ctx: FileContext) -> None:
         if type(node) not in _SCOPE_KIND:
