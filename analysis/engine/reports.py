@@ -81,14 +81,22 @@ def _rank(finding: Finding) -> int:
 
 def _jsonable(value: Any) -> Any:
     """Builtins only, deterministic (sets sorted), no NaN/Infinity (invalid JSON)."""
+    kind = type(value)
+    # exact-type fast path: reports of big projects hold hundreds of thousands of scalars
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(_jsonable(k)): _jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_jsonable(v) for v in value]
     if isinstance(value, enum.Enum):
         return _jsonable(value.value)
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(_jsonable(k)): _jsonable(v) for k, v in value.items()}
+        return _jsonable(dict(value))
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, set | frozenset):
@@ -100,8 +108,50 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+_COMPACT_CHARS = 2000
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
+def _fits(value: Any, budget: int) -> bool:
+    """Whether ``value`` encodes to about ``budget`` characters or fewer; gives up as soon as
+    the budget is spent, so checking a huge container costs no more than a small one."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item) + 4
+        elif isinstance(item, dict):
+            budget -= 2 + 4 * len(item) + sum(len(k) for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            budget -= 2 + 2 * len(item)
+            stack.extend(item)
+        else:
+            budget -= 8
+        if budget < 0:
+            return False
+    return True
+
+
+def _pretty(value: Any, indent: str = "") -> str:
+    """Indented JSON whose small containers (a finding, a rule, a SARIF result) stay on one
+    line: readable, diff-friendly, and written by the C encoder (``indent=`` would force
+    the pure-Python one, several seconds for Django's report)."""
+    if not isinstance(value, dict | list) or not value or _fits(value, _COMPACT_CHARS):
+        return _compact(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{_compact(key)}: {_pretty(value[key], inner)}" for key in sorted(value)]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    items = [f"{inner}{_pretty(item, inner)}" for item in value]
+    return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+
+
 def _dumps(data: Any) -> str:
-    return json.dumps(_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return _pretty(_jsonable(data)) + "\n"
 
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:
