@@ -293,7 +293,11 @@ def test_assignment_from_other_value_or_class_body_copy_is_not_reported():
     def factory(name):
         class C:
             name = name
+            if cond:
+                other = other
         return C
+
+    dict = dict
     """
     assert run_detectors(src, "self-assignment") == []
 

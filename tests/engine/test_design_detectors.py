@@ -21,25 +21,27 @@ def _god_class(groups: int, methods_per_group: int, branches: int) -> str:
 
 # --- god-class ----------------------------------------------------------------------------------
 def test_large_complex_incohesive_class_is_a_god_class():
-    found = run_detectors(_god_class(groups=4, methods_per_group=6, branches=3), "god-class")
+    found = run_detectors(_god_class(groups=4, methods_per_group=6, branches=8), "god-class")
     assert len(found) == 1
     meta = found[0].metadata
-    assert (meta["methods"], meta["wmc"], meta["lcom4"]) == (24, 96, 4)
+    assert (meta["methods"], meta["lines"], meta["wmc"], meta["lcom4"]) == (24, 433, 216, 4)
     assert meta["thresholds"]["max_wmc"] == 60
     assert found[0].symbol == "pkg.mod.Big"
 
 
 def test_cohesive_or_simple_class_is_not_a_god_class():
     # Same size and complexity, but every method shares one attribute: cohesive.
-    cohesive = _god_class(groups=1, methods_per_group=24, branches=3)
+    cohesive = _god_class(groups=1, methods_per_group=24, branches=8)
     assert run_detectors(cohesive, "god-class") == []
+    # Test case classes grow one method per test.
+    assert run_detectors(_god_class(groups=4, methods_per_group=6, branches=8), "god-class", path="tests/test_big.py") == []
     # Incohesive but small and simple.
     assert run_detectors(_god_class(groups=4, methods_per_group=2, branches=0), "god-class") == []
 
 
 def test_god_class_thresholds_are_configurable():
     src = _god_class(groups=4, methods_per_group=2, branches=0)
-    settings = {"god-class": DetectorSettings(thresholds={"max_methods": 5, "max_wmc": 5, "min_lcom4": 2})}
+    settings = {"god-class": DetectorSettings(thresholds={"max_methods": 5, "max_lines": 10, "max_wmc": 5, "min_lcom4": 2})}
     found = run_detectors(src, "god-class", settings=settings)
     assert [f.metadata["lcom4"] for f in found] == [4]
 
@@ -213,6 +215,16 @@ def test_class_that_only_delegates_is_a_middle_man():
 
 def test_class_with_own_logic_is_not_a_middle_man():
     src = """
+    class Widget:
+        def insert(self, index, text):
+            return self.tk.call(self._w, "insert", index, text)
+        def delete(self, first, last=None):
+            return self.tk.call(self._w, "delete", first, last)
+        def get(self):
+            return self.tk.call(self._w, "get")
+        def icursor(self, index):
+            self.tk.call(self._w, "icursor", index)
+
     class Service:
         def read(self, n):
             return self._inner.read(n)

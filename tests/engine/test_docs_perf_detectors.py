@@ -176,6 +176,13 @@ def test_tests_asserting_directly_or_via_helpers_are_not_reported():
             if bad():
                 self.fail("bad")
 
+        def test_aliased_assert(self):
+            eq = self.assertEqual
+            eq(1, 1)
+
+        def test_parametrised_helper(self):
+            enum._test_simple_enum(A, B)
+
     def not_a_test():
         compute(1)
     """

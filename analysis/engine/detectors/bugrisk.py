@@ -509,13 +509,21 @@ class SelfAssignment(NodeDetector):
                 return
         elif not _same_ref(target, value):
             return
-        # `name = name` in a class body copies an outer binding into the class namespace.
-        if ctx.parents and isinstance(ctx.parents[-1], ast.ClassDef) and isinstance(target, (ast.Name, ast.Tuple)):
-            return
+        is_name = isinstance(target, (ast.Name, ast.Tuple))
+        if is_name:
+            # `name = name` in a class body copies an outer binding into the class namespace
+            # (also under `if sys.platform...`); at module level it is an explicit re-export.
+            for parent in reversed(ctx.parents):
+                if isinstance(parent, (ast.ClassDef, ast.Module)):
+                    return
+                if isinstance(parent, (*_FUNCS, ast.Lambda)):
+                    break
         ctx.report(
             self.spec,
             node,
             f"'{ast.unparse(target)}' is assigned to itself; this has no effect.",
+            # `obj.attr = obj.attr` may deliberately re-run a property setter.
+            confidence=1.0 if is_name else 0.7,
             metadata={"target": ast.unparse(target)},
         )
 
@@ -734,7 +742,8 @@ class UnusedLocalVariable(NodeDetector):
                 store,
                 f"Local variable '{name}' is assigned but never used.",
                 symbol=symbol,
-                confidence=0.9,
+                # tests often bind a value only to keep it alive or for readability
+                confidence=0.7 if ctx.is_test else 0.9,
                 metadata={"variable": name},
                 code=ctx.segment(store, 1),
             )

@@ -205,7 +205,7 @@ class TestWithoutAssertion(NodeDetector):
         "and passes whatever the result.",
         effort_minutes=15,
     )
-    node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assert, ast.Raise, ast.Call)
+    node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assert, ast.Raise, ast.Call, ast.Assign)
 
     def start_file(self, ctx: FileContext) -> None:
         self._stack: list[_TestFrame] = []
@@ -225,6 +225,13 @@ class TestWithoutAssertion(NodeDetector):
         if isinstance(node, (ast.Assert, ast.Raise)):
             frame.asserts = True
             return
+        if isinstance(node, ast.Assign):
+            # `eq = self.assertEqual` then `eq(a, b)`
+            value = node.value
+            alias = value.attr if isinstance(value, ast.Attribute) else value.id if isinstance(value, ast.Name) else ""
+            if alias and self._asserting_name(alias):
+                frame.asserts = True
+            return
         assert isinstance(node, ast.Call)
         func = node.func
         if isinstance(func, ast.Name):
@@ -239,9 +246,14 @@ class TestWithoutAssertion(NodeDetector):
                 frame.calls.add("self." + name)
         else:
             return
-        lowered = name.lower()
-        if name in _ASSERT_CALLS or any(word in lowered for word in _ASSERT_WORDS):
+        if self._asserting_name(name):
             frame.asserts = True
+
+    @staticmethod
+    def _asserting_name(name: str) -> bool:
+        """assert*/check*/verify*... helpers, pytest outcomes, and parametrised test_* helpers."""
+        lowered = name.lower()
+        return name in _ASSERT_CALLS or any(word in lowered for word in _ASSERT_WORDS) or lowered.lstrip("_").startswith("test")
 
     def leave(self, node: ast.AST, ctx: FileContext) -> None:
         if not isinstance(node, _FUNCS) or not self._stack:
