@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Iterable
 
 from analysis.engine.context import DetectorSettings, FileContext
+from analysis.engine.facts import FileFacts
 from analysis.engine.model import Finding
 from analysis.engine.registry import NodeDetector, all_detectors
 
@@ -83,8 +84,10 @@ def traverse(ctx: FileContext, detectors: list[NodeDetector]) -> None:
         visitor = importlib.import_module("analysis.engine.visitor")
     except ImportError:
         visitor = None
-    if visitor is not None and hasattr(visitor, "traverse"):
-        visitor.traverse(ctx, detectors)
+    if visitor is not None and hasattr(visitor, "Traversal"):
+        traversal = visitor.Traversal(detectors)
+        traversal.run(ctx, FileFacts(path=ctx.path, module=ctx.module, content_hash=""))
+        assert not traversal.errors, traversal.errors  # the traversal swallows detector errors
         return
     table: dict[type, list[NodeDetector]] = {}
     for detector in detectors:

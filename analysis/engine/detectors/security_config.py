@@ -140,6 +140,10 @@ _PLACEHOLDER = re.compile(
 )
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][\w.-]*")
+_WORDS = re.compile(r"[A-Za-z_.\-]+")
+
+
 def shannon_entropy(text: str) -> float:
     """Bits per character of ``text``."""
     if not text:
@@ -151,7 +155,8 @@ def shannon_entropy(text: str) -> float:
 def _looks_random(value: str) -> bool:
     if any(ch.isspace() for ch in value):
         return False
-    return not re.fullmatch(r"[a-z_.]+|[A-Z_.]+|[a-z]+(?:-[a-z]+)*", value)
+    # identifier-like words (field names, camelCase keys) unless long enough to be a passphrase
+    return not (_WORDS.fullmatch(value) and len(value) < 24)
 
 
 @register
@@ -186,7 +191,7 @@ class HardcodedSecret(NodeDetector):
         if kind is ast.keyword:
             pairs = [(ast.Name(id=node.arg), node.value)] if node.arg else []  # type: ignore[attr-defined]
         elif kind is ast.Dict:
-            pairs = [(k, v) for k, v in zip(node.keys, node.values, strict=True) if k is not None]  # type: ignore[attr-defined]
+            pairs = [(k, v) for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)]  # type: ignore[attr-defined]
         elif kind is ast.Compare:
             assert isinstance(node, ast.Compare)
             if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
@@ -220,7 +225,7 @@ class HardcodedSecret(NodeDetector):
         if not secret:
             return
         name = target_name(target)
-        if not name or not _SECRET_NAME.search(name) or _NOT_A_SECRET_NAME.search(name):
+        if not _IDENTIFIER.fullmatch(name) or not _SECRET_NAME.search(name) or _NOT_A_SECRET_NAME.search(name):
             return
         if _secret_key_target(target, ctx) or _TOKEN_HINT.search(secret):
             return  # owned by hardcoded-secret-key / reported as a known token format
