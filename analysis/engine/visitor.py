@@ -321,6 +321,8 @@ class Traversal:
         func = node.func
         callee: str | None
         if func.__class__ is ast.Name:
+            if func.id == "super":  # type: ignore[attr-defined]
+                return  # recorded with its method: super().run -> "super().run"
             callee = self.ctx.imports.get(func.id, func.id)  # type: ignore[attr-defined]
         elif func.__class__ is ast.Attribute:
             callee = self.ctx.qualified_name(func)
