@@ -350,3 +350,18 @@ def test_html_caps_the_table_and_says_so():
 def test_report_dict_keeps_every_finding():
     result = make_result()
     assert len(report_dict(result)["findings"]) == len(result.findings)
+
+
+def test_reports_of_a_real_analysis_are_valid():
+    from analysis.engine import analyze
+
+    result = analyze(str(Path(__file__).parent / "samples" / "bad_project"))
+    assert result.findings
+    sarif = json.loads(render(result, "sarif"))
+    assert not list(sarif_schema_validator().iter_errors(sarif))
+    report = json.loads(render(result, "json"))
+    jsonschema.Draft202012Validator(json.loads((SCHEMAS / "report-1.json").read_text())).validate(report)
+    assert len(report["findings"]) == len(result.findings)
+    html_text = render(result, "html")
+    assert html_text.count("<tr data-sev=") == len(result.findings)
+    assert f"**Grade {result.score.grade}**" in render(result, "markdown")
