@@ -95,6 +95,31 @@ class ScoreConfig:
     maintainability_mix: Mapping[str, float] = field(default_factory=lambda: {"density": 0.5, "debt": 0.3, "duplication": 0.2})
     min_kloc: float = 0.1
 
+    def __post_init__(self) -> None:
+        """Refuse settings that would break the guarantees (monotone, 0-100, no division by 0)."""
+        problems = []
+        if any(w < 0 for w in self.severity_weights.values()):
+            problems.append("severity_weights must be >= 0")
+        if any(self.half_density.get(p, 0) <= 0 for p in PILLARS):
+            problems.append("half_density must be > 0 for every pillar")
+        if any(self.pillar_weights.get(p, -1) < 0 for p in PILLARS) or sum(self.pillar_weights.get(p, 0) for p in PILLARS) <= 0:
+            problems.append("pillar_weights must be >= 0 for every pillar, with a positive sum")
+        if any(not 0 <= cap <= 100 for cap in self.security_caps.values()):
+            problems.append("security_caps must lie in 0-100")
+        for name in ("debt_knots", "duplication_knots"):
+            knots = sorted(getattr(self, name))
+            ys = [y for _, y in knots]
+            xs = [x for x, _ in knots]
+            if not knots or len(set(xs)) != len(xs) or ys != sorted(ys, reverse=True) or not all(0 <= y <= 100 for y in ys):
+                problems.append(f"{name} must be distinct x values with non-increasing scores in 0-100")
+        mix = self.maintainability_mix
+        if any(mix.get(k, -1) < 0 for k in ("density", "debt", "duplication")) or mix.get("density", 0) + mix.get("debt", 0) <= 0:
+            problems.append("maintainability_mix needs density, debt and duplication >= 0, density + debt > 0")
+        if self.debt_minutes_per_line <= 0 or self.min_kloc <= 0:
+            problems.append("debt_minutes_per_line and min_kloc must be > 0")
+        if problems:
+            raise ValueError("invalid score settings: " + "; ".join(problems))
+
     @classmethod
     def from_value(cls, value: ScoreConfig | Mapping[str, Any] | None) -> ScoreConfig:
         if value is None:

@@ -241,6 +241,24 @@ def test_config_overrides_change_the_result_and_unknown_keys_are_refused():
         compute_score(findings, make_files(1_000), {}, config={"no_such_knob": 1})
 
 
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"severity_weights": {"low": -1}},
+        {"half_density": {"security": 0}},
+        {"pillar_weights": {"security": -0.1}},
+        {"security_caps": {"critical": 120}},
+        {"debt_knots": [[0, 50], [0.1, 80]]},
+        {"duplication_knots": [[0, 100], [0, 90]]},
+        {"maintainability_mix": {"density": 0, "debt": 0}},
+        {"min_kloc": 0},
+    ],
+)
+def test_settings_that_would_break_monotonicity_or_bounds_are_refused(override):
+    with pytest.raises(ValueError, match="invalid score settings"):
+        ScoreConfig.from_value(override)
+
+
 def test_empty_project_with_a_parse_error_is_not_a_division_by_zero():
     score = compute_score([make_finding(category="bug_risk", severity="high")], {}, {})
     assert 0.0 <= score.overall < 100.0
