@@ -6,7 +6,7 @@ import time
 import uuid
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
@@ -44,7 +44,9 @@ def readiness(request: HttpRequest) -> JsonResponse:
     for name, check in (("database", _check_database), ("cache", _check_cache), ("queue", _check_queue)):
         started = time.perf_counter()
         try:
-            check()
+            # A savepoint each, so one failed check cannot poison the others' connection state.
+            with transaction.atomic():
+                check()
             checks[name] = {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
             checks[name] = {"status": "error", "error": exc.__class__.__name__}

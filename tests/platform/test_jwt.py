@@ -50,7 +50,17 @@ def jwks(rsa_key, settings):
 
 def claims(**overrides) -> dict:
     now = int(time.time())
-    base = {"sub": "user_123", "iss": ISSUER, "azp": PARTY, "iat": now, "nbf": now - 1, "exp": now + 300, "org_id": "org_abc", "org_role": "org:admin", "org_slug": "acme"}
+    base = {
+        "sub": "user_123",
+        "iss": ISSUER,
+        "azp": PARTY,
+        "iat": now,
+        "nbf": now - 1,
+        "exp": now + 300,
+        "org_id": "org_abc",
+        "org_role": "org:admin",
+        "org_slug": "acme",
+    }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -99,7 +109,18 @@ def _b64(data: dict) -> str:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "case",
-    ["expired", "wrong_issuer", "wrong_azp", "not_yet_valid", "tampered", "alg_none", "hs256_with_public_key", "other_key", "no_sub", "garbage"],
+    [
+        "expired",
+        "wrong_issuer",
+        "wrong_azp",
+        "not_yet_valid",
+        "tampered",
+        "alg_none",
+        "hs256_with_public_key",
+        "other_key",
+        "no_sub",
+        "garbage",
+    ],
 )
 def test_bad_tokens_are_rejected(jwks, rsa_key, other_key, case):
     now = int(time.time())
@@ -118,12 +139,16 @@ def test_bad_tokens_are_rejected(jwks, rsa_key, other_key, case):
     elif case == "alg_none":
         raw = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'})}.{_b64(claims())}."
     elif case == "hs256_with_public_key":
-        public_pem = rsa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        public_pem = rsa_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         import hashlib
         import hmac
 
         signing_input = f"{_b64({'alg': 'HS256', 'typ': 'JWT', 'kid': 'k1'})}.{_b64(claims())}"
-        sig = base64.urlsafe_b64encode(hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+        sig = (
+            base64.urlsafe_b64encode(hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+        )
         raw = f"{signing_input}.{sig}"
     elif case == "other_key":
         raw = token(other_key, claims())
@@ -140,7 +165,9 @@ def test_bad_tokens_are_rejected(jwks, rsa_key, other_key, case):
 @pytest.mark.django_db
 def test_pem_key_mode(rsa_key, settings):
     settings.CLERK_JWKS_URL = ""
-    settings.CLERK_JWT_KEY = rsa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    settings.CLERK_JWT_KEY = (
+        rsa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    )
     settings.CLERK_ISSUER = ISSUER
     settings.CLERK_AUTHORIZED_PARTIES = [PARTY]
     assert get_me(token(rsa_key, claims())).status_code == 200

@@ -39,7 +39,9 @@ class StubServer:
         class _RequestHandler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                recorded = Recorded(self.command, self.path, {k: v for k, v in self.headers.items()}, self.rfile.read(length) if length else b"")
+                recorded = Recorded(
+                    self.command, self.path, {k: v for k, v in self.headers.items()}, self.rfile.read(length) if length else b""
+                )
                 stub.requests.append(recorded)
                 response = stub.handler(recorded)
                 body = response.body
