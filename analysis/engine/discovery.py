@@ -64,10 +64,6 @@ def _spec_for(directory: Path) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
 
 
-def _is_venv(path: str) -> bool:
-    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
-
-
 def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
     """List the Python files under ``root`` to analyse, counting the rest by skip reason."""
     config = config or EngineConfig()
@@ -92,17 +88,22 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
         return bool(verdict)
 
     def walk(directory: str, rel_dir: str) -> None:
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:
+            result.skip("unreadable")
+            return
+        names = {e.name for e in entries}
+        if rel_dir and config.default_excludes and "pyvenv.cfg" in names:
+            result.skip("excluded_dir")  # a virtualenv, whatever its name
+            return
         pushed = False
-        if config.use_gitignore:
+        if config.use_gitignore and not names.isdisjoint(IGNORE_FILES):
             spec = _spec_for(Path(directory))
             if spec is not None:
                 ignore_stack.append((rel_dir + "/" if rel_dir else "", spec))
                 pushed = True
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
-            result.skip("unreadable")
-            entries = []
         subdirs = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
@@ -115,9 +116,7 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
                 continue  # never follow links out of the checkout
             if stat.S_ISDIR(st.st_mode):
                 if config.default_excludes and (
-                    entry.name in DEFAULT_EXCLUDED_DIRS
-                    or entry.name.endswith(".egg-info")
-                    or _is_venv(entry.path)
+                    entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.endswith(".egg-info")
                 ):
                     result.skip("excluded_dir")
                     continue

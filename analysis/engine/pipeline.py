@@ -270,8 +270,13 @@ def _reusable(
         if old is None or old.module != module or old.is_test != is_test or old.is_package_init != is_init:
             todo.append(task)
             continue
+        full = os.path.join(root, path)
         try:
-            with open(os.path.join(root, path), "rb") as fh:
+            st = os.stat(full)
+            if old.extra.get("stat") == [st.st_size, st.st_mtime_ns]:
+                reused[path] = old
+                continue
+            with open(full, "rb") as fh:
                 digest = hashlib.sha256(fh.read()).hexdigest()
         except OSError:
             todo.append(task)

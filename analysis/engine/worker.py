@@ -94,6 +94,7 @@ class FileProcessor:
         try:
             with open(os.path.join(self.root, path), "rb") as fh:
                 data = fh.read()
+                st = os.fstat(fh.fileno())
         except OSError:
             out.skip("unreadable")
             return None
@@ -121,6 +122,8 @@ class FileProcessor:
             is_package_init=is_init,
             is_test=is_test,
         )
+        # lets an incremental run skip hashing files whose size and mtime did not change
+        facts.extra["stat"] = [st.st_size, st.st_mtime_ns]
         t1 = time.process_time()
         timings["read"] += t1 - t0
         try:
