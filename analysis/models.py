@@ -75,6 +75,7 @@ class RunErrorCode(models.TextChoices):
     CLONE_FAILED = "CLONE_FAILED", "Clone failed"
     TIMEOUT = "TIMEOUT", "Timed out"
     NO_SOURCE_FILES = "NO_SOURCE_FILES", "No source files"
+    CONFIG_INVALID = "CONFIG_INVALID", "Invalid repotoire.toml"
     WORKER_LOST = "WORKER_LOST", "Worker lost"
     INTERNAL = "INTERNAL", "Internal error"
 
@@ -192,3 +193,16 @@ class AnalysisFacts(models.Model):
 
     def __str__(self) -> str:
         return f"facts of {self.run_id} ({self.size_bytes} bytes)"
+
+
+class AnalysisReport(models.Model):
+    """The engine's JSON report of a completed run (zlib-compressed); the SARIF, Markdown and
+    HTML reports are rendered from it on request."""
+
+    run = models.OneToOneField(AnalysisRun, on_delete=models.CASCADE, primary_key=True, related_name="report")
+    size_bytes = models.PositiveIntegerField(default=0)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"report of {self.run_id} ({self.size_bytes} bytes)"

@@ -182,11 +182,37 @@ GITHUB_ENABLED = bool(GITHUB_APP_ID)
 # Fernet key for secrets at rest (customer webhook signing secrets, GitHub tokens).
 ENCRYPTION_KEY = env("ENCRYPTION_KEY", default="")
 
+# --- customer webhooks (webhooks app) ----------------------------------------------------------
+# SSRF escape hatches for development and tests only (a receiver on 127.0.0.1); production
+# ignores both, whatever the environment says (webhooks/netguard.py checks PRODUCTION too).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = not PRODUCTION and env.bool("REPOTOIRE_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_ALLOWED_HOSTS = [] if PRODUCTION else env.list("REPOTOIRE_WEBHOOK_ALLOWED_HOSTS", default=[])
+
 # --- product settings ------------------------------------------------------------------------
 REPOTOIRE_ALLOW_LOCAL_REPOS = env.bool("REPOTOIRE_ALLOW_LOCAL_REPOS", default=not PRODUCTION)
 REPOTOIRE_WORKSPACE_DIR = Path(env("REPOTOIRE_WORKSPACE_DIR", default=str(BASE_DIR / "var" / "workspaces")))
 EMBEDDING_BACKEND = env("EMBEDDING_BACKEND", default="local")
 EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
+
+# --- analysis runs (analysis app) -------------------------------------------------------------
+# Empty = any absolute path when local repositories are allowed; else only under these roots.
+REPOTOIRE_LOCAL_REPO_ROOTS = env.list("REPOTOIRE_LOCAL_REPO_ROOTS", default=[])
+# A run is failed with TIMEOUT after this long (keep it below Q_CLUSTER["timeout"]).
+REPOTOIRE_ANALYSIS_TIMEOUT_SECONDS = env.int("REPOTOIRE_ANALYSIS_TIMEOUT_SECONDS", default=1500)
+REPOTOIRE_ANALYSIS_HEARTBEAT_SECONDS = env.float("REPOTOIRE_ANALYSIS_HEARTBEAT_SECONDS", default=10.0)
+# A running run whose heartbeat is older than this lost its worker: the sweeper re-queues it
+# (up to REPOTOIRE_ANALYSIS_MAX_ATTEMPTS claims in all) or fails it with WORKER_LOST.
+REPOTOIRE_ANALYSIS_STALE_SECONDS = env.int("REPOTOIRE_ANALYSIS_STALE_SECONDS", default=90)
+REPOTOIRE_ANALYSIS_MAX_ATTEMPTS = env.int("REPOTOIRE_ANALYSIS_MAX_ATTEMPTS", default=2)
+REPOTOIRE_ANALYSIS_SWEEP_MINUTES = env.int("REPOTOIRE_ANALYSIS_SWEEP_MINUTES", default=1)
+# Parser processes per run (0 = one per CPU); daemonic django-q2 workers always parse in-process.
+REPOTOIRE_ANALYSIS_PROCESSES = env.int("REPOTOIRE_ANALYSIS_PROCESSES", default=0)
+# Least time between two progress writes (row update + NOTIFY) of one run; stage changes always write.
+REPOTOIRE_ANALYSIS_PROGRESS_INTERVAL = env.float("REPOTOIRE_ANALYSIS_PROGRESS_INTERVAL", default=1.0)
+REPOTOIRE_SSE_HEARTBEAT_SECONDS = env.float("REPOTOIRE_SSE_HEARTBEAT_SECONDS", default=15.0)
+# Dotted paths of django-q2 tasks enqueued with the run id after every completed analysis
+# (code search indexing hooks in here).
+REPOTOIRE_POST_ANALYSIS_TASKS: list[str] = env.list("REPOTOIRE_POST_ANALYSIS_TASKS", default=[])
 
 # --- REST framework and OpenAPI ----------------------------------------------------------
 REST_FRAMEWORK = {
@@ -225,6 +251,12 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {},
 }
+# webhooks: a delivery's "status" would collide with other apps' status enums.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CustomerWebhookDeliveryStatusEnum"] = "webhooks.models.DeliveryStatus"
+# analysis: run status, trigger and repository provider enums, named apart from other apps' enums.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunStatusEnum"] = "analysis.models.RunStatus"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunTriggerEnum"] = "analysis.models.RunTrigger"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RepositoryProviderEnum"] = "analysis.models.Provider"
 
 # --- i18n, static ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -13,6 +13,7 @@ string annotations or type comments.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from analysis.engine.registry import (
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+_BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__path__", "__package__", "__spec__", "__loader__", "__builtins__", "__annotations__", "__module__", "__qualname__", "WindowsError"}
 
 
 @dataclass(slots=True)
@@ -126,7 +128,7 @@ class UnusedImport(NodeDetector):
         description="A module or name is imported but never used. Unused imports slow start-up, can create "
         "import cycles and mislead readers. Remove it (or list it in __all__ when it is a deliberate re-export).",
         effort_minutes=1,
-        thresholds={"report_init_reexports": False, "honour_noqa": True},
+        thresholds={"report_init_reexports": False, "report_explicit_reexports": False, "honour_noqa": True},
     )
     node_types = (
         ast.Import,
@@ -157,6 +159,7 @@ class UnusedImport(NodeDetector):
         self.type_checking: list[tuple[int, int]] = []
         self.optional: list[tuple[int, int]] = []
         self.symbols: list[str] = []
+        self.stars: list[_Import] = []
 
     # --- traversal ---------------------------------------------------------------------------
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
@@ -222,7 +225,12 @@ class UnusedImport(NodeDetector):
     def end_file(self, ctx: FileContext) -> None:
         module = self.stack[0]
         module.uses.update(self.exported)
-        self._close(module, ctx)
+        unresolved = self._close(module, ctx)
+        # as pyflakes: a star import is used when some name of the module is defined nowhere
+        # else (it may come from the star) — including names listed in __all__
+        if self.stars and not (unresolved - _BUILTINS):
+            for star in self.stars:
+                self._report(star, ctx)
 
     # --- helpers -----------------------------------------------------------------------------
     def _bind_imports(self, node: ast.Import | ast.ImportFrom, ctx: FileContext) -> None:
@@ -234,7 +242,10 @@ class UnusedImport(NodeDetector):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
-                    bound, display = alias.asname, f"{alias.name} as {alias.asname}"
+                    bound = alias.asname
+                    # as pyflakes prints it: the alias only when it differs from the last part
+                    same = alias.name.rpartition(".")[2] == alias.asname
+                    display = alias.name if same else f"{alias.name} as {alias.asname}"
                 else:
                     bound, display = alias.name.partition(".")[0], alias.name
                 scope.bindings[bound] = _Import(node, bound, display, symbol, tc, optional, alias.asname == alias.name, False)
@@ -247,10 +258,13 @@ class UnusedImport(NodeDetector):
         )
         for alias in node.names:
             if alias.name == "*":
+                if len(self.stack) == 1:
+                    init_reexport = ctx.is_package_init and own_package
+                    self.stars.append(_Import(node, "*", f"{base}.*" if not base.endswith(".") else f"{base}*", symbol, tc, optional, False, init_reexport))
                 continue
             bound = alias.asname or alias.name
             full = f"{base}.{alias.name}" if not base.endswith(".") else f"{base}{alias.name}"
-            display = f"{full} as {alias.asname}" if alias.asname else full
+            display = f"{full} as {alias.asname}" if alias.asname and alias.asname != alias.name else full
             init_reexport = ctx.is_package_init and own_package and len(self.stack) == 1
             scope.bindings[bound] = _Import(node, bound, display, symbol, tc, optional, alias.asname == alias.name, init_reexport)
 
@@ -267,7 +281,9 @@ class UnusedImport(NodeDetector):
         return unresolved
 
     def _report(self, imp: _Import, ctx: FileContext) -> None:
-        if imp.explicit_reexport or (imp.init_reexport and not self._init_reexports(ctx)):
+        if imp.explicit_reexport and not self._setting(ctx, "report_explicit_reexports"):
+            return
+        if imp.init_reexport and not self._setting(ctx, "report_init_reexports"):
             return
         line_text = ctx.lines[imp.node.lineno - 1] if imp.node.lineno <= len(ctx.lines) else ""
         if self._noqa(ctx, imp.node):
@@ -286,16 +302,14 @@ class UnusedImport(NodeDetector):
         )
         finding.fingerprint = compute_fingerprint(self.spec.id, ctx.path, imp.symbol, imp.display)
 
-    def _init_reexports(self, ctx: FileContext) -> bool:
+    def _setting(self, ctx: FileContext, name: str) -> bool:
         settings = ctx.settings.get(self.spec.id)
-        if settings is not None and "report_init_reexports" in settings.thresholds:
-            return bool(settings.thresholds["report_init_reexports"])
-        return bool(self.spec.thresholds["report_init_reexports"])
+        if settings is not None and name in settings.thresholds:
+            return bool(settings.thresholds[name])
+        return bool(self.spec.thresholds[name])
 
     def _noqa(self, ctx: FileContext, node: ast.AST) -> bool:
-        settings = ctx.settings.get(self.spec.id)
-        honour = self.spec.thresholds["honour_noqa"] if settings is None else settings.thresholds.get("honour_noqa", True)
-        if not honour:
+        if not self._setting(ctx, "honour_noqa"):
             return False
         start = getattr(node, "lineno", 1)
         end = getattr(node, "end_lineno", start) or start
