@@ -264,3 +264,21 @@ def test_unused_function_on_real_code_engine_functions_are_used(qualname: str) -
     project = build_project(facts_from_sources(sources), Config(), base)
     found = {f.metadata["qualname"] for f in run_detector(UnusedFunctionOrClass, project)}
     assert qualname not in found
+
+
+def test_unused_import_pyflakes_compatible_settings_report_reexports_and_noqa() -> None:
+    from analysis.engine.context import DetectorSettings
+
+    source = "from .a import Thing\nfrom .b import Other as Other\nimport os  # noqa: F401\n"
+    settings = {"unused-import": DetectorSettings(thresholds={"honour_noqa": False, "report_init_reexports": True, "report_explicit_reexports": True})}
+    found = run_detectors(source, "unused-import", "pkg/__init__.py", settings=settings)
+    assert [f.metadata["import"] for f in found] == [".a.Thing", ".b.Other", "os"]
+    assert run_detectors(source, "unused-import", "pkg/__init__.py") == []
+
+
+def test_unused_star_import_only_when_every_name_is_defined() -> None:
+    unused_star = "from os.path import *\n\nx = len([1])\n"
+    used_star = "from os.path import *\n\nx = join('a', 'b')\n"
+    assert unused(unused_star) == ["os.path.*"]
+    assert unused(used_star) == []
+    assert unused("from .sub import *\n", "pkg/__init__.py") == []  # package re-export
