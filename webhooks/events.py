@@ -1,0 +1,115 @@
+"""Documented example ``data`` for every event: rendered into the OpenAPI description and kept
+in step with the README (a test checks both list every type in ``services.EVENT_TYPES``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_REPO = {"id": "6f1c2b1e-3d0a-4d52-9a57-2f4d1c1e9b10", "name": "acme/api"}
+_RUN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+_FINDING = {
+    "id": "2b7e1516-28ae-4d2a-a6d2-8f3c9e0b1a22",
+    "detector": "sql-injection",
+    "severity": "high",
+    "category": "security",
+    "title": "SQL built from user input",
+    "path": "api/db.py",
+    "line": 42,
+}
+
+EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
+    "analysis.started": {"analysis_id": _RUN, "repository": _REPO, "commit_sha": "3f2a9c1", "branch": "main", "trigger": "push"},
+    "analysis.completed": {
+        "analysis_id": _RUN,
+        "repository": _REPO,
+        "commit_sha": "3f2a9c1",
+        "branch": "main",
+        "health_score": 82,
+        "grade": "B",
+        "findings_total": 37,
+        "new_findings": 2,
+        "resolved_findings": 5,
+        "url": "https://repotoire.example.com/api/v1/analysis/" + _RUN + "/status",
+    },
+    "analysis.failed": {"analysis_id": _RUN, "repository": _REPO, "commit_sha": "3f2a9c1", "error": "Clone failed"},
+    "health_score.changed": {
+        "analysis_id": _RUN,
+        "repository": _REPO,
+        "previous": {"score": 85, "grade": "B"},
+        "current": {"score": 82, "grade": "B"},
+        "delta": -3,
+    },
+    "finding.new": {
+        "analysis_id": _RUN,
+        "repository": _REPO,
+        "count": 1,
+        "findings": [_FINDING],
+        "truncated": False,
+        "findings_url": "https://repotoire.example.com/api/v1/findings?analysis_id=" + _RUN + "&status=open",
+    },
+    "finding.resolved": {
+        "analysis_id": _RUN,
+        "repository": _REPO,
+        "count": 1,
+        "findings": [{**_FINDING, "status": "fixed"}],
+        "truncated": False,
+        "findings_url": "https://repotoire.example.com/api/v1/findings?analysis_id=" + _RUN + "&status=fixed",
+    },
+    "fix.proposed": {
+        "fix_id": "c0ffee00-1234-4abc-8def-0123456789ab",
+        "finding_id": _FINDING["id"],
+        "repository": _REPO,
+        "provenance": "rule",
+        "confidence": 0.92,
+    },
+    "fix.applied": {
+        "fix_id": "c0ffee00-1234-4abc-8def-0123456789ab",
+        "finding_id": _FINDING["id"],
+        "repository": _REPO,
+        "branch": "repotoire/fix-sql-injection",
+        "commit_sha": "8d1e4b7",
+        "pull_request_url": "https://github.com/acme/api/pull/128",
+    },
+    "quality_gate.failed": {
+        "analysis_id": _RUN,
+        "repository": _REPO,
+        "pull_request": 128,
+        "failed_conditions": [{"metric": "new_high_findings", "operator": ">", "threshold": 0, "actual": 2}],
+    },
+    "billing.plan_changed": {"previous_plan": "free", "current_plan": "pro"},
+}
+
+TEST_EXAMPLE = {"message": "This is a test event from Repotoire.", "webhook_id": "5d0c1f0e-7a44-4d8e-9a0e-6c3b2f1a0d99"}
+
+
+def envelope_example(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": "0f8e2a54-6b1d-4c7e-9f3a-1d2c3b4a5e6f",
+        "type": event_type,
+        "created": "2026-01-15T12:00:00Z",
+        "organization_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "data": data,
+    }
+
+
+def openapi_description() -> str:
+    lines = [
+        "Events are POSTed as JSON with the envelope `{id, type, created, organization_id, data}`",
+        "and the headers `Repotoire-Event`, `Repotoire-Delivery` (same across retries of one delivery)",
+        'and `Repotoire-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (one `v1`',
+        "per valid secret while a rotation's grace period lasts). Answer 2xx within 10 s; anything else",
+        "is retried after about 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then daily (plan: free 3, pro 5,",
+        "enterprise 8 retries). An endpoint failing for 3 days is disabled with a reason.",
+        "",
+        "`finding.new`/`finding.resolved` carry at most 100 findings per run (`truncated` says if",
+        "more exist; `findings_url` lists them all). Endpoints with a `repository_id` receive only",
+        "events about that repository.",
+        "",
+        "Example `data` per event:",
+        "",
+    ]
+    for event_type, data in EVENT_EXAMPLES.items():
+        lines.append(f"- `{event_type}`: `{json.dumps(data)}`")
+    lines.append(f"- `webhook.test` (sent by the test action only): `{json.dumps(TEST_EXAMPLE)}`")
+    return "\n".join(lines)
