@@ -4,3 +4,10 @@ import os
 
 os.environ.setdefault("REPOTOIRE_ENV", "test")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
+
+
+def pytest_configure(config):
+    # Tables are built from the models (much faster than replaying dj-stripe's migrations);
+    # CI applies the real migrations separately. Set REPOTOIRE_TEST_MIGRATIONS=1 to use them here.
+    if hasattr(config.option, "nomigrations") and not os.environ.get("REPOTOIRE_TEST_MIGRATIONS"):
+        config.option.nomigrations = True
