@@ -216,6 +216,8 @@ def test_unused_function_or_class_positive() -> None:
     by_name = {f.metadata["qualname"]: f for f in found}
     assert set(by_name) == {"app.core._forgotten", "app.core.public_orphan", "app.core.Orphan", "app.core.Base._unused_helper"}
     assert by_name["app.core._forgotten"].confidence > by_name["app.core.public_orphan"].confidence
+    assert by_name["app.core._forgotten"].severity == "low"
+    assert by_name["app.core.public_orphan"].severity == "info"
     assert by_name["app.core.Orphan"].message.startswith("Class")
     assert all(f.category == "dead_code" for f in found)
 
@@ -282,3 +284,13 @@ def test_unused_star_import_only_when_every_name_is_defined() -> None:
     assert unused(unused_star) == ["os.path.*"]
     assert unused(used_star) == []
     assert unused("from .sub import *\n", "pkg/__init__.py") == []  # package re-export
+
+
+def test_unused_public_methods_only_when_configured() -> None:
+    from tests.engine.graph_helpers import Config
+
+    sources = {"m/a.py": "class Thing:\n    def shiny(self):\n        return 1\n\nThing()\n"}
+    assert run_detector(UnusedFunctionOrClass, project_from_sources(sources)) == []
+    config = Config({"unused-function-or-class": {"report_public_methods": True}})
+    found = run_detector(UnusedFunctionOrClass, project_from_sources(sources, config))
+    assert [f.metadata["qualname"] for f in found] == ["m.a.Thing.shiny"]

@@ -333,7 +333,10 @@ class UnusedFunctionOrClass(ProjectDetector):
     """A function, method or class whose name is referenced nowhere in the project.
 
     Conservative on purpose (like vulture): a definition counts as used when its name appears as
-    any identifier or attribute anywhere, or a resolved call or base class points at it. Entry
+    any identifier or attribute anywhere, is imported or listed in an ``__all__`` anywhere, or a
+    resolved call or base class points at it. Public methods are skipped by default
+    (``report_public_methods``): templates, serializers and frameworks call them by name from
+    places the Python graph cannot see. Entry
     points, tests, dunders, decorated callables, overrides, ``__all__`` members and framework
     conventions (Django ``Meta``/``Migration``/``Command``, admin classes...) are never reported."""
 
@@ -345,16 +348,18 @@ class UnusedFunctionOrClass(ProjectDetector):
         description="Nothing in the project references this function, method or class. Dead code costs "
         "reading and maintenance time; delete it (version control remembers it).",
         effort_minutes=10,
-        thresholds={"public_confidence": 0.4, "private_confidence": 0.8, "report_public_methods": True},
+        thresholds={"public_confidence": 0.4, "private_confidence": 0.8, "report_public_methods": False},
     )
 
     def run(self, project: ProjectContext) -> Iterable[Finding]:
         referenced: set[str] = set()
-        exported: set[str] = set()
         for facts in project.files.values():
             referenced.update(facts.names_used)
+            # an imported or exported name is wanted somewhere (a re-export, the public API)
+            for imp in facts.imports:
+                referenced.update(imp.names)
             if facts.dunder_all:
-                exported.update(f"{facts.module}.{n}" for n in facts.dunder_all)
+                referenced.update(facts.dunder_all)
         targets: set[str] = set()
         for kind in (g.CALLS, g.INHERITS):
             for dsts in project.graph.edges[kind].values():
@@ -362,11 +367,12 @@ class UnusedFunctionOrClass(ProjectDetector):
         public_conf = float(project.threshold(self.spec, "public_confidence"))
         private_conf = float(project.threshold(self.spec, "private_confidence"))
         public_methods = bool(project.threshold(self.spec, "report_public_methods"))
+        configured = project.severity(self.spec) != self.spec.severity
         for qual in sorted(project.definitions):
             d = project.definitions[qual]
             path = project.definition_path[qual]
             facts = project.files[path]
-            if d.name in referenced or qual in targets or qual in exported:
+            if d.name in referenced or qual in targets:
                 continue
             if not _candidate(project, qual, d, facts, public_methods):
                 continue
@@ -381,6 +387,9 @@ class UnusedFunctionOrClass(ProjectDetector):
                 symbol=qual.removeprefix(facts.module + "."),
                 key=f"{d.kind}:{qual}",
                 confidence=private_conf if private else public_conf,
+                # public names may be API used from outside the project: informational only,
+                # unless repotoire.toml sets this detector's severity
+                severity=None if private or configured else Severity.INFO,
                 metadata={"kind": d.kind, "qualname": qual, "public": not private, "lines": d.end_line - d.line + 1},
             )
 
