@@ -69,8 +69,8 @@ def parameter_count(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, i
     a = node.args
     n = len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs) + (a.vararg is not None) + (a.kwarg is not None)
     if is_method:
-        first = (a.posonlyargs or a.args or [None])[0]
-        if first is not None and first.arg in _SELF_NAMES:
+        positional = a.posonlyargs or a.args
+        if positional and positional[0].arg in _SELF_NAMES:
             n -= 1
     return n
 
@@ -87,6 +87,7 @@ class _Counter:
 
 def _all_subclasses(t: type) -> set[type]:
     out = {t}
+    sub: type
     for sub in t.__subclasses__():
         out |= _all_subclasses(sub)
     return out

@@ -122,7 +122,7 @@ def analyze(
     gc.disable()
     try:
         t = time.perf_counter()
-        checkout = source_mod.resolve(source, ref, workspace=workspace)
+        checkout = source_mod.resolve(source, ref, workspace=os.fspath(workspace) if workspace is not None else None)
         root = checkout.path
         timings["source"] = time.perf_counter() - t
         return _analyze(root, checkout.commit, config, report, previous, workers, timings, started, profile)
@@ -292,7 +292,7 @@ def _reusable(
 def _batches(tasks: list[FileTask], sizes: dict[str, int], n_batches: int) -> list[list[FileTask]]:
     """Size-balanced batches: biggest files first, each to the currently lightest batch."""
     batches: list[list[FileTask]] = [[] for _ in range(n_batches)]
-    loads = [0] * n_batches
+    loads = [0.0] * n_batches
     for task in sorted(tasks, key=lambda t: -sizes.get(t[0], 0)):
         i = loads.index(min(loads))
         batches[i].append(task)
@@ -305,8 +305,8 @@ def _merge(into: BatchResult, part: BatchResult) -> None:
     into.facts.extend(part.facts)
     for k, v in part.skipped.items():
         into.skipped[k] = into.skipped.get(k, 0) + v
-    for k, v in part.timings.items():
-        into.timings[k] = into.timings.get(k, 0.0) + v
+    for key, seconds in part.timings.items():
+        into.timings[key] = into.timings.get(key, 0.0) + seconds
     into.errors.extend(part.errors)
 
 

@@ -31,6 +31,7 @@ Hook = Callable[[ast.AST, FileContext], None]
 
 def _concrete_subclasses(t: type) -> set[type]:
     found = {t}
+    sub: type
     for sub in t.__subclasses__():
         found |= _concrete_subclasses(sub)
     return found

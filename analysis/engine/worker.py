@@ -222,8 +222,8 @@ def is_suppressed(finding: Finding, suppressions: dict[str, Any] | None) -> bool
         return True
     by_line = suppressions.get("lines") or {}
     # JSON round-trips (previous results) turn the line keys into strings
-    ids = by_line.get(finding.line) or by_line.get(str(finding.line))
-    return bool(ids) and ("*" in ids or finding.detector in ids)
+    ids = by_line.get(finding.line) or by_line.get(str(finding.line)) or ()
+    return "*" in ids or finding.detector in ids
 
 
 def apply_suppressions(findings: list[Finding], suppressions: dict[str, Any] | None) -> list[Finding]:
