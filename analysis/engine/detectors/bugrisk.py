@@ -7,7 +7,6 @@ construct (a ``finally`` block, a ``while True`` body) walk only that small subt
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 from analysis.engine.context import FileContext
 from analysis.engine.model import Category, Severity
@@ -419,48 +418,50 @@ class RedefinedFunction(NodeDetector):
         "that is silently replaced).",
         effort_minutes=10,
     )
-    node_types = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Name, ast.Attribute)
+    node_types = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
     def start_file(self, ctx: FileContext) -> None:
-        self._uses: dict[str, list[int]] = {}
-        self._candidates: list[tuple[ast.stmt, ast.stmt]] = []  # first, second definition
+        # (scope body, index of the first definition, index of the redefinition)
+        self._candidates: list[tuple[list[ast.stmt], int, int]] = []
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
-        if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Store):
-                self._uses.setdefault(node.id, []).append(node.lineno)
-            return
-        if isinstance(node, ast.Attribute):
-            # `self.f` in a class body method, `cls.f`: a use of the method name.
-            self._uses.setdefault(node.attr, []).append(node.lineno)
-            return
         body = node.body  # type: ignore[attr-defined]
-        last: dict[str, ast.stmt] = {}
-        for stmt in body:
-            if not isinstance(stmt, _FUNCS):
+        last: dict[str, int] = {}
+        for index, stmt in enumerate(body):
+            if stmt.__class__ is not ast.FunctionDef and stmt.__class__ is not ast.AsyncFunctionDef:
                 continue
             prev = last.get(stmt.name)
-            last[stmt.name] = stmt
+            last[stmt.name] = index
             if prev is not None and stmt.name != "_":
-                self._candidates.append((prev, stmt))
+                self._candidates.append((body, prev, index))
 
     def end_file(self, ctx: FileContext) -> None:
-        for first, second in self._candidates:
+        for body, i, j in self._candidates:
+            first, second = body[i], body[j]
             if not (self._plain(first, ctx) and self._plain(second, ctx)):
                 continue
-            start = first.end_lineno or first.lineno
-            stop = second.lineno  # decorators of `second` (e.g. @f.setter) sit before this line
-            if any(start < line <= stop for line in self._uses.get(first.name, ())):
+            # Anything textually between the two definitions: the sibling statements and the
+            # decorators of the second one (`@f.setter`, `@f.register`).
+            if self._used(second.name, [*body[i + 1 : j], *second.decorator_list]):  # type: ignore[attr-defined]
                 continue
-            qual = def_symbol(ctx, second)
             ctx.report(
                 self.spec,
                 second,
-                f"'{second.name}' redefines the function defined at line {first.lineno}, which is never used in between.",
-                symbol=qual,
-                metadata={"name": second.name, "first_line": first.lineno},
-                code=f"def {second.name}",
+                f"'{second.name}' redefines the function defined at line {first.lineno}, which is never used in between.",  # type: ignore[attr-defined]
+                symbol=def_symbol(ctx, second),
+                metadata={"name": second.name, "first_line": first.lineno},  # type: ignore[attr-defined]
+                code=f"def {second.name}",  # type: ignore[attr-defined]
             )
+
+    @staticmethod
+    def _used(name: str, nodes: list[ast.AST]) -> bool:
+        for root in nodes:
+            for node in ast.walk(root):
+                if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Store):
+                    return True
+                if isinstance(node, ast.Attribute) and node.attr == name:
+                    return True
+        return False
 
     @staticmethod
     def _plain(func: ast.stmt, ctx: FileContext) -> bool:
@@ -648,15 +649,6 @@ class InfiniteLoopWithoutExit(NodeDetector):
 
 
 # --------------------------------------------------------------------------------------------
-@dataclass
-class _Frame:
-    node: ast.AST
-    stores: dict[str, ast.AST] = field(default_factory=dict)
-    reads: set[str] = field(default_factory=set)
-    declared: set[str] = field(default_factory=set)  # global / nonlocal names
-    dynamic: bool = False  # locals()/vars()/eval/exec seen
-
-
 _DYNAMIC = {"locals", "vars", "eval", "exec"}
 
 
@@ -675,45 +667,62 @@ class UnusedLocalVariable(NodeDetector):
         cwe="CWE-563",
         effort_minutes=5,
     )
-    node_types = (
-        ast.FunctionDef,
-        ast.AsyncFunctionDef,
-        ast.Lambda,
-        ast.ClassDef,
-        ast.Name,
-        ast.Global,
-        ast.Nonlocal,
-        ast.Call,
-    )
+    node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Name, ast.Global, ast.Nonlocal, ast.Call)
 
+    # No ``leave`` hook (it would be called for every Name): state is keyed by function node and
+    # resolved in ``end_file``; closures are handled by propagating reads to enclosing functions.
     def start_file(self, ctx: FileContext) -> None:
-        self._stack: list[_Frame] = []
+        self._functions: list[ast.AST] = []
+        self._outer: dict[ast.AST, ast.AST | None] = {}
+        self._stores: dict[ast.AST, dict[str, ast.Name]] = {}
+        self._reads: dict[ast.AST, set[str]] = {}
+        self._declared: dict[ast.AST, set[str]] = {}
+        self._dynamic: set[ast.AST] = set()
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
-        if isinstance(node, (*_FUNCS, ast.Lambda, ast.ClassDef)):
-            self._stack.append(_Frame(node))
-            return
-        if not self._stack:
-            return
-        frame = self._stack[-1]
-        if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Store) or (ctx.parents and isinstance(ctx.parents[-1], ast.AugAssign)):
-                frame.reads.add(node.id)
-            elif isinstance(frame.node, _FUNCS) and node.id not in frame.stores and self._plain_target(node, ctx):
-                frame.stores[node.id] = node
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            frame.declared.update(node.names)
+        t = node.__class__
+        function = ctx.function
+        if t is ast.Name:
+            if function is None:
+                return
+            if node.ctx.__class__ is not ast.Store:  # type: ignore[attr-defined]
+                reads = self._reads.get(function)
+                if reads is None:
+                    reads = self._reads[function] = set()
+                reads.add(node.id)  # type: ignore[attr-defined]
+            else:
+                self._store(node, function, ctx)  # type: ignore[arg-type]
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            # A def is visited in its enclosing scope: ctx.function is the outer function.
+            self._functions.append(node)
+            self._outer[node] = function
+        elif t is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if function is not None and func.__class__ is ast.Name and func.id in _DYNAMIC:
+                self._dynamic.add(function)
+        elif function is not None:  # Global / Nonlocal
+            names = node.names  # type: ignore[attr-defined]
+            self._declared.setdefault(function, set()).update(names)
             # `nonlocal x` in an inner function reads/writes the outer x.
-            frame.reads.update(node.names)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _DYNAMIC:
-            for f in self._stack:
-                f.dynamic = True
+            self._reads.setdefault(function, set()).update(names)
+
+    def _store(self, node: ast.Name, function: ast.AST, ctx: FileContext) -> None:
+        parent = ctx.parents[-1]
+        if parent.__class__ is ast.AugAssign:
+            self._reads.setdefault(function, set()).add(node.id)
+            return
+        if not self._plain_target(node, parent):
+            return
+        # The store must belong to the function itself, not to a class body nested in it.
+        for ancestor in reversed(ctx.parents):
+            if ancestor is function:
+                break
+            if isinstance(ancestor, (ast.ClassDef, ast.Lambda)):
+                return
+        self._stores.setdefault(function, {}).setdefault(node.id, node)
 
     @staticmethod
-    def _plain_target(node: ast.Name, ctx: FileContext) -> bool:
-        if not ctx.parents:
-            return False
-        parent = ctx.parents[-1]
+    def _plain_target(node: ast.Name, parent: ast.AST) -> bool:
         if isinstance(parent, ast.Assign):
             return any(t is node for t in parent.targets)
         if isinstance(parent, ast.AnnAssign):
@@ -722,28 +731,35 @@ class UnusedLocalVariable(NodeDetector):
             return parent.target is node
         return False
 
-    def leave(self, node: ast.AST, ctx: FileContext) -> None:
-        if not isinstance(node, (*_FUNCS, ast.Lambda, ast.ClassDef)) or not self._stack:
-            return
-        frame = self._stack.pop()
-        if self._stack:
-            # Closures and nested classes may read the enclosing function's variables.
-            self._stack[-1].reads |= frame.reads
-            if frame.dynamic:
-                self._stack[-1].dynamic = True
-        if not isinstance(node, _FUNCS) or frame.dynamic:
-            return
-        symbol = def_symbol(ctx, node)
-        for name, store in frame.stores.items():
-            if name in frame.reads or name in frame.declared or name.startswith("_"):
+    def end_file(self, ctx: FileContext) -> None:
+        # Inner functions first (definitions are recorded outer-first): their reads and
+        # locals()/eval usage flow to every enclosing function.
+        for function in reversed(self._functions):
+            outer = self._outer.get(function)
+            if outer is None:
                 continue
-            ctx.report(
-                self.spec,
-                store,
-                f"Local variable '{name}' is assigned but never used.",
-                symbol=symbol,
-                # tests often bind a value only to keep it alive or for readability
-                confidence=0.7 if ctx.is_test else 0.9,
-                metadata={"variable": name},
-                code=ctx.segment(store, 1),
-            )
+            reads = self._reads.get(function)
+            if reads:
+                self._reads.setdefault(outer, set()).update(reads)
+            if function in self._dynamic:
+                self._dynamic.add(outer)
+        for function in self._functions:
+            stores = self._stores.get(function)
+            if not stores or function in self._dynamic:
+                continue
+            reads = self._reads.get(function, set())
+            declared = self._declared.get(function, set())
+            symbol = def_symbol(ctx, function)
+            for name, store in stores.items():
+                if name in reads or name in declared or name.startswith("_"):
+                    continue
+                ctx.report(
+                    self.spec,
+                    store,
+                    f"Local variable '{name}' is assigned but never used.",
+                    symbol=symbol,
+                    # tests often bind a value only to keep it alive or for readability
+                    confidence=0.7 if ctx.is_test else 0.9,
+                    metadata={"variable": name},
+                    code=ctx.segment(store, 1),
+                )

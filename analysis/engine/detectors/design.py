@@ -79,57 +79,46 @@ class _Class:
     methods: list[_Method] = field(default_factory=list)
 
 
-_DECISIONS = (
-    ast.If,
-    ast.IfExp,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.ExceptHandler,
-    ast.comprehension,
-    ast.BoolOp,
-    ast.match_case,
-)
-
-
 class _MethodTracker(NodeDetector):
-    """Keeps the enclosing class and method (the def directly in a class body) while walking."""
+    """Records, per class, its methods (defs directly in the class body) and how each method uses
+    ``self`` and its parameters. No ``leave`` hook (it would run for every Attribute): functions
+    are mapped to their owning method, and classes are judged in ``end_file``. Method complexity
+    comes from the traversal's per-function metrics."""
 
     node_types: tuple[type[ast.AST], ...] = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Attribute)
 
     def start_file(self, ctx: FileContext) -> None:
-        self._classes: list[_Class] = []
-        self._methods: list[_Method | None] = []  # one entry per enclosing def; None for plain functions
+        self._classes: dict[ast.AST, _Class] = {}
+        self._owner: dict[ast.AST, _Method | None] = {}  # def -> the method it belongs to
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
-        if isinstance(node, ast.ClassDef):
-            self._classes.append(_Class(node, def_symbol(ctx, node)))
-            self._methods.append(None)
-        elif isinstance(node, _FUNCS):
+        t = node.__class__
+        if t is ast.Attribute:
+            function = ctx.function
+            if function is None:
+                return
+            method = self._owner.get(function)
+            value = node.value  # type: ignore[attr-defined]
+            if method is not None and value.__class__ is ast.Name:
+                self.attribute(method, node, value.id, ctx)  # type: ignore[arg-type]
+        elif t is ast.ClassDef:
+            self._classes[node] = _Class(node, def_symbol(ctx, node))  # type: ignore[arg-type]
+        else:
             parent = ctx.parents[-1] if ctx.parents else None
-            if isinstance(parent, ast.ClassDef) and self._classes and self._classes[-1].node is parent:
-                args = node.args
+            cls = self._classes.get(parent) if parent is not None else None
+            if cls is not None:
+                args = node.args  # type: ignore[attr-defined]
                 params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-                method = _Method(node, _self_name(node), params)
+                method = _Method(node, _self_name(node), params)  # type: ignore[arg-type]
                 method.params.discard(method.self_name or "")
-                self._classes[-1].methods.append(method)
-                self._methods.append(method)
+                metrics = ctx.metrics.get(node)
+                if metrics is not None:
+                    method.complexity = metrics.cyclomatic
+                cls.methods.append(method)
+                self._owner[node] = method
             else:
                 # Nested functions count towards the method they live in (closures over self).
-                self._methods.append(self._methods[-1] if self._methods else None)
-        elif isinstance(node, ast.Attribute):
-            method = self._methods[-1] if self._methods else None
-            if method is not None and isinstance(node.value, ast.Name):
-                self.attribute(method, node, node.value.id, ctx)
-        elif isinstance(node, _DECISIONS):
-            method = self._methods[-1] if self._methods else None
-            if method is not None:
-                if isinstance(node, ast.BoolOp):
-                    method.complexity += len(node.values) - 1
-                elif isinstance(node, ast.comprehension):
-                    method.complexity += 1 + len(node.ifs)
-                else:
-                    method.complexity += 1
+                self._owner[node] = self._owner.get(ctx.function) if ctx.function is not None else None
 
     def attribute(self, method: _Method, node: ast.Attribute, base: str, ctx: FileContext) -> None:
         if base == method.self_name:
@@ -142,13 +131,9 @@ class _MethodTracker(NodeDetector):
             if isinstance(node.ctx, ast.Load):
                 method.foreign.setdefault(base, Counter())[node.attr] += 1
 
-    def leave(self, node: ast.AST, ctx: FileContext) -> None:
-        if isinstance(node, ast.ClassDef):
-            self._methods.pop()
-            cls = self._classes.pop()
+    def end_file(self, ctx: FileContext) -> None:
+        for cls in self._classes.values():
             self.class_done(cls, ctx)
-        elif isinstance(node, _FUNCS):
-            self._methods.pop()
 
     def class_done(self, cls: _Class, ctx: FileContext) -> None:
         pass
@@ -199,7 +184,6 @@ class GodClass(_MethodTracker):
         effort_minutes=240,
         thresholds={"max_methods": 20, "max_lines": 400, "max_wmc": 60, "min_lcom4": 3},
     )
-    node_types = (*_MethodTracker.node_types, *_DECISIONS)
 
     def class_done(self, cls: _Class, ctx: FileContext) -> None:
         if ctx.is_test:

@@ -240,7 +240,14 @@ class RegexCompileInLoop(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        name = ctx.qualified_name(node.func)
+        func = node.func
+        # cheap filter first: this runs for every call in the project
+        if func.__class__ is ast.Attribute:
+            if func.attr not in _RE_FUNCS:  # type: ignore[attr-defined]
+                return
+        elif func.__class__ is not ast.Name or func.id not in ctx.imports:  # type: ignore[attr-defined]
+            return
+        name = ctx.qualified_name(func)
         if name is None or not name.startswith(("re.", "regex.")):
             return
         module, _, func = name.rpartition(".")
@@ -329,17 +336,23 @@ class StringConcatInLoop(NodeDetector):
         self._bound: dict[tuple[int, str], tuple[frozenset[int], bool]] = {}
         self._reported: set[tuple[int, str]] = set()
 
+    @staticmethod
+    def _loops(node: ast.AST, ctx: FileContext) -> frozenset[int]:
+        # statements outside any loop (the common case) need no parent scan
+        if ctx.loop_depth == 0:
+            return frozenset()
+        return frozenset(id(loop) for loop in repeating_loops(node, ctx))
+
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         scope = id(ctx.function) if ctx.function is not None else 0
         if isinstance(node, (ast.For, ast.AsyncFor)):
-            loops = frozenset(id(loop) for loop in repeating_loops(node, ctx)) | {id(node)}
+            loops = self._loops(node, ctx) | {id(node)}
             for name in _target_names(node.target):
                 self._bound[(scope, name)] = (loops, False)
             return
         if isinstance(node, ast.AnnAssign):
             if node.value is not None and isinstance(node.target, ast.Name):
-                loops = frozenset(id(loop) for loop in repeating_loops(node, ctx))
-                self._bound[(scope, node.target.id)] = (loops, _stringy(node.value))
+                self._bound[(scope, node.target.id)] = (self._loops(node, ctx), _stringy(node.value))
             return
         if isinstance(node, ast.Assign):
             value = node.value
@@ -353,7 +366,7 @@ class StringConcatInLoop(NodeDetector):
                 ):
                     self._check(node, name, value.right, scope, ctx)
                     return
-            loops = frozenset(id(loop) for loop in repeating_loops(node, ctx))
+            loops = self._loops(node, ctx)
             single = len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
             for target in node.targets:
                 for name in _target_names(target):
