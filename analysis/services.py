@@ -508,6 +508,8 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> An
         raise _RunFailed(RunErrorCode.NO_SOURCE_FILES, "No Python source files were found at this commit")
     if checkout.commit and not result.commit:
         result.commit = checkout.commit
+    old_files = previous.files if previous is not None else {}
+    result.metrics["reused_files"] = sum(1 for path, facts in result.files.items() if old_files.get(path) is facts)
     return result
 
 

@@ -31,3 +31,26 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.MEMBER
+
+
+class RepositoryFactory(factory.django.DjangoModelFactory):
+    """A registered repository (a remote URL by default: nothing is fetched unless a run executes)."""
+
+    class Meta:
+        model = "analysis.Repository"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"repo-{n}")
+    clone_url = factory.Sequence(lambda n: f"https://git.example.test/acme/repo-{n}.git")
+    provider = "git"
+
+
+class AnalysisRunFactory(factory.django.DjangoModelFactory):
+    """An analysis run (queued by default); pass status/health_score/... for other states."""
+
+    class Meta:
+        model = "analysis.AnalysisRun"
+
+    repository = factory.SubFactory(RepositoryFactory)
+    organization = factory.SelfAttribute("repository.organization")
+    status = "queued"

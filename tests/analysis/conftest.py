@@ -1,0 +1,151 @@
+"""Fixtures of the analysis tests: real git repositories in tmp_path, a uvicorn server on the
+test database for the SSE stream."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+# Three known problems: eval(input()) (code-injection, critical), a bare except
+# (bare-or-swallowed-except, medium) and an unused import (unused-import, low).
+APP_PY = '''"""A small app with known problems."""
+
+import os
+import json
+
+from pkg.helpers import add
+
+
+def run():
+    """Evaluate what the user types."""
+    value = eval(input())
+    try:
+        return json.dumps(add(value, 1))
+    except:
+        pass
+'''
+
+HELPERS_PY = '''"""Helpers without problems."""
+
+
+def add(a: int, b: int) -> int:
+    """Sum of two numbers."""
+    return a + b
+'''
+
+
+def git(path: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.test",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.test",
+    }
+    return subprocess.run(["git", *args], cwd=path, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit_files(path: Path, files: dict[str, str], message: str) -> str:
+    for name, text in files.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message)
+    return git(path, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def sample_repo(tmp_path: Path) -> Path:
+    """A git repository with ``app.py`` (three known problems) and a clean ``helpers.py``."""
+    path = tmp_path / "sample"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    commit_files(path, {"app.py": APP_PY, "pkg/__init__.py": "", "pkg/helpers.py": HELPERS_PY}, "initial")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _workspace(tmp_path: Path, settings) -> None:
+    settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
+    settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
+    settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_server(transactional_db, tmp_path: Path):
+    """``uvicorn repotoire.asgi:application`` (what ``make run`` serves) on the test database;
+    yields its base URL."""
+    from django.db import connection
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "REPOTOIRE_ENV": "test",
+        "REPOTOIRE_DB_NAME": connection.settings_dict["NAME"],
+        "REPOTOIRE_SSE_HEARTBEAT_SECONDS": os.environ.get("REPOTOIRE_SSE_HEARTBEAT_SECONDS", "1"),
+    }
+    log = open(tmp_path / "uvicorn.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "repotoire.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start: " + (tmp_path / "uvicorn.log").read_text()[-2000:])
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def parse_sse(text: str) -> list[dict]:
+    """Events of an SSE body: [{"event": ..., "data": ...}], comments as {"comment": ...}."""
+    import json
+
+    events: list[dict] = []
+    for block in text.split("\n\n"):
+        if not block.strip():
+            continue
+        event: dict = {}
+        for line in block.split("\n"):
+            if line.startswith(":"):
+                event.setdefault("comment", line[1:].strip())
+            elif line.startswith("event:"):
+                event["event"] = line[6:].strip()
+            elif line.startswith("data:"):
+                event["data"] = json.loads(line[5:].strip())
+        events.append(event)
+    return events
