@@ -32,7 +32,20 @@ from analysis.engine.registry import (
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
-_BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__path__", "__package__", "__spec__", "__loader__", "__builtins__", "__annotations__", "__module__", "__qualname__", "WindowsError"}
+_BUILTINS = frozenset(dir(builtins)) | {
+    "__file__",
+    "__name__",
+    "__doc__",
+    "__path__",
+    "__package__",
+    "__spec__",
+    "__loader__",
+    "__builtins__",
+    "__annotations__",
+    "__module__",
+    "__qualname__",
+    "WindowsError",
+}
 
 
 @dataclass(slots=True)
@@ -104,6 +117,9 @@ def _all_names(node: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[str] | 
     return names
 
 
+_Name = ast.Name
+_Store = ast.Store
+
 _SCOPE_KIND: dict[type, str] = {
     ast.FunctionDef: "function",
     ast.AsyncFunctionDef: "function",
@@ -154,26 +170,36 @@ class UnusedImport(NodeDetector):
     )
 
     def start_file(self, ctx: FileContext) -> None:
-        self.stack: list[_Scope] = [_Scope("module")]
+        self.stack: list[_Scope] = []
+        self._push(_Scope("module"))
         self.exported: set[str] = set()
         self.type_checking: list[tuple[int, int]] = []
         self.optional: list[tuple[int, int]] = []
         self.symbols: list[str] = []
         self.stars: list[_Import] = []
 
+    def _push(self, scope: _Scope) -> None:
+        self.stack.append(scope)
+        self._current(scope)
+
+    def _current(self, scope: _Scope) -> None:
+        self.bindings = scope.bindings
+        self.uses_add = scope.uses.add
+
     # --- traversal ---------------------------------------------------------------------------
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
-        t = type(node)
-        scope = self.stack[-1]
-        if t is ast.Name:
-            if isinstance(node.ctx, ast.Store):  # type: ignore[attr-defined]
-                scope.bindings[node.id] = None  # type: ignore[attr-defined]
+        t = node.__class__
+        if t is _Name:  # the hot path: most visited nodes are names
+            if node.ctx.__class__ is _Store:  # type: ignore[attr-defined]
+                self.bindings[node.id] = None  # type: ignore[attr-defined]
             else:
-                scope.uses.add(node.id)  # type: ignore[attr-defined]
+                self.uses_add(node.id)  # type: ignore[attr-defined]
             return
+        scope = self.stack[-1]
         if t is ast.arg:
             scope.bindings[node.arg] = None  # type: ignore[attr-defined]
-            scope.uses.update(_string_names(node.annotation))  # type: ignore[attr-defined]
+            if node.annotation is not None:  # type: ignore[attr-defined]
+                scope.uses.update(_string_names(node.annotation))  # type: ignore[attr-defined]
             return
         if t is ast.Import or t is ast.ImportFrom:
             self._bind_imports(node, ctx)  # type: ignore[arg-type]
@@ -185,7 +211,7 @@ class UnusedImport(NodeDetector):
                 self.symbols.append(node.name)  # type: ignore[attr-defined]
                 if t is not ast.ClassDef:
                     scope.uses.update(_string_names(node.returns))  # type: ignore[attr-defined]
-            self.stack.append(_Scope(kind))
+            self._push(_Scope(kind))
             return
         if t is ast.Assign or t is ast.AugAssign or t is ast.AnnAssign:
             if t is ast.AnnAssign:
@@ -213,6 +239,7 @@ class UnusedImport(NodeDetector):
         if type(node) not in _SCOPE_KIND:
             return
         scope = self.stack.pop()
+        self._current(self.stack[-1])
         if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
             self.symbols.pop()
         parent = self.stack[-1]
@@ -260,7 +287,18 @@ class UnusedImport(NodeDetector):
             if alias.name == "*":
                 if len(self.stack) == 1:
                     init_reexport = ctx.is_package_init and own_package
-                    self.stars.append(_Import(node, "*", f"{base}.*" if not base.endswith(".") else f"{base}*", symbol, tc, optional, False, init_reexport))
+                    self.stars.append(
+                        _Import(
+                            node,
+                            "*",
+                            f"{base}.*" if not base.endswith(".") else f"{base}*",
+                            symbol,
+                            tc,
+                            optional,
+                            False,
+                            init_reexport,
+                        )
+                    )
                 continue
             bound = alias.asname or alias.name
             full = f"{base}.{alias.name}" if not base.endswith(".") else f"{base}{alias.name}"
@@ -322,9 +360,44 @@ class UnusedImport(NodeDetector):
 
 # --------------------------------------------------------------------------------------------
 
-_ENTRY_NAMES = {"main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass", "setUpModule", "tearDownModule", "run", "app", "application", "handler", "lambda_handler", "urlpatterns"}
+_ENTRY_NAMES = {
+    "main",
+    "setup",
+    "teardown",
+    "setUp",
+    "tearDown",
+    "setUpClass",
+    "tearDownClass",
+    "setUpModule",
+    "tearDownModule",
+    "run",
+    "app",
+    "application",
+    "handler",
+    "lambda_handler",
+    "urlpatterns",
+}
 _CONVENTION_CLASSES = {"Meta", "Migration", "Command", "Config", "Media", "Params"}
-_CALLBACK_PREFIXES = ("test", "visit_", "depart_", "do_", "handle_", "on_", "pytest_", "clean_", "get_", "render_", "as_", "process_", "_check_", "check_", "setup_", "field_for_", "format_", "parse_")
+_CALLBACK_PREFIXES = (
+    "test",
+    "visit_",
+    "depart_",
+    "do_",
+    "handle_",
+    "on_",
+    "pytest_",
+    "clean_",
+    "get_",
+    "render_",
+    "as_",
+    "process_",
+    "_check_",
+    "check_",
+    "setup_",
+    "field_for_",
+    "format_",
+    "parse_",
+)
 _ENTRY_FILES = ("setup.py", "manage.py", "__main__.py", "conftest.py", "noxfile.py", "fabfile.py", "wsgi.py", "asgi.py")
 
 
