@@ -79,6 +79,7 @@ PLANS: dict[str, Plan] = {
     ),
 }
 PLAN_CHOICES = [(p.id, p.name) for p in PLANS.values()]
+PAID_PLAN_CHOICES = [(p.id, p.name) for p in PLANS.values() if p.monthly_price_usd > 0]
 
 
 def get_plan(plan_id: str) -> Plan:

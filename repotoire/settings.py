@@ -169,6 +169,15 @@ DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 BILLING_ALLOWED_REDIRECT_HOSTS = env.list("BILLING_ALLOWED_REDIRECT_HOSTS", default=["localhost", "127.0.0.1"])
+# --- billing (billing app) ---------------------------------------------------------------------
+# stripe.api_base (which dj-stripe's own API calls use too) is set from STRIPE_API_BASE by
+# billing.stripe_api, not through dj-stripe's STRIPE_API_HOST (that one only applies at import).
+# A past_due subscription keeps its plan this long after the first failed payment.
+BILLING_PAST_DUE_GRACE_DAYS = env.int("BILLING_PAST_DUE_GRACE_DAYS", default=7)
+# The dj-stripe WebhookEndpoint row that `manage.py stripe_webhook_endpoint` maintains: its Stripe
+# id ("we_..." from the dashboard, or a local name) and, optionally, a fixed UUID for its URL.
+STRIPE_WEBHOOK_ENDPOINT_ID = env("STRIPE_WEBHOOK_ENDPOINT_ID", default="we_repotoire")
+STRIPE_WEBHOOK_UUID = env("STRIPE_WEBHOOK_UUID", default="")
 
 GITHUB_APP_ID = env("GITHUB_APP_ID", default="")
 GITHUB_APP_PRIVATE_KEY = env("GITHUB_APP_PRIVATE_KEY", default="")
@@ -253,6 +262,10 @@ SPECTACULAR_SETTINGS = {
 }
 # webhooks: a delivery's "status" would collide with other apps' status enums.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CustomerWebhookDeliveryStatusEnum"] = "webhooks.models.DeliveryStatus"
+# billing: plan ids appear in several billing components (all plans, paid plans only).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["BillingPlanEnum"] = "billing.plans.PLAN_CHOICES"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["BillingPaidPlanEnum"] = "billing.plans.PAID_PLAN_CHOICES"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["BillingSubscriptionStatusEnum"] = "billing.serializers.SUBSCRIPTION_STATUS_CHOICES"
 # analysis: run status, trigger and repository provider enums, named apart from other apps' enums.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunStatusEnum"] = "analysis.models.RunStatus"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunTriggerEnum"] = "analysis.models.RunTrigger"
