@@ -1,0 +1,501 @@
+"""Writes for findings: recording an analysis run's findings (identity + lifecycle) and triage."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
+from analysis.engine.model import Finding as EngineFinding
+from analysis.engine.model import compute_fingerprint
+from findings.models import (
+    ACTIVE_STATUSES,
+    SEVERITY_RANK,
+    SUPPRESSED_STATUSES,
+    TRIAGE_STATUSES,
+    Finding,
+    FindingOccurrence,
+    FindingStatus,
+    FindingTriageEvent,
+)
+from repotoire.api.exceptions import NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
+    from analysis.engine.facts import AnalysisResult
+    from analysis.models import AnalysisRun, Repository
+
+logger = logging.getLogger(__name__)
+
+# A webhook delivery carries at most this many findings; the rest are a link to the API away.
+WEBHOOK_FINDINGS_CAP = 100
+MAX_BULK_TRIAGE = 100
+
+# Columns an analysis refreshes on a finding it sees again (identity and triage are kept).
+_REFRESHED_FIELDS = (
+    "detector",
+    "category",
+    "severity",
+    "severity_rank",
+    "title",
+    "message",
+    "path",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "symbol",
+    "snippet",
+    "cwe",
+    "confidence",
+    "effort_minutes",
+    "metadata",
+    "status",
+    "reopened_count",
+    "reopened_at",
+    "triage_expires_at",
+    "last_seen_run",
+    "fixed_in_run",
+    "updated_at",
+)
+
+
+def _snippet_hash(snippet: str) -> str:
+    return hashlib.sha256(snippet.encode("utf-8")).hexdigest()[:16] if snippet else ""
+
+
+def _fingerprint_of(f: EngineFinding) -> str:
+    return f.fingerprint or compute_fingerprint(f.detector, f.path, f.symbol, f.snippet or f.message)
+
+
+def _acceptance_expired(status: str, expires_at: datetime | None, now: datetime) -> bool:
+    return status == FindingStatus.ACCEPTED and expires_at is not None and expires_at <= now
+
+
+def _db_value(field: models.Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(field, models.JSONField):
+        return Jsonb(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _copy_rows(cursor: Any, table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows into ``table`` (psycopg 3): one round trip per batch instead of one per row."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_db_value(f, v) for f, v in zip(fields, row, strict=True)])
+
+
+def _copy_instances(cursor: Any, model: type[models.Model], objs: Iterable[models.Model]) -> None:
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    _copy_rows(cursor, model._meta.db_table, fields, ([getattr(o, f.attname) for f in fields] for o in objs))
+
+
+def _apply_engine_values(obj: Finding, f: EngineFinding) -> None:
+    severity = str(f.severity).lower()
+    obj.detector = f.detector[:100]
+    obj.category = str(f.category)[:30]
+    obj.severity = severity
+    obj.severity_rank = SEVERITY_RANK.get(severity, 0)
+    obj.title = f.title[:500]
+    obj.message = f.message
+    obj.path = f.path[:1000]
+    obj.line = max(f.line, 0)
+    obj.column = max(f.column, 0)
+    obj.end_line = max(f.end_line, 0)
+    obj.end_column = max(f.end_column, 0)
+    obj.symbol = f.symbol[:500]
+    obj.snippet = f.snippet
+    obj.cwe = (f.cwe or "")[:20]
+    obj.confidence = float(f.confidence)
+    obj.effort_minutes = max(int(f.effort_minutes), 0)
+    obj.metadata = f.metadata or {}
+
+
+@dataclass
+class _Existing:
+    id: UUID
+    status: str
+    triage_expires_at: datetime | None
+    reopened_count: int
+    reopened_at: datetime | None
+
+
+def _repository_lock(repository_id: UUID) -> None:
+    # Two runs of one repository recording at once would both insert the same new fingerprints.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [repository_id.int & ((1 << 63) - 1)])
+
+
+def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: datetime | None = None) -> dict[str, Any]:
+    """Upsert a completed run's findings into the repository's findings, by fingerprint.
+
+    Seen again → same Finding (triage kept; location, snippet and last_seen_run refreshed).
+    New → created with first_seen_run. Open/acknowledged and not seen → ``fixed`` (fixed_in_run).
+    Fixed and seen again → reopened. Accepted with an expiry in the past → reopened if seen,
+    fixed if not. One ``FindingOccurrence`` per finding per run keeps the run's own lines.
+    Rows are written with COPY (a temporary table + one UPDATE for the refreshed ones).
+
+    Returns {new, fixed, reopened, total, by_severity}. Emits ``finding.new`` and
+    ``finding.resolved`` customer webhooks (one delivery each, capped list) after commit.
+    """
+    now = now or timezone.now()
+    repository_id = run.repository_id
+    incoming: dict[str, EngineFinding] = {}
+    for f in result.findings:
+        incoming.setdefault(_fingerprint_of(f), f)
+
+    with transaction.atomic():
+        _repository_lock(repository_id)
+        # A re-recorded run replaces its own occurrences (harmless reruns).
+        FindingOccurrence.objects.filter(run_id=run.pk).delete()
+        existing: dict[str, _Existing] = {
+            fp: _Existing(pk, status, expires, reopened, reopened_at)
+            for pk, fp, status, expires, reopened, reopened_at in Finding.objects.filter(repository_id=repository_id).values_list(
+                "id", "fingerprint", "status", "triage_expires_at", "reopened_count", "reopened_at"
+            )
+        }
+
+        created: list[Finding] = []
+        refreshed: list[Finding] = []
+        events: list[FindingTriageEvent] = []
+        occurrences: list[FindingOccurrence] = []
+        reopened_ids: list[UUID] = []
+
+        def event(finding_id: UUID, old: str, new: str, reason: str) -> None:
+            events.append(
+                FindingTriageEvent(
+                    organization_id=run.organization_id,
+                    finding_id=finding_id,
+                    source=FindingTriageEvent.Source.ANALYSIS,
+                    run_id=run.pk,
+                    from_status=old,
+                    to_status=new,
+                    reason=reason,
+                    created_at=now,
+                )
+            )
+
+        for fp, f in incoming.items():
+            old = existing.get(fp)
+            obj = Finding(
+                id=old.id if old else uuid4(),
+                organization_id=run.organization_id,
+                repository_id=repository_id,
+                fingerprint=fp,
+                last_seen_run_id=run.pk,
+                fixed_in_run_id=None,
+                created_at=now,
+                updated_at=now,
+            )
+            _apply_engine_values(obj, f)
+            if old is None:
+                obj.status = FindingStatus.OPEN
+                obj.first_seen_run_id = run.pk
+                created.append(obj)
+            else:
+                obj.status = old.status
+                obj.triage_expires_at = old.triage_expires_at
+                obj.reopened_count = old.reopened_count
+                obj.reopened_at = old.reopened_at
+                reason = ""
+                if old.status == FindingStatus.FIXED:
+                    reason = "Detected again after being fixed"
+                elif _acceptance_expired(old.status, old.triage_expires_at, now):
+                    reason = "Acceptance expired"
+                    obj.triage_expires_at = None
+                if reason:
+                    obj.status = FindingStatus.OPEN
+                    obj.reopened_count += 1
+                    obj.reopened_at = now
+                    reopened_ids.append(obj.id)
+                    event(obj.id, old.status, FindingStatus.OPEN, reason)
+                refreshed.append(obj)
+            occurrences.append(
+                FindingOccurrence(
+                    run_id=run.pk,
+                    finding_id=obj.id,
+                    line=obj.line,
+                    column=obj.column,
+                    end_line=obj.end_line,
+                    end_column=obj.end_column,
+                    severity=obj.severity,
+                    snippet_hash=_snippet_hash(obj.snippet),
+                )
+            )
+
+        fixed_ids: list[UUID] = []
+        for fp, old in existing.items():
+            if fp in incoming:
+                continue
+            if old.status in ACTIVE_STATUSES or _acceptance_expired(old.status, old.triage_expires_at, now):
+                fixed_ids.append(old.id)
+                event(old.id, old.status, FindingStatus.FIXED, "No longer detected")
+
+        with connection.cursor() as cursor:
+            if created:
+                _copy_instances(cursor, Finding, created)
+            if refreshed:
+                _update_refreshed(cursor, refreshed)
+            if fixed_ids:
+                Finding.objects.filter(id__in=fixed_ids).update(
+                    status=FindingStatus.FIXED, fixed_in_run_id=run.pk, triage_expires_at=None, updated_at=now
+                )
+            if occurrences:
+                _copy_instances(cursor, FindingOccurrence, occurrences)
+            if events:
+                _copy_instances(cursor, FindingTriageEvent, events)
+
+        by_severity = Counter(o.severity for o in (*created, *refreshed))
+        summary = {
+            "new": len(created),
+            "fixed": len(fixed_ids),
+            "reopened": len(reopened_ids),
+            "total": len(incoming),
+            "by_severity": {s: by_severity.get(s, 0) for s in SEVERITY_RANK},
+        }
+        if created or fixed_ids:
+            new_ids = [o.id for o in created]
+            # robust: the findings are committed; a webhook problem is logged, never raised to the run.
+            transaction.on_commit(
+                lambda: _emit_run_webhooks(run_id=run.pk, new_ids=new_ids, fixed_ids=fixed_ids, reopened_ids=reopened_ids),
+                robust=True,
+            )
+    return summary
+
+
+def _update_refreshed(cursor: Any, objs: list[Finding]) -> None:
+    """Refresh seen findings: COPY the new values into a temporary table, then one UPDATE … FROM."""
+    quote = connection.ops.quote_name
+    fields = [Finding._meta.pk, *(Finding._meta.get_field(name) for name in _REFRESHED_FIELDS)]
+    columns = ", ".join(quote(f.column) for f in fields)
+    cursor.execute("DROP TABLE IF EXISTS findings_refresh_tmp")
+    # CREATE TABLE AS keeps the column types but no NOT NULL constraints or indexes.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE findings_refresh_tmp ON COMMIT DROP AS SELECT {columns} FROM findings_finding WITH NO DATA"
+    )
+    _copy_rows(cursor, "findings_refresh_tmp", fields, ([getattr(o, f.attname) for f in fields] for o in objs))
+    assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in fields[1:])
+    cursor.execute(f"UPDATE findings_finding AS f SET {assignments} FROM findings_refresh_tmp AS t WHERE f.id = t.id")
+    cursor.execute("DROP TABLE findings_refresh_tmp")
+
+
+def _finding_brief(f: Finding) -> dict[str, Any]:
+    return {
+        "id": str(f.id),
+        "fingerprint": f.fingerprint,
+        "detector": f.detector,
+        "category": f.category,
+        "severity": f.severity,
+        "title": f.title,
+        "path": f.path,
+        "line": f.line,
+        "status": f.status,
+    }
+
+
+def _emit_run_webhooks(*, run_id: UUID, new_ids: list[UUID], fixed_ids: list[UUID], reopened_ids: list[UUID]) -> None:
+    """One ``finding.new`` and one ``finding.resolved`` delivery per run: a capped list of the
+    most severe findings and an API link for the rest (a run may bring thousands)."""
+    from analysis.models import AnalysisRun
+    from webhooks.services import webhook_emit
+
+    run = AnalysisRun.objects.select_related("repository", "organization").get(pk=run_id)
+    base = f"{settings.PUBLIC_BASE_URL}/api/v1/findings"
+    batches = (
+        ("finding.new", new_ids, f"{base}?repository_id={run.repository_id}&analysis_id={run.pk}&first_seen_in={run.pk}"),
+        ("finding.resolved", fixed_ids, f"{base}?repository_id={run.repository_id}&status=fixed&fixed_in={run.pk}"),
+    )
+    for event_type, ids, url in batches:
+        if not ids:
+            continue
+        top = Finding.objects.filter(id__in=ids).order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
+        data = {
+            "analysis_id": str(run.pk),
+            "repository": {"id": str(run.repository_id), "name": run.repository.name},
+            "commit_sha": run.commit_sha,
+            "count": len(ids),
+            "findings": [_finding_brief(f) for f in top],
+            "truncated": len(ids) > WEBHOOK_FINDINGS_CAP,
+            "findings_url": url,
+        }
+        if event_type == "finding.new":
+            data["reopened_count"] = len(reopened_ids)
+        webhook_emit(organization=run.organization, event_type=event_type, data=data, repository=run.repository)
+
+
+# --- reads other apps need ------------------------------------------------------------------
+
+
+def findings_suppressed_fingerprints(repository: Repository, *, now: datetime | None = None) -> set[str]:
+    """Fingerprints triaged as accepted (and not expired) or false positive in ``repository``:
+    they stay listed but must not count against the health score or quality gates."""
+    now = now or timezone.now()
+    qs = Finding.objects.filter(repository=repository, status__in=SUPPRESSED_STATUSES).exclude(
+        status=FindingStatus.ACCEPTED, triage_expires_at__lte=now
+    )
+    return set(qs.values_list("fingerprint", flat=True))
+
+
+def findings_effective_for_score(
+    *, repository: Repository, findings: Iterable[EngineFinding], now: datetime | None = None
+) -> list[EngineFinding]:
+    """The engine findings that still count for the score and gates (suppressed ones removed)."""
+    suppressed = findings_suppressed_fingerprints(repository, now=now)
+    return [f for f in findings if _fingerprint_of(f) not in suppressed]
+
+
+# --- triage -----------------------------------------------------------------------------------
+
+
+def _validate_triage(*, findings: Sequence[Finding], status: str, expires_at: datetime | None, now: datetime) -> None:
+    if status not in TRIAGE_STATUSES:
+        raise ValidationFailed(
+            f"Status '{status}' cannot be set by hand",
+            fields={
+                "status": [
+                    f"Choose one of: {', '.join(TRIAGE_STATUSES)}. Findings become fixed when an analysis no longer sees them."
+                ]
+            },
+        )
+    if expires_at is not None:
+        if status != FindingStatus.ACCEPTED:
+            raise ValidationFailed(
+                "Only an accepted finding can expire", fields={"expires_at": ["Only allowed with status accepted."]}
+            )
+        if expires_at <= now:
+            raise ValidationFailed("The expiry must be in the future", fields={"expires_at": ["Must be in the future."]})
+    fixed = [str(f.id) for f in findings if f.status == FindingStatus.FIXED]
+    if fixed:
+        raise ValidationFailed(
+            "A fixed finding cannot be triaged; it reopens if an analysis detects it again",
+            fields={"status": [f"Finding {fid} is fixed." for fid in fixed]},
+        )
+
+
+def _apply_triage(
+    finding: Finding, *, actor: User | None, status: str, reason: str, expires_at: datetime | None, source: str, now: datetime
+) -> FindingTriageEvent:
+    event = FindingTriageEvent(
+        organization_id=finding.organization_id,
+        finding=finding,
+        actor=actor,
+        source=source,
+        from_status=finding.status,
+        to_status=status,
+        reason=reason,
+        expires_at=expires_at,
+    )
+    finding.status = status
+    finding.triage_reason = reason
+    finding.triaged_by = actor
+    finding.triaged_at = now
+    finding.triage_expires_at = expires_at if status == FindingStatus.ACCEPTED else None
+    finding.updated_at = now
+    return event
+
+
+_TRIAGE_FIELDS = ["status", "triage_reason", "triaged_by", "triaged_at", "triage_expires_at", "updated_at"]
+
+
+def finding_triage(
+    *,
+    finding: Finding,
+    actor: User | None,
+    status: str,
+    reason: str = "",
+    expires_at: datetime | None = None,
+    source: str = FindingTriageEvent.Source.API,
+) -> Finding:
+    """Set a finding's triage status (open, acknowledged, accepted with optional expiry,
+    false_positive), recording who, when and why. ``fixed`` is never set by hand."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Finding.objects.select_for_update().get(pk=finding.pk)
+        _validate_triage(findings=[locked], status=status, expires_at=expires_at, now=now)
+        event = _apply_triage(locked, actor=actor, status=status, reason=reason, expires_at=expires_at, source=source, now=now)
+        locked.save(update_fields=_TRIAGE_FIELDS)
+        event.save()
+    for name in _TRIAGE_FIELDS:
+        setattr(finding, name, getattr(locked, name))
+    return finding
+
+
+def findings_triage_bulk(
+    *,
+    organization: Organization,
+    ids: Sequence[UUID | str],
+    actor: User | None,
+    status: str,
+    reason: str = "",
+    expires_at: datetime | None = None,
+    source: str = FindingTriageEvent.Source.API,
+) -> list[Finding]:
+    """Triage up to 100 findings of ``organization`` at once, all or nothing: an id that is
+    not the organisation's is a 404 and an invalid transition a 400, and nothing changes."""
+    unique_ids = list(dict.fromkeys(str(i) for i in ids))
+    if not unique_ids:
+        raise ValidationFailed("No findings given", fields={"ids": ["At least one id is required."]})
+    if len(unique_ids) > MAX_BULK_TRIAGE:
+        raise ValidationFailed("Too many findings", fields={"ids": [f"At most {MAX_BULK_TRIAGE} ids."]})
+    now = timezone.now()
+    with transaction.atomic():
+        findings = list(Finding.objects.for_org(organization).select_for_update().filter(id__in=unique_ids).order_by("id"))
+        if len(findings) != len(unique_ids):
+            raise NotFound("Finding not found")
+        _validate_triage(findings=findings, status=status, expires_at=expires_at, now=now)
+        events = [
+            _apply_triage(f, actor=actor, status=status, reason=reason, expires_at=expires_at, source=source, now=now)
+            for f in findings
+        ]
+        Finding.objects.bulk_update(findings, _TRIAGE_FIELDS)
+        FindingTriageEvent.objects.bulk_create(events)
+    return findings
+
+
+def findings_reopen_expired(*, now: datetime | None = None) -> int:
+    """Reopen accepted findings whose acceptance expired (between analyses too); returns the count."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = list(
+            Finding.objects.select_for_update(skip_locked=True)
+            .filter(status=FindingStatus.ACCEPTED, triage_expires_at__lte=now)
+            .only("id", "organization_id", "status", "reopened_count")
+        )
+        if not expired:
+            return 0
+        FindingTriageEvent.objects.bulk_create(
+            FindingTriageEvent(
+                organization_id=f.organization_id,
+                finding_id=f.id,
+                source=FindingTriageEvent.Source.ANALYSIS,
+                from_status=FindingStatus.ACCEPTED,
+                to_status=FindingStatus.OPEN,
+                reason="Acceptance expired",
+            )
+            for f in expired
+        )
+        Finding.objects.filter(id__in=[f.id for f in expired]).update(
+            status=FindingStatus.OPEN,
+            triage_expires_at=None,
+            reopened_count=models.F("reopened_count") + 1,
+            reopened_at=now,
+            updated_at=now,
+        )
+    return len(expired)
