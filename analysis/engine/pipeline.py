@@ -326,6 +326,9 @@ def _parse(
     settings = config.detector_settings()
     n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     n_workers = min(n_workers, len(tasks))
+    # a daemonic process (a django-q2 worker, for one) may not start children
+    if multiprocessing.current_process().daemon:
+        n_workers = 1
     if n_workers == 1 or len(tasks) < IN_PROCESS_MAX_FILES:
         processor = FileProcessor(root, enabled, settings, profile)
         limit = sys.getrecursionlimit()

@@ -208,3 +208,22 @@ def test_analyze_accepts_textwrapped_sources(make_tree):
     """)})
     result = analyze(root, workers=1)
     assert result.files["m.py"].definitions[0].qualname == "m.f"
+
+
+def _analyze_in_daemon(root: str, queue) -> None:
+    result = analyze(root, workers=2)
+    queue.put(sorted(result.files))
+
+
+def test_a_daemonic_process_analyses_in_process(make_tree, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr("analysis.engine.pipeline.IN_PROCESS_MAX_FILES", 1)
+    root = make_tree(PROJECT)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_analyze_in_daemon, args=(str(root), queue), daemon=True)
+    proc.start()
+    files = queue.get(timeout=60)
+    proc.join(timeout=10)
+    assert files == ["app/__init__.py", "app/broken.py", "app/core.py", "app/util.py", "tests/test_core.py"]
