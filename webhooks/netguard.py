@@ -38,8 +38,6 @@ class Target:
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if ip.ipv4_mapped:
-        return ip.ipv4_mapped
     if ip.sixtofour:
         return ip.sixtofour
     if ip.teredo:
@@ -51,6 +49,9 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 def is_public_address(ip: IPAddress) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            # ::ffff:a.b.c.d is a plain IPv4 connection: judge the IPv4 address.
+            return is_public_address(ip.ipv4_mapped)
         embedded = _embedded_ipv4(ip)
         if embedded is not None and not is_public_address(embedded):
             return False
