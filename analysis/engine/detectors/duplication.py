@@ -80,9 +80,28 @@ def find_clone_groups(project: ProjectContext, min_lines: int = 6) -> list[Clone
                 regions.append(region)
         if len(regions) >= 2:
             groups.append(CloneGroup(h, regions))
+    groups = _drop_covered(groups)
     groups.sort(key=lambda grp: (grp.regions[0].path, grp.regions[0].start))
     project._cache[cache_key] = groups
     return groups
+
+
+def _drop_covered(groups: list[CloneGroup], share: float = 0.8) -> list[CloneGroup]:
+    """Drop a group whose every region lies mostly inside regions of bigger groups: copies
+    shared by a different subset of places are the same duplication seen twice."""
+    kept: list[CloneGroup] = []
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for group in sorted(groups, key=lambda grp: (-sum(r.lines for r in grp.regions), grp.regions[0].path, grp.regions[0].start)):
+        def covered(r: CloneRegion) -> bool:
+            inside = sum(max(0, min(r.end, e) - max(r.start, s) + 1) for s, e in taken.get(r.path, ()))
+            return inside >= share * r.lines
+
+        if all(covered(r) for r in group.regions):
+            continue
+        kept.append(group)
+        for r in group.regions:
+            taken.setdefault(r.path, []).append((r.start, r.end))
+    return kept
 
 
 def duplication_metrics(project: ProjectContext, min_lines: int | None = None) -> dict[str, Any]:
