@@ -149,3 +149,10 @@ def parse_sse(text: str) -> list[dict]:
                 event["data"] = json.loads(line[5:].strip())
         events.append(event)
     return events
+
+
+@pytest.fixture
+def worker_env(monkeypatch, tmp_path: Path) -> None:
+    """Environment for worker and server subprocesses (request it before ``qcluster``)."""
+    monkeypatch.setenv("REPOTOIRE_WORKSPACE_DIR", str(tmp_path / "workspaces"))
+    monkeypatch.setenv("REPOTOIRE_ALLOW_LOCAL_REPOS", "true")
