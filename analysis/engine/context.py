@@ -54,6 +54,9 @@ class FileContext:
     # *enclosing* scope: pass ``symbol=ctx.qualnames[node]`` to report on the def itself.
     metrics: dict[ast.AST, FunctionMetrics] = field(default_factory=dict)
     qualnames: dict[ast.AST, str] = field(default_factory=dict)
+    # per-file scratch space shared by detectors, so that one analysis several detectors need
+    # (a taint pass, a symbol table) is computed once per file: key it by a module-level name
+    shared: dict[str, Any] = field(default_factory=dict)
 
     findings: list[Finding] = field(default_factory=list)
 
