@@ -1,0 +1,100 @@
+"""A real worker killed with SIGKILL in the middle of an analysis leaves no run stuck."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from analysis import services
+from analysis.models import AnalysisRun
+from tests.analysis.conftest import commit_files, git
+
+pytestmark = [pytest.mark.slow]
+
+MODULE = '''def f{i}(a, b):
+    """Doc."""
+    if a > b:
+        return a - b
+    for i in range(a):
+        b += i
+    return b
+
+
+def g{i}(x):
+    """Doc."""
+    return f{i}(x, 1)
+'''
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        for child in children.get(current, []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+@pytest.fixture
+def big_repo(tmp_path: Path) -> Path:
+    """Enough files that the analysis runs for seconds on one core."""
+    path = tmp_path / "big"
+    (path / "pkg").mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    files = {f"pkg/m{i}.py": MODULE.format(i=i) for i in range(1500)}
+    files["pkg/__init__.py"] = ""
+    commit_files(path, files, "many modules")
+    return path
+
+
+def test_sigkilled_worker_run_is_requeued_by_the_sweeper_and_completes(worker_env, qcluster, member, org, big_repo, settings):
+    repo = services.repository_create(organization=org, name="big", clone_url=str(big_repo))
+    run_id = member.client.post("/api/v1/analysis/trigger", {"repository_id": str(repo.pk)}, format="json").json()["id"]
+
+    deadline = time.monotonic() + 60
+    while AnalysisRun.objects.get(pk=run_id).status != "running":
+        assert time.monotonic() < deadline, "the worker never claimed the run"
+        time.sleep(0.05)
+    for pid in [*descendants(qcluster.pid), qcluster.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    qcluster.wait(timeout=10)
+
+    run = AnalysisRun.objects.get(pk=run_id)
+    assert run.status == "running"  # the worker died without a word
+    assert run.progress_percent < 100
+
+    # Nothing happens while the heartbeat is recent ...
+    assert services.analysis_sweep_stale()["requeued"] == 0
+    # ... and once it is older than the stale limit, the run goes back to the queue.
+    later = timezone.now() + timedelta(seconds=settings.REPOTOIRE_ANALYSIS_STALE_SECONDS + 1)
+    assert services.analysis_sweep_stale(now=later)["requeued"] == 1
+    run.refresh_from_db()
+    assert run.status == "queued"
+    assert run.attempts == 1
+
+    settings.REPOTOIRE_ANALYSIS_PROCESSES = 1
+    finished = services.analysis_execute(run_id=run_id)
+    assert finished is not None
+    assert finished.status == "completed", finished.error_message
+    assert finished.attempts == 2
+    assert finished.files_analyzed == 1501
