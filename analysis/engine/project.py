@@ -289,6 +289,24 @@ def _enclosing_class(project: ProjectContext, qualname: str) -> str | None:
     return None
 
 
+_SELF_NAMES = frozenset(("self", "cls", "super", "super()"))
+
+
+def _self_call(project: ProjectContext, resolver: _Resolver, caller: str, head: str, name: str) -> str | None:
+    """``self.name()`` / ``cls.name()`` through the enclosing class and its bases;
+    ``super().name()`` through the bases only."""
+    cls = _enclosing_class(project, caller)
+    if cls is None:
+        return None
+    if head in ("self", "cls"):
+        return resolver.method(cls, name)
+    for base in sorted(project.graph.successors(g.INHERITS, cls)):
+        target = resolver.method(base, name)
+        if target:
+            return target
+    return None
+
+
 def _import_targets(project: ProjectContext, imp: ImportFact) -> list[str]:
     """Repository modules an import statement depends on: ``from pkg import sub`` points at
     ``pkg.sub`` when that is a module (as grimp counts it), otherwise at ``pkg``."""
@@ -327,6 +345,8 @@ def build_project(files: dict[str, FileFacts], config: Any, root: str) -> Projec
         project.modules.setdefault(facts.module, facts.path)
         graph.add_node(facts.module, "module")
     resolver = _Resolver(project)
+    nodes = graph.nodes
+    contains = graph.edges[g.CONTAINS]
 
     for facts in ordered:
         module = facts.module
@@ -336,9 +356,13 @@ def build_project(files: dict[str, FileFacts], config: Any, root: str) -> Projec
             qual = definition.qualname
             project.definitions[qual] = definition
             project.definition_path[qual] = facts.path
-            graph.add_node(qual, definition.kind)
-            parent = qual.rpartition(".")[0]
-            graph.add_edge(g.CONTAINS, parent if parent else module, qual)
+            nodes.setdefault(qual, definition.kind)
+            parent = qual.rpartition(".")[0] or module
+            children = contains.get(parent)
+            if children is None:
+                contains[parent] = {qual}
+            else:
+                children.add(qual)
         bound = project.aliases.setdefault(module, {})
         for imp in facts.imports:
             for name, target in _bindings(imp):
@@ -366,31 +390,42 @@ def build_project(files: dict[str, FileFacts], config: Any, root: str) -> Projec
                 graph.add_edge(g.INHERITS, qual, target)
 
     calls = graph.edges[g.CALLS]
+    resolved = unresolved = 0
     for facts in ordered:
         module = facts.module
         if project.modules.get(module) != facts.path:
             continue
+        # the same callee is called many times in a module: resolve each distinct one once
+        local: dict[str, str | None] = {}
+        methods: dict[tuple[str, str], str | None] = {}
         for call in facts.calls:
             callee = call.callee
-            head, _, rest = callee.partition(".")
-            if head in ("self", "cls") and rest and "." not in rest:
-                cls = _enclosing_class(project, call.caller)
-                target = resolver.method(cls, rest) if cls else None
-            elif head in ("super", "super()") and rest and "." not in rest:
-                cls = _enclosing_class(project, call.caller)
-                target = None
-                if cls:
-                    for base in sorted(graph.successors(g.INHERITS, cls)):
-                        target = resolver.method(base, rest)
-                        if target:
-                            break
+            if callee in local:
+                target = local[callee]
             else:
-                target = resolver.in_module(module, callee)
-            if target is not None:
-                calls.setdefault(call.caller, set()).add(target)
+                head, _, rest = callee.partition(".")
+                if head in _SELF_NAMES and rest and "." not in rest:
+                    key = (call.caller, callee)
+                    if key in methods:
+                        target = methods[key]
+                    else:
+                        target = methods[key] = _self_call(project, resolver, call.caller, head, rest)
+                else:
+                    target = local[callee] = resolver.in_module(module, callee)
+            if target is None:
+                unresolved += 1
+            else:
+                resolved += 1
+                dsts = calls.get(call.caller)
+                if dsts is None:
+                    calls[call.caller] = {target}
+                else:
+                    dsts.add(target)
 
     project.metrics["graph"] = {
         "nodes": len(graph.nodes),
+        "calls_resolved": resolved,
+        "calls_unresolved": unresolved,
         "edges": {kind: graph.edge_count(kind) for kind in g.EDGE_KINDS},
     }
     return project
