@@ -152,10 +152,11 @@ def dotted(node: ast.AST) -> str | None:
 
 
 def terminal_name(func: ast.AST) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
+    kind = func.__class__
+    if kind is ast.Attribute:
+        return func.attr  # type: ignore[attr-defined]
+    if kind is ast.Name:
+        return func.id  # type: ignore[attr-defined]
     return ""
 
 
@@ -188,6 +189,7 @@ class TaintState:
         self._seen: set[int] = set()
         self._call_node: ast.AST | None = None
         self._call_name = ""
+        self.observer: object | None = None  # the detector that feeds this state (see security.py)
 
     # --- shared per-node caches ---------------------------------------------------------------
     def call_name(self, node: ast.Call, ctx: FileContext) -> str:

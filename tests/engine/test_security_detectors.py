@@ -237,9 +237,22 @@ def test_debug_inside_a_settings_class_or_function_is_not_module_level() -> None
     assert scan(source, ["debug-enabled", "hardcoded-secret-key"], path="proj/settings.py") == []
 
 
-def test_secret_key_is_not_reported_twice() -> None:
-    findings = scan("SECRET_KEY = 'k8#Qz!x9Lm2$wR7p'", path="proj/settings/base.py")
+@pytest.mark.parametrize(
+    "source",
+    [
+        "SECRET_KEY = 'k8#Qz!x9Lm2$wR7p'",
+        "app.config.update(SECRET_KEY='k8#Qz!x9Lm2$wR7p')",
+        "app.secret_key = 'k8#Qz!x9Lm2$wR7p'",
+    ],
+)
+def test_secret_key_is_not_reported_twice(source: str) -> None:
+    findings = scan(source, path="proj/settings/base.py")
     assert [f.detector for f in findings] == ["hardcoded-secret-key"]
+
+
+def test_hardcoded_secret_key_in_test_settings_has_low_confidence() -> None:
+    findings = scan("SECRET_KEY = 'k8#Qz!x9Lm2$wR7p'", path="tests/settings.py")
+    assert [(f.detector, f.confidence) for f in findings] == [("hardcoded-secret-key", 0.3)]
 
 
 # --- taint -----------------------------------------------------------------------------------------

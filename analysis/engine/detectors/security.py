@@ -79,20 +79,38 @@ class TaintDetector(NodeDetector):
     # last component of the called names this detector cares about (cheap pre-filter)
     call_names: ClassVar[frozenset[str]] = frozenset()
 
+    _state: TaintState | None = None
+    _observing = False
+
     def start_file(self, ctx: FileContext) -> None:
         self.reported: set[object] = set()
+        # One detector per file (the first to start) feeds the shared taint state; the others
+        # only read it. Cheaper than letting every detector offer each assignment to the state.
+        state = taint.state_for(ctx)
+        if state.observer is None:
+            state.observer = self
+        self._state = state
+        self._observing = state.observer is self
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
-        state = taint.state_for(ctx)
-        if type(node) is not ast.Call:
-            state.observe(node, ctx)
-            return
-        assert isinstance(node, ast.Call)
-        if terminal_name(node.func) in self.call_names:
-            self.check_call(node, state.call_name(node, ctx), state, ctx)
+        if node.__class__ is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            kind = func.__class__
+            last = func.attr if kind is ast.Attribute else func.id if kind is ast.Name else ""
+            if last in self.call_names:
+                state = self._state
+                if state is None or state.ctx_ref() is not ctx:
+                    state = taint.state_for(ctx)
+                self.check_call(node, state.call_name(node, ctx), state, ctx)  # type: ignore[arg-type]
+        elif self._observing:
+            self._state.observe(node, ctx)  # type: ignore[union-attr]
+        elif self._state is None:
+            taint.state_for(ctx).observe(node, ctx)
 
     def end_file(self, ctx: FileContext) -> None:
         taint.release(ctx)
+        self._state = None
+        self._observing = False
 
     def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
         raise NotImplementedError
@@ -138,7 +156,9 @@ class SqlInjection(TaintDetector):
         "CWE-89",
         20,
     )
-    call_names = frozenset({"execute", "executemany", "executescript", "raw", "extra", "RawSQL", "text", "read_sql", "read_sql_query"})
+    call_names = frozenset(
+        {"execute", "executemany", "executescript", "raw", "extra", "RawSQL", "text", "read_sql", "read_sql_query"}
+    )
 
     def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
         last = terminal_name(node.func)
@@ -167,8 +187,12 @@ class SqlInjection(TaintDetector):
             if info.taint is None and not info.built:
                 continue
             self.report_value(
-                ctx, call, info, f"SQL passed to {sink} is built from non-constant strings; use query parameters",
-                sink=sink, tainted_severity=Severity.CRITICAL,
+                ctx,
+                call,
+                info,
+                f"SQL passed to {sink} is built from non-constant strings; use query parameters",
+                sink=sink,
+                tainted_severity=Severity.CRITICAL,
             )
             return
 
@@ -178,9 +202,19 @@ class SqlInjection(TaintDetector):
 _SUBPROCESS = frozenset({"call", "run", "Popen", "check_call", "check_output"})
 _ALWAYS_SHELL = frozenset(
     {
-        "os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "subprocess.getoutput",
-        "subprocess.getstatusoutput", "commands.getoutput", "commands.getstatusoutput",
-        "asyncio.create_subprocess_shell", "popen2.popen2", "popen2.popen3", "popen2.popen4",
+        "os.system",
+        "os.popen",
+        "os.popen2",
+        "os.popen3",
+        "os.popen4",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "commands.getoutput",
+        "commands.getstatusoutput",
+        "asyncio.create_subprocess_shell",
+        "popen2.popen2",
+        "popen2.popen3",
+        "popen2.popen4",
     }
 )
 
@@ -215,7 +249,14 @@ class CommandInjection(TaintDetector):
         info = state.info(command, ctx)
         if info.const or info.safe:
             return
-        self.report_value(ctx, node, info, f"{name} runs a shell command built from a non-constant value", sink=name, tainted_severity=Severity.CRITICAL)
+        self.report_value(
+            ctx,
+            node,
+            info,
+            f"{name} runs a shell command built from a non-constant value",
+            sink=name,
+            tainted_severity=Severity.CRITICAL,
+        )
 
 
 # --- code-injection -------------------------------------------------------------------------------
@@ -244,7 +285,9 @@ class CodeInjection(TaintDetector):
         info = state.info(node.args[0], ctx)
         if info.const or info.safe:
             return
-        self.report_value(ctx, node, info, f"{name.rsplit('.', 1)[-1]}() of a non-constant value", sink=name, tainted_severity=Severity.CRITICAL)
+        self.report_value(
+            ctx, node, info, f"{name.rsplit('.', 1)[-1]}() of a non-constant value", sink=name, tainted_severity=Severity.CRITICAL
+        )
 
 
 # --- unsafe-deserialization -----------------------------------------------------------------------
@@ -253,8 +296,15 @@ _PICKLE_MODULES = ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "jobli
 _DESERIALIZERS = frozenset(
     {
         *(f"{m}.{f}" for m in _PICKLE_MODULES for f in ("load", "loads", "Unpickler")),
-        "marshal.load", "marshal.loads", "shelve.open", "shelve.DbfilenameShelf", "yaml.unsafe_load",
-        "yaml.unsafe_load_all", "jsonpickle.decode", "jsonpickle.loads", "pandas.read_pickle",
+        "marshal.load",
+        "marshal.loads",
+        "shelve.open",
+        "shelve.DbfilenameShelf",
+        "yaml.unsafe_load",
+        "yaml.unsafe_load_all",
+        "jsonpickle.decode",
+        "jsonpickle.loads",
+        "pandas.read_pickle",
         "numpy.load",
     }
 )
@@ -275,7 +325,20 @@ class UnsafeDeserialization(TaintDetector):
         "CWE-502",
         30,
     )
-    call_names = frozenset({"load", "loads", "Unpickler", "open", "DbfilenameShelf", "unsafe_load", "unsafe_load_all", "load_all", "decode", "read_pickle"})
+    call_names = frozenset(
+        {
+            "load",
+            "loads",
+            "Unpickler",
+            "open",
+            "DbfilenameShelf",
+            "unsafe_load",
+            "unsafe_load_all",
+            "load_all",
+            "decode",
+            "read_pickle",
+        }
+    )
 
     def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
         if name in ("yaml.load", "yaml.load_all"):
@@ -294,8 +357,13 @@ class UnsafeDeserialization(TaintDetector):
         data = node.args[0] if node.args else None
         info = state.info(data, ctx) if data is not None else taint.UNKNOWN
         self.report_value(
-            ctx, node, info, f"{name} can execute code embedded in the data it loads",
-            sink=name, tainted_severity=Severity.CRITICAL, unknown_confidence=0.7,
+            ctx,
+            node,
+            info,
+            f"{name} can execute code embedded in the data it loads",
+            sink=name,
+            tainted_severity=Severity.CRITICAL,
+            unknown_confidence=0.7,
         )
 
 
@@ -340,15 +408,38 @@ class CrossSiteScripting(TaintDetector):
         if last == "format_html":
             if not (info.built or info.taint):
                 return
-            self.report_value(ctx, node, info, "format_html() with a formatted template escapes nothing that was interpolated", sink=name or last, unknown_confidence=0.7)
+            self.report_value(
+                ctx,
+                node,
+                info,
+                "format_html() with a formatted template escapes nothing that was interpolated",
+                sink=name or last,
+                unknown_confidence=0.7,
+            )
             return
         confidence = 0.7 if info.built else 0.4
-        self.report_value(ctx, node, info, f"{last}() marks a non-constant value as safe HTML", sink=name or last, tainted_severity=Severity.HIGH, unknown_confidence=confidence)
+        self.report_value(
+            ctx,
+            node,
+            info,
+            f"{last}() marks a non-constant value as safe HTML",
+            sink=name or last,
+            tainted_severity=Severity.HIGH,
+            unknown_confidence=confidence,
+        )
 
 
 # --- xxe ------------------------------------------------------------------------------------------
 
-_XML_MODULES = ("xml.etree.ElementTree", "xml.etree.cElementTree", "xml.dom.minidom", "xml.dom.pulldom", "xml.sax", "xml.dom.expatbuilder", "lxml.etree")
+_XML_MODULES = (
+    "xml.etree.ElementTree",
+    "xml.etree.cElementTree",
+    "xml.dom.minidom",
+    "xml.dom.pulldom",
+    "xml.sax",
+    "xml.dom.expatbuilder",
+    "lxml.etree",
+)
 _XML_FUNCTIONS = frozenset({"parse", "fromstring", "XML", "iterparse", "parseString", "fromstringlist", "XMLID"})
 
 
@@ -376,7 +467,9 @@ class XmlExternalEntities(TaintDetector):
         info = state.info(node.args[0], ctx)
         if info.const:
             return
-        self.report_value(ctx, node, info, f"{name} parses a non-constant document; use defusedxml", sink=name, tainted_severity=Severity.HIGH)
+        self.report_value(
+            ctx, node, info, f"{name} parses a non-constant document; use defusedxml", sink=name, tainted_severity=Severity.HIGH
+        )
 
 
 # --- path-traversal and ssrf ----------------------------------------------------------------------
@@ -395,10 +488,26 @@ class _RequestSinkDetector(TaintDetector):
 
 _PATH_SINKS = frozenset(
     {
-        "open", "builtins.open", "io.open", "codecs.open", "os.open", "os.path.join", "send_file",
-        "flask.send_file", "FileResponse", "django.http.FileResponse", "django.http.response.FileResponse",
-        "pathlib.Path", "Path", "os.remove", "os.unlink", "shutil.rmtree", "shutil.copyfile", "shutil.copy",
-        "aiofiles.open", "werkzeug.utils.send_file",
+        "open",
+        "builtins.open",
+        "io.open",
+        "codecs.open",
+        "os.open",
+        "os.path.join",
+        "send_file",
+        "flask.send_file",
+        "FileResponse",
+        "django.http.FileResponse",
+        "django.http.response.FileResponse",
+        "pathlib.Path",
+        "Path",
+        "os.remove",
+        "os.unlink",
+        "shutil.rmtree",
+        "shutil.copyfile",
+        "shutil.copy",
+        "aiofiles.open",
+        "werkzeug.utils.send_file",
     }
 )
 
@@ -430,7 +539,9 @@ class PathTraversal(_RequestSinkDetector):
                 return
 
 
-_HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "urlopen", "Request", "open"})
+_HTTP_VERBS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "urlopen", "Request", "open"}
+)
 _HTTP_MODULES = ("requests", "httpx", "urllib.request", "urllib2", "urllib3", "aiohttp")
 
 

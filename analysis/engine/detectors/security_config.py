@@ -90,7 +90,11 @@ class HardcodedSecretKey(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Attribute) and node.func.attr == "update" and (dotted(node.func.value) or "").endswith("config"):
+            if (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr == "update"
+                and (dotted(node.func.value) or "").endswith("config")
+            ):
                 value = _str_value(keyword(node, "SECRET_KEY"))
                 if value:
                     self._report(node, ctx)
@@ -118,7 +122,9 @@ KNOWN_TOKENS = [
     ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
     ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
 ]
-_TOKEN_HINT = re.compile(r"AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|[sr]k_live_|xox[baprs]-|AIza|-----BEGIN")
+_TOKEN_HINT = re.compile(
+    r"AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|[sr]k_live_|xox[baprs]-|AIza|-----BEGIN"
+)
 _SECRET_NAME = re.compile(
     r"(passw|passphrase|pwd|secret|token|api_?key|apikey|access_?key|private_?key|auth_?key|credential|signing_?key|encryption_?key)",
     re.IGNORECASE,
@@ -176,37 +182,66 @@ class HardcodedSecret(NodeDetector):
         min_length=8,
     )
     node_types = (
-        ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Compare,
-        ast.FunctionDef, ast.AsyncFunctionDef,
+        ast.Constant,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.keyword,
+        ast.Dict,
+        ast.Compare,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
     )
 
+    _token_hint = True
+
+    def start_file(self, ctx: FileContext) -> None:
+        # One scan of the whole file in C is cheaper than a regex per string constant; most
+        # files contain no token prefix at all and then string constants are skipped.
+        self._token_hint = _TOKEN_HINT.search(ctx.source) is not None
+
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
-        kind = type(node)
+        kind = node.__class__
         if kind is ast.Constant:
-            value = node.value  # type: ignore[attr-defined]
-            if isinstance(value, str) and len(value) >= 16 and _TOKEN_HINT.search(value):
-                self._known_token(node, value, ctx)
+            if self._token_hint:
+                value = node.value  # type: ignore[attr-defined]
+                if isinstance(value, str) and len(value) >= 16 and _TOKEN_HINT.search(value):
+                    self._known_token(node, value, ctx)
             return
-        pairs: list[tuple[ast.AST, ast.AST]]
+        # (name, target node or None, value) triples; only string literals can be secrets
+        pairs: list[tuple[str, ast.AST | None, ast.AST]]
         if kind is ast.keyword:
-            pairs = [(ast.Name(id=node.arg), node.value)] if node.arg else []  # type: ignore[attr-defined]
+            value = node.value  # type: ignore[attr-defined]
+            if value.__class__ is not ast.Constant or not node.arg:  # type: ignore[attr-defined]
+                return
+            parent = ctx.parents[-1] if ctx.parents else None
+            if node.arg == "SECRET_KEY" and isinstance(parent, ast.Call) and terminal_name(parent.func) == "update":  # type: ignore[attr-defined]
+                return  # app.config.update(SECRET_KEY=...) belongs to hardcoded-secret-key
+            pairs = [(node.arg, None, value)]  # type: ignore[attr-defined]
         elif kind is ast.Dict:
-            pairs = [(k, v) for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)]  # type: ignore[attr-defined]
+            pairs = [
+                (k.value, None, v)
+                for k, v in zip(node.keys, node.values, strict=True)  # type: ignore[attr-defined]
+                if k.__class__ is ast.Constant and v.__class__ is ast.Constant and isinstance(k.value, str)  # type: ignore[union-attr]
+            ]
         elif kind is ast.Compare:
             assert isinstance(node, ast.Compare)
             if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
                 return
-            pairs = [(node.left, node.comparators[0]), (node.comparators[0], node.left)]
+            left, right = node.left, node.comparators[0]
+            pairs = [(target_name(left), left, right), (target_name(right), right, left)]
         elif kind in (ast.FunctionDef, ast.AsyncFunctionDef):
             args = node.args  # type: ignore[attr-defined]
             positional = [*args.posonlyargs, *args.args]
-            pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
-            pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
-            pairs = [(ast.Name(id=a.arg), d) for a, d in pairs]
+            defaults = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+            defaults += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+            pairs = [(a.arg, None, d) for a, d in defaults if d.__class__ is ast.Constant]
         else:
-            pairs = _assignments(node)
-        for target, value in pairs:
-            self._bound(node, target, value, ctx)
+            value = node.value  # type: ignore[attr-defined]
+            if value.__class__ is not ast.Constant:
+                return
+            pairs = [(target_name(t), t, value) for t, _ in _assignments(node)]
+        for name, target, value in pairs:
+            self._bound(node, name, target, value, ctx)
 
     def _known_token(self, node: ast.AST, value: str, ctx: FileContext) -> None:
         for label, pattern in KNOWN_TOKENS:
@@ -215,19 +250,21 @@ class HardcodedSecret(NodeDetector):
                 continue
             confidence = 0.5 if ctx.is_test else 0.95
             ctx.report(
-                self.spec, node, f"{label} written in the source", confidence=confidence,
+                self.spec,
+                node,
+                f"{label} written in the source",
+                confidence=confidence,
                 metadata={"kind": label, "match": match.group(0)[:12] + "…"},
             )
             return
 
-    def _bound(self, node: ast.AST, target: ast.AST, value: ast.AST, ctx: FileContext) -> None:
+    def _bound(self, node: ast.AST, name: str, target: ast.AST | None, value: ast.AST, ctx: FileContext) -> None:
         secret = _str_value(value)
-        if not secret:
+        if not secret or not name:
             return
-        name = target_name(target)
         if not _IDENTIFIER.fullmatch(name) or not _SECRET_NAME.search(name) or _NOT_A_SECRET_NAME.search(name):
             return
-        if _secret_key_target(target, ctx) or _TOKEN_HINT.search(secret):
+        if (target is not None and _secret_key_target(target, ctx)) or _TOKEN_HINT.search(secret):
             return  # owned by hardcoded-secret-key / reported as a known token format
         if len(secret) < ctx.threshold(self.spec, "min_length") or _PLACEHOLDER.search(secret) or not _looks_random(secret):
             return
@@ -237,7 +274,10 @@ class HardcodedSecret(NodeDetector):
             return
         confidence = 0.3 if ctx.is_test else 0.6
         ctx.report(
-            self.spec, node, f"'{name}' is bound to a literal that looks like a secret", confidence=confidence,
+            self.spec,
+            node,
+            f"'{name}' is bound to a literal that looks like a secret",
+            confidence=confidence,
             severity=user_severity(ctx, self.spec, Severity.MEDIUM),
             metadata={"name": name, "entropy": round(entropy, 2), "threshold": threshold},
         )
@@ -246,8 +286,15 @@ class HardcodedSecret(NodeDetector):
 # --- weak-crypto ----------------------------------------------------------------------------------
 
 _WEAK_HASHES = frozenset({"md5", "sha1", "md4", "md2", "sha"})
-_WEAK_CIPHERS = frozenset({"DES", "DES3", "ARC2", "ARC4", "Blowfish", "XOR", "CAST", "CAST5", "IDEA", "TripleDES", "SEED", "RC4", "RC2"})
-_CIPHER_PREFIXES = ("Crypto.Cipher.", "Cryptodome.Cipher.", "cryptography.hazmat.primitives.ciphers.algorithms.", "cryptography.hazmat.decrepit.ciphers.algorithms.")
+_WEAK_CIPHERS = frozenset(
+    {"DES", "DES3", "ARC2", "ARC4", "Blowfish", "XOR", "CAST", "CAST5", "IDEA", "TripleDES", "SEED", "RC4", "RC2"}
+)
+_CIPHER_PREFIXES = (
+    "Crypto.Cipher.",
+    "Cryptodome.Cipher.",
+    "cryptography.hazmat.primitives.ciphers.algorithms.",
+    "cryptography.hazmat.decrepit.ciphers.algorithms.",
+)
 _HASH_PREFIXES = ("Crypto.Hash.", "Cryptodome.Hash.", "cryptography.hazmat.primitives.hashes.")
 
 
@@ -273,7 +320,13 @@ class WeakCrypto(NodeDetector):
         message = None
         if last.lower() in _WEAK_HASHES or last == "new" or last in _WEAK_CIPHERS or last == "ECB":
             message = self._message(node, last, ctx.qualified_name(node.func) or "")
-        if message is None and any(isinstance(a, ast.Attribute) and a.attr == "MODE_ECB" for a in (*node.args, *(k.value for k in node.keywords))):
+        if (
+            message is None
+            and last == "new"
+            and any(
+                isinstance(a, ast.Attribute) and a.attr == "MODE_ECB" for a in (*node.args, *(k.value for k in node.keywords))
+            )
+        ):
             message = "block cipher used in ECB mode, which leaks patterns of the plaintext"
         if message is not None:
             ctx.report(self.spec, node, message)
@@ -305,7 +358,27 @@ class WeakCrypto(NodeDetector):
 
 # --- insecure-tls ---------------------------------------------------------------------------------
 
-_HTTP_CALLS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send", "Client", "AsyncClient", "Session", "ClientSession", "TCPConnector", "urlopen", "build_opener"})
+_HTTP_CALLS = frozenset(
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "request",
+        "stream",
+        "send",
+        "Client",
+        "AsyncClient",
+        "Session",
+        "ClientSession",
+        "TCPConnector",
+        "urlopen",
+        "build_opener",
+    }
+)
 
 
 @register
@@ -326,23 +399,26 @@ class InsecureTls(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if isinstance(node, ast.Assign):
-            value_name = ctx.qualified_name(node.value) or ""
+            value_name = (ctx.qualified_name(node.value) or "") if node.value.__class__ is ast.Attribute else ""
             if value_name in ("ssl.CERT_NONE", "ssl._create_unverified_context"):
                 ctx.report(self.spec, node, f"{value_name} disables certificate verification")
             elif is_const(node.value, False) and any(target_name(t) == "check_hostname" for t in node.targets):
                 ctx.report(self.spec, node, "check_hostname = False disables host name verification")
             return
         assert isinstance(node, ast.Call)
-        name = ctx.qualified_name(node.func) or ""
-        if name == "ssl._create_unverified_context":
-            ctx.report(self.spec, node, "ssl._create_unverified_context() accepts any certificate")
+        last = terminal_name(node.func)
+        if last == "_create_unverified_context":
+            if ctx.qualified_name(node.func) == "ssl._create_unverified_context":
+                ctx.report(self.spec, node, "ssl._create_unverified_context() accepts any certificate")
             return
         for kw in node.keywords:
             if kw.arg in ("verify", "ssl", "verify_ssl") and is_const(kw.value, False):
-                if name.startswith(("requests.", "httpx.", "aiohttp.")) or terminal_name(node.func) in _HTTP_CALLS:
+                if last in _HTTP_CALLS or (ctx.qualified_name(node.func) or "").startswith(("requests.", "httpx.", "aiohttp.")):
                     ctx.report(self.spec, node, f"{kw.arg}=False turns off certificate verification")
                     return
-            elif kw.arg in ("cert_reqs", "verify_mode") and (ctx.qualified_name(kw.value) == "ssl.CERT_NONE" or _str_value(kw.value) == "CERT_NONE"):
+            elif kw.arg in ("cert_reqs", "verify_mode") and (
+                ctx.qualified_name(kw.value) == "ssl.CERT_NONE" or _str_value(kw.value) == "CERT_NONE"
+            ):
                 ctx.report(self.spec, node, f"{kw.arg}=CERT_NONE turns off certificate verification")
                 return
             elif kw.arg in ("check_hostname", "assert_hostname") and is_const(kw.value, False):
@@ -352,7 +428,9 @@ class InsecureTls(NodeDetector):
 
 # --- insecure-random ------------------------------------------------------------------------------
 
-_RANDOM_FUNCTIONS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "shuffle", "uniform", "randbytes"})
+_RANDOM_FUNCTIONS = frozenset(
+    {"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "shuffle", "uniform", "randbytes"}
+)
 _SECURITY_NAME = re.compile(
     r"(token|passw|passphrase|pwd|secret|nonce|salt|otp|api_?key|session_?(id|key)|csrf|private_?key|"
     r"signing_?key|encryption_?key|crypt|auth_?code|reset_?code|verification|activation|invite_?code|"
@@ -391,11 +469,23 @@ class InsecureRandom(NodeDetector):
                 break
             for name in names:
                 if _SECURITY_NAME.search(name):
-                    ctx.report(self.spec, node, f"random.{last}() used for '{name}'; use the secrets module", confidence=0.8, metadata={"name": name})
+                    ctx.report(
+                        self.spec,
+                        node,
+                        f"random.{last}() used for '{name}'; use the secrets module",
+                        confidence=0.8,
+                        metadata={"name": name},
+                    )
                     return
         function = ctx.function
         if function is not None and _SECURITY_NAME.search(function.name):
-            ctx.report(self.spec, node, f"random.{last}() used in {function.name}(); use the secrets module", confidence=0.6, metadata={"name": function.name})
+            ctx.report(
+                self.spec,
+                node,
+                f"random.{last}() used in {function.name}(); use the secrets module",
+                confidence=0.6,
+                metadata={"name": function.name},
+            )
 
 
 # --- debug-enabled --------------------------------------------------------------------------------
@@ -431,7 +521,11 @@ class DebugEnabled(NodeDetector):
             if isinstance(target, ast.Name) and target.id == "DEBUG" and at_module_level(ctx) and is_settings_module(ctx):
                 ctx.report(self.spec, node, "DEBUG = True in a settings module")
                 return
-            if isinstance(target, (ast.Attribute, ast.Subscript)) and target_name(target) in ("debug", "DEBUG") and (dotted(getattr(target, "value", target)) or "").endswith(("app", "config")):
+            if (
+                isinstance(target, (ast.Attribute, ast.Subscript))
+                and target_name(target) in ("debug", "DEBUG")
+                and (dotted(getattr(target, "value", target)) or "").endswith(("app", "config"))
+            ):
                 ctx.report(self.spec, node, "debug mode switched on for the application")
                 return
 
@@ -527,7 +621,9 @@ class BindAllInterfaces(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if isinstance(node, ast.Assign):
-            if _str_value(node.value) in _ALL_INTERFACES and any(_HOST_NAME.search(target_name(t)) or target_name(t).upper().endswith(("_HOST", "_BIND")) for t in node.targets):
+            if _str_value(node.value) in _ALL_INTERFACES and any(
+                _HOST_NAME.search(target_name(t)) or target_name(t).upper().endswith(("_HOST", "_BIND")) for t in node.targets
+            ):
                 ctx.report(self.spec, node, f"{_str_value(node.value)} binds every interface", confidence=0.7)
             return
         assert isinstance(node, ast.Call)
@@ -548,9 +644,14 @@ class BindAllInterfaces(NodeDetector):
 # --- csrf-exempt ----------------------------------------------------------------------------------
 
 
+_CSRF_CALLS = frozenset({"csrf_exempt", "exempt", "method_decorator"})
+
+
 def _is_csrf_exempt(node: ast.AST, ctx: FileContext) -> bool:
     name = ctx.qualified_name(node) or ""
-    return name.endswith("csrf_exempt") or (isinstance(node, ast.Attribute) and node.attr == "exempt" and "csrf" in (dotted(node.value) or "").lower())
+    return name.endswith("csrf_exempt") or (
+        isinstance(node, ast.Attribute) and node.attr == "exempt" and "csrf" in (dotted(node.value) or "").lower()
+    )
 
 
 @register
@@ -573,6 +674,8 @@ class CsrfExempt(NodeDetector):
         if ctx.is_test:
             return
         if isinstance(node, ast.Call):
+            if terminal_name(node.func) not in _CSRF_CALLS:
+                return
             if _is_csrf_exempt(node.func, ctx) and node.args:
                 ctx.report(self.spec, node, "view wrapped with a CSRF exemption")
             elif terminal_name(node.func) == "method_decorator" and node.args and _is_csrf_exempt(node.args[0], ctx):
