@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from analysis.engine.context import DetectorSettings
 from tests.engine.detector_helpers import run_detectors
 
@@ -239,3 +241,19 @@ def test_class_with_own_logic_is_not_a_middle_man():
             return {"count": self.count}
     """
     assert run_detectors(src, "middle-man") == []
+
+
+def test_god_class_and_feature_envy_share_one_collection_pass():
+    envy = """
+    class Invoice:
+        def total(self, order):
+            subtotal = order.price * order.quantity + order.shipping
+            tax = subtotal * order.tax_rate - order.discount
+            return tax + order.fees + order.price * order.quantity
+    """
+    src = _god_class(groups=4, methods_per_group=6, branches=8) + textwrap.dedent(envy)
+    both = run_detectors(src, ["god-class", "feature-envy"], dedent=False)
+    assert sorted(f.detector for f in both) == ["feature-envy", "god-class"]
+    # and each one alone finds the same thing
+    assert [f.detector for f in run_detectors(src, "feature-envy", dedent=False)] == ["feature-envy"]
+    assert [f.detector for f in run_detectors(src, ["feature-envy", "god-class"], dedent=False)] == ["god-class", "feature-envy"]

@@ -79,6 +79,9 @@ class _Class:
     methods: list[_Method] = field(default_factory=list)
 
 
+_SHARED: tuple[FileContext, dict[ast.AST, _Class], dict[ast.AST, _Method | None]] | None = None
+
+
 class _MethodTracker(NodeDetector):
     """Records, per class, its methods (defs directly in the class body) and how each method uses
     ``self`` and its parameters. No ``leave`` hook (it would run for every Attribute): functions
@@ -88,10 +91,21 @@ class _MethodTracker(NodeDetector):
     node_types: tuple[type[ast.AST], ...] = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Attribute)
 
     def start_file(self, ctx: FileContext) -> None:
+        global _SHARED
+        # god-class and feature-envy need the same per-method data: when both are enabled, the
+        # first one collects it and the second reuses it for this file.
+        if _SHARED is not None and _SHARED[0] is ctx:
+            self._leader = False
+            self._classes, self._owner = _SHARED[1], _SHARED[2]
+            return
+        self._leader = True
         self._classes: dict[ast.AST, _Class] = {}
         self._owner: dict[ast.AST, _Method | None] = {}  # def -> the method it belongs to
+        _SHARED = (ctx, self._classes, self._owner)
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if not self._leader:
+            return
         t = node.__class__
         if t is ast.Attribute:
             function = ctx.function
@@ -132,6 +146,9 @@ class _MethodTracker(NodeDetector):
                 method.foreign.setdefault(base, Counter())[node.attr] += 1
 
     def end_file(self, ctx: FileContext) -> None:
+        global _SHARED
+        if _SHARED is not None and _SHARED[0] is ctx:
+            _SHARED = None  # followers took their references in start_file; don't keep the tree alive
         for cls in self._classes.values():
             self.class_done(cls, ctx)
 
@@ -490,7 +507,10 @@ class MessageChain(NodeDetector):
     node_types = (ast.Call,)
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
-        assert isinstance(node, ast.Call)
+        func = node.func  # type: ignore[attr-defined]
+        # Cheap filter first (this runs for every call): a chain has a call on a call's result.
+        if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Call:
+            return
         if len(ctx.parents) >= 2:
             parent, grand = ctx.parents[-1], ctx.parents[-2]
             if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
