@@ -54,7 +54,9 @@ def cycles(adj: dict[str, set[str]]) -> set[frozenset[str]]:
 
 def describe(label: str, ours: set[frozenset[str]], theirs: set[frozenset[str]]) -> None:
     same = ours & theirs
-    print(f"\n[{label}] ours: {len(ours)} cycles ({sum(map(len, ours))} modules); grimp: {len(theirs)} cycles ({sum(map(len, theirs))} modules); identical: {len(same)}")
+    print(
+        f"\n[{label}] ours: {len(ours)} cycles ({sum(map(len, ours))} modules); grimp: {len(theirs)} cycles ({sum(map(len, theirs))} modules); identical: {len(same)}"
+    )
     for c in sorted(ours - theirs, key=lambda c: (-len(c), sorted(c))):
         print(f"  only ours ({len(c)}): {', '.join(sorted(c)[:6])}{' ...' if len(c) > 6 else ''}")
     for c in sorted(theirs - ours, key=lambda c: (-len(c), sorted(c))):
@@ -66,7 +68,9 @@ def main(name: str = "django") -> None:
     root = str(package_dir)
     project, analysed, built = our_project(root)
     theirs_adj, grimp_time = grimp_adjacency(package_dir.name, str(package_dir.parent))
-    print(f"{name}: {len(project.modules)} modules (grimp: {len(theirs_adj)}); analyze {analysed:.2f}s, graph build {built:.3f}s, grimp build_graph {grimp_time:.2f}s")
+    print(
+        f"{name}: {len(project.modules)} modules (grimp: {len(theirs_adj)}); analyze {analysed:.2f}s, graph build {built:.3f}s, grimp build_graph {grimp_time:.2f}s"
+    )
 
     full = project.module_graph(include_type_checking=True, include_function_imports=True)
     ours_edges = {(a, b) for a, bs in full.adjacency.items() for b in bs}
@@ -80,7 +84,9 @@ def main(name: str = "django") -> None:
     theirs_cycles = cycles(theirs_adj)
     describe("like for like: all imports", {frozenset(c) for c in full.components}, theirs_cycles)
     default = project.module_graph()
-    describe("our defaults: no TYPE_CHECKING, no function-level imports", {frozenset(c) for c in default.components}, theirs_cycles)
+    describe(
+        "our defaults: no TYPE_CHECKING, no function-level imports", {frozenset(c) for c in default.components}, theirs_cycles
+    )
 
     t = time.perf_counter()
     for _ in range(5):

@@ -42,7 +42,9 @@ def skeleton_lines(source: str) -> list[bytes]:
 
 _TYPE_ID: dict[type, int] = {
     cls: i + 1
-    for i, cls in enumerate(sorted((c for c in vars(ast).values() if isinstance(c, type) and issubclass(c, ast.stmt)), key=lambda c: c.__name__))
+    for i, cls in enumerate(
+        sorted((c for c in vars(ast).values() if isinstance(c, type) and issubclass(c, ast.stmt)), key=lambda c: c.__name__)
+    )
 }
 _TYPE_ID[ast.ExceptHandler] = len(_TYPE_ID) + 1
 _TYPE_ID[ast.match_case] = len(_TYPE_ID) + 1
@@ -65,9 +67,7 @@ _HEADER_FIELDS: dict[type, tuple[str, ...]] = {
 if hasattr(ast, "TryStar"):
     _HEADER_FIELDS[ast.TryStar] = ()
 _BODY_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
-_BODIES: dict[type, tuple[str, ...]] = {
-    cls: tuple(f for f in _BODY_FIELDS if f in cls._fields) for cls in _HEADER_FIELDS
-}
+_BODIES: dict[type, tuple[str, ...]] = {cls: tuple(f for f in _BODY_FIELDS if f in cls._fields) for cls in _HEADER_FIELDS}
 _DECORATED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _TRIVIAL = (ast.Import, ast.ImportFrom, ast.Pass, ast.Global, ast.Nonlocal, ast.Break, ast.Continue)
 _SIMPLE_VALUES = (ast.Name, ast.Constant, ast.Attribute)

@@ -204,7 +204,9 @@ def fan_in_out(adj: Adjacency, nodes: Iterable[str] | None = None) -> tuple[dict
     return fan_in, fan_out
 
 
-def pagerank(adj: Adjacency, nodes: Iterable[str] | None = None, damping: float = 0.85, iterations: int = 100, tol: float = 1.0e-9) -> dict[str, float]:
+def pagerank(
+    adj: Adjacency, nodes: Iterable[str] | None = None, damping: float = 0.85, iterations: int = 100, tol: float = 1.0e-9
+) -> dict[str, float]:
     """Power-iteration PageRank; dangling nodes spread their rank uniformly. Scores sum to 1.
 
     On an import graph rank flows towards the modules everything ultimately depends on."""

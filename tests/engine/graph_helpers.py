@@ -98,7 +98,16 @@ class _Extractor(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self.imports.append(
-                ImportFact(alias.name, [], alias.asname, node.lineno, self.repo_module(alias.name), False, self.type_checking > 0, self.in_function())
+                ImportFact(
+                    alias.name,
+                    [],
+                    alias.asname,
+                    node.lineno,
+                    self.repo_module(alias.name),
+                    False,
+                    self.type_checking > 0,
+                    self.in_function(),
+                )
             )
             if not self.in_function():
                 bound = alias.asname or alias.name.partition(".")[0]
@@ -114,7 +123,16 @@ class _Extractor(ast.NodeVisitor):
             mod = node.module or ""
         for alias in node.names:
             self.imports.append(
-                ImportFact(mod, [alias.name], alias.asname, node.lineno, self.repo_module(mod), True, self.type_checking > 0, self.in_function())
+                ImportFact(
+                    mod,
+                    [alias.name],
+                    alias.asname,
+                    node.lineno,
+                    self.repo_module(mod),
+                    True,
+                    self.type_checking > 0,
+                    self.in_function(),
+                )
             )
             if not self.in_function() and alias.name != "*":
                 self.aliases[alias.asname or alias.name] = f"{mod}.{alias.name}"
@@ -130,7 +148,17 @@ class _Extractor(ast.NodeVisitor):
         for expr in node.decorator_list + (node.bases if isinstance(node, ast.ClassDef) else []):
             self.visit(expr)
         self.facts_defs.append(
-            Definition(kind, node.name, self.qual(node.name), node.lineno, node.end_lineno or node.lineno, decorators, params, ast.get_docstring(node), bases)
+            Definition(
+                kind,
+                node.name,
+                self.qual(node.name),
+                node.lineno,
+                node.end_lineno or node.lineno,
+                decorators,
+                params,
+                ast.get_docstring(node),
+                bases,
+            )
         )
         self.scope.append((node.name, "class" if kind == "class" else "function"))
         for stmt in node.body:

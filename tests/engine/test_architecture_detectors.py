@@ -161,7 +161,9 @@ def test_architecture_detectors_on_real_code_the_engine_package() -> None:
                 sources[f"analysis/engine/{name}"] = fh.read()
     from analysis.engine.project import build_project
 
-    project = build_project(facts_from_sources(sources), Config(layers=["analysis.engine.project", "analysis.engine.model"]), base)
+    project = build_project(
+        facts_from_sources(sources), Config(layers=["analysis.engine.project", "analysis.engine.model"]), base
+    )
     # the engine's modules import each other only downwards: model/registry/context at the bottom
     assert run_detector(ImportCycle, project) == []
     assert run_detector(LayerViolation, project) == []

@@ -272,7 +272,11 @@ def test_unused_import_pyflakes_compatible_settings_report_reexports_and_noqa() 
     from analysis.engine.context import DetectorSettings
 
     source = "from .a import Thing\nfrom .b import Other as Other\nimport os  # noqa: F401\n"
-    settings = {"unused-import": DetectorSettings(thresholds={"honour_noqa": False, "report_init_reexports": True, "report_explicit_reexports": True})}
+    settings = {
+        "unused-import": DetectorSettings(
+            thresholds={"honour_noqa": False, "report_init_reexports": True, "report_explicit_reexports": True}
+        )
+    }
     found = run_detectors(source, "unused-import", "pkg/__init__.py", settings=settings)
     assert [f.metadata["import"] for f in found] == [".a.Thing", ".b.Other", "os"]
     assert run_detectors(source, "unused-import", "pkg/__init__.py") == []

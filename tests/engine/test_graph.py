@@ -136,7 +136,9 @@ def test_threshold_with_engine_config() -> None:
     from analysis.engine.config import EngineConfig
 
     spec = next(s for s in all_specs() if s.id == "hub-module")
-    config = EngineConfig.from_mapping({"detectors": {"hub-module": {"min_total": 9, "severity": "high"}}, "layers": ["x", ["y", "z"]]})
+    config = EngineConfig.from_mapping(
+        {"detectors": {"hub-module": {"min_total": 9, "severity": "high"}}, "layers": ["x", ["y", "z"]]}
+    )
     project = project_from_sources({"a.py": "x = 1\n"}, config=config)
     assert project.threshold(spec, "min_total") == 9
     assert project.threshold(spec, "min_each") == spec.thresholds["min_each"]

@@ -166,7 +166,11 @@ def package_metrics(project: ProjectContext, view: ModuleGraphView) -> dict[str,
             efferent.setdefault(p, set()).add(dst)
             afferent.setdefault(q, set()).add(src)
     classes: dict[str, list[int]] = {}
-    abstract_methods = {q.rpartition(".")[0] for q, d in project.definitions.items() if d.kind == "method" and any(x.endswith("abstractmethod") for x in d.decorators)}
+    abstract_methods = {
+        q.rpartition(".")[0]
+        for q, d in project.definitions.items()
+        if d.kind == "method" and any(x.endswith("abstractmethod") for x in d.decorators)
+    }
     for qual, definition in project.definitions.items():
         if definition.kind != "class":
             continue

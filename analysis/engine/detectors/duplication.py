@@ -92,6 +92,7 @@ def _drop_covered(groups: list[CloneGroup], share: float = 0.8) -> list[CloneGro
     kept: list[CloneGroup] = []
     taken: dict[str, list[tuple[int, int]]] = {}
     for group in sorted(groups, key=lambda grp: (-sum(r.lines for r in grp.regions), grp.regions[0].path, grp.regions[0].start)):
+
         def covered(r: CloneRegion) -> bool:
             inside = sum(max(0, min(r.end, e) - max(r.start, s) + 1) for s, e in taken.get(r.path, ()))
             return inside >= share * r.lines
