@@ -10,11 +10,13 @@ Incremental analysis: given the ``previous`` result of the same repository, file
 hash, module name and test status are unchanged reuse their facts and file-local findings;
 only new and changed files are parsed; deleted files drop out; the graph, the project detectors
 and the score are always recomputed. The result equals a cold run's. A previous result made
-with another configuration or detector set is ignored (cold run).
+with another configuration, detector set, Python version or engine source is ignored (cold
+run). Files whose size and modification time are unchanged are not even re-hashed.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import multiprocessing
@@ -23,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 from analysis.engine import source as source_mod
@@ -80,6 +83,17 @@ class _Progress:
         if force or percent - self.last >= 3.0:
             self.last = percent
             self.callback(stage, percent, message)
+
+
+@functools.cache
+def engine_fingerprint() -> str:
+    """Hash of the engine's own source: facts and findings of an older engine are not reused."""
+    digest = hashlib.sha256(ENGINE_VERSION.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def effective_config(config: EngineConfig | Mapping[str, Any] | None, root: str) -> EngineConfig:
@@ -155,6 +169,7 @@ def _analyze(
     sizes = {f.path: f.size for f in disc.files}
     engine_meta = {
         "version": ENGINE_VERSION,
+        "code": engine_fingerprint(),
         "config": config.fingerprint(),
         "detectors": sorted(detectors),
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
