@@ -467,13 +467,13 @@ def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
     heartbeat.start()
     try:
         try:
-            result = _run_engine(run, writer, timeout)
+            result, score_options = _run_engine(run, writer, timeout)
         finally:
             heartbeat.stop()
         if heartbeat.lost:
             raise _RunAborted
         writer("persist", _PERSIST_AT, f"Saving {len(result.findings)} findings")
-        _complete(run, result, engine_seconds=time.monotonic() - started)
+        _complete(run, result, score_options=score_options, engine_seconds=time.monotonic() - started)
     except _RunAborted:
         logger.info("Analysis %s was cancelled or taken over while running; results discarded", run.pk)
     except (_Deadline, TimeoutException):
@@ -491,8 +491,8 @@ def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
     return run
 
 
-def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> Any:
-    from analysis.engine import ConfigError, SourceError, analyze
+def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[Any, Any]:
+    from analysis.engine import ConfigError, EngineConfig, SourceError, analyze
 
     writer("fetch", 1, "Fetching the code")
     checkout = _checkout(run, timeout)
@@ -500,6 +500,7 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> An
     previous = _previous_result(run.repository)
     try:
         result = analyze(checkout.path, progress=writer.engine, previous=previous, workers=_engine_processes())
+        score_options = EngineConfig.load(checkout.path).options.get("score")
     except ConfigError as exc:
         raise _RunFailed(RunErrorCode.CONFIG_INVALID, f"repotoire.toml: {exc}"[:2000]) from exc
     except SourceError as exc:
@@ -510,7 +511,7 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> An
         result.commit = checkout.commit
     old_files = previous.files if previous is not None else {}
     result.metrics["reused_files"] = sum(1 for path, facts in result.files.items() if old_files.get(path) is facts)
-    return result
+    return result, score_options
 
 
 def _severity_counts(findings: list[Any]) -> dict[str, int]:
@@ -530,7 +531,22 @@ def _record_findings(run: AnalysisRun, result: Any) -> dict[str, Any]:
     return dict(findings_record_run(run=run, result=result) or {})
 
 
-def _complete(run: AnalysisRun, result: Any, *, engine_seconds: float) -> None:
+def _effective_score(repository: Repository, result: Any, score_options: Any) -> tuple[Any, list[Any]]:
+    """The health score without the findings triaged as accepted or false positive (they stay
+    listed but stop counting), and the findings that count."""
+    try:
+        from findings.services import findings_effective_for_score
+    except ImportError:
+        return result.score, list(result.findings)
+    effective = findings_effective_for_score(repository=repository, findings=result.findings)
+    if len(effective) == len(result.findings):
+        return result.score, effective
+    from analysis.engine.scoring import compute_score
+
+    return compute_score(effective, result.files, result.metrics, score_options), effective
+
+
+def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engine_seconds: float) -> None:
     from analysis.engine import __version__ as engine_version
     from analysis.engine.reports import render_json
 
@@ -546,8 +562,8 @@ def _complete(run: AnalysisRun, result: Any, *, engine_seconds: float) -> None:
         locked.repository = repo
         t = time.perf_counter()
         recorded = _record_findings(locked, result)
+        score, counted = _effective_score(repo, result, score_options)
         record_seconds = time.perf_counter() - t
-        score = result.score
         previous_score, previous_grade = repo.last_score, repo.last_grade
         now = timezone.now()
         locked.status = RunStatus.COMPLETED
@@ -562,7 +578,7 @@ def _complete(run: AnalysisRun, result: Any, *, engine_seconds: float) -> None:
         locked.health_score = round(float(score.overall), 2)
         locked.grade = score.grade
         locked.pillar_scores = {k: round(float(v), 2) for k, v in score.pillars.items()}
-        locked.findings_counts = _severity_counts(result.findings)
+        locked.findings_counts = {**_severity_counts(counted), "suppressed": len(result.findings) - len(counted)}
         locked.metrics = {
             **{k: v for k, v in result.metrics.items() if k != "engine"},
             "engine": result.metrics.get("engine"),

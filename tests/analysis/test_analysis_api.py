@@ -335,3 +335,84 @@ def test_anonymous_gets_401_on_analysis_routes(anon, org):
         )
         assert response.status_code == 401, (method, url)
         assert response.json()["error_code"] == "UNAUTHORIZED"
+
+
+def test_findings_triaged_false_positive_stop_counting_in_the_next_score(
+    member, org, sample_repo, q_sync, django_capture_on_commit_callbacks
+):
+    from findings.models import Finding
+    from findings.services import finding_triage
+
+    repo = make_repo(org, sample_repo)
+    with django_capture_on_commit_callbacks(execute=True):
+        first_id = trigger(member.client, repo).json()["id"]
+    first = AnalysisRun.objects.get(pk=first_id)
+    assert first.metrics["findings"]["new"] == 3
+    injection = Finding.objects.get(repository=repo, detector="code-injection")
+    finding_triage(finding=injection, actor=member.user, status="false_positive", reason="test input only")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second_id = trigger(member.client, repo).json()["id"]
+    second = AnalysisRun.objects.get(pk=second_id)
+    assert second.status == "completed"
+    assert second.findings_counts["critical"] == 0
+    assert second.findings_counts["suppressed"] == 1
+    assert second.findings_counts["total"] == 2
+    assert second.health_score > first.health_score
+    # the report still lists everything the engine found
+    report = json.loads(member.client.get(f"/api/v1/analysis/{second.pk}/report?format=json").content)
+    assert len(report["findings"]) == 3
+
+
+def test_completion_emits_webhooks_and_enqueues_post_analysis_tasks(
+    member, org, sample_repo, q_sync, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    settings.REPOTOIRE_POST_ANALYSIS_TASKS = ["tests.analysis.test_analysis_api.record_post_analysis"]
+    emitted: list[tuple[str, dict]] = []
+    import webhooks.services
+
+    real_emit = webhooks.services.webhook_emit
+
+    def spy(**kwargs):
+        emitted.append((kwargs["event_type"], kwargs["data"]))
+        return real_emit(**kwargs)
+
+    monkeypatch.setattr(webhooks.services, "webhook_emit", spy)
+    POST_ANALYSIS_CALLS.clear()
+    repo = make_repo(org, sample_repo)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = trigger(member.client, repo).json()["id"]
+    commit_files(sample_repo, {"app.py": FIXED_APP_PY}, "fix")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = trigger(member.client, repo).json()["id"]
+
+    types = [t for t, _ in emitted]
+    assert types.count("analysis.started") == 2
+    assert types.count("analysis.completed") == 2
+    changed = [d for t, d in emitted if t == "health_score.changed"]
+    assert len(changed) == 1
+    runs = {str(r.pk): r for r in AnalysisRun.objects.filter(pk__in=[first, second])}
+    assert changed[0]["previous"] == runs[first].health_score
+    assert changed[0]["current"] == runs[second].health_score
+    assert changed[0]["delta"] == round(runs[second].health_score - runs[first].health_score, 2)
+    assert POST_ANALYSIS_CALLS == [first, second]
+
+
+def test_failed_run_emits_analysis_failed(member, org, q_sync, django_capture_on_commit_callbacks, monkeypatch):
+    import webhooks.services
+
+    emitted: list[tuple[str, dict]] = []
+    monkeypatch.setattr(webhooks.services, "webhook_emit", lambda **kw: emitted.append((kw["event_type"], kw["data"])) or [])
+    repo = services.repository_create(organization=org, name="gone", clone_url="https://127.0.0.1:9/gone.git")
+    with django_capture_on_commit_callbacks(execute=True):
+        trigger(member.client, repo)
+    failed = [d for t, d in emitted if t == "analysis.failed"]
+    assert len(failed) == 1
+    assert failed[0]["error_code"] == "CLONE_FAILED"
+
+
+POST_ANALYSIS_CALLS: list[str] = []
+
+
+def record_post_analysis(run_id: str) -> None:
+    POST_ANALYSIS_CALLS.append(run_id)
