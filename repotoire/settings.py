@@ -270,6 +270,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["BillingSubscriptionStatusEnum"] = "
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunStatusEnum"] = "analysis.models.RunStatus"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunTriggerEnum"] = "analysis.models.RunTrigger"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RepositoryProviderEnum"] = "analysis.models.Provider"
+# findings: finding status and severity appear in several findings components.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingStatusEnum"] = "findings.models.FindingStatus"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingSeverityEnum"] = "findings.models.Severity"
 
 # --- i18n, static ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,177 @@
+"""Query parameters of the findings endpoints, validated by serializers, applied to a queryset.
+
+Which findings a request looks at (its *scope*): the findings present in one run
+(``analysis_id``, with that run's lines) or, by default, in the latest completed run of each
+repository. Fixed findings are absent from those runs by definition, so they join the scope when
+``status`` asks for them or ``fixed_in`` names the run that fixed them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.db.models import F, FilteredRelation, Q, QuerySet
+from rest_framework import serializers
+
+from accounts.models import Organization
+from analysis.models import AnalysisRun, Repository
+from findings.models import SEVERITY_RANK, Finding, FindingStatus, Severity
+from repotoire.api.exceptions import NotFound
+
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "severity": ("-severity_rank", "path", "line", "id"),
+    "-severity": ("severity_rank", "path", "line", "id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "file": ("path", "line", "id"),
+    "-file": ("-path", "-line", "-id"),
+    "detector": ("detector", "-severity_rank", "path", "line", "id"),
+    "-detector": ("-detector", "severity_rank", "-path", "-line", "-id"),
+}
+
+
+class _RepeatableChoiceField(serializers.ListField):
+    """``?severity=high&severity=critical`` or ``?severity=high,critical``."""
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if isinstance(data, str):
+            data = [data]
+        split = [part.strip() for item in data for part in str(item).split(",") if part.strip()]
+        return super().to_internal_value(split)
+
+
+class FindingScopeQueryInputSerializer(serializers.Serializer):
+    repository_id = serializers.UUIDField(required=False, help_text="Only this repository's findings.")
+    analysis_id = serializers.UUIDField(
+        required=False,
+        help_text="Findings present in this run, with their lines at that run. Default: the latest completed run of each repository.",
+    )
+
+
+class FindingFacetQueryInputSerializer(FindingScopeQueryInputSerializer):
+    severity = _RepeatableChoiceField(
+        child=serializers.ChoiceField(choices=Severity.choices), required=False, help_text="Repeatable or comma-separated."
+    )
+    category = serializers.CharField(required=False, max_length=30)
+    detector = serializers.CharField(required=False, max_length=100)
+    status = _RepeatableChoiceField(
+        child=serializers.ChoiceField(choices=FindingStatus.choices),
+        required=False,
+        help_text="Repeatable or comma-separated. `fixed` adds the findings that the scope's runs no longer see.",
+    )
+
+
+class FindingListQueryInputSerializer(FindingFacetQueryInputSerializer):
+    path = serializers.CharField(required=False, max_length=1000, help_text="Path prefix, e.g. `src/api/`.")
+    search = serializers.CharField(required=False, max_length=200, help_text="Case-insensitive text in title or message.")
+    new_since = serializers.UUIDField(
+        required=False, help_text="A run id: only findings first seen after that run (in its repository)."
+    )
+    first_seen_in = serializers.UUIDField(required=False, help_text="A run id: only findings first seen in that run.")
+    fixed_in = serializers.UUIDField(required=False, help_text="A run id: only findings that run marked fixed.")
+    ordering = serializers.ChoiceField(
+        choices=list(ORDERINGS),
+        required=False,
+        default="severity",
+        help_text="`severity` (critical first), `created`, `file` (path, line), `detector`; prefix `-` to reverse.",
+    )
+
+
+@dataclass
+class Scope:
+    """The runs a request looks at and the queryset restricted to them."""
+
+    queryset: QuerySet[Finding]
+    run_ids: list[UUID] = field(default_factory=list)
+    run: AnalysisRun | None = None
+
+
+def _run(organization: Organization, run_id: UUID) -> AnalysisRun:
+    run = AnalysisRun.objects.for_org(organization).filter(pk=run_id).only("id", "repository_id", "queued_at").first()
+    if run is None:
+        raise NotFound("Analysis not found")
+    return run
+
+
+def latest_completed_run_ids(organization: Organization, repository_id: UUID | None = None) -> list[UUID]:
+    """The latest completed run of each repository of ``organization`` (one query)."""
+    runs = AnalysisRun.objects.for_org(organization).completed()
+    if repository_id is not None:
+        runs = runs.filter(repository_id=repository_id)
+    runs = runs.order_by("repository_id", F("finished_at").desc(nulls_last=True), "-queued_at").distinct("repository_id")
+    return list(runs.values_list("id", flat=True))
+
+
+def apply_scope(
+    queryset: QuerySet[Finding], *, organization: Organization, params: dict[str, Any], include_fixed: bool = False
+) -> Scope:
+    repository_id = params.get("repository_id")
+    if repository_id is not None:
+        if not Repository.objects.for_org(organization).filter(pk=repository_id).exists():
+            raise NotFound("Repository not found")
+        queryset = queryset.filter(repository_id=repository_id)
+
+    analysis_id = params.get("analysis_id")
+    if analysis_id is not None:
+        run = _run(organization, analysis_id)
+        queryset = (
+            queryset.annotate(run_occurrence=FilteredRelation("occurrences", condition=Q(occurrences__run_id=run.pk)))
+            .filter(run_occurrence__isnull=False)
+            .annotate(
+                run_line=F("run_occurrence__line"),
+                run_column=F("run_occurrence__column"),
+                run_end_line=F("run_occurrence__end_line"),
+                run_end_column=F("run_occurrence__end_column"),
+            )
+        )
+        return Scope(queryset=queryset, run_ids=[run.pk], run=run)
+
+    run_ids = latest_completed_run_ids(organization, repository_id)
+    present = Q(last_seen_run_id__in=run_ids)
+    if include_fixed:
+        present |= Q(status=FindingStatus.FIXED)
+    return Scope(queryset=queryset.filter(present), run_ids=run_ids)
+
+
+def apply_facets(queryset: QuerySet[Finding], params: dict[str, Any]) -> QuerySet[Finding]:
+    if params.get("severity"):
+        queryset = queryset.filter(severity_rank__in=sorted({SEVERITY_RANK[s] for s in params["severity"]}))
+    if params.get("category"):
+        queryset = queryset.filter(category=params["category"])
+    if params.get("detector"):
+        queryset = queryset.filter(detector=params["detector"])
+    if params.get("status"):
+        queryset = queryset.filter(status__in=params["status"])
+    return queryset
+
+
+def filter_findings(queryset: QuerySet[Finding], *, organization: Organization, params: dict[str, Any]) -> Scope:
+    """Every filter and the ordering of ``GET /findings``."""
+    statuses = params.get("status") or []
+    fixed_in = params.get("fixed_in")
+    scope = apply_scope(
+        queryset,
+        organization=organization,
+        params=params,
+        include_fixed=FindingStatus.FIXED in statuses or fixed_in is not None,
+    )
+    qs = apply_facets(scope.queryset, params)
+    if params.get("path"):
+        qs = qs.filter(path__startswith=params["path"])
+    if params.get("search"):
+        qs = qs.filter(Q(title__icontains=params["search"]) | Q(message__icontains=params["search"]))
+    if params.get("new_since") is not None:
+        since = _run(organization, params["new_since"])
+        qs = qs.filter(repository_id=since.repository_id, first_seen_run__queued_at__gt=since.queued_at)
+    if params.get("first_seen_in") is not None:
+        qs = qs.filter(first_seen_run_id=_run(organization, params["first_seen_in"]).pk)
+    if fixed_in is not None:
+        qs = qs.filter(fixed_in_run_id=_run(organization, fixed_in).pk)
+    ordering = list(ORDERINGS[params.get("ordering") or "severity"])
+    if scope.run is not None:
+        # The run's own lines, not the current ones.
+        ordering = [o.replace("line", "run_line") for o in ordering]
+    scope.queryset = qs.order_by(*ordering)
+    return scope

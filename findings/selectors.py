@@ -1,0 +1,82 @@
+"""Composite reads: the findings summary and the per-detector breakdown."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import Count, Max, QuerySet
+
+from accounts.models import Organization
+from analysis.engine.registry import all_specs
+from findings.filters import apply_facets, apply_scope
+from findings.models import RANK_SEVERITY, SEVERITY_RANK, SUPPRESSED_STATUSES, Finding, FindingStatus
+
+
+@lru_cache(maxsize=1)
+def detector_specs() -> dict[str, dict[str, str]]:
+    """id → {name, description, category, severity} from the engine's registry."""
+    return {
+        s.id: {"name": s.title, "description": s.description, "category": s.category.value, "severity": s.severity.value}
+        for s in all_specs()
+    }
+
+
+def findings_summary(*, queryset: QuerySet[Finding], organization: Organization, params: dict[str, Any]) -> dict[str, Any]:
+    """Counts by severity, category and status for one run or the latest run of each repository.
+
+    ``by_status.fixed`` counts the findings those runs marked fixed (they are no longer present).
+    """
+    scope = apply_scope(queryset, organization=organization, params=params)
+    by_severity = dict.fromkeys(SEVERITY_RANK, 0)
+    by_category: dict[str, int] = {}
+    by_status = dict.fromkeys(FindingStatus.values, 0)
+    total = 0
+    rows = scope.queryset.order_by().values_list("severity", "category", "status").annotate(n=Count("id"))
+    for severity, category, status, n in rows:
+        total += n
+        by_severity[severity] = by_severity.get(severity, 0) + n
+        by_category[category] = by_category.get(category, 0) + n
+        by_status[status] = by_status.get(status, 0) + n
+    fixed_scope = queryset.filter(fixed_in_run_id__in=scope.run_ids)
+    if params.get("repository_id") is not None:
+        fixed_scope = fixed_scope.filter(repository_id=params["repository_id"])
+    by_status[FindingStatus.FIXED] = fixed_scope.count() if scope.run_ids else 0
+    suppressed = sum(by_status[s] for s in SUPPRESSED_STATUSES)
+    return {
+        "analysis_ids": scope.run_ids,
+        "total": total,
+        "effective": total - suppressed,
+        "by_severity": by_severity,
+        "by_category": dict(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_status": by_status,
+    }
+
+
+def findings_by_detector(
+    *, queryset: QuerySet[Finding], organization: Organization, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One row per detector in scope: count and highest severity, most findings first."""
+    scope = apply_scope(queryset, organization=organization, params=params)
+    qs = apply_facets(scope.queryset, params)
+    rows = (
+        qs.order_by()
+        .values("detector")
+        .annotate(count=Count("id"), max_rank=Max("severity_rank"), category=Max("category"))
+        .order_by("-count", "detector")
+    )
+    specs = detector_specs()
+    out = []
+    for row in rows:
+        spec = specs.get(row["detector"], {})
+        out.append(
+            {
+                "detector": row["detector"],
+                "name": spec.get("name", row["detector"]),
+                "description": spec.get("description", ""),
+                "category": spec.get("category", row["category"]),
+                "count": row["count"],
+                "highest_severity": RANK_SEVERITY[row["max_rank"]],
+            }
+        )
+    return out
