@@ -2,9 +2,10 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.bandit_compare [django] [bandit]
+    .venv/bin/python -m benchmarks.bandit_compare [django] [bandit] [--reuse-bandit]
 
-Both tools run over the same package directory of each sdist (fetched into benchmarks/.cache/).
+Both tools run over the same tree: Django's package directory, and bandit's whole sdist
+(its package plus examples/ and tests/), fetched into benchmarks/.cache/.
 bandit's test ids are mapped to our detector ids (``BANDIT_MAP``); for every detector the script
 prints how many of our findings bandit also reports (same file, line within ±1 of bandit's
 line range) and the reverse, then a few unmatched examples each way so the disagreements can be
@@ -26,7 +27,7 @@ from typing import Any
 from analysis.engine import analyze
 from analysis.engine.registry import all_specs
 from benchmarks import _cache
-from benchmarks._cache import CACHE, ensure_tools, project_source, tool_path
+from benchmarks._cache import CACHE, ensure_tools, project_root, project_source, tool_path
 
 SECURITY_IDS = sorted(s.id for s in all_specs() if s.category.value == "security")
 
@@ -65,18 +66,20 @@ BANDIT_MAP: dict[str, str] = {
 }
 
 _cache.PROJECTS.setdefault("bandit", ("bandit", "bandit"))
+WHOLE_SDIST = {"bandit"}
 
 
-def run_bandit(root: Path) -> tuple[list[dict[str, Any]], float]:
-    ensure_tools("bandit")
-    out = CACHE / f"bandit-{root.parent.name}.json"
+def run_bandit(root: Path, reuse: bool = False) -> tuple[list[dict[str, Any]], float]:
+    out = CACHE / f"bandit-{root.name}.json"
     t = time.perf_counter()
-    subprocess.run(
-        [tool_path("bandit"), "-r", "-q", "-f", "json", "-o", str(out), str(root)],
-        check=False,  # bandit exits 1 when it finds issues
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    if not (reuse and out.exists()):
+        ensure_tools("bandit")
+        subprocess.run(
+            [tool_path("bandit"), "-r", "-q", "-f", "json", "-o", str(out), str(root)],
+            check=False,  # bandit exits 1 when it finds issues
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     elapsed = time.perf_counter() - t
     results = json.loads(out.read_text(encoding="utf-8"))["results"]
     for r in results:
@@ -97,14 +100,24 @@ def _near(line: int, lo: int, hi: int) -> bool:
     return lo - 1 <= line <= hi + 1
 
 
+def _bandit_line(r: dict[str, Any]) -> str:
+    prefix = f"{r['line_number']} "
+    for line in (r.get("code") or "").splitlines():
+        if line.startswith(prefix):
+            return line[len(prefix) :].strip()
+    return ""
+
+
 def _found_by_us(r: dict[str, Any], ours_lines: dict[str, list[int]]) -> bool:
     lines = r.get("line_range") or [r["line_number"]]
     return any(_near(line, min(lines), max(lines)) for line in ours_lines.get(r["path"], ()))
 
 
-def compare(name: str) -> dict[str, Any]:
-    root = project_source(name)
-    bandit, bandit_s = run_bandit(root)
+def compare(name: str, reuse_bandit: bool = False) -> dict[str, Any]:
+    # bandit's package alone has almost nothing to find; its sdist also ships examples/ (one
+    # deliberately insecure snippet file per bandit test) and tests/, which are the point here
+    root = project_root(name) if name in WHOLE_SDIST else project_source(name)
+    bandit, bandit_s = run_bandit(root, reuse_bandit)
     ours, ours_s, timings = run_ours(root)
 
     bandit_by: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -135,7 +148,7 @@ def compare(name: str) -> dict[str, Any]:
             "bandit": len(theirs),
             "bandit_also_in_ours": len(theirs_matched),
             "only_ours": [f"{f.path}:{f.line} {f.snippet.splitlines()[0].strip()[:90] if f.snippet else ''}" for f in mine if f not in ours_matched],
-            "only_bandit": [f"{r['path']}:{r['line_number']} {r['test_id']} {r['code'].splitlines()[0].split(' ', 1)[-1].strip()[:90]}" for r in theirs if r not in theirs_matched],
+            "only_bandit": [f"{r['path']}:{r['line_number']} {r['test_id']} {_bandit_line(r)[:90]}" for r in theirs if r not in theirs_matched],
         }
     per_detector = {k[len("detector."):]: v for k, v in timings.items() if k.startswith("detector.") and k[len("detector."):] in SECURITY_IDS}
     return {
@@ -172,8 +185,9 @@ def print_report(report: dict[str, Any], examples: int = 4) -> None:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or ["django", "bandit"]
-    reports = [compare(name) for name in names]
+    reuse = "--reuse-bandit" in argv  # re-read bandit's last JSON output instead of rerunning it
+    names = [a for a in argv if not a.startswith("--")] or ["django", "bandit"]
+    reports = [compare(name, reuse) for name in names]
     for report in reports:
         print_report(report)
     out = CACHE / "bandit_compare.json"

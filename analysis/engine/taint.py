@@ -160,6 +160,19 @@ def terminal_name(func: ast.AST) -> str:
     return ""
 
 
+def call_terminal(func: ast.AST, ctx: FileContext) -> str:
+    """Last component of the called name, seen through import aliases: ``lp`` with
+    ``from pickle import loads as lp`` -> "loads". A cheap pre-filter before ``qualified_name``."""
+    kind = func.__class__
+    if kind is ast.Attribute:
+        return func.attr  # type: ignore[attr-defined]
+    if kind is ast.Name:
+        name: str = func.id  # type: ignore[attr-defined]
+        imported = ctx.imports.get(name)
+        return imported.rpartition(".")[2] if imported else name
+    return ""
+
+
 _STATES: dict[int, TaintState] = {}
 
 
@@ -226,6 +239,10 @@ class TaintState:
         params = [*node.args.posonlyargs, *node.args.args]
         if params and params[0].arg in ("self", "cls"):
             params = params[1:]
+        every = [*params, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]
+        for param in every:
+            if param is not None:
+                scope[param.arg] = UNKNOWN
         if not params or params[0].arg not in REQUEST_NAMES:
             return
         # A view: the arguments after ``request`` come from the URL.
@@ -270,8 +287,10 @@ class TaintState:
         name = dotted(target)
         if name is None:
             return
-        if not self._strong(ctx) and name in scope:
-            info = merge(scope[name], info)
+        if not self._strong(ctx):
+            previous = self._lookup(name, ctx)
+            if previous is not None:
+                info = merge(previous, info)
         scope[name] = info
 
     def _lookup(self, name: str, ctx: FileContext) -> Info | None:
@@ -381,7 +400,7 @@ class TaintState:
 
     def _call(self, node: ast.Call, ctx: FileContext) -> Info:
         func = node.func
-        last = terminal_name(func)
+        last = call_terminal(func, ctx)
         if last in SANITIZERS:
             return SAFE
         if last in ("input", "raw_input", "getenv", "getenvb", "get"):

@@ -22,6 +22,9 @@ POSITIVE = [
     ("sql-injection", "def f(cursor, uid):\n    q = 'SELECT * FROM t WHERE id = {}'.format(uid)\n    cursor.execute(q)"),
     ("sql-injection", "def f(name):\n    return User.objects.raw(f'SELECT * FROM auth_user WHERE name = {name}')"),
     ("sql-injection", "def f(qs, v):\n    return qs.extra(where=['name = %s' % v])"),
+    ("sql-injection", "def f(qs, v):\n    return qs.extra(select={'x': 'upper(%s)' % v})"),
+    ("sql-injection", "def f(qs, v):\n    return qs.extra(select=dict(x=f'upper({v})'))"),
+    ("sql-injection", "def f(qs, v):\n    where = ['a = ' + v]\n    return qs.extra(where=where)"),
     ("sql-injection", "from django.db.models.expressions import RawSQL\ndef f(v):\n    return RawSQL('SELECT %s' % v, ())"),
     ("sql-injection", "from sqlalchemy import text\ndef f(session, v):\n    session.execute(text(f'SELECT {v}'))"),
     # command-injection
@@ -44,6 +47,7 @@ POSITIVE = [
     ("unsafe-deserialization", "import yaml\ndef f(s):\n    return yaml.unsafe_load(s)"),
     ("unsafe-deserialization", "import torch\nmodel = torch.load('m.pt')"),
     ("unsafe-deserialization", "import jsonpickle\ndef f(s):\n    return jsonpickle.decode(s)"),
+    ("unsafe-deserialization", "from pickle import loads as lp\nobj = lp(blob)"),
     # hardcoded-secret
     ("hardcoded-secret", "AWS_ID = 'AKIAQ3EGT5KZQ7NXW2MB'"),
     ("hardcoded-secret", "TOKEN = 'ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8" + "'"),
@@ -63,6 +67,10 @@ POSITIVE = [
     ("weak-crypto", "from Crypto.Cipher import AES\nc = AES.new(key, AES.MODE_ECB)"),
     ("weak-crypto", "from cryptography.hazmat.primitives.ciphers import modes\nm = modes.ECB()"),
     ("weak-crypto", "from cryptography.hazmat.primitives.ciphers import algorithms\na = algorithms.ARC4(key)"),
+    ("weak-crypto", "import hashlib\nh = hashlib.new(name='sha1', data=b'x')"),
+    ("weak-crypto", "from hashlib import md5 as digest\nh = digest(b'x')"),
+    ("weak-crypto", "import crypt\nh = crypt.crypt(pw, salt=crypt.METHOD_MD5)"),
+    ("weak-crypto", "import crypt\ns = crypt.mksalt(crypt.METHOD_CRYPT)"),
     # insecure-tls
     ("insecure-tls", "import requests\nr = requests.get(URL, verify=False)"),
     ("insecure-tls", "import httpx\nc = httpx.Client(verify=False)"),
@@ -148,6 +156,7 @@ NEGATIVE = [
     ("weak-crypto", "import hashlib\nh = hashlib.new('sha256')"),
     ("weak-crypto", "from Crypto.Cipher import AES\nc = AES.new(key, AES.MODE_GCM)"),
     ("weak-crypto", "def md5(x):\n    return x\nmd5(1)"),
+    ("weak-crypto", "import crypt\nh = crypt.crypt(pw, salt=crypt.METHOD_SHA512)"),
     ("insecure-tls", "import requests\nr = requests.get(URL, verify=True)"),
     ("insecure-tls", "import requests\nr = requests.get(URL, verify='/etc/ca.pem')"),
     ("insecure-tls", "import ssl\nctx = ssl.create_default_context()"),
@@ -389,6 +398,34 @@ def test_assignment_in_a_branch_merges_with_the_previous_binding() -> None:
     """
     findings = scan(source, "command-injection")
     assert len(findings) == 1 and findings[0].confidence == 0.9
+
+
+def test_parameter_reassigned_in_a_branch_stays_non_constant() -> None:
+    source = """
+        from django.utils.safestring import mark_safe
+        def render(value=None):
+            if not value:
+                value = "<i>empty</i>"
+            return mark_safe(value)
+        def render_choice(flag):
+            if flag:
+                html = "<b>yes</b>"
+            else:
+                html = "<b>no</b>"
+            return mark_safe(html)
+    """
+    assert [f.line for f in scan(source, "xss")] == [6]
+
+
+def test_aliased_imports_are_seen_through() -> None:
+    source = """
+        from os import system as run_shell
+        from django.utils.safestring import mark_safe as ms
+        def f(request):
+            run_shell("echo " + request.GET["x"])
+            return ms(request.GET["y"])
+    """
+    assert [f.detector for f in scan(source)] == ["command-injection", "xss"]
 
 
 def test_taint_does_not_leak_between_functions_or_files() -> None:

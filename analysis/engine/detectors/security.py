@@ -17,7 +17,7 @@ from analysis.engine import taint
 from analysis.engine.context import FileContext
 from analysis.engine.model import Category, Severity
 from analysis.engine.registry import DetectorSpec, NodeDetector, register
-from analysis.engine.taint import Info, Taint, TaintState, terminal_name
+from analysis.engine.taint import Info, Taint, TaintState, call_terminal
 
 TAINTED_CONFIDENCE = 0.9
 UNKNOWN_CONFIDENCE = 0.6
@@ -97,6 +97,10 @@ class TaintDetector(NodeDetector):
             func = node.func  # type: ignore[attr-defined]
             kind = func.__class__
             last = func.attr if kind is ast.Attribute else func.id if kind is ast.Name else ""
+            if kind is ast.Name and last not in self.call_names:
+                imported = ctx.imports.get(last)
+                if imported:
+                    last = imported.rpartition(".")[2]
             if last in self.call_names:
                 state = self._state
                 if state is None or state.ctx_ref() is not ctx:
@@ -161,11 +165,13 @@ class SqlInjection(TaintDetector):
     )
 
     def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
-        last = terminal_name(node.func)
+        last = call_terminal(node.func, ctx)
         if last == "extra":
             for kw in node.keywords:
                 if kw.arg in ("where", "select", "tables", "order_by"):
                     self._check(kw.value, node, f"QuerySet.extra({kw.arg}=...)", state, ctx, elements=True)
+            for arg in node.args[:1]:
+                self._check(arg, node, "QuerySet.extra(select=...)", state, ctx, elements=True)
             return
         if last == "text" and not name.startswith("sqlalchemy"):
             return
@@ -181,7 +187,13 @@ class SqlInjection(TaintDetector):
         self._check(sql, node, name or last, state, ctx, elements=False)
 
     def _check(self, sql: ast.expr, call: ast.Call, sink: str, state: TaintState, ctx: FileContext, *, elements: bool) -> None:
-        values = sql.elts if elements and isinstance(sql, (ast.List, ast.Tuple)) else [sql]
+        values: list[ast.expr] = [sql]
+        if elements and isinstance(sql, (ast.List, ast.Tuple)):
+            values = sql.elts
+        elif elements and isinstance(sql, ast.Dict):
+            values = sql.values
+        elif elements and isinstance(sql, ast.Call) and isinstance(sql.func, ast.Name) and sql.func.id == "dict":
+            values = [k.value for k in sql.keywords]
         for value in values:
             info = state.info(value, ctx)
             if info.taint is None and not info.built:
@@ -304,6 +316,7 @@ _DESERIALIZERS = frozenset(
         "yaml.unsafe_load_all",
         "jsonpickle.decode",
         "jsonpickle.loads",
+        "jsonpickle.unpickler.decode",
         "pandas.read_pickle",
         "numpy.load",
     }
@@ -390,7 +403,7 @@ class CrossSiteScripting(TaintDetector):
     call_names = frozenset({*_SAFE_MARKERS, "format_html", *_RESPONSES})
 
     def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
-        last = terminal_name(node.func)
+        last = call_terminal(node.func, ctx)
         if not node.args:
             return
         value = node.args[0]

@@ -16,7 +16,7 @@ from analysis.engine.context import FileContext
 from analysis.engine.detectors.security import is_const, keyword, spec, user_severity
 from analysis.engine.model import Severity
 from analysis.engine.registry import NodeDetector, register
-from analysis.engine.taint import dotted, terminal_name
+from analysis.engine.taint import call_terminal, dotted
 
 
 def is_settings_module(ctx: FileContext) -> bool:
@@ -214,7 +214,7 @@ class HardcodedSecret(NodeDetector):
             if value.__class__ is not ast.Constant or not node.arg:  # type: ignore[attr-defined]
                 return
             parent = ctx.parents[-1] if ctx.parents else None
-            if node.arg == "SECRET_KEY" and isinstance(parent, ast.Call) and terminal_name(parent.func) == "update":  # type: ignore[attr-defined]
+            if node.arg == "SECRET_KEY" and isinstance(parent, ast.Call) and call_terminal(parent.func, ctx) == "update":  # type: ignore[attr-defined]
                 return  # app.config.update(SECRET_KEY=...) belongs to hardcoded-secret-key
             pairs = [(node.arg, None, value)]  # type: ignore[attr-defined]
         elif kind is ast.Dict:
@@ -316,9 +316,11 @@ class WeakCrypto(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        last = terminal_name(node.func)
+        last = call_terminal(node.func, ctx)
         message = None
-        if last.lower() in _WEAK_HASHES or last == "new" or last in _WEAK_CIPHERS or last == "ECB":
+        if last in ("crypt", "mksalt"):
+            message = self._crypt(node, ctx)
+        elif last.lower() in _WEAK_HASHES or last == "new" or last in _WEAK_CIPHERS or last == "ECB":
             message = self._message(node, last, ctx.qualified_name(node.func) or "")
         if (
             message is None
@@ -331,6 +333,17 @@ class WeakCrypto(NodeDetector):
         if message is not None:
             ctx.report(self.spec, node, message)
 
+    def _crypt(self, node: ast.Call, ctx: FileContext) -> str | None:
+        if not (ctx.qualified_name(node.func) or "").startswith("crypt."):
+            return None
+        salt = keyword(node, "salt") or (node.args[1] if len(node.args) > 1 else None)
+        if salt is None and node.args and call_terminal(node.func, ctx) == "mksalt":
+            salt = node.args[0]
+        method = (ctx.qualified_name(salt) or "") if salt is not None else ""
+        if method in ("crypt.METHOD_CRYPT", "crypt.METHOD_MD5", "crypt.METHOD_BLOWFISH"):
+            return f"{method.rsplit('.', 1)[1]} password hashing is weak; use METHOD_SHA512 or a KDF such as scrypt/argon2"
+        return None
+
     def _message(self, node: ast.Call, last: str, name: str) -> str | None:
         used_for_security = keyword(node, "usedforsecurity")
         if used_for_security is not None and not is_const(used_for_security, True):
@@ -338,7 +351,7 @@ class WeakCrypto(NodeDetector):
         if name.startswith("hashlib."):
             algorithm = last
             if last == "new":
-                algorithm = (_str_value(node.args[0]) or "") if node.args else ""
+                algorithm = _str_value(node.args[0] if node.args else keyword(node, "name")) or ""
             if algorithm.lower() in _WEAK_HASHES:
                 return f"{algorithm.lower()} is broken for security use; pass usedforsecurity=False if this is not security"
             return None
@@ -406,7 +419,7 @@ class InsecureTls(NodeDetector):
                 ctx.report(self.spec, node, "check_hostname = False disables host name verification")
             return
         assert isinstance(node, ast.Call)
-        last = terminal_name(node.func)
+        last = call_terminal(node.func, ctx)
         if last == "_create_unverified_context":
             if ctx.qualified_name(node.func) == "ssl._create_unverified_context":
                 ctx.report(self.spec, node, "ssl._create_unverified_context() accepts any certificate")
@@ -456,7 +469,7 @@ class InsecureRandom(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        last = terminal_name(node.func)
+        last = call_terminal(node.func, ctx)
         if last not in _RANDOM_FUNCTIONS or (ctx.qualified_name(node.func) or "") != f"random.{last}":
             return
         for parent in reversed(ctx.parents):
@@ -511,7 +524,7 @@ class DebugEnabled(NodeDetector):
         if ctx.is_test:
             return
         if isinstance(node, ast.Call):
-            if terminal_name(node.func) == "run" and is_const(keyword(node, "debug"), True):
+            if call_terminal(node.func, ctx) == "run" and is_const(keyword(node, "debug"), True):
                 ctx.report(self.spec, node, "application started with debug=True")
             return
         assert isinstance(node, ast.Assign)
@@ -551,7 +564,7 @@ class InsecureTempfile(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        if terminal_name(node.func) in ("mktemp", "tempnam", "tmpnam"):
+        if call_terminal(node.func, ctx) in ("mktemp", "tempnam", "tmpnam"):
             name = ctx.qualified_name(node.func) or ""
             if name in self.names:
                 ctx.report(self.spec, node, f"{name}() is race-prone; use mkstemp or NamedTemporaryFile")
@@ -577,7 +590,7 @@ class JwtVerificationDisabled(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        last = terminal_name(node.func)
+        last = call_terminal(node.func, ctx)
         if last not in ("decode", "decode_complete"):
             return
         name = ctx.qualified_name(node.func) or ""
@@ -631,7 +644,7 @@ class BindAllInterfaces(NodeDetector):
             if kw.arg and _HOST_NAME.search(kw.arg) and _str_value(kw.value) in _ALL_INTERFACES:
                 ctx.report(self.spec, node, f"{kw.arg}={_str_value(kw.value)!r} binds every interface", confidence=0.8)
                 return
-        last = terminal_name(node.func)
+        last = call_terminal(node.func, ctx)
         for arg in node.args:
             if isinstance(arg, ast.Tuple) and arg.elts and _str_value(arg.elts[0]) in _ALL_INTERFACES:
                 ctx.report(self.spec, node, f"address {_str_value(arg.elts[0])!r} binds every interface", confidence=0.8)
@@ -674,11 +687,11 @@ class CsrfExempt(NodeDetector):
         if ctx.is_test:
             return
         if isinstance(node, ast.Call):
-            if terminal_name(node.func) not in _CSRF_CALLS:
+            if call_terminal(node.func, ctx) not in _CSRF_CALLS:
                 return
             if _is_csrf_exempt(node.func, ctx) and node.args:
                 ctx.report(self.spec, node, "view wrapped with a CSRF exemption")
-            elif terminal_name(node.func) == "method_decorator" and node.args and _is_csrf_exempt(node.args[0], ctx):
+            elif call_terminal(node.func, ctx) == "method_decorator" and node.args and _is_csrf_exempt(node.args[0], ctx):
                 ctx.report(self.spec, node, "class-based view exempted from CSRF protection")
             return
         if isinstance(node, ast.Assign):
