@@ -207,33 +207,36 @@ class TestWithoutAssertion(NodeDetector):
     )
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assert, ast.Raise, ast.Call, ast.Assign)
 
+    # No ``leave`` hook (it would run for every Call): frames are keyed by function node and
+    # nested functions are folded into their enclosing test in ``end_file``.
     def start_file(self, ctx: FileContext) -> None:
-        self._stack: list[_TestFrame] = []
-        self._frames: list[_TestFrame] = []
+        self._frames: dict[ast.AST, _TestFrame] = {}
+        self._outer: dict[ast.AST, ast.AST | None] = {}
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if not ctx.is_test:
             return
-        if isinstance(node, _FUNCS):
-            frame = _TestFrame(node, def_symbol(ctx, node), self._is_test(node, ctx))
-            self._stack.append(frame)
-            self._frames.append(frame)
+        t = node.__class__
+        if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            # visited in the enclosing scope: ctx.function is the outer function, if any
+            self._frames[node] = _TestFrame(node, def_symbol(ctx, node), self._is_test(node, ctx))  # type: ignore[arg-type]
+            self._outer[node] = ctx.function
             return
-        if not self._stack:
+        function = ctx.function
+        frame = self._frames.get(function) if function is not None else None
+        if frame is None:
             return
-        frame = self._stack[-1]
-        if isinstance(node, (ast.Assert, ast.Raise)):
+        if t is ast.Assert or t is ast.Raise:
             frame.asserts = True
             return
-        if isinstance(node, ast.Assign):
+        if t is ast.Assign:
             # `eq = self.assertEqual` then `eq(a, b)`
-            value = node.value
+            value = node.value  # type: ignore[attr-defined]
             alias = value.attr if isinstance(value, ast.Attribute) else value.id if isinstance(value, ast.Name) else ""
             if alias and self._asserting_name(alias):
                 frame.asserts = True
             return
-        assert isinstance(node, ast.Call)
-        func = node.func
+        func = node.func  # type: ignore[attr-defined]
         if isinstance(func, ast.Name):
             name = func.id
             frame.calls.add(name)
@@ -254,16 +257,6 @@ class TestWithoutAssertion(NodeDetector):
         """assert*/check*/verify*... helpers, pytest outcomes, and parametrised test_* helpers."""
         lowered = name.lower()
         return name in _ASSERT_CALLS or any(word in lowered for word in _ASSERT_WORDS) or lowered.lstrip("_").startswith("test")
-
-    def leave(self, node: ast.AST, ctx: FileContext) -> None:
-        if not isinstance(node, _FUNCS) or not self._stack:
-            return
-        frame = self._stack.pop()
-        if self._stack and not frame.is_test:
-            # A nested helper or callback runs as part of the enclosing test.
-            parent = self._stack[-1]
-            parent.asserts = parent.asserts or frame.asserts
-            parent.calls |= frame.calls
 
     @staticmethod
     def _is_test(node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext) -> bool:
@@ -288,14 +281,23 @@ class TestWithoutAssertion(NodeDetector):
     def end_file(self, ctx: FileContext) -> None:
         if not ctx.is_test:
             return
+        # A nested helper or callback runs as part of the enclosing test (innermost first).
+        for node in reversed(list(self._frames)):
+            frame = self._frames[node]
+            outer = self._outer.get(node)
+            parent = self._frames.get(outer) if outer is not None else None
+            if parent is not None and not frame.is_test:
+                parent.asserts = parent.asserts or frame.asserts
+                parent.calls |= frame.calls
+        frames = list(self._frames.values())
         by_name: dict[str, list[_TestFrame]] = {}
-        for frame in self._frames:
+        for frame in frames:
             by_name.setdefault(frame.node.name, []).append(frame)
-        ok = {id(f): f.asserts for f in self._frames}
+        ok = {id(f): f.asserts for f in frames}
         changed = True
         while changed:
             changed = False
-            for frame in self._frames:
+            for frame in frames:
                 if ok[id(frame)]:
                     continue
                 for call in frame.calls:
@@ -310,7 +312,7 @@ class TestWithoutAssertion(NodeDetector):
                     if any(ok[id(t)] for t in targets if t is not frame):
                         ok[id(frame)] = changed = True
                         break
-        for frame in self._frames:
+        for frame in frames:
             if frame.is_test and not ok[id(frame)]:
                 ctx.report(
                     self.spec,

@@ -366,11 +366,19 @@ class StringConcatInLoop(NodeDetector):
                 ):
                     self._check(node, name, value.right, scope, ctx)
                     return
+            single = len(node.targets) == 1 and node.targets[0].__class__ is ast.Name
+            stringy = single and _stringy(value)
+            if ctx.loop_depth == 0 and not stringy:
+                # outside loops a non-str binding only matters as the end of a str binding
+                if self._bound:
+                    for target in node.targets:
+                        for name in _target_names(target):
+                            self._bound.pop((scope, name), None)
+                return
             loops = self._loops(node, ctx)
-            single = len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
             for target in node.targets:
                 for name in _target_names(target):
-                    self._bound[(scope, name)] = (loops, single and _stringy(value))
+                    self._bound[(scope, name)] = (loops, stringy)
             return
         assert isinstance(node, ast.AugAssign)
         if isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
