@@ -218,6 +218,7 @@ class _Resolver:
         self.p = project
         self.stars: dict[str, list[str]] = {}
         self.memo: dict[tuple[str, str], str | None] = {}
+        self.methods: dict[tuple[str, str], str | None] = {}
 
     def known(self, name: str) -> bool:
         return name in self.p.definitions or name in self.p.modules
@@ -263,6 +264,13 @@ class _Resolver:
 
     def method(self, cls: str, name: str) -> str | None:
         """``name`` looked up on class ``cls`` and then on its bases, breadth first."""
+        key = (cls, name)
+        if key in self.methods:
+            return self.methods[key]
+        found = self.methods[key] = self._method(cls, name)
+        return found
+
+    def _method(self, cls: str, name: str) -> str | None:
         seen = {cls}
         queue = [cls]
         while queue:

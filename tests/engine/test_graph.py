@@ -169,3 +169,11 @@ def test_graph_over_real_code_this_engine() -> None:
     imports = project.graph.successors(g.IMPORTS, "analysis.engine.project")
     assert {"analysis.engine.graph", "analysis.engine.facts", "analysis.engine.model", "analysis.engine.registry"} <= imports
     assert project.module_graph().components == []
+
+
+def test_function_fan_in_and_fan_out_over_calls() -> None:
+    project = project_from_sources(SOURCES)
+    fan_in, fan_out = project.call_fan()
+    assert fan_out["pkg.api.handler"] == 1 and fan_in["pkg.services.run"] == 1
+    assert fan_in["pkg.api.handler"] == 0
+    assert "pkg.api.Child" not in fan_in  # classes are not call-graph nodes
