@@ -168,3 +168,27 @@ def test_architecture_detectors_on_real_code_the_engine_package() -> None:
     assert run_detector(ImportCycle, project) == []
     assert run_detector(LayerViolation, project) == []
     assert project.graph.nodes["analysis.engine.graph"] == "module"
+
+
+def test_pipeline_runs_graph_detectors_with_repotoire_toml(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from analysis.engine import analyze
+
+    files = {
+        "repotoire.toml": 'layers = ["app.api", "app.models"]\n',
+        "app/__init__.py": "",
+        "app/api.py": "from app import models\n\n\ndef view():\n    return models.load()\n",
+        "app/models.py": "import json\n\n\ndef load():\n    from app import api\n    return api\n",
+    }
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    result = analyze(str(tmp_path), workers=1)
+    by_detector: dict[str, list] = {}
+    for f in result.findings:
+        by_detector.setdefault(f.detector, []).append(f)
+    assert [f.path for f in by_detector["layer-violation"]] == ["app/models.py"]
+    assert [f.metadata["import"] for f in by_detector["unused-import"]] == ["json"]
+    assert "import-cycle" not in by_detector  # the upward import is function-local
+    assert result.metrics["graph"]["edges"]["IMPORTS"] == 2
+    assert result.metrics["duplicated_lines_percent"] == 0.0
