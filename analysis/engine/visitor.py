@@ -234,6 +234,7 @@ class Traversal:
         self._names: set[str] = set()
         self._attrs: set[str] = set()
         self._scope: list[str] = [ctx.module] if ctx.module else []
+        self._in_class: list[bool] = [False]  # per enclosing def/class: is it a class body?
         self._def_depth = 0
         collect_imports(ctx, facts, ctx.tree.body)
         for det in self.detectors:
@@ -344,8 +345,7 @@ class Traversal:
     def _enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Qualified name, metrics and definition, before the detectors see the def."""
         ctx = self.ctx
-        parents = ctx.parents
-        in_class = bool(parents) and parents[-1].__class__ is ast.ClassDef
+        in_class = self._in_class[-1]
         self._scope.append(node.name)
         qualname = ".".join(self._scope)
         ctx.qualnames[node] = qualname
@@ -389,7 +389,9 @@ class Traversal:
         ctx.loop_depth = 0
         ctx.in_async = node.__class__ is ast.AsyncFunctionDef
         self._def_depth += 1
+        self._in_class.append(False)
         self._walk_list(node.body)  # type: ignore[arg-type]
+        self._in_class.pop()
         self._def_depth -= 1
         ctx.function, ctx.symbol, ctx.loop_depth, ctx.in_async = saved
         parents.pop()
@@ -429,7 +431,9 @@ class Traversal:
         ctx.class_ = node
         ctx.symbol = qualname
         self._def_depth += 1
+        self._in_class.append(True)
         self._walk_list(node.body)  # type: ignore[arg-type]
+        self._in_class.pop()
         self._def_depth -= 1
         ctx.class_, ctx.symbol = saved
         parents.pop()

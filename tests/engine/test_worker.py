@@ -303,3 +303,10 @@ def test_resolve_imports_fills_resolved(make_tree):
              [("pkg/__init__.py", "pkg"), ("pkg/a.py", "pkg.a"), ("pkg/b.py", "pkg.b")]]
     resolve_imports(facts)
     assert [i.resolved for i in facts[1].imports] == ["pkg.b", "pkg.b", None]
+
+
+def test_a_method_defined_under_a_conditional_is_still_a_method(make_tree):
+    root = make_tree({"m.py": "import sys\n\nclass C:\n    if sys.version_info > (3,):\n        def m(self, a):\n            def inner(x):\n                pass\n"})
+    facts, _ = process(root, "m.py", "m", enabled=[])
+    kinds = {d.qualname: (d.kind, d.metrics.parameters if d.metrics else None) for d in facts.definitions}
+    assert kinds == {"m.C": ("class", None), "m.C.m": ("method", 1), "m.C.m.inner": ("function", 1)}
