@@ -298,3 +298,17 @@ def test_unused_public_methods_only_when_configured() -> None:
     config = Config({"unused-function-or-class": {"report_public_methods": True}})
     found = run_detector(UnusedFunctionOrClass, project_from_sources(sources, config))
     assert [f.metadata["qualname"] for f in found] == ["m.a.Thing.shiny"]
+
+
+def test_unused_import_side_effect_import_in_app_config_ready() -> None:
+    source = """
+        from django.apps import AppConfig
+
+        class ShopConfig(AppConfig):
+            def ready(self):
+                import shop.signals
+
+            def other(self):
+                import shop.tasks
+        """
+    assert unused(source, "shop/apps.py") == ["shop.tasks"]

@@ -6,8 +6,10 @@ references in it and in its nested functions, class bodies do not leak names int
 when a name is bound twice in a scope only the last binding can be reported (an earlier unused
 import is a redefinition, a different message). On top of pyflakes it honours ``# noqa`` (bare or
 F401), explicit re-exports (``import x as x``, ``from m import x as x``), package re-exports in
-``__init__.py`` (relative or own-package imports), and ``TYPE_CHECKING`` imports mentioned in
-string annotations or type comments.
+``__init__.py`` (relative or own-package imports), side-effect imports in Django's
+``AppConfig.ready()``, and ``TYPE_CHECKING`` imports mentioned in string annotations or type
+comments. ``report_init_reexports``/``report_explicit_reexports``/``honour_noqa`` switch these off
+for a pyflakes-compatible run (see benchmarks/pyflakes_compare.py).
 """
 
 from __future__ import annotations
@@ -323,6 +325,8 @@ class UnusedImport(NodeDetector):
             return
         if imp.init_reexport and not self._setting(ctx, "report_init_reexports"):
             return
+        if imp.symbol.rpartition(".")[2] == "ready" and not self._setting(ctx, "report_init_reexports"):
+            return  # Django AppConfig.ready(): imported for its side effects (signal receivers)
         line_text = ctx.lines[imp.node.lineno - 1] if imp.node.lineno <= len(ctx.lines) else ""
         if self._noqa(ctx, imp.node):
             return
