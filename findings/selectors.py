@@ -25,7 +25,8 @@ def detector_specs() -> dict[str, dict[str, str]]:
 def findings_summary(*, queryset: QuerySet[Finding], organization: Organization, params: dict[str, Any]) -> dict[str, Any]:
     """Counts by severity, category and status for one run or the latest run of each repository.
 
-    ``by_status.fixed`` counts the findings those runs marked fixed (they are no longer present).
+    ``by_status`` is the current status of the findings present in those runs (a past run's
+    findings may be fixed since); ``resolved`` counts the findings those runs marked fixed.
     """
     scope = apply_scope(queryset, organization=organization, params=params)
     by_severity = dict.fromkeys(SEVERITY_RANK, 0)
@@ -41,7 +42,7 @@ def findings_summary(*, queryset: QuerySet[Finding], organization: Organization,
     fixed_scope = queryset.filter(fixed_in_run_id__in=scope.run_ids)
     if params.get("repository_id") is not None:
         fixed_scope = fixed_scope.filter(repository_id=params["repository_id"])
-    by_status[FindingStatus.FIXED] = fixed_scope.count() if scope.run_ids else 0
+    resolved = fixed_scope.count() if scope.run_ids else 0
     suppressed = sum(by_status[s] for s in SUPPRESSED_STATUSES)
     return {
         "analysis_ids": scope.run_ids,
@@ -50,6 +51,7 @@ def findings_summary(*, queryset: QuerySet[Finding], organization: Organization,
         "by_severity": by_severity,
         "by_category": dict(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))),
         "by_status": by_status,
+        "resolved": resolved,
     }
 
 

@@ -95,7 +95,9 @@ class FindingTriageEventOutputSerializer(serializers.ModelSerializer):
 class FindingDetailOutputSerializer(FindingOutputSerializer):
     snippet = serializers.CharField(read_only=True)
     metadata = serializers.JSONField(read_only=True)
-    occurrences = FindingOccurrenceOutputSerializer(many=True, read_only=True, help_text="Newest first (at most 100).")
+    occurrences = FindingOccurrenceOutputSerializer(
+        source="occurrence_history", many=True, read_only=True, help_text="One per run that saw it, newest first (at most 100)."
+    )
     triage_history = FindingTriageEventOutputSerializer(
         source="triage_events", many=True, read_only=True, help_text="Newest first."
     )
@@ -140,7 +142,7 @@ class FindingStatusCountsOutputSerializer(serializers.Serializer):
     acknowledged = serializers.IntegerField()
     accepted = serializers.IntegerField()
     false_positive = serializers.IntegerField()
-    fixed = serializers.IntegerField(help_text="Marked fixed by the scope's runs.")
+    fixed = serializers.IntegerField(help_text="Present in a past run and fixed since.")
 
 
 class FindingSummaryOutputSerializer(serializers.Serializer):
@@ -149,7 +151,8 @@ class FindingSummaryOutputSerializer(serializers.Serializer):
     effective = serializers.IntegerField(help_text="Total minus accepted and false-positive findings.")
     by_severity = FindingSeverityCountsOutputSerializer()
     by_category = serializers.DictField(child=serializers.IntegerField())
-    by_status = FindingStatusCountsOutputSerializer()
+    by_status = FindingStatusCountsOutputSerializer(help_text="Current status of the findings present in those runs.")
+    resolved = serializers.IntegerField(help_text="Findings those runs marked fixed (no longer detected).")
 
 
 class FindingDetectorOutputSerializer(serializers.Serializer):

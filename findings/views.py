@@ -86,12 +86,11 @@ class FindingViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
         return Response(FindingDetectorOutputSerializer(rows, many=True).data)
 
     def _detail(self, finding: Finding) -> dict[str, Any]:
+        finding.occurrence_history = list(
+            FindingOccurrence.objects.filter(finding=finding).select_related("run").order_by("-id")[:OCCURRENCE_HISTORY_LIMIT]
+        )
         prefetch_related_objects(
             [finding],
-            Prefetch(
-                "occurrences",
-                queryset=FindingOccurrence.objects.select_related("run").order_by("-id")[:OCCURRENCE_HISTORY_LIMIT],
-            ),
             Prefetch("triage_events", queryset=FindingTriageEvent.objects.select_related("actor").order_by("-created_at", "-id")),
         )
         return FindingDetailOutputSerializer(finding).data
