@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -226,7 +226,7 @@ def _send(*, endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime
             ) as response:
                 result.status_code = response.status_code
                 received = b""
-                for chunk in response.iter_raw():
+                for chunk in response.iter_bytes():
                     received += chunk
                     if len(received) >= RESPONSE_BODY_LIMIT:
                         break
@@ -291,7 +291,7 @@ def delivery_attempt(*, delivery_id: uuid.UUID | str, now: datetime | None = Non
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.CANCELLED, next_attempt_at=None, error="Endpoint is disabled"
         )
-        return DeliveryStatus.CANCELLED
+        return str(DeliveryStatus.CANCELLED)
 
     try:
         result = _send(endpoint=endpoint, delivery=delivery, now=now)
@@ -306,34 +306,39 @@ def delivery_attempt(*, delivery_id: uuid.UUID | str, now: datetime | None = Non
     else:
         status, next_attempt_at = DeliveryStatus.FAILED, None
 
-    with transaction.atomic():
-        WebhookDeliveryAttempt.objects.create(
-            delivery=delivery,
-            number=delivery.attempts,
-            started_at=now,
-            succeeded=result.succeeded,
-            response_status_code=result.status_code,
-            response_body=result.body,
-            duration_ms=result.duration_ms,
-            error=result.error[:500],
-            remote_ip=result.remote_ip,
-        )
-        WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.DELIVERING).update(
-            status=status,
-            next_attempt_at=next_attempt_at,
-            claimed_at=None,
-            last_attempt_at=now,
-            response_status_code=result.status_code,
-            duration_ms=result.duration_ms,
-            error=result.error[:500],
-            delivered_at=now if result.succeeded else None,
-        )
-        # A test ping is the user's experiment: it neither heals nor hurts the endpoint's record.
-        if delivery.event_type != TEST_EVENT:
-            _track_endpoint_health(endpoint=endpoint, succeeded=result.succeeded, now=now)
+    try:
+        with transaction.atomic():
+            WebhookDeliveryAttempt.objects.create(
+                delivery=delivery,
+                number=delivery.attempts,
+                started_at=now,
+                succeeded=result.succeeded,
+                response_status_code=result.status_code,
+                response_body=result.body,
+                duration_ms=result.duration_ms,
+                error=result.error[:500],
+                remote_ip=result.remote_ip,
+            )
+            WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.DELIVERING).update(
+                status=status,
+                next_attempt_at=next_attempt_at,
+                claimed_at=None,
+                last_attempt_at=now,
+                response_status_code=result.status_code,
+                duration_ms=result.duration_ms,
+                error=result.error[:500],
+                delivered_at=now if result.succeeded else None,
+            )
+            # A test ping is the user's experiment: it neither heals nor hurts the endpoint's record.
+            if delivery.event_type != TEST_EVENT:
+                _track_endpoint_health(endpoint=endpoint, succeeded=result.succeeded, now=now)
+    except (IntegrityError, WebhookEndpoint.DoesNotExist):
+        # The webhook (and with it this delivery) was deleted while the request was in flight.
+        logger.info("Webhook delivery %s vanished during its attempt", delivery.pk)
+        return "skipped"
     if not result.succeeded:
         logger.info("Webhook delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, result.error)
-    return status
+    return str(status)
 
 
 def deliveries_enqueue_due(*, now: datetime | None = None) -> int:

@@ -31,6 +31,7 @@ class Reply:
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    on_request: Callable[[], None] | None = None  # runs in the server thread before answering
 
 
 class Receiver:
@@ -52,6 +53,8 @@ class Receiver:
                         ReceivedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     reply = receiver.replies.popleft() if receiver.replies else receiver.default
+                if reply.on_request:
+                    reply.on_request()
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:

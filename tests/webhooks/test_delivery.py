@@ -315,3 +315,27 @@ def test_disabled_feature_emits_nothing(org, receiver, monkeypatch):
     monkeypatch.setitem(PLANS, "pro", replace(PLANS["pro"], features=frozenset()))
     assert services.webhook_emit(organization=org, event_type="analysis.completed", data={}) == []
     assert WebhookEndpoint.objects.filter(organization=org).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("answer", [200, 500])
+def test_webhook_deleted_while_its_request_is_in_flight_is_harmless(receiver, answer):
+    from django.db import connection
+
+    from tests.factories import OrganizationFactory
+
+    org = OrganizationFactory(plan="pro")
+    endpoint, _ = create_endpoint(org, receiver.url)
+
+    def delete_endpoint() -> None:
+        try:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+        finally:
+            connection.close()  # this runs in the receiver's thread, on its own connection
+
+    receiver.reply(Reply(status=answer, on_request=delete_endpoint))
+    [delivery_id] = services.webhook_emit(organization=org, event_type="analysis.completed", data={})
+
+    assert services.delivery_attempt(delivery_id=delivery_id) == "skipped"
+    assert len(receiver.requests) == 1
+    assert not WebhookDelivery.objects.filter(pk=delivery_id).exists()
