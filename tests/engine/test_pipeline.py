@@ -174,6 +174,8 @@ def test_git_url_is_fetched_shallowly_and_reused(make_tree, tmp_path):
     again = analyze(f"file://{origin}", ref="main", workspace=workspace, workers=1, previous=result)
     assert again.commit != sha and "app/new.py" in again.files
     assert len(list(workspace.iterdir())) == 1  # the clone was reused
+    pinned = analyze(f"file://{origin}", ref=sha, workspace=workspace, workers=1)
+    assert pinned.commit == sha and "app/new.py" not in pinned.files
     with pytest.raises(SourceError):
         analyze(f"file://{origin}", ref="no-such-branch", workspace=workspace, workers=1)
 
