@@ -355,7 +355,11 @@ def _parse(
         finally:
             sys.setrecursionlimit(limit)
         return total
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # fork starts workers in milliseconds with the detectors already imported; a host whose
+    # threads make fork unsafe can choose "forkserver" or "spawn" (slower start)
+    method = os.environ.get("REPOTOIRE_MP_START_METHOD") or (
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
     batches = _batches(tasks, sizes, min(len(tasks), n_workers * BATCHES_PER_WORKER))
     done_files = 0
     with ProcessPoolExecutor(
