@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -44,24 +45,31 @@ def find_clone_groups(project: ProjectContext, min_lines: int = 6) -> list[Clone
     windows: dict[str, list[tuple[int, int, int]]] = {
         path: facts.clone_windows for path, facts in project.files.items() if facts.clone_windows and not facts.parse_error
     }
+    hashes = {path: [w[0] for w in wins] for path, wins in windows.items()}
+    counts: Counter[int] = Counter()
+    for hs in hashes.values():
+        counts.update(hs)
+    repeated = {h for h, n in counts.items() if n > 1}
     where: dict[int, list[tuple[str, int]]] = {}
     for path in sorted(windows):
-        for k, (h, _start, _end) in enumerate(windows[path]):
-            where.setdefault(h, []).append((path, k))
+        hs = hashes[path]
+        if repeated.isdisjoint(hs):
+            continue
+        for k, h in enumerate(hs):
+            if h in repeated:
+                where.setdefault(h, []).append((path, k))
 
     def hash_at(path: str, k: int) -> int | None:
-        wins = windows[path]
-        return wins[k][0] if 0 <= k < len(wins) else None
+        hs = hashes[path]
+        return hs[k] if 0 <= k < len(hs) else None
 
     groups: list[CloneGroup] = []
     for h, occurrences in where.items():
-        if len(occurrences) < 2:
-            continue
         # a continuation of the previous window's group is covered by that group's run
         prev = {hash_at(p, k - 1) for p, k in occurrences}
         if len(prev) == 1 and None not in prev:
             prev_hash = prev.pop()
-            if prev_hash is not None and len(where.get(prev_hash, ())) == len(occurrences):
+            if prev_hash is not None and counts[prev_hash] == len(occurrences):
                 continue
         length = 1
         while True:
@@ -69,7 +77,7 @@ def find_clone_groups(project: ProjectContext, min_lines: int = 6) -> list[Clone
             if len(nxt) != 1 or None in nxt:
                 break
             nxt_hash = nxt.pop()
-            if nxt_hash is None or len(where[nxt_hash]) != len(occurrences):
+            if nxt_hash is None or counts[nxt_hash] != len(occurrences):
                 break
             length += 1
         regions: list[CloneRegion] = []
