@@ -40,8 +40,19 @@ STDLIB = "/root/.pyenv/versions/3.11.7/lib/python3.11"
 def _download(requirement: str) -> None:
     DIST.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
-         "--dest", str(DIST), requirement],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-binary",
+            ":all:",
+            "--no-deps",
+            "--dest",
+            str(DIST),
+            requirement,
+        ],
         check=True,
     )
 

@@ -46,7 +46,10 @@ def _print_timings(timings: dict[str, float], indent: str = "  ") -> None:
         print(f"{indent}inside parse, CPU s summed over workers: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
     groups = {k: v for k, v in timings.items() if k.startswith("detect.")}
     if groups:
-        print(f"{indent}detector groups (s): " + ", ".join(f"{k[7:]} {v:.2f}" for k, v in sorted(groups.items(), key=lambda kv: -kv[1])))
+        print(
+            f"{indent}detector groups (s): "
+            + ", ".join(f"{k[7:]} {v:.2f}" for k, v in sorted(groups.items(), key=lambda kv: -kv[1]))
+        )
 
 
 def run_one(target: str, profile: bool) -> None:
@@ -74,15 +77,23 @@ def run_one(target: str, profile: bool) -> None:
         rss_parent, rss_worker = _rss_mb()
         timings = dict(result.timings)
         timings["report"] = t2 - t1
-        print(f"== {target}: {result.files_analyzed} files, {result.lines_analyzed} code lines "
-              f"({result.metrics.get('lines', 0)} physical), {len(result.findings)} findings, "
-              f"score {result.score.overall} {result.score.grade}")
-        print(f"  cold analysis + HTML report: {t2 - t0:.2f} s wall "
-              f"(analysis {t1 - t0:.2f} s, HTML {t2 - t1:.2f} s, {len(html) // 1024} KiB)")
-        print(f"  CPU: parent {cpu1[0] - cpu0[0]:.2f} s, workers {cpu1[1] - cpu0[1]:.2f} s "
-              f"on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
-        print(f"  peak RSS: parent {rss_parent:.0f} MB, largest worker {rss_worker:.0f} MB, "
-              f"parent + {os.cpu_count()} workers <= {rss_parent + (os.cpu_count() or 1) * rss_worker:.0f} MB")
+        print(
+            f"== {target}: {result.files_analyzed} files, {result.lines_analyzed} code lines "
+            f"({result.metrics.get('lines', 0)} physical), {len(result.findings)} findings, "
+            f"score {result.score.overall} {result.score.grade}"
+        )
+        print(
+            f"  cold analysis + HTML report: {t2 - t0:.2f} s wall "
+            f"(analysis {t1 - t0:.2f} s, HTML {t2 - t1:.2f} s, {len(html) // 1024} KiB)"
+        )
+        print(
+            f"  CPU: parent {cpu1[0] - cpu0[0]:.2f} s, workers {cpu1[1] - cpu0[1]:.2f} s "
+            f"on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"  peak RSS: parent {rss_parent:.0f} MB, largest worker {rss_worker:.0f} MB, "
+            f"parent + {os.cpu_count()} workers <= {rss_parent + (os.cpu_count() or 1) * rss_worker:.0f} MB"
+        )
         _print_timings(timings)
         if result.skipped:
             print(f"  skipped: {result.skipped}")
@@ -91,12 +102,16 @@ def run_one(target: str, profile: bool) -> None:
             print(f"  detector errors: {errors}, e.g. {result.metrics['detector_errors'][:3]}")
 
         # incremental: one file changed
-        changed = next(p for p in sorted(result.files) if p.endswith(".py") and result.files[p].parse_error is None
-                       and result.files[p].lines > 200)
+        changed = next(
+            p
+            for p in sorted(result.files)
+            if p.endswith(".py") and result.files[p].parse_error is None and result.files[p].lines > 200
+        )
         target_file = root / changed
         original = target_file.read_text(encoding="utf-8")
-        target_file.write_text(original + "\n\ndef _bench_added(a, b):\n    if a:\n        return b\n    return a\n",
-                               encoding="utf-8")
+        target_file.write_text(
+            original + "\n\ndef _bench_added(a, b):\n    if a:\n        return b\n    return a\n", encoding="utf-8"
+        )
         t3 = time.perf_counter()
         again = analyze(root, previous=result)
         t4 = time.perf_counter()

@@ -22,9 +22,7 @@ from benchmarks._cache import ensure_tools, project_source, tool_path
 
 def radon_blocks(root: Path) -> dict[tuple[str, int, str], int]:
     """(relative path, def line, name) -> radon's complexity, for functions, methods, closures."""
-    proc = subprocess.run(
-        [tool_path("radon"), "cc", "-j", "."], cwd=root, capture_output=True, text=True, check=True
-    )
+    proc = subprocess.run([tool_path("radon"), "cc", "-j", "."], cwd=root, capture_output=True, text=True, check=True)
     data: dict[str, Any] = json.loads(proc.stdout)
     out: dict[tuple[str, int, str], int] = {}
 
@@ -51,8 +49,11 @@ def engine_blocks(root: Path) -> dict[tuple[str, int, str], int]:
     # the metrics only: no detector needs to run
     from analysis.engine.registry import all_detectors
 
-    config = {"detectors": {did: {"enabled": False} for did in all_detectors()}, "default_excludes": False,
-              "use_gitignore": False}
+    config = {
+        "detectors": {did: {"enabled": False} for did in all_detectors()},
+        "default_excludes": False,
+        "use_gitignore": False,
+    }
     result = analyze(root, config=config)
     out: dict[tuple[str, int, str], int] = {}
     for path, facts in result.files.items():
@@ -114,10 +115,14 @@ def main() -> None:
     equal = [k for k in both if theirs[k] == ours[k]]
     mismatches = [k for k in keys if k not in equal]
     print(f"{args.project}: radon reports {len(theirs)} functions, the engine {len(ours)}; {len(both)} in both")
-    print(f"  equal cyclomatic complexity where both report the function: {len(equal)}/{len(both)} = "
-          f"{100.0 * len(equal) / max(1, len(both)):.2f} %")
-    print(f"  counting functions only one tool reports as disagreements: {len(equal)}/{len(keys)} = "
-          f"{100.0 * len(equal) / max(1, len(keys)):.2f} %")
+    print(
+        f"  equal cyclomatic complexity where both report the function: {len(equal)}/{len(both)} = "
+        f"{100.0 * len(equal) / max(1, len(both)):.2f} %"
+    )
+    print(
+        f"  counting functions only one tool reports as disagreements: {len(equal)}/{len(keys)} = "
+        f"{100.0 * len(equal) / max(1, len(keys)):.2f} %"
+    )
     print("  disagreements by explanation:")
     categories = Counter(explain(root, k, ours.get(k), theirs.get(k)) for k in mismatches)
     for category, count in categories.most_common():

@@ -87,10 +87,7 @@ class EngineConfig:
 
     def detector_settings(self) -> dict[str, DetectorSettings]:
         """Per-detector settings in the shape ``FileContext.settings`` expects."""
-        return {
-            did: DetectorSettings(thresholds=dict(d.thresholds), severity=d.severity)
-            for did, d in self.detectors.items()
-        }
+        return {did: DetectorSettings(thresholds=dict(d.thresholds), severity=d.severity) for did, d in self.detectors.items()}
 
     def fingerprint(self) -> str:
         """Hash of everything that changes file-local results; incremental runs compare it."""
@@ -100,8 +97,7 @@ class EngineConfig:
             "use_gitignore": self.use_gitignore,
             "default_excludes": self.default_excludes,
             "detectors": {
-                k: [v.enabled, v.severity.value if v.severity else None, v.thresholds]
-                for k, v in sorted(self.detectors.items())
+                k: [v.enabled, v.severity.value if v.severity else None, v.thresholds] for k, v in sorted(self.detectors.items())
             },
             "layers": self.layers,
             "options": self.options,

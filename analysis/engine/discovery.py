@@ -20,13 +20,38 @@ from analysis.engine.config import EngineConfig
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".bzr",
-        ".venv", "venv", ".env", "virtualenv", ".virtualenv", "site-packages",
-        "node_modules", "bower_components",
-        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".eggs",
-        ".hypothesis", ".ipynb_checkpoints", ".idea", ".vscode",
-        "build", "dist", "_build", "htmlcov",
-        "vendor", "vendored", "_vendor", "third_party", "thirdparty",
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        ".venv",
+        "venv",
+        ".env",
+        "virtualenv",
+        ".virtualenv",
+        "site-packages",
+        "node_modules",
+        "bower_components",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".eggs",
+        ".hypothesis",
+        ".ipynb_checkpoints",
+        ".idea",
+        ".vscode",
+        "build",
+        "dist",
+        "_build",
+        "htmlcov",
+        "vendor",
+        "vendored",
+        "_vendor",
+        "third_party",
+        "thirdparty",
     }
 )
 GENERATED_SUFFIXES = ("_pb2.py", "_pb2_grpc.py", "_pb2.pyi", ".min.py")
@@ -82,7 +107,7 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
         for base, spec in ignore_stack:
             if base and not candidate.startswith(base):
                 continue
-            res = spec.check_file(candidate[len(base):])
+            res = spec.check_file(candidate[len(base) :])
             if res.include is not None:
                 verdict = res.include
         return bool(verdict)
@@ -115,9 +140,7 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
             if stat.S_ISLNK(st.st_mode):
                 continue  # never follow links out of the checkout
             if stat.S_ISDIR(st.st_mode):
-                if config.default_excludes and (
-                    entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.endswith(".egg-info")
-                ):
+                if config.default_excludes and (entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.endswith(".egg-info")):
                     result.skip("excluded_dir")
                     continue
                 if ignored(rel, True):
@@ -141,9 +164,7 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
             if st.st_size > config.max_file_size:
                 result.skip("too_large")
                 continue
-            result.files.append(
-                SourceFile(path=rel, size=st.st_size, is_migration="/migrations/" in f"/{rel}")
-            )
+            result.files.append(SourceFile(path=rel, size=st.st_size, is_migration="/migrations/" in f"/{rel}"))
         for path, rel in subdirs:
             walk(path, rel)
         if pushed:

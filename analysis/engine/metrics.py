@@ -272,7 +272,9 @@ def _assert(node: ast.Assert, c: _Counter, nest: int, depth: int, own: bool) -> 
         _node(node.msg, c, nest, depth, False)
 
 
-def _nested_def(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, c: _Counter, nest: int, depth: int, own: bool) -> None:
+def _nested_def(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, c: _Counter, nest: int, depth: int, own: bool
+) -> None:
     # decorators, defaults and bases belong to the enclosing code for cognitive complexity,
     # but radon does not look at them; the body is a new function for both
     for d in node.decorator_list:

@@ -209,9 +209,7 @@ def _analyze(
     report("detect", 0.0, "Running project detectors")
     errors = list(batch.errors)
     project_findings: list[Finding] = []
-    project_detectors = sorted(
-        (cls for cls in detectors.values() if issubclass(cls, ProjectDetector)), key=lambda c: c.spec.id
-    )
+    project_detectors = sorted((cls for cls in detectors.values() if issubclass(cls, ProjectDetector)), key=lambda c: c.spec.id)
     if project is not None:
         for i, cls in enumerate(project_detectors):
             td = time.perf_counter()
@@ -239,9 +237,7 @@ def _analyze(
     metrics = _metrics(files, project.metrics if project is not None else {})
     metrics["engine"] = engine_meta
     if errors:
-        metrics["detector_errors"] = [
-            {"detector": d, "path": p, "error": e} for d, p, e in errors[:200]
-        ]
+        metrics["detector_errors"] = [{"detector": d, "path": p, "error": e} for d, p, e in errors[:200]]
         metrics["detector_error_count"] = len(errors)
     score = _score(findings, files, metrics, config)
     timings["score"] = time.perf_counter() - t
@@ -444,5 +440,3 @@ def _score(findings: list[Finding], files: dict[str, FileFacts], metrics: dict[s
     overall = round(100.0 * 2 ** (-(points / kloc) / 10.0), 1)
     grade = next((g for floor, g in ((90, "A"), (80, "B"), (70, "C"), (60, "D")) if overall >= floor), "F")
     return HealthScore(overall=overall, grade=grade, details={"fallback": True})
-
-

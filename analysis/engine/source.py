@@ -50,9 +50,7 @@ def default_workspace() -> Path:
 def _git(args: list[str], cwd: Path | None, timeout: float) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
     try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-        )
+        proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise SourceError(f"git {redact(args[0])} timed out after {timeout:.0f}s") from exc
     except FileNotFoundError as exc:

@@ -37,7 +37,10 @@ def _concrete_subclasses(t: type) -> set[type]:
     return found
 
 
-_DEPRECATED = {name for name in ("Num", "Str", "Bytes", "NameConstant", "Ellipsis", "Index", "ExtSlice", "Suite", "Param", "AugLoad", "AugStore")}
+_DEPRECATED = {
+    name
+    for name in ("Num", "Str", "Bytes", "NameConstant", "Ellipsis", "Index", "ExtSlice", "Suite", "Param", "AugLoad", "AugStore")
+}
 
 
 def expand_node_types(types: tuple[type[ast.AST], ...]) -> set[type]:
@@ -159,8 +162,11 @@ def record_import(
         for alias in node.names:
             facts.imports.append(
                 ImportFact(
-                    module=alias.name, alias=alias.asname, line=node.lineno,
-                    type_checking_only=type_checking, in_function=in_function,
+                    module=alias.name,
+                    alias=alias.asname,
+                    line=node.lineno,
+                    type_checking_only=type_checking,
+                    in_function=in_function,
                 )
             )
             if alias.asname:
@@ -173,8 +179,13 @@ def record_import(
     for alias in node.names:
         facts.imports.append(
             ImportFact(
-                module=module, names=[alias.name], alias=alias.asname, line=node.lineno, is_from=True,
-                type_checking_only=type_checking, in_function=in_function,
+                module=module,
+                names=[alias.name],
+                alias=alias.asname,
+                line=node.lineno,
+                is_from=True,
+                type_checking_only=type_checking,
+                in_function=in_function,
             )
         )
         if alias.name != "*":
@@ -330,11 +341,7 @@ class Traversal:
             callee = self.ctx.qualified_name(func)
             if callee is None:
                 inner = func.value  # type: ignore[attr-defined]
-                if (
-                    inner.__class__ is ast.Call
-                    and inner.func.__class__ is ast.Name
-                    and inner.func.id == "super"
-                ):
+                if inner.__class__ is ast.Call and inner.func.__class__ is ast.Name and inner.func.id == "super":
                     callee = f"super().{func.attr}"  # type: ignore[attr-defined]
         else:
             callee = None

@@ -135,8 +135,14 @@ class FileProcessor:
         t2 = time.process_time()
         timings["parse"] += t2 - t1
         ctx = FileContext(
-            path=path, module=module, source=source, lines=lines, tree=tree,
-            is_test=is_test, is_package_init=is_init, settings=self.settings,
+            path=path,
+            module=module,
+            source=source,
+            lines=lines,
+            tree=tree,
+            is_test=is_test,
+            is_package_init=is_init,
+            settings=self.settings,
         )
         try:
             self.traversal.run(ctx, facts)
@@ -163,13 +169,20 @@ class FileProcessor:
             return
         line = getattr(exc, "lineno", None) or 1
         ctx = FileContext(
-            path=facts.path, module=facts.module, source=source, lines=lines,
-            tree=ast.Module(body=[], type_ignores=[]), settings=self.settings,
+            path=facts.path,
+            module=facts.module,
+            source=source,
+            lines=lines,
+            tree=ast.Module(body=[], type_ignores=[]),
+            settings=self.settings,
         )
         message = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
         ctx.report(
-            self.parse_error_spec, None, f"The file does not parse: {message} (line {line}).",
-            line=min(line, max(1, len(lines))), symbol="",
+            self.parse_error_spec,
+            None,
+            f"The file does not parse: {message} (line {line}).",
+            line=min(line, max(1, len(lines))),
+            symbol="",
             metadata={"error": type(exc).__name__, "offset": getattr(exc, "offset", None)},
         )
         suppressions = parse_suppressions(source, lines)
@@ -272,9 +285,7 @@ def resolve_imports(files: Iterable[FileFacts]) -> None:
 _PROCESSOR: FileProcessor | None = None
 
 
-def init_worker(
-    root: str, enabled: list[str] | None, settings: dict[str, DetectorSettings], profile: bool = False
-) -> None:
+def init_worker(root: str, enabled: list[str] | None, settings: dict[str, DetectorSettings], profile: bool = False) -> None:
     """Pool initializer: build the detectors once; no cyclic GC while trees are built (they are
     freed by reference counting; a collection runs after each batch)."""
     global _PROCESSOR

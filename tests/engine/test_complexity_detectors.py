@@ -41,7 +41,13 @@ FLAT = "def f(x):\n    if x:\n        return 1\n    return 2\n"
         ("high-cyclomatic-complexity", BRANCHY, FLAT, 17, 15),
         ("high-cognitive-complexity", NESTED.replace("b -= 1", "b -= 1 if a and b or a else 2"), NESTED, 23, 15),
         ("long-function", "def f():\n" + "    x = 1\n" * 100, "def f():\n" + "    x = 1\n" * 99, 101, 100),
-        ("long-parameter-list", "def f(a, b, c, d, e, f, g, h):\n    pass\n", "class C:\n    def m(self, a, b, c, d, e, f, g):\n        pass\n", 8, 7),
+        (
+            "long-parameter-list",
+            "def f(a, b, c, d, e, f, g, h):\n    pass\n",
+            "class C:\n    def m(self, a, b, c, d, e, f, g):\n        pass\n",
+            8,
+            7,
+        ),
         ("deep-nesting", NESTED, FLAT, 5, 4),
     ],
 )

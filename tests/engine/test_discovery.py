@@ -103,8 +103,15 @@ def test_module_names_when_the_root_is_a_package(make_tree):
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("tests/test_a.py", True), ("pkg/test_b.py", True), ("pkg/b_test.py", True), ("conftest.py", True),
-     ("pkg/tests/helpers.py", True), ("pkg/testing_utils.py", False), ("pkg/contest.py", False)],
+    [
+        ("tests/test_a.py", True),
+        ("pkg/test_b.py", True),
+        ("pkg/b_test.py", True),
+        ("conftest.py", True),
+        ("pkg/tests/helpers.py", True),
+        ("pkg/testing_utils.py", False),
+        ("pkg/contest.py", False),
+    ],
 )
 def test_is_test_path(path, expected):
     assert is_test_path(path) is expected
@@ -142,7 +149,9 @@ def test_config_from_repotoire_toml(make_tree):
 
 
 def test_config_from_pyproject_and_overrides(make_tree):
-    root = make_tree({"pyproject.toml": "[tool.repotoire]\nexclude = ['a/**']\n[tool.repotoire.detectors.deep-nesting]\nmax_depth = 2\n"})
+    root = make_tree(
+        {"pyproject.toml": "[tool.repotoire]\nexclude = ['a/**']\n[tool.repotoire.detectors.deep-nesting]\nmax_depth = 2\n"}
+    )
     config = EngineConfig.load(root, overrides={"detectors": {"deep-nesting": {"max_depth": 6}}, "exclude": ["b/**"]})
     assert config.exclude == ["a/**", "b/**"]
     assert config.threshold("deep-nesting", "max_depth") == 6

@@ -75,7 +75,12 @@ def test_analyze_end_to_end(make_tree):
     stages = [e[0] for e in events]
     assert stages[0] == "discover" and stages[-1] == "report"
     assert [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s] == [
-        "discover", "parse", "graph", "detect", "score", "report",
+        "discover",
+        "parse",
+        "graph",
+        "detect",
+        "score",
+        "report",
     ]
     percents = [e[1] for e in events]
     assert percents == sorted(percents) and percents[-1] == 100.0
@@ -96,10 +101,13 @@ def test_incremental_run_equals_a_cold_run(make_tree):
     root = make_tree(PROJECT)
     first = analyze(root, workers=1)
     # change one file, add one, delete one
-    write_files(root, {
-        "app/util.py": PROJECT["app/util.py"].replace("while b:", "while b and a:"),
-        "app/extra.py": "def g(a, b, c, d, e, f, g, h, i):\n    pass\n",
-    })
+    write_files(
+        root,
+        {
+            "app/util.py": PROJECT["app/util.py"].replace("while b:", "while b and a:"),
+            "app/extra.py": "def g(a, b, c, d, e, f, g, h, i):\n    pass\n",
+        },
+    )
     (root / "app/broken.py").unlink()
     incremental = analyze(root, previous=first, workers=1)
     cold = analyze(root, workers=1)
@@ -121,9 +129,10 @@ def test_incremental_ignores_a_previous_result_made_with_another_configuration(m
 
 
 def test_repository_configuration_and_overrides(make_tree):
-    root = make_tree({
-        **PROJECT,
-        "repotoire.toml": """
+    root = make_tree(
+        {
+            **PROJECT,
+            "repotoire.toml": """
             exclude = ["tests/**"]
             [detectors.long-parameter-list]
             severity = "critical"
@@ -133,7 +142,8 @@ def test_repository_configuration_and_overrides(make_tree):
             [detectors.deep-nesting]
             severity = "info"
         """,
-    })
+        }
+    )
     result = analyze(root, workers=1)
     detectors = {f.detector: f for f in result.findings}
     assert "parse-error" not in detectors and "long-parameter-list" not in detectors
@@ -158,7 +168,9 @@ def test_git_url_is_fetched_shallowly_and_reused(make_tree, tmp_path):
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
 
     def git(*args):
-        return subprocess.run(["git", *args], cwd=origin, check=True, capture_output=True, text=True, env={**env, "PATH": "/usr/bin:/bin"}).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=origin, check=True, capture_output=True, text=True, env={**env, "PATH": "/usr/bin:/bin"}
+        ).stdout.strip()
 
     git("init", "-q", "-b", "main")
     git("add", ".")
@@ -204,10 +216,14 @@ def test_cli_reports_a_bad_configuration_as_usage_error(make_tree):
 
 
 def test_analyze_accepts_textwrapped_sources(make_tree):
-    root = make_tree({"m.py": textwrap.dedent("""
+    root = make_tree(
+        {
+            "m.py": textwrap.dedent("""
         def f(x):
             return x
-    """)})
+    """)
+        }
+    )
     result = analyze(root, workers=1)
     assert result.files["m.py"].definitions[0].qualname == "m.f"
 

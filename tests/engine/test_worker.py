@@ -47,7 +47,11 @@ def test_definitions_with_qualnames_decorators_params_docstrings_and_bases(make_
     assert list(defs) == ["pkg.mod.Base", "pkg.mod.Base.name", "pkg.mod.Base.name.helper", "pkg.mod.view"]
     base = defs["pkg.mod.Base"]
     assert (base.kind, base.bases, base.docstring, base.line, base.end_line) == (
-        "class", ["django.db.models.Model"], "A model.", 4, 11,
+        "class",
+        ["django.db.models.Model"],
+        "A model.",
+        4,
+        11,
     )
     method = defs["pkg.mod.Base.name"]
     assert method.kind == "method" and method.decorators == ["property"]
@@ -160,8 +164,14 @@ class _Probe(NodeDetector):
     def visit(self, node, ctx: FileContext) -> None:
         if isinstance(node, ast.Call):
             self.calls.append(
-                (node.func.id, ctx.symbol, ctx.loop_depth, ctx.in_async, getattr(ctx.class_, "name", None),
-                 type(ctx.parents[-1]).__name__)
+                (
+                    node.func.id,
+                    ctx.symbol,
+                    ctx.loop_depth,
+                    ctx.in_async,
+                    getattr(ctx.class_, "name", None),
+                    type(ctx.parents[-1]).__name__,
+                )
             )
         else:
             self.events.append(f"visit {node.name} metrics={ctx.metrics[node].cyclomatic}")
@@ -261,7 +271,14 @@ def test_inline_suppressions(make_tree):
 
 def test_identical_findings_in_one_file_get_distinct_fingerprints(make_tree):
     body = "    if a:\n        if a:\n            if a:\n                if a:\n                    if a:\n                        pass\n"
-    root = make_tree({"m.py": "class A:\n  def f(a):\n" + textwrap.indent(body, "  ") + "class B:\n  def f(a):\n" + textwrap.indent(body, "  ")})
+    root = make_tree(
+        {
+            "m.py": "class A:\n  def f(a):\n"
+            + textwrap.indent(body, "  ")
+            + "class B:\n  def f(a):\n"
+            + textwrap.indent(body, "  ")
+        }
+    )
     facts, _ = process(root, "m.py", "m", enabled=["deep-nesting"])
     assert len(facts.findings) == 2
     assert len({f.fingerprint for f in facts.findings}) == 2
@@ -299,14 +316,20 @@ def test_binary_undecodable_and_latin1_files(make_tree):
 
 def test_resolve_imports_fills_resolved(make_tree):
     root = make_tree({"pkg/__init__.py": "", "pkg/a.py": "from pkg import b\nfrom . import b as bb\nimport os\n", "pkg/b.py": ""})
-    facts = [process(root, p, m, is_init=p.endswith("__init__.py"), enabled=[])[0] for p, m in
-             [("pkg/__init__.py", "pkg"), ("pkg/a.py", "pkg.a"), ("pkg/b.py", "pkg.b")]]
+    facts = [
+        process(root, p, m, is_init=p.endswith("__init__.py"), enabled=[])[0]
+        for p, m in [("pkg/__init__.py", "pkg"), ("pkg/a.py", "pkg.a"), ("pkg/b.py", "pkg.b")]
+    ]
     resolve_imports(facts)
     assert [i.resolved for i in facts[1].imports] == ["pkg.b", "pkg.b", None]
 
 
 def test_a_method_defined_under_a_conditional_is_still_a_method(make_tree):
-    root = make_tree({"m.py": "import sys\n\nclass C:\n    if sys.version_info > (3,):\n        def m(self, a):\n            def inner(x):\n                pass\n"})
+    root = make_tree(
+        {
+            "m.py": "import sys\n\nclass C:\n    if sys.version_info > (3,):\n        def m(self, a):\n            def inner(x):\n                pass\n"
+        }
+    )
     facts, _ = process(root, "m.py", "m", enabled=[])
     kinds = {d.qualname: (d.kind, d.metrics.parameters if d.metrics else None) for d in facts.definitions}
     assert kinds == {"m.C": ("class", None), "m.C.m": ("method", 1), "m.C.m.inner": ("function", 1)}

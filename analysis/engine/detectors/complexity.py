@@ -149,8 +149,7 @@ class ParseError(NodeDetector):
         category=Category.BUG_RISK,
         severity=Severity.HIGH,
         title="File does not parse",
-        description="The file is not valid Python for the analysing interpreter, so no other "
-        "detector could look at it.",
+        description="The file is not valid Python for the analysing interpreter, so no other detector could look at it.",
         effort_minutes=10,
     )
     node_types = ()
