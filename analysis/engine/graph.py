@@ -153,8 +153,8 @@ def cycle_order(component: Collection[str], adj: Adjacency) -> list[str]:
     """The members of a strongly connected component in the order a closed walk from its
     smallest member first reaches them (for a simple cycle: the cycle itself).
 
-    The walk always moves to the nearest member not yet listed, so consecutive entries are
-    connected by imports within the component."""
+    The walk always moves to the nearest member not yet listed (through members already
+    listed when needed), so for a simple cycle consecutive entries are direct edges."""
     members = set(component)
     start = min(members)
     order = [start]

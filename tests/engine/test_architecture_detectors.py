@@ -192,3 +192,16 @@ def test_pipeline_runs_graph_detectors_with_repotoire_toml(tmp_path) -> None:  #
     assert "import-cycle" not in by_detector  # the upward import is function-local
     assert result.metrics["graph"]["edges"]["IMPORTS"] == 2
     assert result.metrics["duplicated_lines_percent"] == 0.0
+
+
+def test_import_cycle_tangle_reports_shortest_cycle() -> None:
+    sources = {
+        "t/a.py": "import t.b\nimport t.c\n",
+        "t/b.py": "import t.a\n",
+        "t/c.py": "import t.a\n",
+    }
+    (finding,) = run_detector(ImportCycle, project_from_sources(sources))
+    assert finding.metadata["modules"] == ["t.a", "t.b", "t.c"]
+    assert finding.metadata["shortest_cycle"] == ["t.a", "t.b", "t.a"]
+    assert "tangled" in finding.message and "t.a -> t.b -> t.a" in finding.message
+    assert finding.line == 1

@@ -45,14 +45,19 @@ class ImportCycle(ProjectDetector):
         for component in view.components:
             order = g.cycle_order(component, view.adjacency)
             first = order[0]
-            nxt = order[1]
-            shortest = g.shortest_path(view.adjacency, first, first, allowed=set(component)) or []
-            shown = " -> ".join([*order[:8], "..."] if len(order) > 8 else [*order, first])
+            shortest = g.shortest_path(view.adjacency, first, first, allowed=set(component)) or [first, order[1], first]
+            if len(shortest) - 1 == len(order):  # a simple cycle: the walk order is the cycle
+                message = f"Import cycle between {len(order)} modules: {' -> '.join([*order, first])}"
+            else:
+                message = (
+                    f"{len(order)} modules are tangled in import cycles ({', '.join(order[:6])}"
+                    f"{', ...' if len(order) > 6 else ''}); shortest: {' -> '.join(shortest)}"
+                )
             yield project.report(
                 self.spec,
                 path=project.path_of(first),
-                line=project.first_import_line(first, nxt),
-                message=f"Import cycle between {len(order)} modules: {shown}",
+                line=project.first_import_line(first, shortest[1]),
+                message=message,
                 symbol=first,
                 key="cycle:" + ",".join(sorted(component)),
                 severity=Severity.HIGH if len(order) >= large else None,
