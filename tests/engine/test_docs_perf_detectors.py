@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.engine.detector_helpers import run_detectors
+import json
+import re
+from pathlib import Path
+
+from analysis.engine.model import Severity
+from analysis.engine.registry import all_specs
+from tests.engine.detector_helpers import ALL_IDS, BUG_RISK_IDS, DESIGN_IDS, make_context, run_context, run_detectors
+
+STDLIB = Path(json.__file__).resolve().parent.parent
 
 
 # --- missing-docstring --------------------------------------------------------------------------
@@ -160,6 +168,17 @@ def test_tests_asserting_directly_or_via_helpers_are_not_reported():
 
     def test_via_two_helpers():
         helper_indirect()
+
+    def checked_run(expected):
+        def wrap(func):
+            def run():
+                assert func() == expected
+            return run
+        return wrap
+
+    @checked_run(3)
+    def test_checked_by_decorator():
+        return 3
 
     @pytest.mark.skip(reason="later")
     def test_skipped():
@@ -320,3 +339,53 @@ def test_numeric_accumulators_list_joins_and_single_concat_are_not_reported():
         return n, "".join(parts), s, label, key, message
     """
     assert run_detectors(src, "string-concat-in-loop") == []
+
+
+# --- all 25 detectors together, on real code ------------------------------------------------------
+def test_specs_of_all_owned_detectors_are_complete():
+    specs = {s.id: s for s in all_specs()}
+    assert set(ALL_IDS) <= set(specs)
+    for det_id in ALL_IDS:
+        spec = specs[det_id]
+        assert spec.description and spec.title and spec.effort_minutes > 0
+        assert spec.cwe is None or re.fullmatch(r"CWE-\d+", spec.cwe)
+    assert {specs[i].category.value for i in BUG_RISK_IDS} == {"bug_risk"}
+    assert {specs[i].category.value for i in DESIGN_IDS} == {"design"}
+    assert specs["god-class"].thresholds == {"max_methods": 20, "max_lines": 400, "max_wmc": 60, "min_lcom4": 3}
+
+
+def _run_stdlib(relative: str) -> tuple[list[str], list]:
+    source = (STDLIB / relative).read_text(encoding="utf-8")
+    ctx = make_context(source, f"stdlib/{relative}")
+    return ctx.lines, run_context(ctx, ALL_IDS)  # fails on any detector exception
+
+
+def test_all_owned_detectors_over_real_stdlib_files():
+    specs = {s.id: s for s in all_specs()}
+    severities = {s.value for s in Severity}
+    results = {rel: _run_stdlib(rel) for rel in ("json/decoder.py", "argparse.py")}
+    for rel, (lines, findings) in results.items():
+        for f in findings:
+            assert f.detector in ALL_IDS, rel
+            assert f.category == specs[f.detector].category.value
+            assert f.severity in severities
+            assert f.path == f"stdlib/{rel}"
+            assert 1 <= f.line <= f.end_line <= len(lines), (rel, f.detector, f.line, f.end_line)
+            assert f.column >= 0 and len(f.fingerprint) == 32
+
+    # json.decoder is clean, well-kept code: only two undocumented public functions.
+    _, decoder = results["json/decoder.py"]
+    assert sorted((f.detector, f.symbol) for f in decoder) == [
+        ("missing-docstring", "stdlib.json.decoder.JSONArray"),
+        ("missing-docstring", "stdlib.json.decoder.JSONObject"),
+    ]
+    # argparse is a 2600-line module with one classic mutable default (parents=[]).
+    _, argparse_findings = results["argparse.py"]
+    by_detector = {}
+    for f in argparse_findings:
+        by_detector.setdefault(f.detector, []).append(f)
+    assert by_detector["large-file"][0].metadata["code_lines"] > 1000
+    assert [(f.symbol, f.metadata["parameter"]) for f in by_detector["mutable-default-argument"]] == [
+        ("stdlib.argparse.ArgumentParser.__init__", "parents")
+    ]
+    assert not set(by_detector) & set(BUG_RISK_IDS) - {"mutable-default-argument"}

@@ -219,8 +219,17 @@ class TestWithoutAssertion(NodeDetector):
         t = node.__class__
         if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
             # visited in the enclosing scope: ctx.function is the outer function, if any
-            self._frames[node] = _TestFrame(node, def_symbol(ctx, node), self._is_test(node, ctx))  # type: ignore[arg-type]
+            frame = _TestFrame(node, def_symbol(ctx, node), self._is_test(node, ctx))  # type: ignore[arg-type]
+            self._frames[node] = frame
             self._outer[node] = ctx.function
+            # A decorator may run the test and check its outcome (@jump_test(...) in CPython's
+            # tests): count it as a call made by the test.
+            for deco in node.decorator_list:  # type: ignore[attr-defined]
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                if isinstance(target, ast.Name):
+                    frame.calls.add(target.id)
+                    if self._asserting_name(target.id):
+                        frame.asserts = True
             return
         function = ctx.function
         frame = self._frames.get(function) if function is not None else None
