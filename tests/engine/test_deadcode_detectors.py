@@ -243,6 +243,9 @@ def test_unused_function_respects_dunder_all_and_django_conventions() -> None:
         "shop/api.py": '__all__ = ["exported"]\n\ndef exported():\n    return 1\n',
         "shop/models.py": "from django.db import models\n\nclass Item(models.Model):\n    class Meta:\n        ordering = ['id']\n\n    def get_absolute_url(self):\n        return '/'\n",
         "shop/admin.py": "class ItemAdmin:\n    pass\n",
+        "shop/tasks.py": "def send_receipts():\n    return 1\n",
+        "shop/middleware.py": "def timing(get_response):\n    return get_response\n\nclass AuditMiddleware:\n    pass\n",
+        "shop/util.py": "def send_receipts_later():\n    return 1\n",
     }
     found = {f.metadata["qualname"] for f in run_detector(UnusedFunctionOrClass, project_from_sources(sources))}
     # Item itself is unreferenced (models are found by Django through the app registry), but
@@ -251,6 +254,9 @@ def test_unused_function_respects_dunder_all_and_django_conventions() -> None:
     assert "shop.models.Item.Meta" not in found
     assert "shop.models.Item.get_absolute_url" not in found
     assert "shop.admin.ItemAdmin" not in found
+    assert "shop.tasks.send_receipts" not in found  # queued by dotted name
+    assert not {"shop.middleware.timing", "shop.middleware.AuditMiddleware"} & found  # named in settings
+    assert "shop.util.send_receipts_later" in found
 
 
 @pytest.mark.parametrize("qualname", ["analysis.engine.graph.strongly_connected_components", "analysis.engine.graph.pagerank"])

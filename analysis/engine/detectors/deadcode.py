@@ -403,6 +403,8 @@ _CALLBACK_PREFIXES = (
     "parse_",
 )
 _ENTRY_FILES = ("setup.py", "manage.py", "__main__.py", "conftest.py", "noxfile.py", "fabfile.py", "wsgi.py", "asgi.py")
+# modules whose callables settings or task queues name by dotted string, out of the graph's sight
+_STRING_REFERENCED_FILES = ("tasks.py", "context_processors.py", "middleware.py")
 
 
 @register
@@ -478,10 +480,13 @@ def _candidate(project: ProjectContext, qual: str, d: Definition, facts: FileFac
         return False
     if name.startswith("__") and name.endswith("__"):
         return False
-    if name in _ENTRY_NAMES or path.rpartition("/")[2] in _ENTRY_FILES or "/migrations/" in f"/{path}":
+    filename = path.rpartition("/")[2]
+    if name in _ENTRY_NAMES or filename in _ENTRY_FILES or "/migrations/" in f"/{path}":
+        return False
+    if filename in _STRING_REFERENCED_FILES and "." not in qual.removeprefix(facts.module + "."):
         return False
     if kind == "class":
-        if name in _CONVENTION_CLASSES or name.endswith(("Admin", "Inline", "Test", "Tests", "TestCase", "Config")):
+        if name in _CONVENTION_CLASSES or name.endswith(("Admin", "Inline", "Test", "Tests", "TestCase", "Config", "Middleware")):
             return False
         return not project.graph.predecessors(g.INHERITS, qual)
     if name.startswith(_CALLBACK_PREFIXES):
