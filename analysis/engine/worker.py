@@ -190,15 +190,18 @@ class FileProcessor:
 
 
 def decode(data: bytes) -> str | None:
-    """Source text of a Python file: UTF-8 (BOM stripped), or its PEP 263 declared encoding."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    """Source text of a Python file: its PEP 263 declared encoding, else UTF-8 (BOM stripped)."""
+    encoding = "utf-8"
+    head = data[:400]
+    if b"coding" in head and not data.startswith(b"\xef\xbb\xbf"):
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            text = data.decode(encoding)
-        except (SyntaxError, LookupError, UnicodeDecodeError):
+        except SyntaxError:
             return None
+    try:
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
     return text[1:] if text.startswith("\ufeff") else text
 
 

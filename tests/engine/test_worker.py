@@ -333,3 +333,14 @@ def test_a_method_defined_under_a_conditional_is_still_a_method(make_tree):
     facts, _ = process(root, "m.py", "m", enabled=[])
     kinds = {d.qualname: (d.kind, d.metrics.parameters if d.metrics else None) for d in facts.definitions}
     assert kinds == {"m.C": ("class", None), "m.C.m": ("method", 1), "m.C.m.inner": ("function", 1)}
+
+
+def test_declared_encoding_wins_over_utf8():
+    from analysis.engine.worker import decode
+
+    # these bytes are valid UTF-8 too (as "Ã©"), but the file declares latin-1
+    data = "# -*- coding: latin-1 -*-\nNAME = 'caf\xc3\xa9'\n".encode("latin-1")
+    assert decode(data).endswith("NAME = 'caf\xc3\xa9'\n")
+    assert decode(b"x = '\xc3\xa9'\n") == "x = '\xe9'\n"
+    assert decode(b"\xef\xbb\xbfx = 1\n") == "x = 1\n"
+    assert decode(b"# coding: klingon\nx = 1\n") is None
