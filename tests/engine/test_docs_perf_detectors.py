@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from analysis.engine.context import DetectorSettings
 from analysis.engine.model import Severity
 from analysis.engine.registry import all_specs
 from tests.engine.detector_helpers import ALL_IDS, BUG_RISK_IDS, DESIGN_IDS, make_context, run_context, run_detectors
@@ -91,6 +92,13 @@ def test_todo_fixme_xxx_hack_comments_are_reported_with_position():
     assert found[0].column == 7
     assert found[0].metadata["text"] == "TODO: remove this"
     assert found[0].snippet == "TODO: remove this"
+
+
+def test_todo_tags_are_configurable():
+    src = "# NOTE: keep\n# TODO: later\n"
+    settings = {"todo-comment": DetectorSettings(thresholds={"tags": ["NOTE"]})}
+    found = run_detectors(src, "todo-comment", settings=settings)
+    assert [(f.line, f.metadata["tag"]) for f in found] == [(1, "NOTE")]
 
 
 def test_tags_in_strings_identifiers_or_lowercase_are_not_reported():

@@ -113,7 +113,20 @@ class MissingDocstring(NodeDetector):
 
 
 # --------------------------------------------------------------------------------------------
-_TODO = re.compile(r"#[^\n]*?\b(TODO|FIXME|XXX|HACK)\b[^\n]*")
+_DEFAULT_TAGS = ("TODO", "FIXME", "XXX", "HACK")
+_PATTERNS: dict[tuple[str, ...], tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _tag_patterns(tags: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(comment-line pattern over the whole source, tag pattern) for the configured tags."""
+    patterns = _PATTERNS.get(tags)
+    if patterns is None:
+        alternatives = "|".join(re.escape(t) for t in tags)
+        patterns = _PATTERNS[tags] = (
+            re.compile(rf"#[^\n]*?\b({alternatives})\b[^\n]*"),
+            re.compile(rf"\b({alternatives})\b"),
+        )
+    return patterns
 
 
 @register
@@ -128,14 +141,19 @@ class TodoComment(NodeDetector):
         description="A TODO, FIXME, XXX or HACK comment marks known unfinished or questionable work; track it "
         "in the issue tracker or resolve it.",
         effort_minutes=15,
+        thresholds={"tags": list(_DEFAULT_TAGS)},
     )
 
     def end_file(self, ctx: FileContext) -> None:
         source = ctx.source
         if "#" not in source:
             return
+        tags = tuple(ctx.threshold(self.spec, "tags"))
+        if not tags:
+            return
+        line_pattern, tag_pattern = _tag_patterns(tags)
         last_line = -1
-        for match in _TODO.finditer(source):
+        for match in line_pattern.finditer(source):
             line_no = source.count("\n", 0, match.start()) + 1
             if line_no == last_line:
                 continue
@@ -143,7 +161,7 @@ class TodoComment(NodeDetector):
             comment = self._comment(line)
             if comment is None:
                 continue
-            tag = re.search(r"\b(TODO|FIXME|XXX|HACK)\b", comment)
+            tag = tag_pattern.search(comment)
             if tag is None:
                 continue
             last_line = line_no
@@ -156,7 +174,7 @@ class TodoComment(NodeDetector):
                 marker,
                 f"{tag.group(1)} comment: {text[:200]}",
                 title=f"{tag.group(1)} comment",
-                metadata={"tag": tag.group(1), "text": text[:500]},
+                metadata={"tag": tag.group(1), "text": text[:500], "tags": list(tags)},
                 code=text,
             )
 
