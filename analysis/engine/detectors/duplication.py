@@ -34,11 +34,21 @@ class CloneGroup:
 
 
 def find_clone_groups(project: ProjectContext, min_lines: int = 6) -> list[CloneGroup]:
-    """Maximal clone regions, grouped by the code they share (cached on the project).
-
-    Windows whose hash occurs more than once are chained: a run of windows that occurs at the
-    same set of places, window after window, is one clone region per place."""
+    """Maximal clone regions, grouped by the code they share, without groups that mostly
+    repeat a bigger group's regions (cached on the project)."""
     cache_key = ("clone_groups", min_lines)
+    cached = project._cache.get(cache_key)
+    if cached is None:
+        cached = project._cache[cache_key] = sorted(
+            _drop_covered(_all_clone_groups(project, min_lines)), key=lambda grp: (grp.regions[0].path, grp.regions[0].start)
+        )
+    return cached
+
+
+def _all_clone_groups(project: ProjectContext, min_lines: int) -> list[CloneGroup]:
+    """Windows whose hash occurs more than once are chained: a run of windows that occurs at the
+    same set of places, window after window, is one clone region per place."""
+    cache_key = ("all_clone_groups", min_lines)
     cached = project._cache.get(cache_key)
     if cached is not None:
         return cached
@@ -88,13 +98,11 @@ def find_clone_groups(project: ProjectContext, min_lines: int = 6) -> list[Clone
                 regions.append(region)
         if len(regions) >= 2:
             groups.append(CloneGroup(h, regions))
-    groups = _drop_covered(groups)
-    groups.sort(key=lambda grp: (grp.regions[0].path, grp.regions[0].start))
     project._cache[cache_key] = groups
     return groups
 
 
-def _drop_covered(groups: list[CloneGroup], share: float = 0.8) -> list[CloneGroup]:
+def _drop_covered(groups: list[CloneGroup], share: float = 0.5) -> list[CloneGroup]:
     """Drop a group whose every region lies mostly inside regions of bigger groups: copies
     shared by a different subset of places are the same duplication seen twice."""
     kept: list[CloneGroup] = []
@@ -119,8 +127,7 @@ def duplication_metrics(project: ProjectContext, min_lines: int | None = None) -
     if min_lines is None:
         min_lines = int(project.threshold(DuplicateCode.spec, "min_lines"))
     covered: dict[str, set[int]] = {}
-    groups = find_clone_groups(project, min_lines)
-    for group in groups:
+    for group in _all_clone_groups(project, min_lines):
         for r in group.regions:
             covered.setdefault(r.path, set()).update(range(r.start, r.end + 1))
     duplicated = sum(len(lines) for lines in covered.values())
@@ -128,7 +135,7 @@ def duplication_metrics(project: ProjectContext, min_lines: int | None = None) -
     metrics = {
         "duplicated_lines": duplicated,
         "duplicated_lines_percent": round(100.0 * duplicated / total, 2) if total else 0.0,
-        "clone_groups": len(groups),
+        "clone_groups": len(find_clone_groups(project, min_lines)),
     }
     project.metrics.update(metrics)
     return metrics
