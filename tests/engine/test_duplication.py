@@ -126,3 +126,14 @@ def test_clone_windows_on_real_code_the_engine() -> None:
     assert wins
     assert all(1 <= start <= end <= len(source.splitlines()) for _, start, end in wins)
     assert [s for _, s, _ in wins] == sorted(s for _, s, _ in wins)
+
+
+def test_three_copies_make_one_finding_and_the_metric_counts_every_copy() -> None:
+    text = _block(name="a") + "\n" + _block(name="b") + "\n" + _block(name="c")
+    project = project_from_sources({"pkg/a.py": text})
+    findings = run_detector(DuplicateCode, project)
+    assert len(findings) == 1
+    assert findings[0].metadata["occurrences"] == 3
+    metrics = duplication_metrics(project)
+    assert metrics["clone_groups"] == 1
+    assert metrics["duplicated_lines"] >= 3 * 10
