@@ -49,16 +49,16 @@ _SCALAR_BY_TYPE: dict[type, frozenset[str]] = {
     ast.MatchSingleton: frozenset({"value"}),
     ast.MatchClass: frozenset({"kwd_attrs"}),
 }
-_FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
+CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def child_fields(t: type) -> tuple[str, ...]:
     """Names of the fields of node type ``t`` that can contain child nodes (cached)."""
-    fields = _FIELDS_CACHE.get(t)
+    fields = CHILD_FIELDS.get(t)
     if fields is None:
         skip = _SCALAR_FIELDS | _SCALAR_BY_TYPE.get(t, frozenset())
         fields = tuple(f for f in getattr(t, "_fields", ()) if f not in skip)
-        _FIELDS_CACHE[t] = fields
+        CHILD_FIELDS[t] = fields
     return fields
 
 
@@ -127,7 +127,7 @@ def _nested_block(stmts: list[ast.stmt], c: _Counter, nest: int, depth: int, own
 
 def _generic(node: ast.AST, c: _Counter, nest: int, depth: int, own: bool) -> None:
     t = node.__class__
-    fields = _FIELDS_CACHE.get(t)
+    fields = CHILD_FIELDS.get(t)
     if fields is None:
         fields = child_fields(t)
     for name in fields:
@@ -152,7 +152,7 @@ def _node(node: ast.AST, c: _Counter, nest: int, depth: int, own: bool) -> None:
     if handler is not None:
         handler(node, c, nest, depth, own)
         return
-    fields = _FIELDS_CACHE.get(t)
+    fields = CHILD_FIELDS.get(t)
     if fields is None:
         fields = child_fields(t)
     for name in fields:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from analysis.engine.context import FileContext
 from analysis.engine.facts import CallFact, Definition, FileFacts, ImportFact
-from analysis.engine.metrics import child_fields, function_metrics
+from analysis.engine.metrics import CHILD_FIELDS, child_fields, function_metrics
 from analysis.engine.registry import NodeDetector
 
 Hook = Callable[[ast.AST, FileContext], None]
@@ -305,7 +305,10 @@ class Traversal:
             parents = ctx.parents
             parents.append(node)
             walk = self._walk
-            for name in child_fields(t):
+            fields = CHILD_FIELDS.get(t)
+            if fields is None:
+                fields = child_fields(t)
+            for name in fields:
                 value = getattr(node, name)
                 if value is None:
                     continue
