@@ -135,10 +135,17 @@ class OrganizationBillingAdmin(OrganizationAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not BillingAccount:
             return super().save_formset(request, form, formset, change)
+        # The service writes the row (who/when included); the admin's change log reads these.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if not inline_form.has_changed():
                 continue
             account = inline_form.instance
+            created = account.pk is None
             account.organization = form.instance
             _save_override(request, account, inline_form)
+            if created:
+                formset.new_objects.append(BillingAccount.objects.get(organization=form.instance))
+            else:
+                formset.changed_objects.append((account, inline_form.changed_data))
         return None

@@ -48,9 +48,10 @@ def _repository_count(org: Organization) -> int:
 
 def subscription_overview(org: Organization) -> dict[str, Any]:
     """What ``GET /billing/subscription`` shows: the effective plan, why, the subscription, usage."""
+    # Loaded first so that the decision below consults it (an override shows even without Stripe).
+    account = billing_account_of(org)
     decision = plan_decision(org)
     plan = decision.plan
-    account = billing_account_of(org) if org.stripe_customer_id or decision.source != "default" else None
     has_sub = account is not None and account.has_subscription
     analyses = analysis_usage(org, increment=False)
     calls = api_usage(org, increment=False)

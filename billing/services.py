@@ -173,7 +173,7 @@ class CheckoutSession:
 
 
 def billing_checkout_create(
-    *, organization: Organization, plan: str, seats: int | None, success_url: str, cancel_url: str
+    *, organization: Organization, plan: str, success_url: str, cancel_url: str, seats: int | None = None
 ) -> CheckoutSession:
     """Start Stripe Checkout (subscription mode) for ``plan`` with ``seats`` seats."""
     stripe_api.require_billing()
