@@ -92,6 +92,7 @@ def test_todo_fixme_xxx_hack_comments_are_reported_with_position():
     assert found[0].column == 7
     assert found[0].metadata["text"] == "TODO: remove this"
     assert found[0].snippet == "TODO: remove this"
+    assert [f.symbol for f in found] == ["", "", "pkg.mod.f", "pkg.mod.f"]
 
 
 def test_todo_tags_are_configurable():

@@ -152,6 +152,7 @@ class TodoComment(NodeDetector):
         if not tags:
             return
         line_pattern, tag_pattern = _tag_patterns(tags)
+        spans: list[tuple[int, int, str]] | None = None
         last_line = -1
         for match in line_pattern.finditer(source):
             line_no = source.count("\n", 0, match.start()) + 1
@@ -169,14 +170,34 @@ class TodoComment(NodeDetector):
             text = comment.lstrip("#").strip()
             # The comment text (not the line) identifies the finding: moving it keeps its identity.
             marker = ast.Pass(lineno=line_no, col_offset=column, end_lineno=line_no, end_col_offset=len(line))
+            if spans is None:
+                spans = self._spans(ctx)
             ctx.report(
                 self.spec,
                 marker,
                 f"{tag.group(1)} comment: {text[:200]}",
+                symbol=self._enclosing(spans, line_no),
                 title=f"{tag.group(1)} comment",
                 metadata={"tag": tag.group(1), "text": text[:500], "tags": list(tags)},
                 code=text,
             )
+
+    @staticmethod
+    def _spans(ctx: FileContext) -> list[tuple[int, int, str]]:
+        """(first line, last line, qualified name) of every def/class, for enclosing symbols."""
+        spans = []
+        for node, name in ctx.qualnames.items():
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])  # type: ignore[attr-defined]
+            spans.append((first, node.end_lineno or node.lineno, name))  # type: ignore[attr-defined]
+        return spans
+
+    @staticmethod
+    def _enclosing(spans: list[tuple[int, int, str]], line: int) -> str:
+        best = ("", -1)
+        for first, last, name in spans:
+            if first <= line <= last and first > best[1]:
+                best = (name, first)
+        return best[0]
 
     @staticmethod
     def _comment(line: str) -> str | None:
