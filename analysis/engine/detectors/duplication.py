@@ -93,7 +93,7 @@ def _all_clone_groups(project: ProjectContext, min_lines: int) -> list[CloneGrou
         regions: list[CloneRegion] = []
         for path, k in occurrences:
             run = windows[path][k : k + length]
-            region = CloneRegion(path, run[0][1], max(w[2] for w in run))
+            region = CloneRegion(path, run[0][1], run[-1][2])  # window ends never decrease
             if region.lines >= min_lines and not any(_overlaps(region, r) for r in regions):
                 regions.append(region)
         if len(regions) >= 2:
@@ -106,18 +106,14 @@ def _drop_covered(groups: list[CloneGroup], share: float = 0.5) -> list[CloneGro
     """Drop a group whose every region lies mostly inside regions of bigger groups: copies
     shared by a different subset of places are the same duplication seen twice."""
     kept: list[CloneGroup] = []
-    taken: dict[str, list[tuple[int, int]]] = {}
+    taken: dict[str, set[int]] = {}
+    empty: set[int] = set()
     for group in sorted(groups, key=lambda grp: (-sum(r.lines for r in grp.regions), grp.regions[0].path, grp.regions[0].start)):
-
-        def covered(r: CloneRegion) -> bool:
-            inside = sum(max(0, min(r.end, e) - max(r.start, s) + 1) for s, e in taken.get(r.path, ()))
-            return inside >= share * r.lines
-
-        if all(covered(r) for r in group.regions):
+        if all(len(taken.get(r.path, empty).intersection(range(r.start, r.end + 1))) >= share * r.lines for r in group.regions):
             continue
         kept.append(group)
         for r in group.regions:
-            taken.setdefault(r.path, []).append((r.start, r.end))
+            taken.setdefault(r.path, set()).update(range(r.start, r.end + 1))
     return kept
 
 
