@@ -40,7 +40,9 @@ def _rss_mb() -> tuple[float, float]:
 
 def _print_timings(timings: dict[str, float], indent: str = "  ") -> None:
     stages = ["source", "discover", "parse", "graph", "detect", "score", "report", "total"]
-    print(f"{indent}stages (wall s): " + ", ".join(f"{s} {timings[s]:.2f}" for s in stages if s in timings))
+    present = [s for s in stages if s in timings]
+    if present:
+        print(f"{indent}stages (wall s): " + ", ".join(f"{s} {timings[s]:.2f}" for s in present))
     cpu = {k.removeprefix("parse.cpu."): v for k, v in timings.items() if k.startswith("parse.cpu.")}
     if cpu:
         print(f"{indent}inside parse, CPU s summed over workers: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
