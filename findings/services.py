@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
 from collections import Counter
@@ -65,8 +64,8 @@ _REFRESHED_FIELDS = (
     "reopened_count",
     "reopened_at",
     "triage_expires_at",
-    "last_seen_run",
-    "fixed_in_run",
+    "last_seen_run_id",
+    "fixed_in_run_id",
     "updated_at",
 )
 
@@ -83,49 +82,54 @@ def _acceptance_expired(status: str, expires_at: datetime | None, now: datetime)
     return status == FindingStatus.ACCEPTED and expires_at is not None and expires_at <= now
 
 
-def _db_value(field: models.Field, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(field, models.JSONField):
-        return Jsonb(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+class _Table:
+    """Column order and defaults of a model, for writing plain dict rows with COPY (building
+    thousands of model instances costs more than the COPY itself)."""
+
+    def __init__(self, model: type[models.Model], table: str | None = None, only: Sequence[str] | None = None) -> None:
+        fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+        if only is not None:
+            fields = [model._meta.get_field(name) for name in only]
+        self.table = table or model._meta.db_table
+        self.fields = fields
+        self.attnames = [f.attname for f in fields]
+        self.json_attnames = {f.attname for f in fields if isinstance(f, models.JSONField)}
+        self.defaults = {f.attname: None if f.primary_key else f.get_default() for f in fields}
+
+    def copy(self, cursor: Any, rows: Iterable[dict[str, Any]]) -> None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in self.fields)
+        attnames, json_attnames, defaults = self.attnames, self.json_attnames, self.defaults
+        with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = [row[a] if a in row else defaults[a] for a in attnames]
+                for i, a in enumerate(attnames):
+                    if a in json_attnames and values[i] is not None:
+                        values[i] = Jsonb(values[i])
+                copy.write_row(values)
 
 
-def _copy_rows(cursor: Any, table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows into ``table`` (psycopg 3): one round trip per batch instead of one per row."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([_db_value(f, v) for f, v in zip(fields, row, strict=True)])
-
-
-def _copy_instances(cursor: Any, model: type[models.Model], objs: Iterable[models.Model]) -> None:
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-    _copy_rows(cursor, model._meta.db_table, fields, ([getattr(o, f.attname) for f in fields] for o in objs))
-
-
-def _apply_engine_values(obj: Finding, f: EngineFinding) -> None:
-    severity = str(f.severity).lower()
-    obj.detector = f.detector[:100]
-    obj.category = str(f.category)[:30]
-    obj.severity = severity
-    obj.severity_rank = SEVERITY_RANK.get(severity, 0)
-    obj.title = f.title[:500]
-    obj.message = f.message
-    obj.path = f.path[:1000]
-    obj.line = max(f.line, 0)
-    obj.column = max(f.column, 0)
-    obj.end_line = max(f.end_line, 0)
-    obj.end_column = max(f.end_column, 0)
-    obj.symbol = f.symbol[:500]
-    obj.snippet = f.snippet
-    obj.cwe = (f.cwe or "")[:20]
-    obj.confidence = float(f.confidence)
-    obj.effort_minutes = max(int(f.effort_minutes), 0)
-    obj.metadata = f.metadata or {}
+def _engine_values(f: EngineFinding) -> dict[str, Any]:
+    severity = str(getattr(f.severity, "value", f.severity)).lower()
+    return {
+        "detector": f.detector[:100],
+        "category": str(getattr(f.category, "value", f.category))[:30],
+        "severity": severity,
+        "severity_rank": SEVERITY_RANK.get(severity, 0),
+        "title": f.title[:500],
+        "message": f.message,
+        "path": f.path[:1000],
+        "line": max(f.line, 0),
+        "column": max(f.column, 0),
+        "end_line": max(f.end_line, 0),
+        "end_column": max(f.end_column, 0),
+        "symbol": f.symbol[:500],
+        "snippet": f.snippet,
+        "cwe": (f.cwe or "")[:20],
+        "confidence": float(f.confidence),
+        "effort_minutes": max(int(f.effort_minutes), 0),
+        "metadata": f.metadata or {},
+    }
 
 
 @dataclass
@@ -141,6 +145,10 @@ def _repository_lock(repository_id: UUID) -> None:
     # Two runs of one repository recording at once would both insert the same new fingerprints.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [repository_id.int & ((1 << 63) - 1)])
+
+
+_OPEN, _FIXED = FindingStatus.OPEN.value, FindingStatus.FIXED.value
+_ANALYSIS = FindingTriageEvent.Source.ANALYSIS.value
 
 
 def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: datetime | None = None) -> dict[str, Any]:
@@ -172,72 +180,73 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
             )
         }
 
-        created: list[Finding] = []
-        refreshed: list[Finding] = []
-        events: list[FindingTriageEvent] = []
-        occurrences: list[FindingOccurrence] = []
+        created: list[dict[str, Any]] = []
+        refreshed: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        occurrences: list[dict[str, Any]] = []
         reopened_ids: list[UUID] = []
+        by_severity: Counter[str] = Counter()
 
         def event(finding_id: UUID, old: str, new: str, reason: str) -> None:
             events.append(
-                FindingTriageEvent(
-                    organization_id=run.organization_id,
-                    finding_id=finding_id,
-                    source=FindingTriageEvent.Source.ANALYSIS,
-                    run_id=run.pk,
-                    from_status=old,
-                    to_status=new,
-                    reason=reason,
-                    created_at=now,
-                )
+                {
+                    "organization_id": run.organization_id,
+                    "finding_id": finding_id,
+                    "source": _ANALYSIS,
+                    "run_id": run.pk,
+                    "from_status": old,
+                    "to_status": new,
+                    "reason": reason,
+                    "created_at": now,
+                }
             )
 
         for fp, f in incoming.items():
             old = existing.get(fp)
-            obj = Finding(
-                id=old.id if old else uuid4(),
-                organization_id=run.organization_id,
-                repository_id=repository_id,
-                fingerprint=fp,
-                last_seen_run_id=run.pk,
-                fixed_in_run_id=None,
-                created_at=now,
-                updated_at=now,
-            )
-            _apply_engine_values(obj, f)
+            row = _engine_values(f)
+            row.update(last_seen_run_id=run.pk, fixed_in_run_id=None, updated_at=now)
+            by_severity[row["severity"]] += 1
             if old is None:
-                obj.status = FindingStatus.OPEN
-                obj.first_seen_run_id = run.pk
-                created.append(obj)
+                row.update(
+                    id=uuid4(),
+                    organization_id=run.organization_id,
+                    repository_id=repository_id,
+                    fingerprint=fp,
+                    status=_OPEN,
+                    first_seen_run_id=run.pk,
+                    created_at=now,
+                )
+                created.append(row)
             else:
-                obj.status = old.status
-                obj.triage_expires_at = old.triage_expires_at
-                obj.reopened_count = old.reopened_count
-                obj.reopened_at = old.reopened_at
+                row.update(
+                    id=old.id,
+                    status=old.status,
+                    triage_expires_at=old.triage_expires_at,
+                    reopened_count=old.reopened_count,
+                    reopened_at=old.reopened_at,
+                )
                 reason = ""
-                if old.status == FindingStatus.FIXED:
+                if old.status == _FIXED:
                     reason = "Detected again after being fixed"
                 elif _acceptance_expired(old.status, old.triage_expires_at, now):
                     reason = "Acceptance expired"
-                    obj.triage_expires_at = None
+                    row["triage_expires_at"] = None
                 if reason:
-                    obj.status = FindingStatus.OPEN
-                    obj.reopened_count += 1
-                    obj.reopened_at = now
-                    reopened_ids.append(obj.id)
-                    event(obj.id, old.status, FindingStatus.OPEN, reason)
-                refreshed.append(obj)
+                    row.update(status=_OPEN, reopened_count=old.reopened_count + 1, reopened_at=now)
+                    reopened_ids.append(old.id)
+                    event(old.id, old.status, _OPEN, reason)
+                refreshed.append(row)
             occurrences.append(
-                FindingOccurrence(
-                    run_id=run.pk,
-                    finding_id=obj.id,
-                    line=obj.line,
-                    column=obj.column,
-                    end_line=obj.end_line,
-                    end_column=obj.end_column,
-                    severity=obj.severity,
-                    snippet_hash=_snippet_hash(obj.snippet),
-                )
+                {
+                    "run_id": run.pk,
+                    "finding_id": row["id"],
+                    "line": row["line"],
+                    "column": row["column"],
+                    "end_line": row["end_line"],
+                    "end_column": row["end_column"],
+                    "severity": row["severity"],
+                    "snippet_hash": _snippet_hash(row["snippet"]),
+                }
             )
 
         fixed_ids: list[UUID] = []
@@ -246,23 +255,22 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
                 continue
             if old.status in ACTIVE_STATUSES or _acceptance_expired(old.status, old.triage_expires_at, now):
                 fixed_ids.append(old.id)
-                event(old.id, old.status, FindingStatus.FIXED, "No longer detected")
+                event(old.id, old.status, _FIXED, "No longer detected")
 
         with connection.cursor() as cursor:
             if created:
-                _copy_instances(cursor, Finding, created)
+                _Table(Finding).copy(cursor, created)
             if refreshed:
                 _update_refreshed(cursor, refreshed)
             if fixed_ids:
                 Finding.objects.filter(id__in=fixed_ids).update(
-                    status=FindingStatus.FIXED, fixed_in_run_id=run.pk, triage_expires_at=None, updated_at=now
+                    status=_FIXED, fixed_in_run_id=run.pk, triage_expires_at=None, updated_at=now
                 )
             if occurrences:
-                _copy_instances(cursor, FindingOccurrence, occurrences)
+                _Table(FindingOccurrence).copy(cursor, occurrences)
             if events:
-                _copy_instances(cursor, FindingTriageEvent, events)
+                _Table(FindingTriageEvent).copy(cursor, events)
 
-        by_severity = Counter(o.severity for o in (*created, *refreshed))
         summary = {
             "new": len(created),
             "fixed": len(fixed_ids),
@@ -271,27 +279,24 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
             "by_severity": {s: by_severity.get(s, 0) for s in SEVERITY_RANK},
         }
         if created or fixed_ids:
-            new_ids = [o.id for o in created]
+            counts = {"new": len(created), "fixed": len(fixed_ids), "reopened": len(reopened_ids)}
             # robust: the findings are committed; a webhook problem is logged, never raised to the run.
-            transaction.on_commit(
-                lambda: _emit_run_webhooks(run_id=run.pk, new_ids=new_ids, fixed_ids=fixed_ids, reopened_ids=reopened_ids),
-                robust=True,
-            )
+            transaction.on_commit(lambda: _emit_run_webhooks(run_id=run.pk, counts=counts), robust=True)
     return summary
 
 
-def _update_refreshed(cursor: Any, objs: list[Finding]) -> None:
+def _update_refreshed(cursor: Any, rows: list[dict[str, Any]]) -> None:
     """Refresh seen findings: COPY the new values into a temporary table, then one UPDATE … FROM."""
     quote = connection.ops.quote_name
-    fields = [Finding._meta.pk, *(Finding._meta.get_field(name) for name in _REFRESHED_FIELDS)]
-    columns = ", ".join(quote(f.column) for f in fields)
+    table = _Table(Finding, table="findings_refresh_tmp", only=("id", *_REFRESHED_FIELDS))
+    columns = ", ".join(quote(f.column) for f in table.fields)
     cursor.execute("DROP TABLE IF EXISTS findings_refresh_tmp")
     # CREATE TABLE AS keeps the column types but no NOT NULL constraints or indexes.
     cursor.execute(
         f"CREATE TEMPORARY TABLE findings_refresh_tmp ON COMMIT DROP AS SELECT {columns} FROM findings_finding WITH NO DATA"
     )
-    _copy_rows(cursor, "findings_refresh_tmp", fields, ([getattr(o, f.attname) for f in fields] for o in objs))
-    assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in fields[1:])
+    table.copy(cursor, rows)
+    assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in table.fields[1:])
     cursor.execute(f"UPDATE findings_finding AS f SET {assignments} FROM findings_refresh_tmp AS t WHERE f.id = t.id")
     cursor.execute("DROP TABLE findings_refresh_tmp")
 
@@ -310,7 +315,7 @@ def _finding_brief(f: Finding) -> dict[str, Any]:
     }
 
 
-def _emit_run_webhooks(*, run_id: UUID, new_ids: list[UUID], fixed_ids: list[UUID], reopened_ids: list[UUID]) -> None:
+def _emit_run_webhooks(*, run_id: UUID, counts: dict[str, int]) -> None:
     """One ``finding.new`` and one ``finding.resolved`` delivery per run: a capped list of the
     most severe findings and an API link for the rest (a run may bring thousands)."""
     from analysis.models import AnalysisRun
@@ -319,24 +324,34 @@ def _emit_run_webhooks(*, run_id: UUID, new_ids: list[UUID], fixed_ids: list[UUI
     run = AnalysisRun.objects.select_related("repository", "organization").get(pk=run_id)
     base = f"{settings.PUBLIC_BASE_URL}/api/v1/findings"
     batches = (
-        ("finding.new", new_ids, f"{base}?repository_id={run.repository_id}&analysis_id={run.pk}&first_seen_in={run.pk}"),
-        ("finding.resolved", fixed_ids, f"{base}?repository_id={run.repository_id}&status=fixed&fixed_in={run.pk}"),
+        (
+            "finding.new",
+            counts["new"],
+            Finding.objects.filter(first_seen_run_id=run.pk),
+            f"{base}?repository_id={run.repository_id}&analysis_id={run.pk}&first_seen_in={run.pk}",
+        ),
+        (
+            "finding.resolved",
+            counts["fixed"],
+            Finding.objects.filter(fixed_in_run_id=run.pk),
+            f"{base}?repository_id={run.repository_id}&status=fixed&fixed_in={run.pk}",
+        ),
     )
-    for event_type, ids, url in batches:
-        if not ids:
+    for event_type, count, queryset, url in batches:
+        if not count:
             continue
-        top = Finding.objects.filter(id__in=ids).order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
+        top = queryset.order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
         data = {
             "analysis_id": str(run.pk),
             "repository": {"id": str(run.repository_id), "name": run.repository.name},
             "commit_sha": run.commit_sha,
-            "count": len(ids),
+            "count": count,
             "findings": [_finding_brief(f) for f in top],
-            "truncated": len(ids) > WEBHOOK_FINDINGS_CAP,
+            "truncated": count > WEBHOOK_FINDINGS_CAP,
             "findings_url": url,
         }
         if event_type == "finding.new":
-            data["reopened_count"] = len(reopened_ids)
+            data["reopened_count"] = counts["reopened"]
         webhook_emit(organization=run.organization, event_type=event_type, data=data, repository=run.repository)
 
 

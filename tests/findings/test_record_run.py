@@ -158,20 +158,44 @@ def test_reopen_expired_acceptances_between_runs(repo, member):
     assert set(Finding.objects.values_list("status", "reopened_count")) == {("open", 1)}
 
 
-def test_record_run_emits_new_and_resolved_webhooks_after_commit(repo, django_capture_on_commit_callbacks, monkeypatch):
-    calls = []
-    import webhooks.services
+def test_record_run_emits_new_and_resolved_webhooks_after_commit(org, repo, django_capture_on_commit_callbacks):
+    import json
 
-    monkeypatch.setattr(webhooks.services, "webhook_emit", lambda **kw: calls.append(kw), raising=False)
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import webhook_endpoint_create
+
+    webhook_endpoint_create(
+        organization=org, created_by=None, name="ci", url="https://93.184.216.34/hook", events=["finding.new", "finding.resolved"]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         record(new_run(repo), [engine_finding(), engine_finding("eval-used", severity="critical")])
-    assert [c["event_type"] for c in calls] == ["finding.new"]
-    data = calls[0]["data"]
-    assert data["count"] == 2 and [f["detector"] for f in data["findings"]] == ["eval-used", "sql-injection"]
-    assert calls[0]["repository"] == repo and calls[0]["organization"] == repo.organization
-    calls.clear()
+    delivery = WebhookDelivery.objects.get()
+    body = json.loads(delivery.body)
+    assert body["type"] == "finding.new" and body["data"]["count"] == 2 and not body["data"]["truncated"]
+    assert [f["detector"] for f in body["data"]["findings"]] == ["eval-used", "sql-injection"]
+    assert body["data"]["repository"] == {"id": str(repo.id), "name": repo.name}
+
     run = new_run(repo)
     with django_capture_on_commit_callbacks(execute=True):
         record(run, [engine_finding()])
-    assert [c["event_type"] for c in calls] == ["finding.resolved"]
-    assert calls[0]["data"]["count"] == 1 and f"fixed_in={run.id}" in calls[0]["data"]["findings_url"]
+    resolved = json.loads(WebhookDelivery.objects.get(event_type="finding.resolved").body)["data"]
+    assert resolved["count"] == 1 and resolved["findings"][0]["status"] == "fixed"
+    assert f"fixed_in={run.id}" in resolved["findings_url"]
+
+
+def test_a_run_with_many_new_findings_sends_one_capped_delivery(org, repo, django_capture_on_commit_callbacks):
+    import json
+
+    from findings.services import WEBHOOK_FINDINGS_CAP
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import webhook_endpoint_create
+
+    webhook_endpoint_create(
+        organization=org, created_by=None, name="ci", url="https://93.184.216.34/hook", events=["finding.new"]
+    )
+    many = [engine_finding("magic-number", "a.py", i, symbol=f"s{i}") for i in range(WEBHOOK_FINDINGS_CAP + 20)]
+    with django_capture_on_commit_callbacks(execute=True):
+        record(new_run(repo), many)
+    data = json.loads(WebhookDelivery.objects.get().body)["data"]
+    assert data["count"] == WEBHOOK_FINDINGS_CAP + 20 and data["truncated"] is True
+    assert len(data["findings"]) == WEBHOOK_FINDINGS_CAP and "first_seen_in=" in data["findings_url"]
