@@ -34,6 +34,7 @@ class FileContext:
     tree: ast.Module
     is_test: bool = False  # tests/, test_*.py, *_tests.py, conftest.py
     is_package_init: bool = False
+    is_migration: bool = False  # under a migrations/ directory (kept, but usually generated)
     # alias -> fully qualified imported name, e.g. {"np": "numpy", "loads": "pickle.loads",
     # "sub": "subprocess"}; filled before the traversal from the module's import statements
     imports: dict[str, str] = field(default_factory=dict)

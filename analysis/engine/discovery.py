@@ -164,7 +164,7 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
             if st.st_size > config.max_file_size:
                 result.skip("too_large")
                 continue
-            result.files.append(SourceFile(path=rel, size=st.st_size, is_migration="/migrations/" in f"/{rel}"))
+            result.files.append(SourceFile(path=rel, size=st.st_size, is_migration=is_migration_path(rel)))
         for path, rel in subdirs:
             walk(path, rel)
         if pushed:
@@ -173,6 +173,11 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
     walk(str(root_path), "")
     result.files.sort(key=lambda f: f.path)
     return result
+
+
+def is_migration_path(path: str) -> bool:
+    """Django/Alembic-style migrations: anything under a ``migrations/`` directory."""
+    return "/migrations/" in f"/{path}"
 
 
 def is_test_path(path: str) -> bool:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.engine.context import DetectorSettings, FileContext
+from analysis.engine.discovery import is_migration_path
 from analysis.engine.facts import FileFacts, ImportFact
 from analysis.engine.model import Finding, compute_fingerprint
 from analysis.engine.registry import NodeDetector, all_detectors
@@ -124,6 +125,8 @@ class FileProcessor:
         )
         # lets an incremental run skip hashing files whose size and mtime did not change
         facts.extra["stat"] = [st.st_size, st.st_mtime_ns]
+        if is_migration_path(path):
+            facts.extra["is_migration"] = True
         t1 = time.process_time()
         timings["read"] += t1 - t0
         try:
@@ -142,6 +145,7 @@ class FileProcessor:
             tree=tree,
             is_test=is_test,
             is_package_init=is_init,
+            is_migration=is_migration_path(path),
             settings=self.settings,
         )
         try:

@@ -344,3 +344,26 @@ def test_declared_encoding_wins_over_utf8():
     assert decode(b"x = '\xc3\xa9'\n") == "x = '\xe9'\n"
     assert decode(b"\xef\xbb\xbfx = 1\n") == "x = 1\n"
     assert decode(b"# coding: klingon\nx = 1\n") is None
+
+
+class _MigrationProbe(NodeDetector):
+    spec = DetectorSpec(id="migration-probe", category=Category.BUG_RISK, severity=Severity.LOW, title="p", description="p")
+    node_types = (ast.Module,)
+    seen: list[bool] = []
+
+    def visit(self, node, ctx: FileContext) -> None:
+        _MigrationProbe.seen.append(ctx.is_migration)
+
+
+def test_migrations_are_analysed_and_marked(make_tree):
+    root = make_tree({"app/migrations/0001_initial.py": "x = 1\n", "app/models.py": "x = 1\n"})
+    proc = FileProcessor(str(root), [], {})
+    proc.traversal = Traversal([_MigrationProbe()])
+    out = proc.process(
+        [
+            ("app/migrations/0001_initial.py", "app.migrations.0001_initial", False, False),
+            ("app/models.py", "app.models", False, False),
+        ]
+    )
+    assert _MigrationProbe.seen == [True, False]
+    assert [f.extra.get("is_migration", False) for f in out.facts] == [True, False]
