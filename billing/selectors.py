@@ -52,18 +52,18 @@ def subscription_overview(org: Organization) -> dict[str, Any]:
     account = billing_account_of(org)
     decision = plan_decision(org)
     plan = decision.plan
-    has_sub = account is not None and account.has_subscription
+    sub = account if account is not None and account.has_subscription else None
     analyses = analysis_usage(org, increment=False)
     calls = api_usage(org, increment=False)
     return {
         "plan": plan.id,
         "plan_name": plan.name,
         "plan_source": decision.source,
-        "status": account.status if has_sub else None,
-        "subscribed_plan": account.subscribed_plan if has_sub else None,
-        "seats": account.seats if has_sub else None,
-        "current_period_end": account.current_period_end if has_sub else None,
-        "cancel_at_period_end": account.cancel_at_period_end if has_sub else False,
+        "status": sub.status if sub else None,
+        "subscribed_plan": sub.subscribed_plan if sub else None,
+        "seats": sub.seats if sub else None,
+        "current_period_end": sub.current_period_end if sub else None,
+        "cancel_at_period_end": sub.cancel_at_period_end if sub else False,
         "grace_period_ends_at": decision.grace_ends_at,
         "override": (
             {"plan": account.override_plan, "reason": account.override_reason, "at": account.override_at}

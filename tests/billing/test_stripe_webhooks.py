@@ -261,3 +261,20 @@ def test_a_stripe_outage_while_syncing_rolls_back_and_the_retry_succeeds(org, cu
     fake_stripe.fail_next = []
     assert post_event(event).status_code == 200
     assert plan_of(org) == "pro"
+
+
+def test_a_secret_sent_in_the_request_is_ignored_even_in_debug(org, customer, fake_stripe, client, webhook_url, settings):
+    from tests.billing.stripe_stub import sign
+
+    settings.DEBUG = True
+    sub = fake_stripe.subscription(customer=customer, price=PRICE_ENTERPRISE)
+    payload = json.dumps(fake_stripe.event("customer.subscription.created", sub))
+    response = client.post(
+        webhook_url,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign(payload, secret="whsec_attacker"),
+        HTTP_X_DJSTRIPE_WEBHOOK_SECRET="whsec_attacker",
+    )
+    assert response.status_code == 400
+    assert plan_of(org) == "free"
