@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -39,7 +39,7 @@ _SEVERITY_RANK = {
 }
 
 
-class Category(str, enum.Enum):
+class Category(enum.StrEnum):
     SECURITY = "security"
     BUG_RISK = "bug_risk"
     COMPLEXITY = "complexity"
