@@ -213,6 +213,13 @@ def test_tests_asserting_directly_or_via_helpers_are_not_reported():
 
     def not_a_test():
         compute(1)
+
+    class TestOuter(unittest.TestCase):
+        def test_with_fixture_class(self):
+            class Foo(unittest.TestCase):
+                def test_die(self):
+                    pass
+            self.assertTrue(run(Foo("test_die")))
     """
     assert run_detectors(src, "test-without-assertion", path="tests/test_thing.py") == []
     # Outside test files nothing is reported, nor test_* helpers of a testing library.

@@ -313,6 +313,8 @@ class TestWithoutAssertion(NodeDetector):
         parent = ctx.parents[-1] if ctx.parents else None
         if not isinstance(parent, (ast.Module, ast.ClassDef)):
             return False
+        if ctx.function is not None or (isinstance(parent, ast.ClassDef) and not isinstance(ctx.parents[-2], ast.Module)):
+            return False  # classes built inside a test are fixtures, not collected tests
         # A test runner collects it: a test module (test_*.py, *_test(s).py, tests.py) or a test
         # class. Helpers named test_* in testing libraries (django/test/runner.py) are not tests.
         stem = ctx.path.rsplit("/", 1)[-1].removesuffix(".py")
