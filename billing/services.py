@@ -51,7 +51,7 @@ def _stripe_call(what: str, call: Any) -> Any:
         return call()
     except stripe.StripeError as exc:
         logger.warning("Stripe call failed (%s): %s", what, exc)
-        raise ServiceUnavailable(f"Stripe could not {what}; try again later", error_code="STRIPE_ERROR") from exc
+        raise ServiceUnavailable(f"Stripe could not {what}; try again later") from exc
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -184,9 +184,7 @@ def billing_checkout_create(
         raise ServiceUnavailable(f"No Stripe price is configured for the {chosen.name} plan", error_code="BILLING_NOT_CONFIGURED")
     account = BillingAccount.objects.filter(organization=organization).first()
     if account is not None and account.status in LIVE_STATUSES:
-        raise Conflict(
-            "This organisation already has a subscription; change it in the customer portal", error_code="ALREADY_SUBSCRIBED"
-        )
+        raise Conflict("This organisation already has a subscription; change it in the customer portal")
     members = organization.memberships.count()
     seats = seats or max(members, 1)
     cap = chosen.seats or MAX_SEATS
@@ -220,7 +218,7 @@ def billing_portal_create(*, organization: Organization, return_url: str) -> str
     stripe_api.require_billing()
     validate_redirect_url(return_url, "return_url")
     if not organization.stripe_customer_id:
-        raise Conflict("This organisation has no billing account yet; start with a checkout", error_code="NO_BILLING_CUSTOMER")
+        raise Conflict("This organisation has no billing account yet; start with a checkout")
     client = stripe_api.client()
     session = _stripe_call(
         "open the customer portal",

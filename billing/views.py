@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,11 @@ from billing.serializers import (
     BillingPortalInputSerializer,
     BillingPortalOutputSerializer,
     BillingSubscriptionOutputSerializer,
+)
+
+_ERROR = {"$ref": "#/components/schemas/ErrorEnvelope"}
+_NOT_CONFIGURED = OpenApiResponse(
+    _ERROR, description="BILLING_NOT_CONFIGURED: no Stripe key, or no price for the plan; SERVICE_UNAVAILABLE: Stripe failed"
 )
 
 
@@ -47,7 +52,11 @@ class BillingCheckoutView(APIView):
 
     @extend_schema(
         request=BillingCheckoutInputSerializer,
-        responses=BillingCheckoutOutputSerializer,
+        responses={
+            200: BillingCheckoutOutputSerializer,
+            409: OpenApiResponse(_ERROR, description="CONFLICT: a subscription is live; change the plan in the customer portal"),
+            503: _NOT_CONFIGURED,
+        },
         summary="Start a Stripe Checkout session for a paid plan (owners and admins)",
         tags=["billing"],
     )
@@ -65,7 +74,11 @@ class BillingPortalView(APIView):
 
     @extend_schema(
         request=BillingPortalInputSerializer,
-        responses=BillingPortalOutputSerializer,
+        responses={
+            200: BillingPortalOutputSerializer,
+            409: OpenApiResponse(_ERROR, description="CONFLICT: no checkout yet"),
+            503: _NOT_CONFIGURED,
+        },
         summary="Open the Stripe customer portal (owners and admins)",
         tags=["billing"],
     )
