@@ -195,10 +195,46 @@ def release(ctx: FileContext) -> None:
         del _STATES[id(ctx)]
 
 
+VALUE, PART, AUG, ITEM, FIXED = range(5)
+
+
+class _Binding:
+    """One assignment, evaluated lazily (most are never asked about) and at most once."""
+
+    __slots__ = ("chain", "info", "kind", "op", "seq", "strong", "target", "value")
+
+    def __init__(
+        self, kind: int, target: ast.AST | None, value: ast.AST | None, op: ast.operator | None,
+        seq: int, strong: bool, chain: tuple[dict[str, list[_Binding]], ...], info: Info | None = None,
+    ) -> None:
+        self.kind = kind
+        self.target = target
+        self.value = value
+        self.op = op
+        self.seq = seq
+        self.strong = strong
+        self.chain = chain
+        self.info = info
+
+
+Chain = tuple[dict[str, list[_Binding]], ...]
+
+
 class TaintState:
+    """Bindings of one file, per function scope, in traversal order.
+
+    ``observe`` only records assignments (cheap); an assignment's value is evaluated the first
+    time a sink asks about a name bound by it, as it was at that point of the function: each
+    binding remembers its position (``seq``) and scope chain, and a name is resolved to the
+    latest bindings before that position (back to the last one made outside a branch).
+    """
+
     def __init__(self, ctx: FileContext) -> None:
         self.ctx_ref = weakref.ref(ctx)
-        self._scopes: dict[int, dict[str, Info]] = {0: {}}
+        module: Chain = ({},)
+        self._chains: dict[int, Chain] = {0: module}
+        self._seq = 0
+        self._env: tuple[Chain, int] = (module, 0)
         self._seen: set[int] = set()
         self._call_node: ast.AST | None = None
         self._call_name = ""
@@ -218,46 +254,49 @@ class TaintState:
         if key in self._seen:
             return
         self._seen.add(key)
-        kind = type(node)
+        self._seq += 1
+        kind = node.__class__
         if kind is ast.Assign:
-            info = self.info(node.value, ctx)  # type: ignore[attr-defined]
             for target in node.targets:  # type: ignore[attr-defined]
-                self._bind(target, info, ctx)
+                self._bind(target, VALUE, node.value, None, ctx)  # type: ignore[attr-defined]
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
             if node.value is not None:  # type: ignore[attr-defined]
-                self._bind(node.target, self.info(node.value, ctx), ctx)  # type: ignore[attr-defined]
+                self._bind(node.target, VALUE, node.value, None, ctx)  # type: ignore[attr-defined]
         elif kind is ast.AugAssign:
-            assert isinstance(node, ast.AugAssign)
-            self._bind(node.target, self._binop(node.target, node.op, node.value, ctx), ctx)
+            self._bind(node.target, AUG, node.value, node.op, ctx)  # type: ignore[attr-defined]
         elif kind is ast.For or kind is ast.AsyncFor:
-            self._bind(node.target, self.info(node.iter, ctx), ctx)  # type: ignore[attr-defined]
+            self._bind(node.target, VALUE, node.iter, None, ctx)  # type: ignore[attr-defined]
         elif kind in _FUNCTIONS:
-            self._enter_function(node)  # type: ignore[arg-type]
+            self._enter_function(node, ctx)  # type: ignore[arg-type]
 
-    def _enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        scope = self._scopes.setdefault(id(node), {})
+    def _enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext) -> None:
+        # a def is visited in its enclosing scope, so the chain to extend is the current one
+        chain: Chain = ({}, *self._chain(ctx))
+        self._chains[id(node)] = chain
+        scope = chain[0]
+        seq = self._seq
         params = [*node.args.posonlyargs, *node.args.args]
         if params and params[0].arg in ("self", "cls"):
             params = params[1:]
-        every = [*params, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]
-        for param in every:
-            if param is not None:
-                scope[param.arg] = UNKNOWN
-        if not params or params[0].arg not in REQUEST_NAMES:
-            return
-        # A view: the arguments after ``request`` come from the URL.
+        view = bool(params) and params[0].arg in REQUEST_NAMES
         n_required = len(params) - len(node.args.defaults)
-        for index, param in enumerate(params[1:], start=1):
-            if index < n_required or param.arg in ("pk", "slug", "id", "filename", "path", "url"):
-                scope[param.arg] = Info(taint=Taint(REQUEST, f"view argument '{param.arg}'", node.lineno))
+        for index, param in enumerate([*params, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]):
+            if param is None:
+                continue
+            info = UNKNOWN
+            # A view: the arguments after ``request`` come from the URL.
+            if view and 0 < index < len(params) and (index < n_required or param.arg in ("pk", "slug", "id", "filename", "path", "url")):
+                info = Info(taint=Taint(REQUEST, f"view argument '{param.arg}'", node.lineno))
+            scope[param.arg] = [_Binding(FIXED, None, None, None, seq, True, chain, info)]
 
-    def _scope(self, ctx: FileContext) -> dict[str, Info]:
+    def _chain(self, ctx: FileContext) -> Chain:
         fn = ctx.function
-        key = 0 if fn is None else id(fn)
-        scope = self._scopes.get(key)
-        if scope is None:
-            scope = self._scopes[key] = {}
-        return scope
+        if fn is None:
+            return self._chains[0]
+        chain = self._chains.get(id(fn))
+        if chain is None:  # a def this state did not see being entered
+            chain = self._chains[id(fn)] = ({}, *self._chains[0])
+        return chain
 
     def _strong(self, ctx: FileContext) -> bool:
         fn = ctx.function
@@ -268,43 +307,72 @@ class TaintState:
                 return False
         return True
 
-    def _bind(self, target: ast.AST, info: Info, ctx: FileContext) -> None:
-        if isinstance(target, (ast.Tuple, ast.List)):
-            part = Info(taint=info.taint, const=info.const, safe=info.safe)
-            for element in target.elts:
-                self._bind(element, part, ctx)
+    def _bind(self, target: ast.AST, kind: int, value: ast.AST, op: ast.operator | None, ctx: FileContext) -> None:
+        tk = target.__class__
+        if tk is ast.Tuple or tk is ast.List:
+            for element in target.elts:  # type: ignore[attr-defined]
+                self._bind(element, PART if kind == VALUE else kind, value, op, ctx)
             return
-        if isinstance(target, ast.Starred):
-            self._bind(target.value, info, ctx)
+        if tk is ast.Starred:
+            self._bind(target.value, kind, value, op, ctx)  # type: ignore[attr-defined]
             return
-        scope = self._scope(ctx)
-        if isinstance(target, ast.Subscript):
+        strong = True
+        if tk is ast.Subscript:
             # d["k"] = tainted taints d; a clean item does not clean it
-            name = dotted(target.value)
-            if name is not None and info.taint is not None:
-                scope[name] = merge(scope.get(name, UNKNOWN), Info(taint=info.taint))
-            return
-        name = dotted(target)
+            name = dotted(target.value)  # type: ignore[attr-defined]
+            kind, strong = ITEM, False
+        else:
+            name = dotted(target)
+            strong = self._strong(ctx)
         if name is None:
             return
-        if not self._strong(ctx):
-            previous = self._lookup(name, ctx)
-            if previous is not None:
-                info = merge(previous, info)
-        scope[name] = info
+        chain = self._chain(ctx)
+        chain[0].setdefault(name, []).append(_Binding(kind, target, value, op, self._seq, strong, chain))
 
     def _lookup(self, name: str, ctx: FileContext) -> Info | None:
-        fn = ctx.function
-        if fn is not None:
-            scope = self._scopes.get(id(fn))
-            if scope is not None and name in scope:
-                return scope[name]
-            for parent in reversed(ctx.parents):
-                if isinstance(parent, _FUNCTIONS) and parent is not fn:
-                    scope = self._scopes.get(id(parent))
-                    if scope is not None and name in scope:
-                        return scope[name]
-        return self._scopes[0].get(name)
+        chain, seq = self._env
+        for scope in chain:
+            bindings = scope.get(name)
+            if bindings:
+                found = self._resolve(bindings, seq, ctx)
+                if found is not None:
+                    return found
+        return None
+
+    def _resolve(self, bindings: list[_Binding], seq: int, ctx: FileContext) -> Info | None:
+        visible = [b for b in bindings if b.seq < seq]
+        # evaluate in order so that "x = x + ..." chains recurse one level, not hundreds
+        for b in visible:
+            if b.info is None:
+                self._evaluate(b, ctx)
+        out: Info | None = None
+        for b in reversed(visible):
+            info = b.info
+            assert info is not None
+            if b.kind == ITEM:
+                if info.taint is not None:
+                    item = Info(taint=info.taint)
+                    out = item if out is None else merge(out, item)
+                continue
+            out = info if out is None else merge(out, info)
+            if b.strong:
+                break
+        return out
+
+    def _evaluate(self, b: _Binding, ctx: FileContext) -> None:
+        saved = self._env
+        self._env = (b.chain, b.seq)
+        b.info = UNKNOWN  # a binding reached again while being evaluated is unknown
+        try:
+            if b.kind == AUG:
+                info = self._binop(b.target, b.op, b.value, ctx)  # type: ignore[arg-type]
+            else:
+                info = self._info(b.value, ctx)  # type: ignore[arg-type]
+                if b.kind == PART:
+                    info = Info(taint=info.taint, const=info.const, safe=info.safe)
+        finally:
+            self._env = saved
+        b.info = info
 
     # --- evaluation ---------------------------------------------------------------------------
     def is_tainted(self, node: ast.AST, ctx: FileContext, kinds: frozenset[str] | None = None) -> Taint | None:
@@ -315,7 +383,15 @@ class TaintState:
 
     def info(self, node: ast.AST, ctx: FileContext) -> Info:
         """What is known about the value of expression ``node`` at this point of the traversal."""
-        kind = type(node)
+        saved = self._env
+        self._env = (self._chain(ctx), self._seq + 1)
+        try:
+            return self._info(node, ctx)
+        finally:
+            self._env = saved
+
+    def _info(self, node: ast.AST, ctx: FileContext) -> Info:
+        kind = node.__class__
         if kind is ast.Constant:
             return CONST
         if kind is ast.Name:
@@ -325,42 +401,42 @@ class TaintState:
         if kind is ast.Call:
             return self._call(node, ctx)  # type: ignore[arg-type]
         if kind is ast.JoinedStr:
-            parts = [self.info(v.value, ctx) for v in node.values if isinstance(v, ast.FormattedValue)]  # type: ignore[attr-defined]
+            parts = [self._info(v.value, ctx) for v in node.values if isinstance(v, ast.FormattedValue)]  # type: ignore[attr-defined]
             out = _merge_all(parts)
             return Info(taint=out.taint, const=out.const, built=any(p.built or not _fixed(p) for p in parts))
         if kind is ast.BinOp:
             return self._binop(node.left, node.op, node.right, ctx)  # type: ignore[attr-defined]
         if kind is ast.Subscript:
-            base = self.info(node.value, ctx)  # type: ignore[attr-defined]
-            index = self.info(node.slice, ctx)  # type: ignore[attr-defined]
+            base = self._info(node.value, ctx)  # type: ignore[attr-defined]
+            index = self._info(node.slice, ctx)  # type: ignore[attr-defined]
             return Info(taint=base.taint, const=base.const and index.const, built=base.built)
         if kind is ast.IfExp:
-            return merge(self.info(node.body, ctx), self.info(node.orelse, ctx))  # type: ignore[attr-defined]
+            return merge(self._info(node.body, ctx), self._info(node.orelse, ctx))  # type: ignore[attr-defined]
         if kind is ast.BoolOp:
-            return _merge_all([self.info(v, ctx) for v in node.values])  # type: ignore[attr-defined]
+            return _merge_all([self._info(v, ctx) for v in node.values])  # type: ignore[attr-defined]
         if kind in (ast.Tuple, ast.List, ast.Set):
-            return _merge_all([self.info(e, ctx) for e in node.elts])  # type: ignore[attr-defined]
+            return _merge_all([self._info(e, ctx) for e in node.elts])  # type: ignore[attr-defined]
         if kind is ast.Dict:
-            return _merge_all([self.info(e, ctx) for e in (*node.keys, *node.values) if e is not None])  # type: ignore[attr-defined]
+            return _merge_all([self._info(e, ctx) for e in (*node.keys, *node.values) if e is not None])  # type: ignore[attr-defined]
         if kind in (ast.Starred, ast.Await, ast.FormattedValue, ast.NamedExpr):
-            return self.info(node.value, ctx)  # type: ignore[attr-defined]
+            return self._info(node.value, ctx)  # type: ignore[attr-defined]
         if kind is ast.UnaryOp:
-            inner = self.info(node.operand, ctx)  # type: ignore[attr-defined]
+            inner = self._info(node.operand, ctx)  # type: ignore[attr-defined]
             return Info(taint=inner.taint, const=inner.const, safe=not inner.const)
         if kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp):
-            parts = [self.info(node.elt, ctx)] + [self.info(g.iter, ctx) for g in node.generators]  # type: ignore[attr-defined]
+            parts = [self._info(node.elt, ctx)] + [self._info(g.iter, ctx) for g in node.generators]  # type: ignore[attr-defined]
             out = _merge_all(parts)
             return Info(taint=out.taint, built=out.built)
         if kind is ast.DictComp:
-            parts = [self.info(node.value, ctx)] + [self.info(g.iter, ctx) for g in node.generators]  # type: ignore[attr-defined]
+            parts = [self._info(node.value, ctx)] + [self._info(g.iter, ctx) for g in node.generators]  # type: ignore[attr-defined]
             return Info(taint=_merge_all(parts).taint)
         if kind is ast.Compare:
             return SAFE
         return UNKNOWN
 
     def _binop(self, left: ast.AST, op: ast.operator, right: ast.AST, ctx: FileContext) -> Info:
-        a = self.info(left, ctx)
-        b = self.info(right, ctx)
+        a = self._info(left, ctx)
+        b = self._info(right, ctx)
         out = merge(a, b)
         if isinstance(op, (ast.Add, ast.Mod)) and not out.const:
             stringy = _is_str_literal(left) or a.built or (isinstance(op, ast.Add) and (_is_str_literal(right) or b.built))
@@ -377,7 +453,7 @@ class TaintState:
             known = self._lookup(name, ctx)
             if known is not None:
                 return known
-        base = self.info(node.value, ctx)
+        base = self._info(node.value, ctx)
         return Info(taint=base.taint) if base.taint is not None else UNKNOWN
 
     def _attribute_source(self, node: ast.Attribute, ctx: FileContext) -> Taint | None:
@@ -407,11 +483,11 @@ class TaintState:
             hit = SOURCE_CALLS.get(ctx.qualified_name(func) or "")
             if hit is not None:
                 return Info(taint=Taint(hit[0], hit[1], node.lineno))
-        args = [self.info(a, ctx) for a in node.args]
-        args += [self.info(k.value, ctx) for k in node.keywords]
+        args = [self._info(a, ctx) for a in node.args]
+        args += [self._info(k.value, ctx) for k in node.keywords]
         arg_info = _merge_all(args)
         if isinstance(func, ast.Attribute):
-            receiver = self.info(func.value, ctx)
+            receiver = self._info(func.value, ctx)
             if last == "format" or (last == "join" and _is_str_literal(func.value)):
                 both = merge(receiver, arg_info)
                 if both.const:

@@ -318,3 +318,18 @@ def test_unused_import_side_effect_import_in_app_config_ready() -> None:
                 import shop.tasks
         """
     assert unused(source, "shop/apps.py") == ["shop.tasks"]
+
+
+def test_drop_reexported_unused_imports_keeps_the_really_unused() -> None:
+    from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
+
+    sources = {
+        "lib/__init__.py": "",
+        "lib/compat.py": "from urllib.parse import urlparse, quote\n",
+        "lib/client.py": "from lib.compat import urlparse\n\nprint(urlparse)\n",
+    }
+    findings = run_detectors(sources["lib/compat.py"], "unused-import", "lib/compat.py")
+    assert [f.metadata["name"] for f in findings] == ["urlparse", "quote"]
+    project = project_from_sources(sources)
+    kept = drop_reexported_unused_imports(findings, project)
+    assert [f.metadata["name"] for f in kept] == ["quote"]

@@ -444,6 +444,26 @@ def test_taint_does_not_leak_between_functions_or_files() -> None:
     assert [f.confidence for f in again] == [0.6]
 
 
+def test_value_is_taken_as_it_was_when_assigned() -> None:
+    source = """
+        import os
+        def f(request):
+            cmd = request.GET["c"]
+            copy = cmd
+            cmd = "uptime"
+            os.system(copy)
+            os.system(cmd)
+    """
+    findings = scan(source, "command-injection")
+    assert [(f.line, f.confidence) for f in findings] == [(7, 0.9)]
+
+
+def test_long_chains_of_reassignments_do_not_exhaust_the_stack() -> None:
+    body = "\n".join(["    q = 'SELECT 1'", *["    q = q + ' UNION SELECT 1'"] * 1500, "    q += request.GET['x']", "    cursor.execute(q)"])
+    findings = scan("def view(request, cursor):\n" + body + "\n", "sql-injection")
+    assert [f.confidence for f in findings] == [0.9]
+
+
 def test_module_level_tainted_value_is_seen_in_functions() -> None:
     source = """
         import os, sys

@@ -362,6 +362,32 @@ class UnusedImport(NodeDetector):
         return False
 
 
+def reexported_names(project: ProjectContext) -> set[tuple[str, str]]:
+    """(module, name) pairs that another module of the project imports *from* that module:
+    ``from pkg.compat import urlparse`` makes ``urlparse`` in ``pkg.compat`` a re-export."""
+    found: set[tuple[str, str]] = set()
+    for facts in project.files.values():
+        for imp in facts.imports:
+            if imp.is_from and imp.module in project.modules and imp.module != facts.module:
+                found.update((imp.module, name) for name in imp.names if name != "*")
+    return found
+
+
+def drop_reexported_unused_imports(findings: list[Finding], project: ProjectContext) -> list[Finding]:
+    """Project-level refinement of ``unused-import`` (a file-local detector cannot see it): an
+    import that other modules import from this module is a re-export, not dead. For the
+    pipeline to apply after the project is built; pyflakes, being file-local, reports them."""
+    reexported = reexported_names(project)
+    if not reexported:
+        return findings
+    module_of = {path: facts.module for path, facts in project.files.items()}
+    return [
+        f
+        for f in findings
+        if f.detector != UnusedImport.spec.id or (module_of.get(f.path, ""), f.metadata.get("name", "")) not in reexported
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 
 _ENTRY_NAMES = {
