@@ -72,7 +72,7 @@ _KEEPING_METHODS = frozenset(
         "readline", "readlines", "__getitem__",
     }
 )
-_BRANCHING = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.ExceptHandler, ast.Match, ast.match_case)
+_BRANCHING: tuple[type[ast.AST], ...] = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.ExceptHandler, ast.Match, ast.match_case)
 if hasattr(ast, "TryStar"):
     _BRANCHING = (*_BRANCHING, ast.TryStar)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)

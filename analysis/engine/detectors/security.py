@@ -96,7 +96,7 @@ class TaintDetector(NodeDetector):
         if node.__class__ is ast.Call:
             func = node.func  # type: ignore[attr-defined]
             kind = func.__class__
-            last = func.attr if kind is ast.Attribute else func.id if kind is ast.Name else ""
+            last = func.attr if kind is ast.Attribute else func.id if kind is ast.Name else ""  # type: ignore[attr-defined]
             if kind is ast.Name and last not in self.call_names:
                 imported = ctx.imports.get(last)
                 if imported:

@@ -95,8 +95,7 @@ class HardcodedSecretKey(NodeDetector):
                 and node.func.attr == "update"
                 and (dotted(node.func.value) or "").endswith("config")
             ):
-                value = _str_value(keyword(node, "SECRET_KEY"))
-                if value:
+                if _str_value(keyword(node, "SECRET_KEY")):
                     self._report(node, ctx)
             return
         for target, value in _assignments(node):
