@@ -237,6 +237,10 @@ class _Resolver:
         if local in self.p.definitions:
             return local
         head, _, rest = dotted.partition(".")
+        if rest and "." not in rest:
+            owner = self.p.definitions.get(f"{module}.{head}")
+            if owner is not None and owner.kind == "class":  # Class.method, maybe inherited
+                return self.method(f"{module}.{head}", rest)
         target = self.p.aliases.get(module, {}).get(head)
         if target is not None:
             return self.absolute(f"{target}.{rest}" if rest else target, depth + 1)
@@ -258,8 +262,10 @@ class _Resolver:
         for cut in range(len(parts) - 1, 0, -1):
             prefix = ".".join(parts[:cut])
             if prefix in self.p.modules:
-                rest = ".".join(parts[cut:])
-                return self.in_module(prefix, rest, depth + 1)
+                return self.in_module(prefix, ".".join(parts[cut:]), depth + 1)
+            owner = self.p.definitions.get(prefix)
+            if owner is not None and owner.kind == "class" and cut == len(parts) - 1:
+                return self.method(prefix, parts[-1])  # pkg.mod.Class.inherited_method
         return None
 
     def method(self, cls: str, name: str) -> str | None:

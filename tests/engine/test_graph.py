@@ -177,3 +177,16 @@ def test_function_fan_in_and_fan_out_over_calls() -> None:
     assert fan_out["pkg.api.handler"] == 1 and fan_in["pkg.services.run"] == 1
     assert fan_in["pkg.api.handler"] == 0
     assert "pkg.api.Child" not in fan_in  # classes are not call-graph nodes
+
+
+def test_class_attribute_calls_resolve_to_inherited_methods() -> None:
+    project = project_from_sources(
+        {
+            "z/base.py": "class Base:\n    @classmethod\n    def create(cls):\n        return cls()\n",
+            "z/child.py": "from z.base import Base\n\nclass Child(Base):\n    pass\n\ndef make():\n    return Child.create()\n",
+            "z/user.py": "import z.child\n\ndef run():\n    return z.child.Child.create()\n",
+        }
+    )
+    calls = project.graph.edges[g.CALLS]
+    assert calls["z.child.make"] == {"z.base.Base.create"}
+    assert calls["z.user.run"] == {"z.base.Base.create"}
