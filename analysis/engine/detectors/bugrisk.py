@@ -62,7 +62,6 @@ class MutableDefaultArgument(NodeDetector):
         title="Mutable default argument",
         description="A mutable default value (list, dict, set...) is evaluated once at definition time and "
         "shared between calls; mutations leak from one call to the next. Use None and create the value inside.",
-        cwe="CWE-1188",
         effort_minutes=5,
     )
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -159,7 +158,7 @@ class BareOrSwallowedExcept(NodeDetector):
 
 # --------------------------------------------------------------------------------------------
 _TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-_BLOCK_HOLDERS = (
+_BLOCK_HOLDERS: tuple[type[ast.AST], ...] = (
     ast.Module,
     ast.FunctionDef,
     ast.AsyncFunctionDef,
@@ -373,7 +372,7 @@ class DuplicateDictKey(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Dict)
-        seen: dict[tuple[str, object], ast.AST] = {}
+        seen: dict[tuple[str, object], ast.Constant] = {}
         for key in node.keys:
             if key is None:  # `**other` may legitimately be overridden by later keys
                 seen.clear()

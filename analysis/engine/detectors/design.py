@@ -88,7 +88,9 @@ class _MethodTracker(NodeDetector):
     are mapped to their owning method, and classes are judged in ``end_file``. Method complexity
     comes from the traversal's per-function metrics."""
 
-    node_types: tuple[type[ast.AST], ...] = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Attribute)
+    node_types = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Attribute)
+    _classes: dict[ast.AST, _Class]
+    _owner: dict[ast.AST, _Method | None]  # def -> the method it belongs to
 
     def start_file(self, ctx: FileContext) -> None:
         global _SHARED
@@ -99,8 +101,8 @@ class _MethodTracker(NodeDetector):
             self._classes, self._owner = _SHARED[1], _SHARED[2]
             return
         self._leader = True
-        self._classes: dict[ast.AST, _Class] = {}
-        self._owner: dict[ast.AST, _Method | None] = {}  # def -> the method it belongs to
+        self._classes = {}
+        self._owner = {}
         _SHARED = (ctx, self._classes, self._owner)
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
@@ -590,24 +592,24 @@ class DataClumps(NodeDetector):
             if key not in clumps:
                 clumps[key] = frozenset.intersection(*(self._functions[f][2] for f in funcs))
         reported: list[frozenset[str]] = []
-        for funcs, params in sorted(clumps.items(), key=lambda kv: (-len(kv[0]), -len(kv[1]), sorted(kv[1]))):
+        for members, params in sorted(clumps.items(), key=lambda kv: (-len(kv[0]), -len(kv[1]), sorted(kv[1]))):
             if any(len(params & done) >= min_params for done in reported):
                 continue
             reported.append(params)
-            ordered = sorted(funcs, key=lambda f: self._functions[f][0].lineno)  # type: ignore[attr-defined]
+            ordered = sorted(members, key=lambda f: self._functions[f][0].lineno)  # type: ignore[attr-defined]
             first_node, first_symbol, _ = self._functions[ordered[0]]
             group = ", ".join(sorted(params))
             ctx.report(
                 self.spec,
                 first_node,
-                f"Parameters ({group}) are passed together to {len(funcs)} functions: {', '.join(ordered[:6])}"
+                f"Parameters ({group}) are passed together to {len(members)} functions: {', '.join(ordered[:6])}"
                 + ("..." if len(ordered) > 6 else "")
                 + "; consider grouping them in one object.",
                 symbol=first_symbol,
                 metadata={
                     "parameters": sorted(params),
                     "functions": ordered,
-                    "count": len(funcs),
+                    "count": len(members),
                     "thresholds": {"min_parameters": min_params, "min_functions": min_functions},
                 },
                 code=f"data clump ({group})",

@@ -271,9 +271,10 @@ class TestWithoutAssertion(NodeDetector):
                         frame.asserts = True
             return
         function = ctx.function
-        frame = self._frames.get(function) if function is not None else None
-        if frame is None:
+        current = self._frames.get(function) if function is not None else None
+        if current is None:
             return
+        frame = current
         if t is ast.Assert or t is ast.Raise:
             frame.asserts = True
             return

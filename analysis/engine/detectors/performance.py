@@ -250,8 +250,8 @@ class RegexCompileInLoop(NodeDetector):
         name = ctx.qualified_name(func)
         if name is None or not name.startswith(("re.", "regex.")):
             return
-        module, _, func = name.rpartition(".")
-        if module not in ("re", "regex") or func not in _RE_FUNCS:
+        module, _, function = name.rpartition(".")
+        if module not in ("re", "regex") or function not in _RE_FUNCS:
             return
         pattern = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "pattern"), None)
         if not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, str | bytes)):
@@ -264,7 +264,7 @@ class RegexCompileInLoop(NodeDetector):
             node,
             f"{name}() with a constant pattern inside a {_loop_word(loop)}; compile the pattern once outside "
             "the loop and reuse it.",
-            confidence=0.9 if func == "compile" else 0.7,
+            confidence=0.9 if function == "compile" else 0.7,
             metadata={
                 "call": name,
                 "pattern": pattern.value if isinstance(pattern.value, str) else repr(pattern.value),
