@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -113,10 +113,10 @@ def _organization_set_customer(organization: Organization, customer_id: str) -> 
     return organization.stripe_customer_id
 
 
-def _after_change(organization: Organization, previous_plan: str, account: BillingAccount) -> None:
+def _after_change(organization: Organization, previous_plan: str, account: BillingAccount, now: datetime | None = None) -> None:
     """Keep the ``Organization.plan`` label in step and announce a plan change on commit."""
     organization.billing_account = account
-    decision = plan_decision(organization)
+    decision = plan_decision(organization, now=now)
     current = decision.plan.id
     if organization.plan != current:
         organization_get_or_create(slug=organization.slug, plan=current)
@@ -430,3 +430,26 @@ def stripe_webhook_endpoint_sync(
     endpoint.url = base_url.rstrip("/") + path
     endpoint.save()
     return endpoint
+
+
+# --- time-based transitions ---------------------------------------------------------------------
+
+
+def billing_grace_sweep(*, now: datetime | None = None) -> int:
+    """Catch up with past_due grace periods that ended: relabel the organisation (free) and send
+    ``billing.plan_changed``. ``effective_plan`` already applies free the moment a grace period
+    ends; this only keeps the label and the customer's webhooks in step. Returns how many changed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.BILLING_PAST_DUE_GRACE_DAYS)
+    changed = 0
+    lapsed = BillingAccount.objects.filter(status=SubscriptionStatus.PAST_DUE, past_due_since__lte=cutoff, override_plan="")
+    for account_id in lapsed.exclude(organization__plan="free").values_list("pk", flat=True):
+        with transaction.atomic():
+            account = BillingAccount.objects.select_for_update().select_related("organization").get(pk=account_id)
+            organization = account.organization
+            organization.billing_account = account
+            previous = organization.plan
+            if plan_decision(organization, now=now).plan.id != previous:
+                _after_change(organization, previous, account, now=now)
+                changed += 1
+    return changed

@@ -14,7 +14,7 @@ from billing.entitlements import effective_plan, has_feature, plan_decision, sea
 from billing.models import BillingAccount
 from billing.plans import FEATURE_LLM_FIXES
 from repotoire.api.exceptions import ValidationFailed
-from tests.factories import UserFactory
+from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +127,31 @@ def test_plan_for_subscription_reads_the_price_then_the_metadata(settings):
     by_metadata = {"items": {"data": [{"price": {"id": "price_other"}}]}, "metadata": {"plan": "enterprise"}}
     assert services.plan_for_subscription(by_metadata) == "enterprise"
     assert services.plan_for_subscription({"items": {"data": []}, "metadata": {"plan": "free"}}) is None
+
+
+def test_the_grace_sweep_relabels_lapsed_organisations_and_announces_it_once(org, django_capture_on_commit_callbacks):
+    from billing.tasks import billing_grace_sweep_task
+    from webhooks import crypto
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.objects.create(
+        organization=org,
+        name="billing",
+        url="https://hooks.example.com/in",
+        events=["billing.plan_changed"],
+        secret_encrypted=crypto.encrypt("whsec_customer"),
+        secret_hint="whsec_cu",
+    )
+    subscribed(org, status="past_due", plan="pro", past_due_days=8)
+    in_grace = subscribed(OrganizationFactory(plan="free"), status="past_due", plan="pro", past_due_days=1)
+    Organization.objects.filter(pk__in=[org.pk, in_grace.pk]).update(plan="pro")  # labels as the last event left them
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert billing_grace_sweep_task() == 1
+    assert Organization.objects.get(pk=org.pk).plan == "free"
+    assert Organization.objects.get(pk=in_grace.pk).plan == "pro"
+    [delivery] = WebhookDelivery.objects.filter(organization=org, event_type="billing.plan_changed")
+    assert '"previous_plan":"pro"' in delivery.body.replace(" ", "") and '"current_plan":"free"' in delivery.body.replace(" ", "")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert billing_grace_sweep_task() == 0
+    assert WebhookDelivery.objects.filter(event_type="billing.plan_changed").count() == 1
