@@ -17,6 +17,7 @@ replacing it, which keeps the pass conservative without a control-flow graph.
 from __future__ import annotations
 
 import ast
+import re
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -60,6 +61,23 @@ SANITIZERS = frozenset(
         "secure_filename", "get_valid_filename", "quote", "quote_plus", "escape",
         "conditional_escape", "escape_uri_path", "quote_name", "UUID", "uuid4", "urlencode",
         "isdigit", "isnumeric", "format_html", "json_script", "slugify", "iri_to_uri",
+        # rendered templates are autoescaped; objects looked up by a request value are not it
+        "render", "render_to_string", "get_object_or_404", "get_list_or_404",
+    }
+)
+# Translations of literals are as trusted as the literals.
+GETTEXT = frozenset(
+    {
+        "_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
+        "npgettext", "npgettext_lazy", "ugettext", "ugettext_lazy", "gettext_noop", "_lazy",
+    }
+)
+# Methods that look something up with their arguments: the result is not the argument.
+_LOOKUP_METHODS = frozenset(
+    {
+        "get", "filter", "exclude", "get_or_create", "update_or_create", "exists", "count", "first",
+        "last", "in_bulk", "has_key", "has_perm", "has_perms", "startswith", "endswith", "index",
+        "find", "rfind", "match", "fullmatch", "search", "check_password", "is_valid", "__contains__",
     }
 )
 # Methods of str (and bytes) whose result keeps the taint of the receiver.
@@ -71,6 +89,10 @@ _KEEPING_METHODS = frozenset(
         "translate", "get", "getlist", "pop", "items", "values", "keys", "copy", "read",
         "readline", "readlines", "__getitem__",
     }
+)
+_ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "api_route", "websocket"})
+_URL_PARAMETER = re.compile(
+    r"^(?:pk|slug|id|uuid|name|filename|file_name|file|path|url|username|token|key|code|page|query|q|lang|next)$|_(?:id|pk|slug|uuid)$"
 )
 _BRANCHING: tuple[type[ast.AST], ...] = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.ExceptHandler, ast.Match, ast.match_case)
 if hasattr(ast, "TryStar"):
@@ -269,6 +291,18 @@ class TaintState:
         elif kind in _FUNCTIONS:
             self._enter_function(node, ctx)  # type: ignore[arg-type]
 
+    def _route_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef, params: list[ast.arg]) -> set[str]:
+        """Parameters that carry request data: all of them for a function registered as a route
+        (Flask/FastAPI-style decorators), URL-like ones after ``request`` for a Django view."""
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = dotted(target) or ""
+            if name.rpartition(".")[2] in _ROUTE_DECORATORS and "." in name:
+                return {p.arg for p in params if p.arg not in REQUEST_NAMES}
+        if params and params[0].arg in REQUEST_NAMES:
+            return {p.arg for p in params[1:] if _URL_PARAMETER.search(p.arg)}
+        return set()
+
     def _enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext) -> None:
         # a def is visited in its enclosing scope, so the chain to extend is the current one
         chain: Chain = ({}, *self._chain(ctx))
@@ -278,14 +312,12 @@ class TaintState:
         params = [*node.args.posonlyargs, *node.args.args]
         if params and params[0].arg in ("self", "cls"):
             params = params[1:]
-        view = bool(params) and params[0].arg in REQUEST_NAMES
-        n_required = len(params) - len(node.args.defaults)
-        for index, param in enumerate([*params, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]):
+        routed = self._route_parameters(node, [*params, *node.args.kwonlyargs])
+        for param in [*params, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]:
             if param is None:
                 continue
             info = UNKNOWN
-            # A view: the arguments after ``request`` come from the URL.
-            if view and 0 < index < len(params) and (index < n_required or param.arg in ("pk", "slug", "id", "filename", "path", "url")):
+            if param.arg in routed:
                 info = Info(taint=Taint(REQUEST, f"view argument '{param.arg}'", node.lineno))
             scope[param.arg] = [_Binding(FIXED, None, None, None, seq, True, chain, info)]
 
@@ -486,8 +518,12 @@ class TaintState:
         args = [self._info(a, ctx) for a in node.args]
         args += [self._info(k.value, ctx) for k in node.keywords]
         arg_info = _merge_all(args)
+        if last in GETTEXT and arg_info.const:
+            return CONST
         if isinstance(func, ast.Attribute):
             receiver = self._info(func.value, ctx)
+            if receiver.taint is None and last in _LOOKUP_METHODS:
+                return UNKNOWN
             if last == "format" or (last == "join" and _is_str_literal(func.value)):
                 both = merge(receiver, arg_info)
                 if both.const:

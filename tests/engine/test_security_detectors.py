@@ -540,6 +540,56 @@ def test_path_traversal_from_view_argument_and_sanitised_path() -> None:
     assert scan(safe, "path-traversal") == []
 
 
+def test_route_parameters_are_request_data() -> None:
+    source = """
+        from flask import Flask, send_file
+        app = Flask(__name__)
+
+        @app.route("/files/<path:name>")
+        def download(name):
+            return send_file("/srv/" + name)
+    """
+    findings = scan(source, "path-traversal")
+    assert [f.metadata["taint_source"] for f in findings] == ["view argument 'name'"]
+
+
+def test_helpers_taking_request_first_are_not_views() -> None:
+    source = """
+        from django.http import HttpResponse
+        def technical_response(request, exc_type, template_name, status_code=500):
+            html = open(template_name).read() % exc_type
+            return HttpResponse(html, status=status_code)
+    """
+    assert scan(source, ["path-traversal", "xss"]) == []
+
+
+def test_lookups_and_rendering_do_not_carry_taint() -> None:
+    source = """
+        from django.http import HttpResponse
+        from django.shortcuts import get_object_or_404
+        from django.template import loader
+        def page(request, url):
+            f = get_object_or_404(FlatPage, url=url)
+            user = User.objects.get(username=request.GET["u"])
+            html = loader.get_template("page.html").render({"page": f, "user": user}, request)
+            return HttpResponse(html)
+    """
+    assert scan(source, "xss") == []
+
+
+def test_translated_literals_are_constant() -> None:
+    source = """
+        from django.utils.html import format_html
+        from django.utils.translation import gettext as _
+        def message(obj, flag):
+            msg = _("The {name} was added.")
+            if flag:
+                msg += " " + _("You may edit it again below.")
+            return format_html(msg, name=obj)
+    """
+    assert scan(source, "xss") == []
+
+
 def test_flask_send_file_with_request_arg() -> None:
     source = """
         from flask import request, send_file
