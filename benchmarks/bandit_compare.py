@@ -72,7 +72,8 @@ WHOLE_SDIST = {"bandit"}
 def run_bandit(root: Path, reuse: bool = False) -> tuple[list[dict[str, Any]], float]:
     out = CACHE / f"bandit-{root.name}.json"
     t = time.perf_counter()
-    if not (reuse and out.exists()):
+    reuse = reuse and out.exists()
+    if not reuse:
         ensure_tools("bandit")
         subprocess.run(
             [tool_path("bandit"), "-r", "-q", "-f", "json", "-o", str(out), str(root)],
@@ -80,7 +81,7 @@ def run_bandit(root: Path, reuse: bool = False) -> tuple[list[dict[str, Any]], f
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-    elapsed = time.perf_counter() - t
+    elapsed = time.perf_counter() - t if not reuse else float("nan")
     results = json.loads(out.read_text(encoding="utf-8"))["results"]
     for r in results:
         r["path"] = Path(r["filename"]).resolve().relative_to(root.resolve()).as_posix()
@@ -147,10 +148,20 @@ def compare(name: str, reuse_bandit: bool = False) -> dict[str, Any]:
             "ours_also_in_bandit": len(ours_matched),
             "bandit": len(theirs),
             "bandit_also_in_ours": len(theirs_matched),
-            "only_ours": [f"{f.path}:{f.line} {f.snippet.splitlines()[0].strip()[:90] if f.snippet else ''}" for f in mine if f not in ours_matched],
-            "only_bandit": [f"{r['path']}:{r['line_number']} {r['test_id']} {_bandit_line(r)[:90]}" for r in theirs if r not in theirs_matched],
+            "only_ours": [
+                f"{f.path}:{f.line} {f.snippet.splitlines()[0].strip()[:90] if f.snippet else ''}"
+                for f in mine
+                if f not in ours_matched
+            ],
+            "only_bandit": [
+                f"{r['path']}:{r['line_number']} {r['test_id']} {_bandit_line(r)[:90]}" for r in theirs if r not in theirs_matched
+            ],
         }
-    per_detector = {k[len("detector."):]: v for k, v in timings.items() if k.startswith("detector.") and k[len("detector."):] in SECURITY_IDS}
+    per_detector = {
+        k[len("detector.") :]: v
+        for k, v in timings.items()
+        if k.startswith("detector.") and k[len("detector.") :] in SECURITY_IDS
+    }
     return {
         "project": name,
         "root": str(root),

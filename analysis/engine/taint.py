@@ -32,10 +32,33 @@ ENVIRONMENT = "environment"
 
 REQUEST_ATTRS = frozenset(
     {
-        "GET", "POST", "data", "args", "form", "json", "values", "files", "FILES", "COOKIES",
-        "cookies", "headers", "META", "query_params", "body", "get_json", "get_data", "stream",
-        "query_string", "path", "path_info", "full_path", "get_full_path", "url", "view_args",
-        "environ", "raw_post_data",
+        "GET",
+        "POST",
+        "data",
+        "args",
+        "form",
+        "json",
+        "values",
+        "files",
+        "FILES",
+        "COOKIES",
+        "cookies",
+        "headers",
+        "META",
+        "query_params",
+        "body",
+        "get_json",
+        "get_data",
+        "stream",
+        "query_string",
+        "path",
+        "path_info",
+        "full_path",
+        "get_full_path",
+        "url",
+        "view_args",
+        "environ",
+        "raw_post_data",
     }
 )
 REQUEST_NAMES = frozenset({"request", "req"})
@@ -57,44 +80,141 @@ SOURCE_ATTRIBUTES = {
 # on the last component of the called name so that ``os.path.basename`` and ``basename`` agree.
 SANITIZERS = frozenset(
     {
-        "int", "float", "bool", "len", "abs", "round", "hash", "ord", "basename", "safe_join",
-        "secure_filename", "get_valid_filename", "quote", "quote_plus", "escape",
-        "conditional_escape", "escape_uri_path", "quote_name", "UUID", "uuid4", "urlencode",
-        "isdigit", "isnumeric", "format_html", "json_script", "slugify", "iri_to_uri",
+        "int",
+        "float",
+        "bool",
+        "len",
+        "abs",
+        "round",
+        "hash",
+        "ord",
+        "basename",
+        "safe_join",
+        "secure_filename",
+        "get_valid_filename",
+        "quote",
+        "quote_plus",
+        "escape",
+        "conditional_escape",
+        "escape_uri_path",
+        "quote_name",
+        "UUID",
+        "uuid4",
+        "urlencode",
+        "isdigit",
+        "isnumeric",
+        "format_html",
+        "json_script",
+        "slugify",
+        "iri_to_uri",
         # rendered templates are autoescaped; objects looked up by a request value are not it
-        "render", "render_to_string", "get_object_or_404", "get_list_or_404",
+        "render",
+        "render_to_string",
+        "get_object_or_404",
+        "get_list_or_404",
     }
 )
 # Translations of literals are as trusted as the literals.
 GETTEXT = frozenset(
     {
-        "_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
-        "npgettext", "npgettext_lazy", "ugettext", "ugettext_lazy", "gettext_noop", "_lazy",
+        "_",
+        "gettext",
+        "gettext_lazy",
+        "ngettext",
+        "ngettext_lazy",
+        "pgettext",
+        "pgettext_lazy",
+        "npgettext",
+        "npgettext_lazy",
+        "ugettext",
+        "ugettext_lazy",
+        "gettext_noop",
+        "_lazy",
     }
 )
 # Methods that look something up with their arguments: the result is not the argument.
 _LOOKUP_METHODS = frozenset(
     {
-        "get", "filter", "exclude", "get_or_create", "update_or_create", "exists", "count", "first",
-        "last", "in_bulk", "has_key", "has_perm", "has_perms", "startswith", "endswith", "index",
-        "find", "rfind", "match", "fullmatch", "search", "check_password", "is_valid", "__contains__",
+        "get",
+        "filter",
+        "exclude",
+        "get_or_create",
+        "update_or_create",
+        "exists",
+        "count",
+        "first",
+        "last",
+        "in_bulk",
+        "has_key",
+        "has_perm",
+        "has_perms",
+        "startswith",
+        "endswith",
+        "index",
+        "find",
+        "rfind",
+        "match",
+        "fullmatch",
+        "search",
+        "check_password",
+        "is_valid",
+        "__contains__",
     }
 )
 # Methods of str (and bytes) whose result keeps the taint of the receiver.
 _KEEPING_METHODS = frozenset(
     {
-        "strip", "lstrip", "rstrip", "lower", "upper", "title", "replace", "split", "rsplit",
-        "encode", "decode", "casefold", "capitalize", "splitlines", "partition", "rpartition",
-        "removeprefix", "removesuffix", "zfill", "center", "ljust", "rjust", "expandtabs",
-        "translate", "get", "getlist", "pop", "items", "values", "keys", "copy", "read",
-        "readline", "readlines", "__getitem__",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "lower",
+        "upper",
+        "title",
+        "replace",
+        "split",
+        "rsplit",
+        "encode",
+        "decode",
+        "casefold",
+        "capitalize",
+        "splitlines",
+        "partition",
+        "rpartition",
+        "removeprefix",
+        "removesuffix",
+        "zfill",
+        "center",
+        "ljust",
+        "rjust",
+        "expandtabs",
+        "translate",
+        "get",
+        "getlist",
+        "pop",
+        "items",
+        "values",
+        "keys",
+        "copy",
+        "read",
+        "readline",
+        "readlines",
+        "__getitem__",
     }
 )
 _ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "api_route", "websocket"})
 _URL_PARAMETER = re.compile(
     r"^(?:pk|slug|id|uuid|name|filename|file_name|file|path|url|username|token|key|code|page|query|q|lang|next)$|_(?:id|pk|slug|uuid)$"
 )
-_BRANCHING: tuple[type[ast.AST], ...] = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.ExceptHandler, ast.Match, ast.match_case)
+_BRANCHING: tuple[type[ast.AST], ...] = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Try,
+    ast.ExceptHandler,
+    ast.Match,
+    ast.match_case,
+)
 if hasattr(ast, "TryStar"):
     _BRANCHING = (*_BRANCHING, ast.TryStar)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -226,8 +346,15 @@ class _Binding:
     __slots__ = ("chain", "info", "kind", "op", "seq", "strong", "target", "value")
 
     def __init__(
-        self, kind: int, target: ast.AST | None, value: ast.AST | None, op: ast.operator | None,
-        seq: int, strong: bool, chain: tuple[dict[str, list[_Binding]], ...], info: Info | None = None,
+        self,
+        kind: int,
+        target: ast.AST | None,
+        value: ast.AST | None,
+        op: ast.operator | None,
+        seq: int,
+        strong: bool,
+        chain: tuple[dict[str, list[_Binding]], ...],
+        info: Info | None = None,
     ) -> None:
         self.kind = kind
         self.target = target
@@ -496,7 +623,12 @@ class TaintState:
                 imported = ctx.imports.get(base.id)
                 if imported is None or imported in WEB_REQUEST_OBJECTS:
                     return Taint(REQUEST, f"request.{attr}", node.lineno)
-            elif isinstance(base, ast.Attribute) and base.attr in REQUEST_NAMES and isinstance(base.value, ast.Name) and base.value.id == "self":
+            elif (
+                isinstance(base, ast.Attribute)
+                and base.attr in REQUEST_NAMES
+                and isinstance(base.value, ast.Name)
+                and base.value.id == "self"
+            ):
                 return Taint(REQUEST, f"self.request.{attr}", node.lineno)
             elif ctx.qualified_name(base) in WEB_REQUEST_OBJECTS:
                 return Taint(REQUEST, f"request.{attr}", node.lineno)

@@ -18,10 +18,24 @@ from analysis.engine.model import Finding
 from analysis.engine.registry import NodeDetector, all_detectors
 
 SECURITY_IDS = (
-    "sql-injection", "command-injection", "code-injection", "unsafe-deserialization",
-    "hardcoded-secret", "weak-crypto", "insecure-tls", "insecure-random", "path-traversal",
-    "ssrf", "xss", "debug-enabled", "insecure-tempfile", "xxe", "jwt-verification-disabled",
-    "bind-all-interfaces", "csrf-exempt", "hardcoded-secret-key",
+    "sql-injection",
+    "command-injection",
+    "code-injection",
+    "unsafe-deserialization",
+    "hardcoded-secret",
+    "weak-crypto",
+    "insecure-tls",
+    "insecure-random",
+    "path-traversal",
+    "ssrf",
+    "xss",
+    "debug-enabled",
+    "insecure-tempfile",
+    "xxe",
+    "jwt-verification-disabled",
+    "bind-all-interfaces",
+    "csrf-exempt",
+    "hardcoded-secret-key",
 )
 
 
@@ -43,15 +57,24 @@ def imports_of(tree: ast.Module, module: str) -> dict[str, str]:
     return imports
 
 
-def make_context(source: str, path: str, *, is_test: bool | None = None, settings: dict[str, DetectorSettings] | None = None) -> FileContext:
+def make_context(
+    source: str, path: str, *, is_test: bool | None = None, settings: dict[str, DetectorSettings] | None = None
+) -> FileContext:
     tree = ast.parse(source)
     name = path.rsplit("/", 1)[-1]
     module = path.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
     if is_test is None:
         is_test = "tests/" in path or name.startswith("test_") or name.endswith("_tests.py") or name == "conftest.py"
     return FileContext(
-        path=path, module=module, source=source, lines=source.splitlines(), tree=tree, is_test=is_test,
-        is_package_init=name == "__init__.py", imports=imports_of(tree, module), settings=settings or {},
+        path=path,
+        module=module,
+        source=source,
+        lines=source.splitlines(),
+        tree=tree,
+        is_test=is_test,
+        is_package_init=name == "__init__.py",
+        imports=imports_of(tree, module),
+        settings=settings or {},
     )
 
 

@@ -106,7 +106,10 @@ POSITIVE = [
     ("bind-all-interfaces", "HOST = '0.0.0.0'"),
     # csrf-exempt
     ("csrf-exempt", "from django.views.decorators.csrf import csrf_exempt\n@csrf_exempt\ndef hook(request):\n    pass"),
-    ("csrf-exempt", "from django.utils.decorators import method_decorator\nfrom django.views.decorators.csrf import csrf_exempt\n@method_decorator(csrf_exempt, name='dispatch')\nclass V(View):\n    pass"),
+    (
+        "csrf-exempt",
+        "from django.utils.decorators import method_decorator\nfrom django.views.decorators.csrf import csrf_exempt\n@method_decorator(csrf_exempt, name='dispatch')\nclass V(View):\n    pass",
+    ),
     ("csrf-exempt", "from django.views.decorators.csrf import csrf_exempt\nurlpatterns = [path('hook/', csrf_exempt(hook))]"),
     ("csrf-exempt", "from flask_wtf.csrf import CSRFProtect\ncsrf = CSRFProtect(app)\n@csrf.exempt\ndef api():\n    pass"),
     ("csrf-exempt", "WTF_CSRF_ENABLED = False"),
@@ -175,7 +178,10 @@ NEGATIVE = [
     ("xxe", "from lxml import etree\ndef f(data):\n    return etree.fromstring(data, parser=SAFE_PARSER)"),
     ("xxe", "import xml.etree.ElementTree as ET\nel = ET.Element('a')"),
     ("jwt-verification-disabled", "import jwt\ndef f(t, k):\n    return jwt.decode(t, k, algorithms=['RS256'])"),
-    ("jwt-verification-disabled", "import jwt\ndef f(t, k):\n    return jwt.decode(t, k, algorithms=['HS256'], options={'verify_exp': True})"),
+    (
+        "jwt-verification-disabled",
+        "import jwt\ndef f(t, k):\n    return jwt.decode(t, k, algorithms=['HS256'], options={'verify_exp': True})",
+    ),
     ("jwt-verification-disabled", "import base64\ndef f(t):\n    return base64.b64decode(t)"),
     ("bind-all-interfaces", "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 8080))"),
     ("bind-all-interfaces", "app.run(host='localhost')"),
@@ -459,7 +465,9 @@ def test_value_is_taken_as_it_was_when_assigned() -> None:
 
 
 def test_long_chains_of_reassignments_do_not_exhaust_the_stack() -> None:
-    body = "\n".join(["    q = 'SELECT 1'", *["    q = q + ' UNION SELECT 1'"] * 1500, "    q += request.GET['x']", "    cursor.execute(q)"])
+    body = "\n".join(
+        ["    q = 'SELECT 1'", *["    q = q + ' UNION SELECT 1'"] * 1500, "    q += request.GET['x']", "    cursor.execute(q)"]
+    )
     findings = scan("def view(request, cursor):\n" + body + "\n", "sql-injection")
     assert [f.confidence for f in findings] == [0.9]
 

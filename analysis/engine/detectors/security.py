@@ -410,7 +410,12 @@ class CrossSiteScripting(TaintDetector):
         info = state.info(value, ctx)
         if last in _RESPONSES:
             # a response body is only a finding when request data is echoed into it as HTML
-            if info.taint is None or info.taint.kind != taint.REQUEST or keyword(node, "content_type") is not None or len(node.args) > 1:
+            if (
+                info.taint is None
+                or info.taint.kind != taint.REQUEST
+                or keyword(node, "content_type") is not None
+                or len(node.args) > 1
+            ):
                 return
             if last == "Response" and not name.startswith(("flask", "werkzeug")):
                 return

@@ -306,7 +306,7 @@ class WeakCrypto(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        last = (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx))
+        last = node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)
         message = None
         if last in ("crypt", "mksalt"):
             message = self._crypt(node, ctx)
@@ -327,7 +327,11 @@ class WeakCrypto(NodeDetector):
         if not (ctx.qualified_name(node.func) or "").startswith("crypt."):
             return None
         salt = keyword(node, "salt") or (node.args[1] if len(node.args) > 1 else None)
-        if salt is None and node.args and (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)) == "mksalt":
+        if (
+            salt is None
+            and node.args
+            and (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)) == "mksalt"
+        ):
             salt = node.args[0]
         method = (ctx.qualified_name(salt) or "") if salt is not None else ""
         if method in ("crypt.METHOD_CRYPT", "crypt.METHOD_MD5", "crypt.METHOD_BLOWFISH"):
@@ -409,7 +413,7 @@ class InsecureTls(NodeDetector):
                 ctx.report(self.spec, node, "check_hostname = False disables host name verification")
             return
         assert isinstance(node, ast.Call)
-        last = (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx))
+        last = node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)
         if last == "_create_unverified_context":
             if ctx.qualified_name(node.func) == "ssl._create_unverified_context":
                 ctx.report(self.spec, node, "ssl._create_unverified_context() accepts any certificate")
@@ -459,7 +463,7 @@ class InsecureRandom(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        last = (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx))
+        last = node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)
         if last not in _RANDOM_FUNCTIONS or (ctx.qualified_name(node.func) or "") != f"random.{last}":
             return
         for parent in reversed(ctx.parents):
@@ -514,7 +518,9 @@ class DebugEnabled(NodeDetector):
         if ctx.is_test:
             return
         if isinstance(node, ast.Call):
-            if (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)) == "run" and is_const(keyword(node, "debug"), True):
+            if (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)) == "run" and is_const(
+                keyword(node, "debug"), True
+            ):
                 ctx.report(self.spec, node, "application started with debug=True")
             return
         assert isinstance(node, ast.Assign)
@@ -554,7 +560,11 @@ class InsecureTempfile(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        if (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)) in ("mktemp", "tempnam", "tmpnam"):
+        if (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)) in (
+            "mktemp",
+            "tempnam",
+            "tmpnam",
+        ):
             name = ctx.qualified_name(node.func) or ""
             if name in self.names:
                 ctx.report(self.spec, node, f"{name}() is race-prone; use mkstemp or NamedTemporaryFile")
@@ -580,7 +590,7 @@ class JwtVerificationDisabled(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
-        last = (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx))
+        last = node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)
         if last not in ("decode", "decode_complete"):
             return
         name = ctx.qualified_name(node.func) or ""
@@ -634,7 +644,7 @@ class BindAllInterfaces(NodeDetector):
             if kw.arg and _HOST_NAME.search(kw.arg) and _str_value(kw.value) in _ALL_INTERFACES:
                 ctx.report(self.spec, node, f"{kw.arg}={_str_value(kw.value)!r} binds every interface", confidence=0.8)
                 return
-        last = (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx))
+        last = node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)
         for arg in node.args:
             if isinstance(arg, ast.Tuple) and arg.elts and _str_value(arg.elts[0]) in _ALL_INTERFACES:
                 ctx.report(self.spec, node, f"address {_str_value(arg.elts[0])!r} binds every interface", confidence=0.8)
@@ -681,7 +691,11 @@ class CsrfExempt(NodeDetector):
                 return
             if _is_csrf_exempt(node.func, ctx) and node.args:
                 ctx.report(self.spec, node, "view wrapped with a CSRF exemption")
-            elif (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)) == "method_decorator" and node.args and _is_csrf_exempt(node.args[0], ctx):
+            elif (
+                (node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)) == "method_decorator"
+                and node.args
+                and _is_csrf_exempt(node.args[0], ctx)
+            ):
                 ctx.report(self.spec, node, "class-based view exempted from CSRF protection")
             return
         if isinstance(node, ast.Assign):
