@@ -265,3 +265,15 @@ def test_subscription_shows_a_staff_override_without_stripe(org, owner):
     assert (body["plan"], body["plan_source"]) == ("enterprise", "override")
     assert body["override"]["plan"] == "enterprise" and body["override"]["reason"] == "Design partner"
     assert owner.client.get("/api/v1/me")["X-RateLimit-Limit"] == "1000"
+
+
+def test_subscription_costs_a_bounded_number_of_queries(org, owner, django_assert_max_num_queries):
+    org.stripe_customer_id = "cus_acme"
+    org.save()
+    BillingAccount.objects.create(organization=org, subscribed_plan="pro", status="active", seats=4)
+    RepositoryFactory.create_batch(3, organization=org)
+    MembershipFactory.create_batch(3, organization=org)
+    owner.client.get("/api/v1/billing/subscription")  # the key's last_used_at is written once a minute
+    with django_assert_max_num_queries(10) as captured:
+        assert owner.client.get("/api/v1/billing/subscription").status_code == 200
+    assert sum("billing_billingaccount" in q["sql"] for q in captured.captured_queries) == 1
