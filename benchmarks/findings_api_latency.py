@@ -9,8 +9,7 @@
    by-detector endpoints, through Django's test client (middleware, API-key auth, rate limit,
    serializers: the whole request path except the socket) on the repository holding 100,000.
 
-The schema is built from the models plus the findings migrations' raw SQL (trigram indexes),
-in ``REPOTOIRE_DB_NAME`` (default ``bench_findings``), which is dropped at the end.
+The schema is built from the models in ``REPOTOIRE_DB_NAME`` (default ``bench_findings``), which is dropped at the end.
 """
 
 from __future__ import annotations
@@ -99,10 +98,9 @@ def result_of(findings: list):
 
 
 def build_schema() -> None:
-    """Tables from the models (as the test suite does), then the findings migrations' raw SQL."""
+    """Tables from the models, as the test suite builds them (the findings migrations add no raw-SQL index)."""
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
     class DisableMigrations(dict):
         def __contains__(self, item: object) -> bool:
@@ -113,14 +111,6 @@ def build_schema() -> None:
 
     settings.MIGRATION_MODULES = DisableMigrations()
     call_command("migrate", run_syncdb=True, verbosity=0)
-    import importlib
-
-    trigram = importlib.import_module("findings.migrations.0002_search_trigram_indexes")
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        for op in trigram.Migration.operations:
-            if hasattr(op, "sql"):
-                cursor.execute(op.sql)
 
 
 def drop_database() -> None:

@@ -22,7 +22,7 @@ from repotoire.api.exceptions import NotFound
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "severity": ("-severity_rank", "path", "line", "id"),
-    "-severity": ("severity_rank", "path", "line", "id"),
+    "-severity": ("severity_rank", "-path", "-line", "-id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
     "file": ("path", "line", "id"),
@@ -105,7 +105,12 @@ def latest_completed_run_ids(organization: Organization, repository_id: UUID | N
 
 
 def apply_scope(
-    queryset: QuerySet[Finding], *, organization: Organization, params: dict[str, Any], include_fixed: bool = False
+    queryset: QuerySet[Finding],
+    *,
+    organization: Organization,
+    params: dict[str, Any],
+    include_fixed: bool = False,
+    with_run_ids: bool = False,
 ) -> Scope:
     repository_id = params.get("repository_id")
     if repository_id is not None:
@@ -116,6 +121,10 @@ def apply_scope(
     analysis_id = params.get("analysis_id")
     if analysis_id is not None:
         run = _run(organization, analysis_id)
+        if run.pk in latest_completed_run_ids(organization, run.repository_id):
+            # The latest run's findings are the present ones, at their current (= that run's) lines.
+            queryset = queryset.filter(repository_id=run.repository_id, is_present=True)
+            return Scope(queryset=queryset, run_ids=[run.pk])
         queryset = (
             queryset.annotate(run_occurrence=FilteredRelation("occurrences", condition=Q(occurrences__run_id=run.pk)))
             .filter(run_occurrence__isnull=False)
@@ -128,10 +137,12 @@ def apply_scope(
         )
         return Scope(queryset=queryset, run_ids=[run.pk], run=run)
 
-    run_ids = latest_completed_run_ids(organization, repository_id)
-    present = Q(last_seen_run_id__in=run_ids)
+    # Present = seen by the latest completed run of its repository (kept up to date by
+    # findings_record_run), so the default list needs neither the runs nor a join.
+    present = Q(is_present=True)
     if include_fixed:
         present |= Q(status=FindingStatus.FIXED)
+    run_ids = latest_completed_run_ids(organization, repository_id) if with_run_ids else []
     return Scope(queryset=queryset.filter(present), run_ids=run_ids)
 
 

@@ -28,7 +28,7 @@ def findings_summary(*, queryset: QuerySet[Finding], organization: Organization,
     ``by_status`` is the current status of the findings present in those runs (a past run's
     findings may be fixed since); ``resolved`` counts the findings those runs marked fixed.
     """
-    scope = apply_scope(queryset, organization=organization, params=params)
+    scope = apply_scope(queryset, organization=organization, params=params, with_run_ids=True)
     by_severity = dict.fromkeys(SEVERITY_RANK, 0)
     by_category: dict[str, int] = {}
     by_status = dict.fromkeys(FindingStatus.values, 0)

@@ -66,6 +66,7 @@ _REFRESHED_FIELDS = (
     "triage_expires_at",
     "last_seen_run_id",
     "fixed_in_run_id",
+    "is_present",
     "updated_at",
 )
 
@@ -139,6 +140,7 @@ class _Existing:
     triage_expires_at: datetime | None
     reopened_count: int
     reopened_at: datetime | None
+    is_present: bool
 
 
 def _repository_lock(repository_id: UUID) -> None:
@@ -174,10 +176,10 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
         # A re-recorded run replaces its own occurrences (harmless reruns).
         FindingOccurrence.objects.filter(run_id=run.pk).delete()
         existing: dict[str, _Existing] = {
-            fp: _Existing(pk, status, expires, reopened, reopened_at)
-            for pk, fp, status, expires, reopened, reopened_at in Finding.objects.filter(repository_id=repository_id).values_list(
-                "id", "fingerprint", "status", "triage_expires_at", "reopened_count", "reopened_at"
-            )
+            fp: _Existing(pk, status, expires, reopened, reopened_at, present)
+            for pk, fp, status, expires, reopened, reopened_at, present in Finding.objects.filter(
+                repository_id=repository_id
+            ).values_list("id", "fingerprint", "status", "triage_expires_at", "reopened_count", "reopened_at", "is_present")
         }
 
         created: list[dict[str, Any]] = []
@@ -204,7 +206,7 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
         for fp, f in incoming.items():
             old = existing.get(fp)
             row = _engine_values(f)
-            row.update(last_seen_run_id=run.pk, fixed_in_run_id=None, updated_at=now)
+            row.update(last_seen_run_id=run.pk, fixed_in_run_id=None, is_present=True, updated_at=now)
             by_severity[row["severity"]] += 1
             if old is None:
                 row.update(
@@ -250,12 +252,15 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
             )
 
         fixed_ids: list[UUID] = []
+        absent_ids: list[UUID] = []  # triaged away and no longer seen: status kept, not present
         for fp, old in existing.items():
             if fp in incoming:
                 continue
             if old.status in ACTIVE_STATUSES or _acceptance_expired(old.status, old.triage_expires_at, now):
                 fixed_ids.append(old.id)
                 event(old.id, old.status, _FIXED, "No longer detected")
+            elif old.is_present:
+                absent_ids.append(old.id)
 
         with connection.cursor() as cursor:
             if created:
@@ -264,8 +269,10 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
                 _update_refreshed(cursor, refreshed)
             if fixed_ids:
                 Finding.objects.filter(id__in=fixed_ids).update(
-                    status=_FIXED, fixed_in_run_id=run.pk, triage_expires_at=None, updated_at=now
+                    status=_FIXED, fixed_in_run_id=run.pk, triage_expires_at=None, is_present=False, updated_at=now
                 )
+            if absent_ids:
+                Finding.objects.filter(id__in=absent_ids).update(is_present=False, updated_at=now)
             if occurrences:
                 _Table(FindingOccurrence).copy(cursor, occurrences)
             if events:

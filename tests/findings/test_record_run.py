@@ -199,3 +199,17 @@ def test_a_run_with_many_new_findings_sends_one_capped_delivery(org, repo, djang
     data = json.loads(WebhookDelivery.objects.get().body)["data"]
     assert data["count"] == WEBHOOK_FINDINGS_CAP + 20 and data["truncated"] is True
     assert len(data["findings"]) == WEBHOOK_FINDINGS_CAP and "first_seen_in=" in data["findings_url"]
+
+
+def test_presence_follows_the_latest_run_for_every_status(repo, member):
+    record(new_run(repo), [engine_finding(), engine_finding("eval-used"), engine_finding("bare-except")])
+    fp = Finding.objects.get(detector="eval-used")
+    finding_triage(finding=fp, actor=member.user, status="false_positive")
+    record(new_run(repo), [engine_finding()])
+    assert dict(Finding.objects.values_list("detector", "is_present")) == {
+        "sql-injection": True,
+        "eval-used": False,
+        "bare-except": False,
+    }
+    record(new_run(repo), [engine_finding("eval-used")])
+    assert Finding.objects.get(pk=fp.pk).is_present and Finding.objects.get(pk=fp.pk).status == "false_positive"
