@@ -672,6 +672,18 @@ def test_xss_positive_and_negative() -> None:
     assert scan(negative, "xss") == []
 
 
+def test_eval_of_compile_is_one_finding_about_the_source() -> None:
+    source = """
+        import os
+        def startup():
+            path = os.environ.get("PYTHONSTARTUP")
+            with open(path) as f:
+                eval(compile(f.read(), path, "exec"))
+    """
+    findings = scan(source, "code-injection")
+    assert [(f.line, f.message.split("(")[0], f.confidence) for f in findings] == [(6, "compile", 0.6)]
+
+
 def test_xxe_with_request_body_is_high() -> None:
     source = """
         from xml.dom.minidom import parseString

@@ -294,7 +294,10 @@ class CodeInjection(TaintDetector):
     def check_call(self, node: ast.Call, name: str, state: TaintState, ctx: FileContext) -> None:
         if name not in _CODE_SINKS or not node.args:
             return
-        info = state.info(node.args[0], ctx)
+        code = node.args[0]
+        if isinstance(code, ast.Call) and state.call_name(code, ctx) in ("compile", "builtins.compile"):
+            return  # eval(compile(src, ...)): the compile() call is the finding, about src
+        info = state.info(code, ctx)
         if info.const or info.safe:
             return
         self.report_value(
