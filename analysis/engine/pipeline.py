@@ -30,9 +30,12 @@ from typing import Any
 
 from analysis.engine import source as source_mod
 from analysis.engine.config import EngineConfig
+from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
+from analysis.engine.detectors.duplication import duplication_metrics
 from analysis.engine.discovery import discover, is_test_path, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
 from analysis.engine.model import Finding, Severity
+from analysis.engine.project import build_project
 from analysis.engine.registry import DetectorSpec, NodeDetector, ProjectDetector, all_detectors
 from analysis.engine.worker import (
     BatchResult,
@@ -44,11 +47,6 @@ from analysis.engine.worker import (
     resolve_imports,
     run_batch,
 )
-
-try:
-    from analysis.engine.project import build_project
-except ImportError:  # the code graph is not available yet: project detectors are skipped
-    build_project = None  # type: ignore[assignment]
 
 try:
     from analysis.engine.scoring import compute_score
@@ -201,7 +199,7 @@ def _analyze(
     # --- graph ----------------------------------------------------------------------------------
     t = time.perf_counter()
     report("graph", 0.0, "Building the code graph")
-    project = build_project(files, config, root) if build_project is not None else None
+    project = build_project(files, config, root)
     timings["graph"] = time.perf_counter() - t
 
     # --- project detectors ----------------------------------------------------------------------
@@ -210,21 +208,22 @@ def _analyze(
     errors = list(batch.errors)
     project_findings: list[Finding] = []
     project_detectors = sorted((cls for cls in detectors.values() if issubclass(cls, ProjectDetector)), key=lambda c: c.spec.id)
-    if project is not None:
-        for i, cls in enumerate(project_detectors):
-            td = time.perf_counter()
-            try:
-                found = list(cls().run(project))
-            except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the run
-                errors.append((cls.spec.id, "", f"{type(exc).__name__}: {exc}"))
-                found = []
-            elapsed = time.perf_counter() - td
-            timings[f"detector.{cls.spec.id}"] = elapsed
-            group = f"detect.{cls.spec.category.value}"
-            timings[group] = timings.get(group, 0.0) + elapsed
-            project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
-            report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
+    for i, cls in enumerate(project_detectors):
+        td = time.perf_counter()
+        try:
+            found = list(cls().run(project))
+        except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the run
+            errors.append((cls.spec.id, "", f"{type(exc).__name__}: {exc}"))
+            found = []
+        elapsed = time.perf_counter() - td
+        timings[f"detector.{cls.spec.id}"] = elapsed
+        group = f"detect.{cls.spec.category.value}"
+        timings[group] = timings.get(group, 0.0) + elapsed
+        project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
+        report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
     file_findings = [f for facts in files.values() for f in facts.findings]
+    # A file-local detector cannot see that other modules import a name from this one.
+    file_findings = drop_reexported_unused_imports(file_findings, project)
     findings = sorted(
         file_findings + _disambiguate(project_findings),
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
@@ -234,7 +233,10 @@ def _analyze(
     # --- metrics and score ----------------------------------------------------------------------
     t = time.perf_counter()
     report("score", 0.0, "Scoring")
-    metrics = _metrics(files, project.metrics if project is not None else {})
+    project_metrics = dict(project.metrics)
+    if "duplicated_lines_percent" not in project_metrics:
+        project_metrics.update(duplication_metrics(project))  # also when duplicate-code is disabled
+    metrics = _metrics(files, project_metrics)
     metrics["engine"] = engine_meta
     if errors:
         metrics["detector_errors"] = [{"detector": d, "path": p, "error": e} for d, p, e in errors[:200]]
