@@ -79,6 +79,8 @@ def _workspace(tmp_path: Path, settings) -> None:
     settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
     settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
+    # Other apps hook into completion (code search, GitHub); these tests cover the hook itself.
+    settings.REPOTOIRE_POST_ANALYSIS_TASKS = []
 
 
 def _free_port() -> int:
@@ -156,3 +158,4 @@ def worker_env(monkeypatch, tmp_path: Path) -> None:
     """Environment for worker and server subprocesses (request it before ``qcluster``)."""
     monkeypatch.setenv("REPOTOIRE_WORKSPACE_DIR", str(tmp_path / "workspaces"))
     monkeypatch.setenv("REPOTOIRE_ALLOW_LOCAL_REPOS", "true")
+    monkeypatch.setenv("REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE", "false")
