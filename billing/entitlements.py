@@ -50,7 +50,7 @@ def billing_account_of(org: Organization) -> BillingAccount | None:
 
 def _needs_lookup(org: Organization) -> bool:
     # A row already loaded (or known absent) on this instance costs nothing to consult.
-    if "billing_account" in org._state.fields_cache:
+    if type(org).billing_account.related.is_cached(org):
         return True
     return bool(org.stripe_customer_id)
 

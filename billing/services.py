@@ -350,12 +350,14 @@ def billing_event_apply(*, event_id: str, event_type: str, created: datetime, ob
     if organization is None:
         logger.warning("Stripe event %s (%s) is about no known organisation", event_id, event_type)
         return False
-    return billing_subscription_apply(organization=organization, subscription=subscription, event_id=event_id, created=created)
+    return billing_subscription_apply(
+        organization=organization, subscription=subscription, event_id=event_id, created=created, event_type=event_type
+    )
 
 
 @transaction.atomic
 def billing_subscription_apply(
-    *, organization: Organization, subscription: dict[str, Any], event_id: str, created: datetime
+    *, organization: Organization, subscription: dict[str, Any], event_id: str, created: datetime, event_type: str = ""
 ) -> bool:
     """Record ``subscription`` (as of ``created``) as the organisation's billing state."""
     status = subscription.get("status") or ""
@@ -367,6 +369,15 @@ def billing_subscription_apply(
         logger.info("Ignoring Stripe event %s: older than %s", event_id, account.last_event_id)
         return False
     sub_id = subscription.get("id") or ""
+    if (
+        event_type == "customer.subscription.created"
+        and created == account.last_event_at
+        and sub_id == account.stripe_subscription_id
+    ):
+        # Stripe's timestamps are in seconds: a creation and an update of the same second may
+        # arrive in either order, and a creation never follows a change of the same subscription.
+        logger.info("Ignoring Stripe event %s: the subscription was already updated that second", event_id)
+        return False
     if account.stripe_subscription_id and sub_id != account.stripe_subscription_id:
         if account.status in LIVE_STATUSES and status not in LIVE_STATUSES:
             # The end of a replaced subscription must not take away the one that replaced it.

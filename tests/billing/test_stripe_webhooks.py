@@ -278,3 +278,13 @@ def test_a_secret_sent_in_the_request_is_ignored_even_in_debug(org, customer, fa
     )
     assert response.status_code == 400
     assert plan_of(org) == "free"
+
+
+def test_a_creation_arriving_after_an_update_of_the_same_second_changes_nothing(org, customer, fake_stripe, post_event):
+    second = int(time.time()) - 5
+    created = fake_stripe.subscription(customer=customer, price=PRICE_PRO, quantity=1, store=False)
+    updated = fake_stripe.subscription(customer=customer, sub_id=created["id"], price=PRICE_ENTERPRISE, quantity=6)
+    post_event(fake_stripe.event("customer.subscription.updated", updated, created=second))
+    post_event(fake_stripe.event("customer.subscription.created", created, created=second))
+    account = BillingAccount.objects.get(organization=org)
+    assert (account.subscribed_plan, account.seats) == ("enterprise", 6)
