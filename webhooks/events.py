@@ -6,78 +6,101 @@ from __future__ import annotations
 import json
 from typing import Any
 
-_REPO = {"id": "6f1c2b1e-3d0a-4d52-9a57-2f4d1c1e9b10", "name": "acme/api"}
 _RUN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+_REPO_ID = "6f1c2b1e-3d0a-4d52-9a57-2f4d1c1e9b10"
+# analysis.*, health_score.changed, fix.* and quality_gate.failed name the repository flat;
+# finding.* carry it as an object (as the findings app sends it).
+_RUN_FIELDS = {
+    "analysis_id": _RUN,
+    "repository_id": _REPO_ID,
+    "repository_name": "acme/api",
+    "status": "running",
+    "trigger": "push",
+    "branch": "main",
+    "commit_sha": "3f2a9c1e",
+    "pull_request_number": None,
+}
 _FINDING = {
     "id": "2b7e1516-28ae-4d2a-a6d2-8f3c9e0b1a22",
+    "fingerprint": "5c1d9e0f7a3b",
     "detector": "sql-injection",
-    "severity": "high",
     "category": "security",
+    "severity": "high",
     "title": "SQL built from user input",
     "path": "api/db.py",
     "line": 42,
+    "status": "open",
 }
+_FINDINGS_URL = "https://repotoire.example.com/api/v1/findings?repository_id=" + _REPO_ID
 
 EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
-    "analysis.started": {"analysis_id": _RUN, "repository": _REPO, "commit_sha": "3f2a9c1", "branch": "main", "trigger": "push"},
+    "analysis.started": _RUN_FIELDS,
     "analysis.completed": {
-        "analysis_id": _RUN,
-        "repository": _REPO,
-        "commit_sha": "3f2a9c1",
-        "branch": "main",
-        "health_score": 82,
+        **_RUN_FIELDS,
+        "status": "completed",
+        "health_score": 82.4,
         "grade": "B",
-        "findings_total": 37,
-        "new_findings": 2,
-        "resolved_findings": 5,
-        "url": "https://repotoire.example.com/api/v1/analysis/" + _RUN + "/status",
+        "pillar_scores": {"security": 78.0, "maintainability": 85.5},
+        "findings_counts": {"critical": 0, "high": 2, "medium": 11, "low": 24, "suppressed": 3},
+        "files_analyzed": 212,
+        "lines_analyzed": 18430,
+        "duration_seconds": 14.2,
     },
-    "analysis.failed": {"analysis_id": _RUN, "repository": _REPO, "commit_sha": "3f2a9c1", "error": "Clone failed"},
+    "analysis.failed": {**_RUN_FIELDS, "status": "failed", "error_code": "CLONE_FAILED", "error_message": "Clone failed"},
     "health_score.changed": {
         "analysis_id": _RUN,
-        "repository": _REPO,
-        "previous": {"score": 85, "grade": "B"},
-        "current": {"score": 82, "grade": "B"},
-        "delta": -3,
+        "repository_id": _REPO_ID,
+        "repository_name": "acme/api",
+        "previous": 85.4,
+        "current": 82.4,
+        "delta": -3.0,
+        "previous_grade": "B",
+        "grade": "B",
     },
     "finding.new": {
         "analysis_id": _RUN,
-        "repository": _REPO,
+        "repository": {"id": _REPO_ID, "name": "acme/api"},
+        "commit_sha": "3f2a9c1e",
         "count": 1,
         "findings": [_FINDING],
         "truncated": False,
-        "findings_url": "https://repotoire.example.com/api/v1/findings?analysis_id=" + _RUN + "&status=open",
+        "findings_url": _FINDINGS_URL + "&first_seen_in=" + _RUN,
+        "reopened_count": 0,
     },
     "finding.resolved": {
         "analysis_id": _RUN,
-        "repository": _REPO,
+        "repository": {"id": _REPO_ID, "name": "acme/api"},
+        "commit_sha": "3f2a9c1e",
         "count": 1,
         "findings": [{**_FINDING, "status": "fixed"}],
         "truncated": False,
-        "findings_url": "https://repotoire.example.com/api/v1/findings?analysis_id=" + _RUN + "&status=fixed",
+        "findings_url": _FINDINGS_URL + "&status=fixed&fixed_in=" + _RUN,
     },
     "fix.proposed": {
         "fix_id": "c0ffee00-1234-4abc-8def-0123456789ab",
         "finding_id": _FINDING["id"],
-        "repository": _REPO,
+        "repository_id": _REPO_ID,
+        "repository_name": "acme/api",
         "provenance": "rule",
         "confidence": 0.92,
     },
     "fix.applied": {
         "fix_id": "c0ffee00-1234-4abc-8def-0123456789ab",
         "finding_id": _FINDING["id"],
-        "repository": _REPO,
+        "repository_id": _REPO_ID,
+        "repository_name": "acme/api",
         "branch": "repotoire/fix-sql-injection",
-        "commit_sha": "8d1e4b7",
+        "commit_sha": "8d1e4b7a",
         "pull_request_url": "https://github.com/acme/api/pull/128",
     },
     "quality_gate.failed": {
         "analysis_id": _RUN,
-        "repository": _REPO,
-        "pull_request": 128,
+        "repository_id": _REPO_ID,
+        "repository_name": "acme/api",
+        "pull_request_number": 128,
         "failed_conditions": [{"metric": "new_high_findings", "operator": ">", "threshold": 0, "actual": 2}],
     },
-    "billing.plan_changed": {"previous_plan": "free", "current_plan": "pro"},
+    "billing.plan_changed": {"previous_plan": "free", "current_plan": "pro", "subscription_status": "active"},
 }
 
 TEST_EXAMPLE = {"message": "This is a test event from Repotoire.", "webhook_id": "5d0c1f0e-7a44-4d8e-9a0e-6c3b2f1a0d99"}

@@ -308,5 +308,5 @@ def test_readme_and_examples_cover_every_event():
 
     assert list(EVENT_EXAMPLES) == services.EVENT_TYPES
     section = README.read_text().split("## Customer webhooks", 1)[1].split("\n## ", 1)[0]
-    for event_type in services.EVENT_TYPES:
-        assert f"| `{event_type}` |" in section
+    for event_type, example in EVENT_EXAMPLES.items():
+        assert f"| `{event_type}` | `{json.dumps(example)}` |" in section
