@@ -30,6 +30,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy analysis/engine
 	REPOTOIRE_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	REPOTOIRE_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 

@@ -379,17 +379,17 @@ def build_project(files: dict[str, FileFacts], config: Any, root: str) -> Projec
                 children.add(qual)
         bound = project.aliases.setdefault(module, {})
         for imp in facts.imports:
-            for name, target in _bindings(imp):
-                bound.setdefault(name, target)
+            for name, bound_to in _bindings(imp):
+                bound.setdefault(name, bound_to)
             if imp.is_from and "*" in imp.names:
                 star = imp.resolved or imp.module
                 if star in project.modules:
                     resolver.stars.setdefault(module, []).append(star)
-            for target in _import_targets(project, imp):
-                if target == module:
+            for imported in _import_targets(project, imp):
+                if imported == module:
                     continue
-                graph.add_edge(g.IMPORTS, module, target)
-                project.import_sites.setdefault((module, target), []).append(
+                graph.add_edge(g.IMPORTS, module, imported)
+                project.import_sites.setdefault((module, imported), []).append(
                     ImportSite(imp.line, imp.type_checking_only, imp.in_function)
                 )
 
