@@ -288,3 +288,24 @@ def test_a_creation_arriving_after_an_update_of_the_same_second_changes_nothing(
     post_event(fake_stripe.event("customer.subscription.created", created, created=second))
     account = BillingAccount.objects.get(organization=org)
     assert (account.subscribed_plan, account.seats) == ("enterprise", 6)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_plan_change_is_announced_after_dj_stripe_commits(org, fake_stripe, post_event):
+    from webhooks import crypto
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    cus = fake_stripe.add_customer(org)
+    Organization.objects.filter(pk=org.pk).update(stripe_customer_id=cus["id"], plan="free")
+    WebhookEndpoint.objects.create(
+        organization=org,
+        name="billing",
+        url="https://hooks.example.com/in",
+        events=["billing.plan_changed"],
+        secret_encrypted=crypto.encrypt("whsec_customer"),
+        secret_hint="whsec_cu",
+    )
+    sub = fake_stripe.subscription(customer=cus["id"], price=PRICE_ENTERPRISE)
+    assert post_event(fake_stripe.event("customer.subscription.created", sub)).status_code == 200
+    [delivery] = WebhookDelivery.objects.filter(organization=org, event_type="billing.plan_changed")
+    assert json.loads(delivery.body)["data"]["current_plan"] == "enterprise"
