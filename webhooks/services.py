@@ -480,12 +480,11 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> Web
         changes["repository_id"] = _validate_repository(endpoint.organization, changes["repository_id"])
     if changes.get("is_active") and not endpoint.is_active:
         _require_feature(endpoint.organization)
-        endpoint.disabled_at = None
-        endpoint.disabled_reason = ""
-        endpoint.failing_since = None
+        changes.update(disabled_at=None, disabled_reason="", failing_since=None)
     for field, value in changes.items():
         setattr(endpoint, field, value)
-    endpoint.save()
+    # Only the changed columns: a delivery may be updating failing_since at the same moment.
+    endpoint.save(update_fields=[*changes, "updated_at"])
     return endpoint
 
 

@@ -310,3 +310,15 @@ def test_readme_and_examples_cover_every_event():
     section = README.read_text().split("## Customer webhooks", 1)[1].split("\n## ", 1)[0]
     for event_type, example in EVENT_EXAMPLES.items():
         assert f"| `{event_type}` | `{json.dumps(example)}` |" in section
+
+
+def test_test_action_works_on_a_disabled_webhook_and_does_not_touch_its_health(org, owner, receiver):
+    endpoint, _ = create_endpoint(org, receiver.url)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False, disabled_reason="Disabled automatically")
+    receiver.reply(500)
+    assert owner.client.post(f"{URL}/{endpoint.pk}/test").json()["status"] == "failed"
+    assert owner.client.post(f"{URL}/{endpoint.pk}/test").json()["status"] == "succeeded"
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since is None
+    assert not endpoint.is_active
+    assert len(receiver.requests) == 2
