@@ -420,11 +420,27 @@ def _checkout(run: AnalysisRun, timeout: float) -> Any:
                 raise _RunFailed(RunErrorCode.CLONE_FAILED, "A commit or branch needs a git repository")
             return source.Checkout(path=str(path), commit=None)
         url = f"file://{path}"
+    else:
+        url = _github_clone_url(repo) or url
     workspace = Path(settings.REPOTOIRE_WORKSPACE_DIR) / str(repo.pk)
     try:
         return source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0))
     except source.SourceError as exc:
         raise _RunFailed(RunErrorCode.CLONE_FAILED, source.redact(str(exc))[:2000]) from exc
+
+
+def _github_clone_url(repo: Repository) -> str | None:
+    """The clone URL with a fresh GitHub App installation token, for repositories linked
+    through the GitHub App (None otherwise)."""
+    try:
+        from github_app.services import github_authenticated_clone_url
+    except ImportError:
+        return None
+    try:
+        return github_authenticated_clone_url(repository=repo)
+    except Exception:  # noqa: BLE001 - fall back to the plain URL (public repositories still clone)
+        logger.warning("No GitHub installation token for repository %s", repo.pk, exc_info=True)
+        return None
 
 
 def _previous_result(repository: Repository) -> Any:

@@ -1,0 +1,107 @@
+"""Serializers of the GitHub App API (names prefixed ``Github`` to stay globally unique)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from github_app.models import GithubInstallation, GithubRepository
+
+
+class GithubInstallationOutputSerializer(serializers.ModelSerializer):
+    is_active = serializers.BooleanField(read_only=True)
+    repository_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GithubInstallation
+        fields = [
+            "id",
+            "installation_id",
+            "account_login",
+            "account_type",
+            "repository_selection",
+            "is_active",
+            "suspended_at",
+            "deleted_at",
+            "linked_at",
+            "repository_count",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_repository_count(self, obj: GithubInstallation) -> int:
+        return int(getattr(obj, "repository_count", 0) or 0)
+
+
+class GithubQualityGateSerializer(serializers.ModelSerializer):
+    """The quality gate of a repository; thresholds left null are not evaluated."""
+
+    gate_enabled = serializers.BooleanField(required=False)
+    min_health_score = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100)
+    max_new_critical = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    max_new_high = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    max_new_findings = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    fail_on_new_security = serializers.BooleanField(required=False)
+    fail_on_new_import_cycle = serializers.BooleanField(required=False)
+    max_score_drop = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100)
+
+    class Meta:
+        model = GithubRepository
+        fields = [
+            "gate_enabled",
+            "min_health_score",
+            "max_new_critical",
+            "max_new_high",
+            "max_new_findings",
+            "fail_on_new_security",
+            "fail_on_new_import_cycle",
+            "max_score_drop",
+        ]
+
+
+class GithubRepositoryOutputSerializer(serializers.ModelSerializer):
+    installation_id = serializers.UUIDField(read_only=True)
+    repository_id = serializers.UUIDField(read_only=True, allow_null=True, help_text="The linked Repotoire repository.")
+    quality_gate = GithubQualityGateSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = GithubRepository
+        fields = [
+            "id",
+            "installation_id",
+            "github_id",
+            "full_name",
+            "private",
+            "default_branch",
+            "html_url",
+            "enabled",
+            "repository_id",
+            "removed_at",
+            "quality_gate",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class GithubReposSetInputSerializer(serializers.Serializer):
+    repo_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=500, help_text="GitHub repository ids."
+    )
+    enabled = serializers.BooleanField()
+
+
+class GithubInstallUrlOutputSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    state = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds the state stays valid.")
+
+
+class GithubSetupInputSerializer(serializers.Serializer):
+    installation_id = serializers.IntegerField(min_value=1)
+    state = serializers.CharField(max_length=1000)
+    setup_action = serializers.CharField(required=False, allow_blank=True)
+
+
+class GithubWebhookOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["accepted", "duplicate", "ignored"])
+    delivery = serializers.CharField()
