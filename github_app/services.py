@@ -938,7 +938,8 @@ def github_open_pull_request(
     Returns ``{"branch", "commit_sha", "pull_request_url", "pull_request_number"}``. A branch that
     already exists is moved to the new commit; a pull request already open for it is reused.
     Raises NotFound (not a GitHub App repository), Conflict (patch does not apply, installation
-    suspended) or ServiceUnavailable (GitHub unreachable or refusing).
+    suspended) or ServiceUnavailable (GitHub unreachable or refusing). The fixes app calls this:
+    keep the signature stable.
     """
     if (files is None) == (patch is None):
         raise ValidationFailed("Give either files or patch")
