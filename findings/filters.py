@@ -8,11 +8,13 @@ repository. Fixed findings are absent from those runs by definition, so they joi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import BooleanField, F, FilteredRelation, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework import serializers
 
 from accounts.models import Organization
@@ -65,7 +67,11 @@ class FindingFacetQueryInputSerializer(FindingScopeQueryInputSerializer):
 
 class FindingListQueryInputSerializer(FindingFacetQueryInputSerializer):
     path = serializers.CharField(required=False, max_length=1000, help_text="Path prefix, e.g. `src/api/`.")
-    search = serializers.CharField(required=False, max_length=200, help_text="Case-insensitive text in title or message.")
+    search = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Words in title or message, case-insensitive; the last letters of each word may be left out (`inject` finds `injection`).",
+    )
     new_since = serializers.UUIDField(
         required=False, help_text="A run id: only findings first seen after that run (in its repository)."
     )
@@ -146,6 +152,23 @@ def apply_scope(
     return Scope(queryset=queryset.filter(present), run_ids=run_ids)
 
 
+# Must stay the expression of the GIN index in migration 0005 for the index to be used.
+SEARCH_DOCUMENT = """to_tsvector('simple'::regconfig, "findings_finding"."title" || ' ' || "findings_finding"."message")"""
+_WORD = re.compile(r"\w+")
+
+
+def _search(queryset: QuerySet[Finding], text: str) -> QuerySet[Finding]:
+    """Full-text prefix match of every word: a GIN index on words answers it (substring LIKE
+    over 100k rows was a scan; trigram indexes cost 40% of the analysis write time)."""
+    words = _WORD.findall(text.lower())
+    if not words:
+        return queryset.filter(Q(title__icontains=text) | Q(message__icontains=text))
+    query = " & ".join(f"{w}:*" for w in words)
+    return queryset.filter(
+        RawSQL(f"{SEARCH_DOCUMENT} @@ to_tsquery('simple'::regconfig, %s)", [query], output_field=BooleanField())
+    )
+
+
 def apply_facets(queryset: QuerySet[Finding], params: dict[str, Any]) -> QuerySet[Finding]:
     if params.get("severity"):
         queryset = queryset.filter(severity_rank__in=sorted({SEVERITY_RANK[s] for s in params["severity"]}))
@@ -172,7 +195,7 @@ def filter_findings(queryset: QuerySet[Finding], *, organization: Organization, 
     if params.get("path"):
         qs = qs.filter(path__startswith=params["path"])
     if params.get("search"):
-        qs = qs.filter(Q(title__icontains=params["search"]) | Q(message__icontains=params["search"]))
+        qs = _search(qs, params["search"])
     if params.get("new_since") is not None:
         since = _run(organization, params["new_since"])
         qs = qs.filter(repository_id=since.repository_id, first_seen_run__queued_at__gt=since.queued_at)

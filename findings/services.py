@@ -149,8 +149,9 @@ def _repository_lock(repository_id: UUID) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [repository_id.int & ((1 << 63) - 1)])
 
 
-_OPEN, _FIXED = FindingStatus.OPEN.value, FindingStatus.FIXED.value
-_ANALYSIS = FindingTriageEvent.Source.ANALYSIS.value
+# Plain strings for the COPY rows (psycopg would dump an Enum member by name).
+_OPEN, _FIXED = str(FindingStatus.OPEN), str(FindingStatus.FIXED)
+_ANALYSIS = str(FindingTriageEvent.Source.ANALYSIS)
 
 
 def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: datetime | None = None) -> dict[str, Any]:
@@ -392,7 +393,7 @@ def _validate_triage(*, findings: Sequence[Finding], status: str, expires_at: da
             f"Status '{status}' cannot be set by hand",
             fields={
                 "status": [
-                    f"Choose one of: {', '.join(TRIAGE_STATUSES)}. Findings become fixed when an analysis no longer sees them."
+                    f"Choose one of: {', '.join(str(s) for s in TRIAGE_STATUSES)}. Findings become fixed when an analysis no longer sees them."
                 ]
             },
         )
@@ -443,7 +444,7 @@ def finding_triage(
     status: str,
     reason: str = "",
     expires_at: datetime | None = None,
-    source: str = FindingTriageEvent.Source.API,
+    source: str = str(FindingTriageEvent.Source.API),
 ) -> Finding:
     """Set a finding's triage status (open, acknowledged, accepted with optional expiry,
     false_positive), recording who, when and why. ``fixed`` is never set by hand."""
@@ -467,7 +468,7 @@ def findings_triage_bulk(
     status: str,
     reason: str = "",
     expires_at: datetime | None = None,
-    source: str = FindingTriageEvent.Source.API,
+    source: str = str(FindingTriageEvent.Source.API),
 ) -> list[Finding]:
     """Triage up to 100 findings of ``organization`` at once, all or nothing: an id that is
     not the organisation's is a 404 and an invalid transition a 400, and nothing changes."""

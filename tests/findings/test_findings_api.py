@@ -169,3 +169,9 @@ def test_list_query_count_does_not_depend_on_page_size(world, viewer, member, dj
     # + analysis_id: its lookup (tenancy) and whether it is its repository's latest run; + new_since: its lookup.
     with django_assert_max_num_queries(8):
         viewer.client.get(URL, {"page_size": 100, "analysis_id": run.id, "new_since": world.b1.id})
+
+
+def test_search_matches_word_prefixes_and_needs_every_word(world, viewer):
+    assert detectors(viewer.client.get(URL, {"search": "inp"})) == ["sql-injection"]
+    assert detectors(viewer.client.get(URL, {"search": "user nothing"})) == []
+    assert detectors(viewer.client.get(URL, {"search": "bare"})) == ["bare-except"]
