@@ -100,10 +100,14 @@ class CodeIndexQuerySet(OrgScopedQuerySet):
 class CodeIndex(models.Model):
     """Code search state of one repository: the analysis run its chunks come from."""
 
-    repository = models.OneToOneField("analysis.Repository", on_delete=models.CASCADE, primary_key=True, related_name="code_index")
+    repository = models.OneToOneField(
+        "analysis.Repository", on_delete=models.CASCADE, primary_key=True, related_name="code_index"
+    )
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    run_finished_at = models.DateTimeField(null=True, blank=True, help_text="Completion time of the indexed run (older runs are ignored).")
+    run_finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="Completion time of the indexed run (older runs are ignored)."
+    )
     commit_sha = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=10, choices=IndexStatus.choices, default=IndexStatus.PENDING)
     chunks_total = models.PositiveIntegerField(default=0)

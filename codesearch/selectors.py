@@ -1,0 +1,198 @@
+"""Code search reads: hybrid retrieval (pgvector similarity + full-text rank, fused with
+reciprocal-rank fusion), the findings inside the hits' spans, and embedding coverage.
+
+Every candidate query is filtered by organisation (and repository, language, path prefix, kind)
+in its WHERE clause, before ranking, so another organisation's chunks never compete, even with an
+identical vector. pgvector 0.8's iterative HNSW scan keeps filtered queries returning enough rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, QuerySet
+from pgvector.django import CosineDistance
+
+from accounts.models import Organization
+from analysis.models import Repository
+from codesearch.chunking import split_identifier
+from codesearch.embeddings import EmbeddingModelError, current_model_id, get_backend
+from codesearch.models import CodeChunk, CodeIndex
+from repotoire.api.exceptions import ServiceUnavailable
+
+RRF_K = 60
+MODES = ("hybrid", "vector", "text")
+_TSQUERY_WORD_LIMIT = 32
+
+
+@dataclass
+class SearchHit:
+    chunk: CodeChunk
+    score: float
+    vector_rank: int | None = None
+    text_rank: int | None = None
+    findings: list[Any] = field(default_factory=list)
+
+
+def _scoped(
+    organization: Organization,
+    *,
+    repository: Repository | None = None,
+    language: str | None = None,
+    path: str | None = None,
+    kind: str | None = None,
+) -> QuerySet[CodeChunk]:
+    qs = CodeChunk.objects.for_org(organization)
+    if repository is not None:
+        qs = qs.filter(repository=repository)
+    if language:
+        qs = qs.filter(language=language)
+    if path:
+        qs = qs.filter(path__startswith=path.lstrip("/"))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def text_query(query: str) -> str:
+    """An OR of the query's words for ``to_tsquery`` (identifier-aware, only [a-z0-9])."""
+    words: list[str] = []
+    for token in query.replace("-", " ").split():
+        for word in split_identifier("".join(ch if ch.isalnum() or ch == "_" else " " for ch in token).replace(" ", "_")):
+            if word.isascii() and word.isalnum() and word not in words:
+                words.append(word)
+    return " | ".join(words[:_TSQUERY_WORD_LIMIT])
+
+
+def embed_query(query: str) -> list[float]:
+    try:
+        return [float(v) for v in get_backend().embed([query])[0]]
+    except EmbeddingModelError as exc:
+        raise ServiceUnavailable(f"Code search embeddings are unavailable: {exc}", error_code="EMBEDDINGS_UNAVAILABLE") from exc
+
+
+def vector_candidates(qs: QuerySet[CodeChunk], vector: list[float], limit: int) -> list[int]:
+    """Ids of the nearest chunks by cosine distance (HNSW, filtered before ranking)."""
+    with transaction.atomic(), connection.cursor() as cur:
+        # relaxed_order: keep scanning the graph until `limit` rows pass the filter.
+        cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cur.execute(f"SET LOCAL hnsw.ef_search = {max(40, min(int(limit), 1000))}")
+        rows = list(
+            qs.embedded_with(current_model_id())
+            .annotate(distance=CosineDistance("embedding", vector))
+            .order_by("distance")
+            .values_list("id", flat=True)[:limit]
+        )
+    return rows
+
+
+def text_candidates(qs: QuerySet[CodeChunk], query: str, limit: int) -> list[int]:
+    """Ids of the best full-text matches (ts_rank_cd over the weighted tsvector)."""
+    tsquery = text_query(query)
+    if not tsquery:
+        return []
+    base_sql, params = qs.values("id").query.sql_with_params()
+    table = CodeChunk._meta.db_table
+    sql = (
+        f"SELECT c.id FROM {table} c, to_tsquery('english', %s) q "
+        f"WHERE c.id IN ({base_sql}) AND c.search_vector @@ q "
+        "ORDER BY ts_rank_cd(c.search_vector, q, 1) DESC, c.id LIMIT %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [tsquery, *params, limit])
+        return [row[0] for row in cur.fetchall()]
+
+
+def fuse(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal-rank fusion: score(d) = Σ 1 / (k + rank of d in each list), rank from 1."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, pk in enumerate(ranking, start=1):
+            scores[pk] = scores.get(pk, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+def code_search(
+    *,
+    organization: Organization,
+    query: str,
+    repository: Repository | None = None,
+    language: str | None = None,
+    path: str | None = None,
+    kind: str | None = None,
+    top_k: int = 10,
+    mode: str = "hybrid",
+    with_findings: bool = True,
+) -> list[SearchHit]:
+    """The ``top_k`` chunks of ``organization`` best matching ``query``."""
+    qs = _scoped(organization, repository=repository, language=language, path=path, kind=kind)
+    depth = max(top_k * 4, 50)
+    vec_ids = vector_candidates(qs, embed_query(query), depth) if mode in ("hybrid", "vector") else []
+    txt_ids = text_candidates(qs, query, depth) if mode in ("hybrid", "text") else []
+    scores = fuse([r for r in (vec_ids, txt_ids) if r])
+    best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:top_k]
+    chunks = CodeChunk.objects.select_related("repository").in_bulk(best)
+    vec_rank = {pk: i for i, pk in enumerate(vec_ids, start=1)}
+    txt_rank = {pk: i for i, pk in enumerate(txt_ids, start=1)}
+    hits = [SearchHit(chunks[pk], round(scores[pk], 6), vec_rank.get(pk), txt_rank.get(pk)) for pk in best if pk in chunks]
+    if with_findings:
+        attach_findings(organization, hits)
+    return hits
+
+
+def attach_findings(organization: Organization, hits: list[SearchHit]) -> None:
+    """The unresolved findings inside each hit's line span, in one query for all hits."""
+    from findings.models import Finding
+
+    if not hits:
+        return
+    span = Q()
+    for hit in hits:
+        c = hit.chunk
+        span |= Q(repository_id=c.repository_id, path=c.path, line__gte=c.start_line, line__lte=c.end_line)
+    rows = list(
+        Finding.objects.for_org(organization)
+        .unresolved()
+        .filter(span)
+        .only("id", "repository_id", "path", "line", "end_line", "detector", "severity", "title", "status")
+        .order_by("-severity_rank", "line")
+    )
+    for hit in hits:
+        c = hit.chunk
+        hit.findings = [
+            f for f in rows if f.repository_id == c.repository_id and f.path == c.path and c.start_line <= f.line <= c.end_line
+        ]
+
+
+def embedding_status(*, organization: Organization, repository: Repository | None = None) -> dict[str, Any]:
+    """Chunks, embedded chunks (current model), coverage, pending, per-repository index states."""
+    from django.conf import settings
+
+    model_id = current_model_id()
+    qs = CodeChunk.objects.for_org(organization)
+    indexes = CodeIndex.objects.for_org(organization).select_related("repository")
+    if repository is not None:
+        qs = qs.filter(repository=repository)
+        indexes = indexes.filter(repository=repository)
+    agg = qs.aggregate(
+        total=Count("id"),
+        embedded=Count("id", filter=Q(embedding_model=model_id, embedding__isnull=False)),
+        last=Max("updated_at"),
+        last_embedded=Max("embedded_at"),
+    )
+    total, embedded = agg["total"], agg["embedded"]
+    index_rows = list(indexes.order_by("repository__name"))
+    stamps = [s for s in (agg["last"], agg["last_embedded"], *(i.updated_at for i in index_rows)) if s is not None]
+    return {
+        "chunks_total": total,
+        "embedded": embedded,
+        "pending": total - embedded,
+        "coverage_percent": round(100.0 * embedded / total, 2) if total else 0.0,
+        "backend": settings.REPOTOIRE_EMBEDDING_BACKEND,
+        "model": model_id,
+        "dimensions": int(settings.REPOTOIRE_EMBEDDING_DIMENSIONS),
+        "last_updated": max(stamps) if stamps else None,
+        "repositories": index_rows,
+    }
