@@ -123,14 +123,13 @@ def _after_change(organization: Organization, previous_plan: str, account: Billi
         organization.plan = current
     if current != previous_plan:
         org_id, status = organization.pk, account.status
-        transaction.on_commit(lambda: _emit_plan_changed(org_id, previous_plan, current, status))
+        # robust: a failing announcement is logged; it must not turn a committed change into an error.
+        transaction.on_commit(lambda: _emit_plan_changed(org_id, previous_plan, current, status), robust=True)
 
 
 def _emit_plan_changed(org_id: Any, previous: str, current: str, status: str) -> None:
-    try:
-        from webhooks.services import webhook_emit
-    except ImportError:  # the customer-webhooks app predates this event
-        return
+    from webhooks.services import webhook_emit  # imported late: webhooks reads billing's entitlements
+
     organization = Organization.objects.filter(pk=org_id).first()
     if organization is None:
         return
@@ -185,7 +184,7 @@ def billing_checkout_create(
     account = BillingAccount.objects.filter(organization=organization).first()
     if account is not None and account.status in LIVE_STATUSES:
         raise Conflict("This organisation already has a subscription; change it in the customer portal")
-    members = organization.memberships.count()
+    members = organization.memberships.filter(user__is_service=False).count()
     seats = seats or max(members, 1)
     cap = chosen.seats or MAX_SEATS
     if not 1 <= seats <= cap:
