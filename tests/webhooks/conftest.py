@@ -32,6 +32,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     on_request: Callable[[], None] | None = None  # runs in the server thread before answering
+    drip: float = 0.0  # seconds between the bytes of the answer (a slow-loris receiver)
 
 
 class Receiver:
@@ -57,6 +58,17 @@ class Receiver:
                     reply.on_request()
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.drip:
+                    raw = f"HTTP/1.0 {reply.status} X\r\nContent-Length: {len(reply.body)}\r\n\r\n".encode() + reply.body
+                    try:
+                        for i in range(len(raw)):
+                            self.wfile.write(raw[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    self.close_connection = True
+                    return
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():

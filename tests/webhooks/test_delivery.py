@@ -339,3 +339,14 @@ def test_webhook_deleted_while_its_request_is_in_flight_is_harmless(receiver, an
     assert services.delivery_attempt(delivery_id=delivery_id) == "skipped"
     assert len(receiver.requests) == 1
     assert not WebhookDelivery.objects.filter(pk=delivery_id).exists()
+
+
+def test_the_timeout_bounds_the_whole_exchange_not_each_read(org, receiver, monkeypatch):
+    # Every byte arrives well within the per-read timeout; the answer as a whole does not.
+    monkeypatch.setattr(services, "DELIVERY_TIMEOUT_SECONDS", 1.0)
+    receiver.reply(Reply(status=200, drip=0.1))
+    create_endpoint(org, receiver.url)
+    delivery = emit_one(org)
+    assert services.delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.PENDING
+    delivery.refresh_from_db()
+    assert "Timed out" in delivery.error
