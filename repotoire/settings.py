@@ -264,6 +264,24 @@ if "github_app.tasks.github_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_
     REPOTOIRE_POST_ANALYSIS_TASKS.append("github_app.tasks.github_after_analysis_task")
 
 # --- REST framework and OpenAPI ----------------------------------------------------------
+# --- fix proposals (fixes app) ------------------------------------------------------------------
+# After each completed analysis: mark proposals whose base files changed stale, and (when on)
+# generate rule-based proposals for up to REPOTOIRE_FIXES_AUTO_MAX_PER_RUN covered findings.
+REPOTOIRE_FIXES_AUTO_GENERATE = env.bool("REPOTOIRE_FIXES_AUTO_GENERATE", default=not TESTING)
+REPOTOIRE_FIXES_AUTO_MAX_PER_RUN = env.int("REPOTOIRE_FIXES_AUTO_MAX_PER_RUN", default=10)
+# The sandbox runs the analysed repository's `[fixes] test_command` (repotoire.toml) only when
+# this is on: it is the repository's own code, run on this server (no network where possible).
+REPOTOIRE_FIXES_RUN_TESTS = env.bool("REPOTOIRE_FIXES_RUN_TESTS", default=not PRODUCTION)
+REPOTOIRE_FIXES_TEST_TIMEOUT_SECONDS = env.int("REPOTOIRE_FIXES_TEST_TIMEOUT_SECONDS", default=300)
+REPOTOIRE_FIXES_TEST_MEMORY_MB = env.int("REPOTOIRE_FIXES_TEST_MEMORY_MB", default=2048)
+REPOTOIRE_FIXES_GIT_AUTHOR_NAME = env("REPOTOIRE_FIXES_GIT_AUTHOR_NAME", default="Repotoire")
+REPOTOIRE_FIXES_GIT_AUTHOR_EMAIL = env("REPOTOIRE_FIXES_GIT_AUTHOR_EMAIL", default="fixes@repotoire.invalid")
+REPOTOIRE_FIXES_LLM_TIMEOUT_SECONDS = env.float("REPOTOIRE_FIXES_LLM_TIMEOUT_SECONDS", default=60.0)
+# The fix status choices appear in several fixes components (list, detail, audit trail).
+FIXES_ENUM_OVERRIDES = {"FixProposalStatusEnum": "fixes.models.FixStatus"}
+if "fixes.tasks.fixes_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
+    REPOTOIRE_POST_ANALYSIS_TASKS.append("fixes.tasks.fixes_after_analysis_task")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "repotoire.api.authentication.ApiKeyAuthentication",
@@ -311,6 +329,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunStatusEnum"] = "analysis
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunTriggerEnum"] = "analysis.models.RunTrigger"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RepositoryProviderEnum"] = "analysis.models.Provider"
 # findings: finding status and severity appear in several findings components.
+# fixes: the proposal status enum is shared by the list, detail and audit components.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(FIXES_ENUM_OVERRIDES)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingStatusEnum"] = "findings.models.FindingStatus"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingSeverityEnum"] = "findings.models.Severity"
 

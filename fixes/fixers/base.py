@@ -31,6 +31,7 @@ class FindingRef:
     snippet: str = ""
     fingerprint: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
 
 
 @dataclass(frozen=True)
