@@ -167,3 +167,64 @@ def test_private_targets_are_refused_unless_explicitly_allowed(settings):
 )
 def test_public_address_classification(address, public):
     assert netguard.is_public_address(ipaddress.ip_address(address)) is public
+
+
+def _self_signed(hostname: str, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+@pytest.mark.parametrize(("url_host", "ok"), [("hooks.internal.test", True), ("other.internal.test", False)])
+def test_https_delivery_to_the_vetted_address_checks_the_certificate_of_the_url_host(
+    org, receiver, fake_dns, settings, monkeypatch, tmp_path, url_host, ok
+):
+    import ssl
+
+    cert_file, key_file = _self_signed("hooks.internal.test", tmp_path)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert_file, key_file)
+    receiver.server.socket = server_ctx.wrap_socket(receiver.server.socket, server_side=True)
+    client_ctx = ssl.create_default_context(cafile=str(cert_file))
+    monkeypatch.setattr(services, "_ssl_context", lambda: client_ctx)
+    settings.WEBHOOKS_ALLOWED_HOSTS = ["127.0.0.1/32"]
+    fake_dns[url_host] = ["127.0.0.1"]
+    create_endpoint(org, f"https://{url_host}:{receiver.port}/hook")
+    [delivery_id] = services.webhook_emit(organization=org, event_type="analysis.completed", data={})
+
+    status = services.delivery_attempt(delivery_id=delivery_id)
+
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    if ok:
+        assert status == DeliveryStatus.SUCCEEDED, delivery.error
+        assert receiver.requests[0].headers["host"] == f"{url_host}:{receiver.port}"
+    else:
+        # The certificate names another host: refused, whatever address the name resolved to.
+        assert status == DeliveryStatus.PENDING
+        assert "certificate" in delivery.error.lower() or "ssl" in delivery.error.lower()
+        assert receiver.requests == []
