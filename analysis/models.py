@@ -108,6 +108,9 @@ class AnalysisRun(models.Model):
     stage = models.CharField(max_length=50, blank=True, default="")
     message = models.CharField(max_length=500, blank=True, default="")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a queued run was last handed to the task queue (avoids duplicate messages)."
+    )
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed this run.")
 
     queued_at = models.DateTimeField(auto_now_add=True)

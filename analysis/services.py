@@ -256,33 +256,46 @@ def concurrency_usage(organization: Organization) -> dict[str, Any]:
     return {"current": current, "limit": plan.concurrent_analyses, "queued": queued, "plan": plan.id}
 
 
+def _lock_org_slots(organization_id: Any) -> None:
+    """Serialise dispatching and claiming of one organisation's runs (transaction-scoped)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('analysis.claim'), hashtext(%s))", [str(organization_id)])
+
+
 def analysis_start_next_queued(*, organization: Organization) -> list[str]:
     """Enqueue the oldest queued runs of ``organization`` that fit in its free concurrency slots.
 
-    Enqueuing is optimistic: the task's claim re-checks the limit under a lock, and a run that
-    does not get a slot stays queued until the next finished run (or the sweeper) calls this.
+    A run handed to the queue less than ``REPOTOIRE_ANALYSIS_REDISPATCH_SECONDS`` ago counts as
+    taking a slot and is not sent again (no pile of duplicate messages while workers are busy);
+    an older one is sent again (a lost message). The task's claim re-checks the limit, and a run
+    that gets no slot goes back to waiting for the next finished run (or the sweeper).
     """
     limit = effective_plan(organization).concurrent_analyses
-    running = AnalysisRun.objects.for_org(organization).running().count()
-    free = limit - running
-    if free <= 0:
-        return []
-    ids = [
-        str(pk)
-        for pk in AnalysisRun.objects.for_org(organization)
-        .filter(status=RunStatus.QUEUED)
-        .order_by("queued_at")
-        .values_list("id", flat=True)[:free]
-    ]
-    for run_id in ids:
+    now = timezone.now()
+    recent = now - timedelta(seconds=settings.REPOTOIRE_ANALYSIS_REDISPATCH_SECONDS)
+    with transaction.atomic():
+        _lock_org_slots(organization.pk)
+        runs = AnalysisRun.objects.for_org(organization)
+        busy = runs.filter(Q(status=RunStatus.RUNNING) | Q(status=RunStatus.QUEUED, dispatched_at__gte=recent)).count()
+        free = limit - busy
+        if free <= 0:
+            return []
+        ids = list(
+            runs.filter(status=RunStatus.QUEUED)
+            .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=recent))
+            .order_by("queued_at")
+            .values_list("id", flat=True)[:free]
+        )
+        AnalysisRun.objects.filter(pk__in=ids).update(dispatched_at=now)
+    for pk in ids:
         async_task(
             EXECUTE_TASK,
-            run_id,
-            task_name=f"analysis-{run_id}",
+            str(pk),
+            task_name=f"analysis-{pk}",
             group="analysis",
             timeout=int(settings.REPOTOIRE_ANALYSIS_TIMEOUT_SECONDS) + _HARD_TIMEOUT_GRACE,
         )
-    return ids
+    return [str(pk) for pk in ids]
 
 
 def _claim(run_id: Any) -> AnalysisRun | None:
@@ -290,10 +303,11 @@ def _claim(run_id: Any) -> AnalysisRun | None:
         run = AnalysisRun.objects.select_related("organization", "repository").filter(pk=run_id).first()
         if run is None or run.status != RunStatus.QUEUED:
             return None
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext('analysis.claim'), hashtext(%s))", [str(run.organization_id)])
+        _lock_org_slots(run.organization_id)
         limit = effective_plan(run.organization).concurrent_analyses
         if AnalysisRun.objects.filter(organization_id=run.organization_id, status=RunStatus.RUNNING).count() >= limit:
+            # No slot after all: wait for the next finished run to dispatch it again.
+            AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(dispatched_at=None)
             return None
         now = timezone.now()
         claimed = AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
@@ -701,7 +715,6 @@ def _fail(run: AnalysisRun, code: str, message: str, *, from_status: str = RunSt
                 run.refresh_from_db()
                 _notify(run)
                 _emit(run, "analysis.failed", {**_event_data(run), "error_code": code, "error_message": message})
-                _start_next_on_commit(run.organization)
             return True
         except OperationalError:
             # An interrupted statement can leave the connection unusable: reconnect once.
@@ -756,6 +769,7 @@ def analysis_sweep_stale(*, now: Any = None) -> dict[str, int]:
                         status=RunStatus.QUEUED,
                         started_at=None,
                         heartbeat_at=None,
+                        dispatched_at=None,
                         progress_percent=0,
                         stage="queued",
                         message="The worker stopped responding; re-queued",

@@ -225,7 +225,8 @@ REPOTOIRE_ANALYSIS_HEARTBEAT_SECONDS = env.float("REPOTOIRE_ANALYSIS_HEARTBEAT_S
 # (up to REPOTOIRE_ANALYSIS_MAX_ATTEMPTS claims in all) or fails it with WORKER_LOST.
 REPOTOIRE_ANALYSIS_STALE_SECONDS = env.int("REPOTOIRE_ANALYSIS_STALE_SECONDS", default=90)
 REPOTOIRE_ANALYSIS_MAX_ATTEMPTS = env.int("REPOTOIRE_ANALYSIS_MAX_ATTEMPTS", default=2)
-REPOTOIRE_ANALYSIS_SWEEP_MINUTES = env.int("REPOTOIRE_ANALYSIS_SWEEP_MINUTES", default=1)
+# A queued run handed to the task queue is sent again only after this long (a lost message).
+REPOTOIRE_ANALYSIS_REDISPATCH_SECONDS = env.int("REPOTOIRE_ANALYSIS_REDISPATCH_SECONDS", default=600)
 # Parser processes per run (0 = one per CPU); daemonic django-q2 workers always parse in-process.
 REPOTOIRE_ANALYSIS_PROCESSES = env.int("REPOTOIRE_ANALYSIS_PROCESSES", default=0)
 # Least time between two progress writes (row update + NOTIFY) of one run; stage changes always write.
@@ -263,7 +264,6 @@ if REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE and "codesearch.tasks.codesearch_index
 if "github_app.tasks.github_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
     REPOTOIRE_POST_ANALYSIS_TASKS.append("github_app.tasks.github_after_analysis_task")
 
-# --- REST framework and OpenAPI ----------------------------------------------------------
 # --- fix proposals (fixes app) ------------------------------------------------------------------
 # After each completed analysis: mark proposals whose base files changed stale, and (when on)
 # generate rule-based proposals for up to REPOTOIRE_FIXES_AUTO_MAX_PER_RUN covered findings.
@@ -282,6 +282,7 @@ FIXES_ENUM_OVERRIDES = {"FixProposalStatusEnum": "fixes.models.FixStatus"}
 if "fixes.tasks.fixes_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
     REPOTOIRE_POST_ANALYSIS_TASKS.append("fixes.tasks.fixes_after_analysis_task")
 
+# --- REST framework and OpenAPI ----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "repotoire.api.authentication.ApiKeyAuthentication",
@@ -328,9 +329,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["BillingSubscriptionStatusEnum"] = "
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunStatusEnum"] = "analysis.models.RunStatus"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AnalysisRunTriggerEnum"] = "analysis.models.RunTrigger"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RepositoryProviderEnum"] = "analysis.models.Provider"
-# findings: finding status and severity appear in several findings components.
 # fixes: the proposal status enum is shared by the list, detail and audit components.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(FIXES_ENUM_OVERRIDES)
+# findings: finding status and severity appear in several findings components.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingStatusEnum"] = "findings.models.FindingStatus"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingSeverityEnum"] = "findings.models.Severity"
 

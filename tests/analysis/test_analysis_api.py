@@ -213,6 +213,9 @@ def test_start_next_enqueues_oldest_queued_runs_up_to_the_free_slots(org):
     ids = services.analysis_start_next_queued(organization=org)
     assert ids == [str(r.pk) for r in queued[:2]]
     assert OrmQ.objects.count() == 2
+    # the two handed over hold their slots until claimed: no duplicate messages
+    assert services.analysis_start_next_queued(organization=org) == []
+    assert OrmQ.objects.count() == 2
 
 
 def test_cancel_queued_run_and_cancel_of_finished_run_is_409(member, org):

@@ -87,13 +87,17 @@ def test_requeued_run_completes_on_the_next_worker(org, settings, sample_repo, q
     assert run.findings_counts["total"] == 3
 
 
-def test_sweeper_starts_queued_runs_whose_queue_message_was_lost(org):
-    run = AnalysisRunFactory(repository=RepositoryFactory(organization=org))
-    assert OrmQ.objects.count() == 0
+def test_sweeper_starts_queued_runs_whose_queue_message_was_lost(org, settings):
+    settings.REPOTOIRE_ANALYSIS_REDISPATCH_SECONDS = 600
+    now = timezone.now()
+    never = AnalysisRunFactory(repository=RepositoryFactory(organization=org))
+    lost = AnalysisRunFactory(repository=RepositoryFactory(organization=org), dispatched_at=now - timedelta(minutes=20))
+    recent = AnalysisRunFactory(repository=RepositoryFactory(organization=org), dispatched_at=now - timedelta(minutes=1))
     services.analysis_sweep_stale()
-    assert OrmQ.objects.count() == 1
-    run.refresh_from_db()
-    assert run.status == "queued"
+    sent = {task.task["args"][0] for task in OrmQ.objects.all()}
+    assert sent == {str(never.pk), str(lost.pk)}
+    recent.refresh_from_db()
+    assert recent.status == "queued"
 
 
 def test_late_results_of_a_swept_run_are_discarded(org, sample_repo, settings):
