@@ -113,7 +113,7 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
 
 
 @extend_schema(tags=["analysis"])
-class AnalysisViewSet(OrgScopedViewSet):
+class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Analysis runs: trigger, status, live progress, history, concurrency, reports, cancel."""
 
     queryset = AnalysisRun.objects.select_related("repository")
@@ -140,6 +140,10 @@ class AnalysisViewSet(OrgScopedViewSet):
         serializer.is_valid(raise_exception=True)
         run = services.analysis_trigger(organization=self.organization, created_by=request.user, **serializer.validated_data)
         return Response(AnalysisRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(summary="Get an analysis (same body as its status)")
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(summary="Analysis status", responses={200: AnalysisRunOutputSerializer})
     @action(detail=True, methods=["get"], url_path="status")

@@ -48,6 +48,7 @@ def test_trigger_runs_the_analysis_and_status_shows_score_and_counts(
 
     status = member.client.get(f"/api/v1/analysis/{run_id}/status").json()
     assert status["status"] == "completed", status
+    assert member.client.get(f"/api/v1/analysis/{run_id}").json() == status
     assert status["progress_percent"] == 100
     assert status["files_analyzed"] == 3
     assert status["lines_analyzed"] > 0
@@ -313,6 +314,7 @@ def test_outsider_gets_404_for_another_orgs_repo_and_runs(outsider, org):
     response = trigger(outsider.client, repo)
     assert response.status_code == 404
     assert response.json() == {"error": "not_found", "detail": "Repository not found", "error_code": "NOT_FOUND"}
+    assert outsider.client.get(f"/api/v1/analysis/{run.pk}").status_code == 404
     for url in ("status", "report", "progress"):
         assert outsider.client.get(f"/api/v1/analysis/{run.pk}/{url}").status_code == 404, url
     assert outsider.client.post(f"/api/v1/analysis/{run.pk}/cancel").status_code == 404
