@@ -186,7 +186,8 @@ class OpenAIStub:
         return [json.loads(r.body) for r in self.requests if r.path.endswith(path)]
 
     def handle(self, request: Recorded) -> StubResponse:
-        if request.headers.get("Authorization") != "Bearer sk-test-local":
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if headers.get("authorization") != "Bearer sk-test-local":
             return StubResponse(401, {"error": {"message": "bad key", "type": "invalid_request_error"}})
         body = json.loads(request.body or b"{}")
         if request.path.endswith("/embeddings"):

@@ -26,7 +26,9 @@ def test_completed_analysis_is_chunked_and_every_chunk_embedded(org, indexed):
     assert CodeIndex.objects.get(repository=run.repository).status == "ready"
 
 
-def test_reanalysis_embeds_only_changed_chunks_and_drops_deleted_code(org, indexed, sample_repo, django_capture_on_commit_callbacks):
+def test_reanalysis_embeds_only_changed_chunks_and_drops_deleted_code(
+    org, indexed, sample_repo, django_capture_on_commit_callbacks
+):
     run, _ = indexed
     before = {c.key: (c.pk, c.embedded_at) for c in CodeChunk.objects.for_org(org)}
     edited = AUTH_PY.replace("self.sessions.pop(key, None)", "self.sessions.pop(key, None)\n        return True")
@@ -86,7 +88,9 @@ def test_setting_registers_the_index_task_as_post_analysis_hook():
     assert django_settings.REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE is True
 
 
-def test_a_moved_checkout_is_refetched_at_the_analysed_commit(org, sample_repo, q_sync, django_capture_on_commit_callbacks, settings):
+def test_a_moved_checkout_is_refetched_at_the_analysed_commit(
+    org, sample_repo, q_sync, django_capture_on_commit_callbacks, settings
+):
     import shutil
     from pathlib import Path
 
