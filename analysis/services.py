@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import pickle
 import re
+import shutil
 import threading
 import time
 import zlib
@@ -140,7 +141,9 @@ def repository_delete(*, repository: Repository) -> None:
     with transaction.atomic():
         if AnalysisRun.objects.filter(repository=repository, status=RunStatus.RUNNING).exists():
             raise Conflict("An analysis of this repository is running; cancel it first")
+        workspace = _workspace(repository)
         repository.delete()
+        transaction.on_commit(lambda: shutil.rmtree(workspace, ignore_errors=True))
 
 
 # --- notifications and events --------------------------------------------------------------------
@@ -436,11 +439,22 @@ def _checkout(run: AnalysisRun, timeout: float) -> Any:
         url = f"file://{path}"
     else:
         url = _github_clone_url(repo) or url
-    workspace = Path(settings.REPOTOIRE_WORKSPACE_DIR) / str(repo.pk)
+    workspace = _workspace(repo)
     try:
-        return source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0))
+        checkout = source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0))
     except source.SourceError as exc:
         raise _RunFailed(RunErrorCode.CLONE_FAILED, source.redact(str(exc))[:2000]) from exc
+    # The engine keys its clone cache by URL; a URL that changes (a fresh GitHub token per run)
+    # would leave one stale clone per run behind. Only one run of a repository is active.
+    current = Path(checkout.path).resolve()
+    for sibling in workspace.iterdir():
+        if sibling.is_dir() and sibling.resolve() != current:
+            shutil.rmtree(sibling, ignore_errors=True)
+    return checkout
+
+
+def _workspace(repository: Repository) -> Path:
+    return Path(settings.REPOTOIRE_WORKSPACE_DIR) / str(repository.pk)
 
 
 def _github_clone_url(repo: Repository) -> str | None:

@@ -421,3 +421,20 @@ POST_ANALYSIS_CALLS: list[str] = []
 
 def record_post_analysis(run_id: str) -> None:
     POST_ANALYSIS_CALLS.append(run_id)
+
+
+def test_workspace_keeps_one_checkout_per_repository_and_goes_with_it(
+    member, org, sample_repo, q_sync, django_capture_on_commit_callbacks, settings
+):
+    repo = make_repo(org, sample_repo)
+    workspace = Path(settings.REPOTOIRE_WORKSPACE_DIR) / str(repo.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        trigger(member.client, repo)
+    (workspace / "stale-clone-of-an-old-url").mkdir()
+    with django_capture_on_commit_callbacks(execute=True):
+        trigger(member.client, repo)
+    assert len([p for p in workspace.iterdir() if p.is_dir()]) == 1
+    assert not (workspace / "stale-clone-of-an-old-url").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert member.client.delete(f"/api/v1/repositories/{repo.pk}").status_code == 204
+    assert not workspace.exists()
