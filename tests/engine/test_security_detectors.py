@@ -297,6 +297,21 @@ def test_request_data_reaching_sql_raises_confidence_and_names_the_source() -> N
     assert tainted[0].severity == "critical" and unknown[0].severity == "high"
 
 
+def test_local_sources_raise_confidence_but_not_severity() -> None:
+    source = """
+        def prompt():
+            code = input(">>> ")
+            return eval(code)
+    """
+    findings = scan(source, "code-injection")
+    assert [(f.severity, f.confidence, f.metadata["taint_kind"]) for f in findings] == [("high", 0.9, "input")]
+
+
+def test_weak_hash_is_less_certain_than_weak_cipher() -> None:
+    source = "import hashlib, crypt\nfrom Crypto.Cipher import ARC4\nh = hashlib.md5(b'x')\nc = ARC4.new(k)\np = crypt.crypt(pw, crypt.METHOD_MD5)\n"
+    assert [f.confidence for f in scan(source, "weak-crypto")] == [0.7, 1.0, 1.0]
+
+
 @pytest.mark.parametrize(
     "expr",
     [

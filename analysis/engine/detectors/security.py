@@ -134,7 +134,10 @@ class TaintDetector(NodeDetector):
         if info.taint is not None:
             metadata.update(info.taint.as_metadata())
             message = f"{message} (value from {info.taint.source}, line {info.taint.line})"
-            severity = user_severity(ctx, self.spec, tainted_severity) if tainted_severity else None
+            # only data from the network raises the severity; input(), argv and the environment
+            # come from whoever runs the program
+            remote = info.taint.kind == taint.REQUEST
+            severity = user_severity(ctx, self.spec, tainted_severity) if tainted_severity and remote else None
             ctx.report(self.spec, node, message, confidence=TAINTED_CONFIDENCE, metadata=metadata, severity=severity)
         else:
             metadata["built_string"] = info.built

@@ -321,7 +321,9 @@ class WeakCrypto(NodeDetector):
         ):
             message = "block cipher used in ECB mode, which leaks patterns of the plaintext"
         if message is not None:
-            ctx.report(self.spec, node, message)
+            # a broken hash is often a checksum or cache key; a broken cipher is always a problem
+            confidence = 0.7 if "usedforsecurity" in message or message.endswith("hash is broken for security use") else 1.0
+            ctx.report(self.spec, node, message, confidence=confidence)
 
     def _crypt(self, node: ast.Call, ctx: FileContext) -> str | None:
         if not (ctx.qualified_name(node.func) or "").startswith("crypt."):
