@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from djstripe.models import Subscription as DjstripeSubscription
 from djstripe.models import WebhookEndpoint
 from djstripe.settings import djstripe_settings
 
@@ -55,7 +56,7 @@ def _stripe_call(what: str, call: Any) -> Any:
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
-    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    return obj.to_dict(for_json=True) if hasattr(obj, "to_dict") else dict(obj)
 
 
 def from_unix(value: Any) -> datetime | None:
@@ -311,8 +312,14 @@ def _organization_for(customer_id: str | None, metadata: dict[str, Any]) -> Orga
 
 
 def _retrieve_subscription(subscription_id: str) -> dict[str, Any]:
+    """The subscription as Stripe has it now, synced into dj-stripe's table on the way: dj-stripe
+    refreshes it for subscription events only (an invoice's link to it moved under
+    ``parent.subscription_details``, which dj-stripe's Invoice sync does not follow)."""
     client = stripe_api.client()
-    return _as_dict(_stripe_call("retrieve the subscription", lambda: client.v1.subscriptions.retrieve(subscription_id)))
+    subscription = _stripe_call("retrieve the subscription", lambda: client.v1.subscriptions.retrieve(subscription_id))
+    # dj-stripe wants the StripeObject (it pages through the items with auto_paging_iter).
+    DjstripeSubscription.sync_from_stripe_data(subscription, api_key=settings.STRIPE_SECRET_KEY)
+    return _as_dict(subscription)
 
 
 def _subscription_of(event_type: str, obj: dict[str, Any]) -> dict[str, Any] | None:

@@ -185,6 +185,12 @@ def test_invoice_paid_brings_a_past_due_subscription_back(org, customer, fake_st
     account = BillingAccount.objects.get(organization=org)
     assert account.status == "active" and account.past_due_since is None
     assert plan_of(org) == "pro"
+    # dj-stripe synced what it re-fetched: the invoice, the subscription, the price and product.
+    # (Its Invoice.subscription link stays empty with API versions that moved the field under
+    # parent.subscription_details, which is why billing reads the subscription from there.)
+    assert djstripe_models.Invoice.objects.get(id=invoice["id"]).customer.id == customer
+    assert djstripe_models.Subscription.objects.get(id=past_due["id"]).stripe_data["status"] == "active"
+    assert djstripe_models.Price.objects.get(id=PRICE_PRO).product.id == "prod_pro"
 
 
 def test_plan_change_emits_the_customer_webhook_once_committed(
