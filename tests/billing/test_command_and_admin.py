@@ -105,3 +105,13 @@ def test_the_organisation_admin_shows_billing_and_takes_an_override(org, staff_c
     account = BillingAccount.objects.get(organization=org)
     assert account.override_reason == "Migrated from the old billing system" and account.override_by == staff_client.staff
     assert effective_plan(Organization.objects.get(pk=org.pk)).id == "pro"
+
+
+def test_billing_admin_pages_render(org, staff_client):
+    BillingAccount.objects.create(organization=org, subscribed_plan="pro", status="active", seats=2)
+    org.stripe_customer_id = "cus_acme"
+    org.save()
+    listing = staff_client.get("/admin/billing/billingaccount/")
+    assert listing.status_code == 200 and b"Pro (subscription)" in listing.content
+    assert staff_client.get("/admin/accounts/organization/add/").status_code == 200
+    assert staff_client.get("/admin/accounts/organization/").status_code == 200
