@@ -54,8 +54,10 @@ class Finding(models.Model):
     """One problem in one repository, identified by the engine's fingerprint across analyses."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="findings")
-    repository = models.ForeignKey("analysis.Repository", on_delete=models.CASCADE, related_name="findings")
+    # No single-column indexes: the composite indexes below start with these columns (fewer
+    # indexes to maintain when an analysis writes thousands of rows).
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="findings", db_index=False)
+    repository = models.ForeignKey("analysis.Repository", on_delete=models.CASCADE, related_name="findings", db_index=False)
     fingerprint = models.CharField(max_length=64)
 
     detector = models.CharField(max_length=100)

