@@ -88,3 +88,14 @@ def test_embedding_task_with_a_corrupt_model_fails_and_writes_no_vector(org, set
     with pytest.raises(EmbeddingModelError):
         services.codesearch_embed_chunks(chunk_ids=list(CodeChunk.objects.values_list("id", flat=True)))
     assert CodeChunk.objects.get().embedding is None
+
+
+def test_system_check_reports_a_missing_model_before_a_worker_starts(settings, tmp_path):
+    from codesearch.checks import check_embedding_model
+
+    assert check_embedding_model() == []
+    settings.REPOTOIRE_EMBEDDING_MODEL_PATH = str(tmp_path / "gone.onnx")
+    (error,) = check_embedding_model()
+    assert error.id == "codesearch.E001" and "missing" in error.msg
+    settings.REPOTOIRE_EMBEDDING_BACKEND = "openai"
+    assert check_embedding_model() == []
