@@ -298,11 +298,22 @@ def main() -> None:
     worker = start([sys.executable, "manage.py", "qcluster"], env, workdir / "qcluster.log")
     try:
         wait_http(f"{base}/health")
+        from django.utils import timezone
+
+        bench_start = timezone.now()
         print(f"\n1. trigger → completed ({args.project}, git clone over file://, 1 qcluster worker, in-process parse)")
         trigger_to_completed(base, key, str(repo.pk), "cold")
         services.AnalysisFacts.objects.filter(repository=repo).delete()
         trigger_to_completed(base, key, str(repo.pk), "cold again (no facts)")
         run_id = trigger_to_completed(base, key, str(repo.pk), "incremental (same commit)")
+        from django_q.models import Task
+
+        print("  worker time per task function during these runs (one worker: hooks delay the next run):")
+        per_func: dict[str, list[float]] = {}
+        for task in Task.objects.filter(started__gte=bench_start):
+            per_func.setdefault(str(task.func), []).append((task.stopped - task.started).total_seconds())
+        for func, secs in sorted(per_func.items(), key=lambda kv: -sum(kv[1])):
+            print(f"    {func:<48} {len(secs)}× {sum(secs):6.2f} s")
 
         print(f"\n2. read latency ({args.samples} sequential requests each, X-API-Key)")
         with httpx.Client(headers={"X-API-Key": key}) as client:
