@@ -43,6 +43,21 @@ class _RawBodyParser(BaseParser):
         return None
 
 
+# GitHub caps webhook payloads at 25 MB; Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) would turn a
+# big push into a 400 that GitHub shows as a failed delivery.
+MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
+
+
+def _raw_body(request: Request) -> bytes:
+    django_request = request._request
+    if hasattr(django_request, "_body"):
+        return bytes(django_request._body)
+    body = django_request.read(MAX_WEBHOOK_BYTES + 1)
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise ValidationFailed("The payload is larger than GitHub sends")
+    return body
+
+
 @extend_schema(tags=["github"])
 class GithubWebhookView(APIView):
     """GitHub → Repotoire. Verified with ``X-Hub-Signature-256``, recorded once per
@@ -76,7 +91,7 @@ class GithubWebhookView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        body = request.body
+        body = _raw_body(request)
         services.github_verify_signature(body=body, signature=request.headers.get("X-Hub-Signature-256"))
         event = (request.headers.get("X-GitHub-Event") or "").strip()
         delivery_id = (request.headers.get("X-GitHub-Delivery") or "").strip()

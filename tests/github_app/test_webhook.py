@@ -198,3 +198,12 @@ def test_pushes_while_the_repository_is_busy_coalesce_into_one_analysis_of_the_l
     assert latest.commit_sha == "3" * 40
     repo.refresh_from_db()
     assert repo.pending_push_sha == ""
+
+
+def test_payload_larger_than_django_upload_limit_is_accepted(github, anon, settings, django_capture_on_commit_callbacks):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    payload = push_event(ref="refs/heads/main", after="c" * 40)
+    payload["commits"] = [{"id": "c" * 40, "message": "x" * 500} for _ in range(10)]
+    response = deliver(anon, "push", payload)
+    assert response.status_code == 202
+    assert GithubWebhookDelivery.objects.get().event == "push"
