@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.models import AnalysisRun, RunTrigger
-from findings.models import SUPPRESSED_STATUSES, FindingOccurrence
+from findings.models import SEVERITY_RANK, FindingOccurrence
 from github_app.models import GithubPullRequestCheck
 
 
@@ -26,43 +26,76 @@ def base_run_for(*, check: GithubPullRequestCheck, run: AnalysisRun) -> Analysis
     return others.order_by("-finished_at").first()
 
 
-def findings_diff(*, run: AnalysisRun, base_run: AnalysisRun | None) -> dict[str, Any]:
-    """Findings of ``run`` absent from ``base_run`` (by persistent finding identity), with the
-    head run's own lines, and the count of base findings gone in ``run``. Findings triaged as
-    accepted or false positive do not count."""
-    head = {
-        row["finding_id"]: row
-        for row in FindingOccurrence.objects.filter(run=run)
-        .exclude(finding__status__in=SUPPRESSED_STATUSES)
-        .values(
-            "finding_id",
-            "line",
-            "end_line",
-            "severity",
-            "finding__detector",
-            "finding__category",
-            "finding__title",
-            "finding__message",
-            "finding__path",
+def _row(fp: str, **values: Any) -> dict[str, Any]:
+    return {"fingerprint": fp, **values}
+
+
+def _head_findings(run: AnalysisRun) -> dict[str, dict[str, Any]]:
+    """The run's findings by fingerprint: its recorded occurrences, or (when the findings app did
+    not record this run) its stored engine report."""
+    rows = FindingOccurrence.objects.filter(run=run).values(
+        "finding_id",
+        "line",
+        "end_line",
+        "severity",
+        "finding__fingerprint",
+        "finding__detector",
+        "finding__category",
+        "finding__title",
+        "finding__message",
+        "finding__path",
+    )
+    out = {
+        row["finding__fingerprint"]: _row(
+            row["finding__fingerprint"],
+            finding_id=str(row["finding_id"]),
+            line=row["line"],
+            end_line=row["end_line"],
+            severity=row["severity"],
+            detector=row["finding__detector"],
+            category=row["finding__category"],
+            title=row["finding__title"],
+            message=row["finding__message"],
+            path=row["finding__path"],
         )
+        for row in rows
     }
-    base_ids: set[Any] = set()
+    if out or not (run.findings_counts or {}).get("total"):
+        return out
+    from analysis.engine.model import compute_fingerprint
+    from analysis.services import report_result
+
+    for f in report_result(run).findings:
+        fp = f.fingerprint or compute_fingerprint(f.detector, f.path, f.symbol, f.snippet or f.message)
+        out.setdefault(
+            fp,
+            _row(
+                fp,
+                finding_id=None,
+                line=f.line,
+                end_line=f.end_line,
+                severity=str(f.severity),
+                detector=f.detector,
+                category=str(f.category),
+                title=f.title,
+                message=f.message,
+                path=f.path,
+            ),
+        )
+    return out
+
+
+def findings_diff(*, run: AnalysisRun, base_run: AnalysisRun | None) -> dict[str, Any]:
+    """Findings of ``run`` absent from ``base_run`` (by persistent identity: the fingerprint),
+    with the head run's own lines, and the count of base findings gone in ``run``. Findings
+    triaged as accepted (unexpired) or false positive do not count."""
+    from findings.services import findings_suppressed_fingerprints
+
+    head = _head_findings(run)
+    suppressed = findings_suppressed_fingerprints(run.repository)
+    base: set[str] = set()
     if base_run is not None:
-        base_ids = set(FindingOccurrence.objects.filter(run=base_run).values_list("finding_id", flat=True))
-    new = [
-        {
-            "finding_id": str(fid),
-            "line": row["line"],
-            "end_line": row["end_line"],
-            "severity": row["severity"],
-            "detector": row["finding__detector"],
-            "category": row["finding__category"],
-            "title": row["finding__title"],
-            "message": row["finding__message"],
-            "path": row["finding__path"],
-        }
-        for fid, row in head.items()
-        if fid not in base_ids
-    ]
-    new.sort(key=lambda f: ({"critical": 0, "high": 1, "medium": 2, "low": 3}.get(f["severity"], 4), f["path"], f["line"]))
-    return {"new": new, "fixed_count": len(base_ids - set(head)) if base_run is not None else 0}
+        base = set(FindingOccurrence.objects.filter(run=base_run).values_list("finding__fingerprint", flat=True))
+    new = [row for fp, row in head.items() if fp not in base and fp not in suppressed]
+    new.sort(key=lambda f: (-SEVERITY_RANK.get(f["severity"], 0), f["path"], f["line"]))
+    return {"new": new, "fixed_count": len(base - set(head)) if base_run is not None else 0}

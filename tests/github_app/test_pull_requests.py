@@ -232,3 +232,31 @@ def test_changed_lines_parses_added_lines_of_a_patch():
 
 def test_git_is_available():
     assert subprocess.run(["git", "--version"], capture_output=True).returncode == 0
+
+
+def test_new_findings_come_from_the_stored_report_when_the_pr_run_has_no_recorded_occurrences(
+    github, linked, anon, remote, django_capture_on_commit_callbacks
+):
+    from findings.models import FindingOccurrence
+    from github_app import selectors
+
+    _open_pr(anon, github, remote, {"pkg/danger.py": DANGER_PY}, capture=django_capture_on_commit_callbacks)
+    check = GithubPullRequestCheck.objects.get()
+    recorded = selectors.findings_diff(run=check.run, base_run=check.base_run)["new"]
+    FindingOccurrence.objects.filter(run=check.run).delete()
+    from_report = selectors.findings_diff(run=check.run, base_run=check.base_run)["new"]
+    assert [(f["detector"], f["path"], f["line"], f["severity"]) for f in from_report] == [
+        (f["detector"], f["path"], f["line"], f["severity"]) for f in recorded
+    ]
+    assert ("code-injection", "critical") in {(f["detector"], f["severity"]) for f in from_report}
+
+
+def test_findings_triaged_as_false_positive_do_not_count_as_new(github, linked, anon, remote, django_capture_on_commit_callbacks):
+    from findings.models import Finding
+    from github_app import selectors
+
+    _open_pr(anon, github, remote, {"pkg/danger.py": DANGER_PY}, capture=django_capture_on_commit_callbacks)
+    check = GithubPullRequestCheck.objects.get()
+    Finding.objects.filter(detector="code-injection").update(status="false_positive")
+    new = selectors.findings_diff(run=check.run, base_run=check.base_run)["new"]
+    assert "code-injection" not in {f["detector"] for f in new}
