@@ -161,7 +161,13 @@ def validate_answer(text: str, finding: FindingRef, source: str) -> tuple[dict[s
         if path not in allowed_paths:
             errors.append(f"edit {i}: only {finding.path} may be changed, not {path!r}")
             continue
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, hi)) or not isinstance(text_, str):
+        if (
+            not isinstance(lo, int)
+            or not isinstance(hi, int)
+            or isinstance(lo, bool)
+            or isinstance(hi, bool)
+            or not isinstance(text_, str)
+        ):
             errors.append(f"edit {i}: start_line and end_line must be integers and replacement a string")
             continue
         if path == finding.path and not (start <= lo <= hi <= end):
@@ -189,6 +195,7 @@ def validate_answer(text: str, finding: FindingRef, source: str) -> tuple[dict[s
         ast.parse(new_source)
     except SyntaxError as exc:
         return None, [f"The edited file does not parse: {exc.msg} at line {exc.lineno}"]
+    assert isinstance(explanation, str) and isinstance(confidence, (int, float))
     return {"explanation": explanation.strip(), "confidence": float(confidence), "new_source": new_source}, []
 
 

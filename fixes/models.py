@@ -130,7 +130,7 @@ class FixProposal(models.Model):
             ),
             models.CheckConstraint(condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="fix_confidence_range"),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in FixStatus]),
+                condition=Q(status__in=FixStatus.values),
                 name="fix_status_valid",
             ),
         ]

@@ -243,10 +243,10 @@ def ensure_import(module: cst.Module, name: str) -> cst.Module:
         # keep a run of plain `import x` lines sorted
         for i in range(first_import, len(body)):
             stmt = body[i]
-            small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
-            if not isinstance(small, cst.Import) or (i > first_import and stmt.leading_lines):
+            head: Any = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+            if not isinstance(head, cst.Import) or (i > first_import and stmt.leading_lines):
                 break
-            if module.code_for_node(small.names[0].name) > name:
+            if module.code_for_node(head.names[0].name) > name:
                 break
             index = i + 1
         if index == first_import and body[index].leading_lines:

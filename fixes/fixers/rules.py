@@ -138,6 +138,7 @@ class MutableDefaultFixer(Fixer):
         for _, func, param in sorted(candidates, key=lambda c: c[0])[:1]:
             if not isinstance(func.body, cst.IndentedBlock):
                 return None
+            assert param.default is not None
             default_code = module.code_for_node(param.default)
             new_param = param.with_changes(default=cst.Name("None"))
             if param.annotation is not None:
@@ -150,7 +151,7 @@ class MutableDefaultFixer(Fixer):
             body = list(func.body.body)
             at = 1 if body and is_docstring(body[0]) else 0
             body.insert(at, guard)
-            new_func = func.with_changes(body=func.body.with_changes(body=body))
+            new_func: Any = func.with_changes(body=func.body.with_changes(body=body))
             new_func = new_func.visit(Replace_({id(param): new_param}))
             explanation = (
                 f"The default of '{parameter}' ({default_code}) is created once and shared between calls; "
@@ -556,7 +557,7 @@ class StringConcatToJoinFixer(Fixer):
         if not appends or collect.names != expected + assigns:
             return None
         parts = _free_name(source, f"{var}_parts")
-        init_stmt = body[init_index]
+        init_stmt: Any = body[init_index]
         init_value = init_stmt.body[0].value
         literal = module.code_for_node(init_value)
         empty = _empty_literal(init_value)
@@ -574,7 +575,8 @@ class StringConcatToJoinFixer(Fixer):
                 return updated
 
         new_loop = loop.visit(Rewrite())
-        new_init = init_stmt.with_changes(body=[cst.parse_statement(f"{parts} = []\n").body[0]])
+        parts_init: Any = cst.parse_statement(f"{parts} = []\n")
+        new_init = init_stmt.with_changes(body=[parts_init.body[0]])
         join_stmt = cst.parse_statement(f"{var} = {joiner}\n" if empty else f"{var} = {literal} + {joiner}\n")
         new_body = [*body[:init_index], new_init, *body[init_index + 1 : index], new_loop, join_stmt, *body[index + 1 :]]
         code = replace(module, {id(block): block.with_changes(body=new_body)})
