@@ -632,13 +632,22 @@ def github_after_analysis(*, run_id: Any) -> str:
 def github_sweep() -> dict[str, int]:
     """Scheduled: close checks whose run failed or was cancelled, and start waiting analyses of
     repositories that are free again (a failed run has no completion hook)."""
-    out = {"failed_checks": 0, "dispatched": 0}
+    out = {"failed_checks": 0, "late_reports": 0, "dispatched": 0}
     broken = GithubPullRequestCheck.objects.filter(
         status=CheckStatus.ANALYZING, run__status__in=[RunStatus.FAILED, RunStatus.CANCELLED]
     ).select_related("run", "github_repository__installation")
     for check in broken:
         github_pull_request_report(check=check)
         out["failed_checks"] += 1
+    # A completed run whose post-analysis task was lost (worker died between the two).
+    unreported = GithubPullRequestCheck.objects.filter(
+        status=CheckStatus.ANALYZING,
+        run__status=RunStatus.COMPLETED,
+        run__finished_at__lt=timezone.now() - timedelta(minutes=2),
+    )
+    for check in unreported:
+        github_pull_request_report(check=check)
+        out["late_reports"] += 1
     orphaned = GithubPullRequestCheck.objects.filter(status=CheckStatus.ANALYZING, run__isnull=True)
     orphaned.update(status=CheckStatus.PENDING)
     waiting = set(

@@ -260,3 +260,20 @@ def test_findings_triaged_as_false_positive_do_not_count_as_new(github, linked, 
     Finding.objects.filter(detector="code-injection").update(status="false_positive")
     new = selectors.findings_diff(run=check.run, base_run=check.base_run)["new"]
     assert "code-injection" not in {f["detector"] for f in new}
+
+
+def test_sweep_reports_a_completed_pr_run_whose_hook_was_lost(github, linked, org, remote):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    base = AnalysisRun.objects.get()
+    services._on_pull_request(pull_request_event("opened", number=6, head_sha=base.commit_sha, base_sha=base.commit_sha))
+    check = GithubPullRequestCheck.objects.get()
+    AnalysisRun.objects.filter(pk=check.run_id).update(
+        status="completed", health_score=base.health_score, grade=base.grade, finished_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert services.github_sweep()["late_reports"] == 1
+    check.refresh_from_db()
+    assert check.status == CheckStatus.COMPLETED and check.conclusion == "success"
+    assert services.github_sweep()["late_reports"] == 0
