@@ -29,6 +29,7 @@ OVERLAP_LINES = 5
 MODULE_HEAD_LINES = 40
 CLASS_HEAD_LINES = 30
 MAX_DEFINES_LISTED = 60
+MAX_KEY_CHARS = 1200  # CodeChunk.key
 
 LANGUAGES = {
     ".py": "python",
@@ -201,6 +202,8 @@ def chunk_file(facts: Any, text: str) -> list[ChunkSpec]:
         if count:
             # Redefinitions (a property's getter and setter, platform branches) get distinct keys.
             spec.key = f"{spec.key}#{count}"
+        if len(spec.key) > MAX_KEY_CHARS:
+            spec.key = f"{spec.key[:200]}#{_hash(spec.key)}"
         chunks.append(spec)
 
     # Functions are sorted by start line, so an enclosing one is an earlier one still open.

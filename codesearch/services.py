@@ -27,7 +27,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from accounts.models import Organization
-from analysis.models import AnalysisFacts, AnalysisRun, Provider, Repository, RunStatus
+from analysis.models import AnalysisFacts, AnalysisRun, Provider, Repository, RunStatus, RunTrigger
 from codesearch.chunking import ChunkSpec, chunk_file, content_hash_for, embed_text_for
 from codesearch.embeddings import current_model_id, get_backend
 from codesearch.models import CodeChunk, CodeIndex, IndexStatus
@@ -265,6 +265,10 @@ def codesearch_index_run(*, run_id: Any) -> dict[str, Any]:
     if run is None or run.status != RunStatus.COMPLETED:
         return {"skipped": "not a completed run"}
     repo = run.repository
+    if run.trigger == RunTrigger.PULL_REQUEST or run.pull_request_number:
+        return {"skipped": "pull request analyses are not indexed (search follows the default branch)"}
+    if run.branch and repo.default_branch and run.branch != repo.default_branch:
+        return {"skipped": f"branch {run.branch} is not the default branch"}
     files = _run_files(run)
     if files is None:
         return {"skipped": "a newer analysis replaced this run's facts"}

@@ -99,3 +99,15 @@ def test_a_moved_checkout_is_refetched_at_the_analysed_commit(
     stats = index(run, django_capture_on_commit_callbacks)
     assert stats["unreadable_files"] == 0 and stats["files"] == 4
     assert CodeChunk.objects.for_org(org).filter(qualname="pkg.auth.sign_cookie").exists()
+
+
+def test_pull_request_and_other_branch_runs_do_not_replace_the_index(org, indexed):
+    from analysis.models import AnalysisRun
+
+    run, _ = indexed
+    AnalysisRun.objects.filter(pk=run.pk).update(pull_request_number=7)
+    assert "pull request" in services.codesearch_index_run(run_id=run.pk)["skipped"]
+    AnalysisRun.objects.filter(pk=run.pk).update(pull_request_number=None, branch="feature")
+    run.repository.default_branch = "main"
+    run.repository.save()
+    assert "default branch" in services.codesearch_index_run(run_id=run.pk)["skipped"]
