@@ -185,3 +185,37 @@ def test_list_filters_and_pagination(member, analysed, django_assert_max_num_que
     with django_assert_max_num_queries(8):
         assert member.client.get("/api/v1/fixes").status_code == 200
     assert member.client.get("/api/v1/fixes", {"status": "bogus"}).status_code == 400
+
+
+def test_apply_to_another_remote_pushes_the_branch(member, org, tmp_path, analyse, generate):
+    from tests.factories import RepositoryFactory
+    from tests.fixes.conftest import APP_PY, make_git_repo
+
+    work = make_git_repo(tmp_path / "work", {"app.py": APP_PY})
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    repo = RepositoryFactory(organization=org, name="acme/remote", clone_url=f"file://{bare}", provider="git")
+    analyse(repo)
+    from findings.models import Finding
+
+    proposal = generate(member.client, Finding.objects.get(repository=repo, detector="unused-import"))
+    member.client.post(f"/api/v1/fixes/{proposal.pk}/approve")
+    body = member.client.post(f"/api/v1/fixes/{proposal.pk}/apply").json()
+    assert body["status"] == "applied", body
+    assert body["apply_result"]["pushed"] is True
+    branch = f"repotoire/fix-{proposal.pk.hex[:8]}"
+    assert git(bare, "rev-parse", branch) == body["apply_result"]["commit_sha"]
+    assert "import os\n" not in git(bare, "show", f"{branch}:app.py")
+
+
+def test_preview_marks_a_proposal_stale_when_its_file_changed_since(member, analysed, generate, analyse, settings):
+    proposal = generate(member.client, analysed.finding("unused-import"))
+    settings.REPOTOIRE_POST_ANALYSIS_TASKS = []  # no post-analysis hook: only the preview notices
+    commit_files(analysed.path, {"app.py": analysed.path.joinpath("app.py").read_text() + "\n\nY = 2\n"}, "edit app")
+    analyse(analysed.repo)
+    proposal.refresh_from_db()
+    assert proposal.status == FixStatus.PENDING
+    result = member.client.post(f"/api/v1/fixes/{proposal.pk}/preview").json()
+    assert result["base_changed"] == ["app.py"] and result["applies"] is True
+    proposal.refresh_from_db()
+    assert proposal.status == FixStatus.STALE
