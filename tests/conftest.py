@@ -124,3 +124,25 @@ def qcluster(transactional_db):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(autouse=True)
+def _steady_rate_limit_window(monkeypatch):
+    """Rate-limit windows are fixed clock windows; a test that makes 60 requests must not see
+    the counter reset because a minute boundary passed on a slow machine. Freeze the clock that
+    django-ratelimit and our headers read (nothing else)."""
+    import time as real_time
+    import types
+
+    from django.conf import settings
+
+    if not settings.configured:  # engine-only runs with -p no:django
+        return
+    import django_ratelimit.core as rl_core
+
+    now = real_time.time()
+    frozen = types.SimpleNamespace(time=lambda: now)
+    monkeypatch.setattr(rl_core, "time", frozen)
+    import repotoire.api.ratelimit as ours
+
+    monkeypatch.setattr(ours, "time", frozen)

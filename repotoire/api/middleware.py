@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 
 from repotoire.api.exceptions import STATUS_CODES, json_error
 
@@ -13,6 +15,7 @@ logger = logging.getLogger("repotoire.errors")
 
 # Paths whose own HTML error pages are right for their users (staff in the admin, the docs).
 _HTML_PREFIXES = ("/admin/", "/docs", "/redoc")
+_CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
 
 class ErrorEnvelopeMiddleware:
@@ -44,7 +47,8 @@ class ErrorEnvelopeMiddleware:
         return new
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if request.path.startswith(_HTML_PREFIXES):
+        # Exceptions Django answers with a 4xx itself; __call__ then puts them in the envelope.
+        if request.path.startswith(_HTML_PREFIXES) or isinstance(exception, _CLIENT_ERRORS):
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return json_error(500, "An unexpected error occurred")

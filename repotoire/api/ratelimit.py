@@ -52,10 +52,12 @@ def consume(*, bucket: str, key: str, limit: int, period_seconds: int, request: 
     )
     if usage is None:  # RATELIMIT_ENABLE = False
         return Usage(limit=limit, count=0, reset=int(time.time()) + period_seconds)
-    if usage["time_left"] < 0:
-        # The cache could not count: fail closed rather than let unlimited traffic through.
+    if usage["limit"] == 0:
+        # django-ratelimit's answer when the cache could not count: fail closed rather than let
+        # unlimited traffic through. (A negative time_left alone is not that: the window can end
+        # between its computation and the read.)
         return Usage(limit=limit, count=limit + 1, reset=int(time.time()) + period_seconds)
-    return Usage(limit=limit, count=int(usage["count"]), reset=int(time.time()) + int(usage["time_left"]))
+    return Usage(limit=limit, count=int(usage["count"]), reset=int(time.time()) + max(int(usage["time_left"]), 1))
 
 
 def api_usage(org: Organization, *, increment: bool = True, request: Any = None) -> Usage:

@@ -91,11 +91,6 @@ def test_bad_or_stale_signatures_are_400_and_change_nothing(org, customer, fake_
     assert not djstripe_models.Event.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="repotoire.api.middleware.ErrorEnvelopeMiddleware.process_exception turns the Http404 that "
-    "dj-stripe's view raises into a 500 (reported to the lead; the middleware is not billing's)",
-)
 def test_an_unknown_endpoint_uuid_is_404(client, fake_stripe, webhook_url):
     response = client.post(
         "/api/v1/stripe/webhook/00000000-0000-0000-0000-000000000000",
@@ -104,6 +99,7 @@ def test_an_unknown_endpoint_uuid_is_404(client, fake_stripe, webhook_url):
         HTTP_STRIPE_SIGNATURE="t=1,v1=x",
     )
     assert response.status_code == 404
+    assert response.json()["error_code"] == "NOT_FOUND"
 
 
 def test_a_replayed_event_is_harmless(org, customer, fake_stripe, post_event, django_capture_on_commit_callbacks):

@@ -89,3 +89,8 @@ def test_rate_limit_is_429_with_retry_after(org, owner, settings):
     body = assert_envelope(response, 429, "RATE_LIMIT_EXCEEDED")
     assert body["retry_after"] >= 1
     assert int(response["Retry-After"]) == body["retry_after"]
+
+
+def test_plain_view_http404_is_404_not_500():
+    response = APIClient(raise_request_exception=False).get("/test/plain-404")
+    assert_envelope(response, 404, "NOT_FOUND")

@@ -48,3 +48,12 @@ urlpatterns = [
     path("test/plain-ok", plain_ok),
     *real_patterns,
 ]
+
+
+def plain_404(request):
+    from django.http import Http404
+
+    raise Http404("no such thing")
+
+
+urlpatterns.insert(0, path("test/plain-404", plain_404))
