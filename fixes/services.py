@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,10 @@ def fix_request(*, finding: Finding, requested_by: User | None = None) -> tuple[
     commit = run.commit_sha if run is not None else ""
     live = FixProposal.objects.filter(finding=finding, base_commit=commit, status__in=[FixStatus.GENERATING, FixStatus.PENDING])
     existing = live.first()
+    if existing is not None and _abandoned(existing):
+        # its worker died (or the queue lost the task): give up on it and start again
+        _finish_invalid(existing, "GENERATION_TIMEOUT", "The generation did not finish in time")
+        existing = live.first()
     if existing is not None:
         return existing, False
     if not fixers_for(finding_ref(finding)):
@@ -192,6 +197,11 @@ def fix_request(*, finding: Finding, requested_by: User | None = None) -> tuple[
         # a concurrent request created it first
         return live.get(), False
     return proposal, True
+
+
+def _abandoned(proposal: FixProposal) -> bool:
+    limit = timedelta(seconds=int(settings.REPOTOIRE_FIXES_GENERATION_TIMEOUT_SECONDS))
+    return proposal.status == FixStatus.GENERATING and proposal.created_at < timezone.now() - limit
 
 
 def _stored_previous(repository: Repository) -> Any:
@@ -453,11 +463,19 @@ def fixes_auto_generate(*, run: AnalysisRun, limit: int | None = None) -> list[F
             baseline = sandbox.analyze(previous=_stored_previous(run.repository))
             for proposal in proposals:
                 proposal = FixProposal.objects.select_related("finding", "repository", "organization").get(pk=proposal.pk)
-                done.append(_generate_in(sandbox, baseline, proposal))
-    except SandboxError as exc:
+                try:
+                    done.append(_generate_in(sandbox, baseline, proposal))
+                except Exception:
+                    logger.exception("Generating fix %s failed", proposal.pk)
+                    done.append(_finish_invalid(proposal, "INTERNAL", "Generating the fix failed because of an internal error"))
+    except Exception as exc:
+        if not isinstance(exc, SandboxError):
+            logger.exception("Automatic fixes of analysis %s failed", run.pk)
+        message = str(exc) if isinstance(exc, SandboxError) else "The sandbox failed because of an internal error"
+        finished = {d.pk for d in done}
         for proposal in proposals:
-            if proposal.pk not in {d.pk for d in done}:
-                done.append(_finish_invalid(proposal, "SANDBOX_FAILED", str(exc)))
+            if proposal.pk not in finished:
+                done.append(_finish_invalid(proposal, "SANDBOX_FAILED", message))
     return done
 
 

@@ -219,3 +219,21 @@ def test_preview_marks_a_proposal_stale_when_its_file_changed_since(member, anal
     assert result["base_changed"] == ["app.py"] and result["applies"] is True
     proposal.refresh_from_db()
     assert proposal.status == FixStatus.STALE
+
+
+def test_a_proposal_abandoned_while_generating_is_replaced_by_a_new_request(member, analysed, generate):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.fixes.conftest import make_proposal
+
+    finding = analysed.finding("unused-import")
+    stuck = make_proposal(finding, FixStatus.GENERATING, diff="", validation={})
+    FixProposal.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    fresh = generate(member.client, finding)
+    assert fresh.pk != stuck.pk
+    stuck.refresh_from_db()
+    assert stuck.status == FixStatus.INVALID and stuck.error_code == "GENERATION_TIMEOUT"
+    fresh.refresh_from_db()
+    assert fresh.status == FixStatus.PENDING
