@@ -82,7 +82,14 @@ def populate(org_id: str, repo_id: str, n: int, words: list[str], offset: int) -
                     (SELECT string_agg((%(words)s::text[])[1 + floor(random() * %(nw)s)::int], ' ') FROM generate_series(1, 60) WHERE g > 0) AS b
                 ) AS w
                 """,
-                {"org": org_id, "repo": repo_id, "lo": offset + start, "hi": offset + start + count - 1, "words": words, "nw": len(words)},
+                {
+                    "org": org_id,
+                    "repo": repo_id,
+                    "lo": offset + start,
+                    "hi": offset + start + count - 1,
+                    "words": words,
+                    "nw": len(words),
+                },
             )
     return time.perf_counter() - t
 
@@ -90,11 +97,10 @@ def populate(org_id: str, repo_id: str, n: int, words: list[str], offset: int) -
 def run(args: argparse.Namespace) -> None:
     from django.db import connection
 
-    from codesearch.embeddings import get_backend
-    from codesearch.selectors import code_search, embed_query, text_candidates, vector_candidates, _scoped
-    from tests.factories import OrganizationFactory, RepositoryFactory
-
     from benchmarks.codesearch_quality import build_schema
+    from codesearch.embeddings import get_backend
+    from codesearch.selectors import _scoped, code_search, embed_query, text_candidates, vector_candidates
+    from tests.factories import OrganizationFactory, RepositoryFactory
 
     build_schema()
     words = vocabulary()
@@ -116,7 +122,9 @@ def run(args: argparse.Namespace) -> None:
     with connection.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '1GB'")
         t = time.perf_counter()
-        cur.execute("CREATE INDEX codechunk_embedding_hnsw ON codesearch_codechunk USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)")
+        cur.execute(
+            "CREATE INDEX codechunk_embedding_hnsw ON codesearch_codechunk USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+        )
         print(f"HNSW index build: {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         cur.execute("CREATE INDEX codechunk_search_gin ON codesearch_codechunk USING gin (search_vector)")

@@ -43,27 +43,51 @@ QUERIES: list[tuple[str, list[str]]] = [
     ("decode the response body as JSON", ["requests.models.Response.json"]),
     ("read the body of the response in chunks while streaming", ["requests.models.Response.iter_content"]),
     ("iterate over the response one line at a time", ["requests.models.Response.iter_lines"]),
-    ("guess the character encoding of the response content", ["requests.models.Response.apparent_encoding", "requests.utils.get_encoding_from_headers"]),
+    (
+        "guess the character encoding of the response content",
+        ["requests.models.Response.apparent_encoding", "requests.utils.get_encoding_from_headers"],
+    ),
     ("parse the Link header into a list of links", ["requests.utils.parse_header_links", "requests.models.Response.links"]),
     ("validate and normalise the URL before sending", ["requests.models.PreparedRequest.prepare_url"]),
-    ("encode the form data or files of a multipart body", ["requests.models.RequestEncodingMixin._encode_files", "requests.models.PreparedRequest.prepare_body"]),
+    (
+        "encode the form data or files of a multipart body",
+        ["requests.models.RequestEncodingMixin._encode_files", "requests.models.PreparedRequest.prepare_body"],
+    ),
     ("set the Content-Length header of the request body", ["requests.models.PreparedRequest.prepare_content_length"]),
     ("follow HTTP redirects returned by the server", ["requests.sessions.SessionRedirectMixin.resolve_redirects"]),
-    ("should the Authorization header be removed when redirecting to another host", ["requests.sessions.SessionRedirectMixin.should_strip_auth", "requests.sessions.SessionRedirectMixin.rebuild_auth"]),
+    (
+        "should the Authorization header be removed when redirecting to another host",
+        ["requests.sessions.SessionRedirectMixin.should_strip_auth", "requests.sessions.SessionRedirectMixin.rebuild_auth"],
+    ),
     ("change POST to GET after a 303 See Other", ["requests.sessions.SessionRedirectMixin.rebuild_method"]),
     ("pick the transport adapter that handles a given URL prefix", ["requests.sessions.Session.get_adapter"]),
     ("register a transport adapter for a URL prefix", ["requests.sessions.Session.mount"]),
-    ("merge per-request settings with the session defaults", ["requests.sessions.merge_setting", "requests.sessions.Session.merge_environment_settings"]),
+    (
+        "merge per-request settings with the session defaults",
+        ["requests.sessions.merge_setting", "requests.sessions.Session.merge_environment_settings"],
+    ),
     ("verify the TLS certificate of the server", ["requests.adapters.HTTPAdapter.cert_verify"]),
     ("create a connection pool manager for a proxy", ["requests.adapters.HTTPAdapter.proxy_manager_for"]),
     ("send the prepared request over urllib3 and handle timeouts", ["requests.adapters.HTTPAdapter.send"]),
     ("turn a urllib3 response into a Response object", ["requests.adapters.HTTPAdapter.build_response"]),
-    ("decide whether a host should bypass the proxy because of no_proxy", ["requests.utils.should_bypass_proxies", "requests.utils.proxy_bypass"]),
-    ("read the proxy settings from environment variables", ["requests.utils.get_environ_proxies", "requests.utils.resolve_proxies"]),
+    (
+        "decide whether a host should bypass the proxy because of no_proxy",
+        ["requests.utils.should_bypass_proxies", "requests.utils.proxy_bypass"],
+    ),
+    (
+        "read the proxy settings from environment variables",
+        ["requests.utils.get_environ_proxies", "requests.utils.resolve_proxies"],
+    ),
     ("look up credentials for a host in the .netrc file", ["requests.utils.get_netrc_auth"]),
-    ("check whether an IP address is inside a network given in CIDR notation", ["requests.utils.address_in_network", "requests.utils.is_valid_cidr"]),
+    (
+        "check whether an IP address is inside a network given in CIDR notation",
+        ["requests.utils.address_in_network", "requests.utils.is_valid_cidr"],
+    ),
     ("work out the length of a file-like body", ["requests.utils.super_len"]),
-    ("reject header values containing newlines", ["requests.utils.check_header_validity", "requests.utils._validate_header_part"]),
+    (
+        "reject header values containing newlines",
+        ["requests.utils.check_header_validity", "requests.utils._validate_header_part"],
+    ),
     ("the default User-Agent string sent with requests", ["requests.utils.default_user_agent"]),
     ("detect whether JSON bytes are UTF-8, UTF-16 or UTF-32", ["requests.utils.guess_json_utf"]),
     ("dictionary whose keys ignore case", ["requests.structures.CaseInsensitiveDict"]),
@@ -135,9 +159,50 @@ def index_project(project: Path):
     print(f"project: {project} ({len(result.files)} files, {result.lines_analyzed} code lines)")
     print(f"engine analyse: {t_analyze:.2f} s; chunking: {t_chunk:.2f} s; rows + tsvector: {t_rows:.2f} s")
     print(f"chunks: {len(specs)} ({lines} lines of chunk content); embedded: {written}")
-    print(f"local embedding: {t_embed:.1f} s wall = {written / t_embed:.1f} chunks/s; {cpu_embed:.1f} CPU s = {written / cpu_embed:.1f} chunks per CPU second")
+    print(
+        f"local embedding: {t_embed:.1f} s wall = {written / t_embed:.1f} chunks/s; {cpu_embed:.1f} CPU s = {written / cpu_embed:.1f} chunks per CPU second"
+    )
     print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores while measuring)")
     return org, repo
+
+
+def index_timing(project: Path, sample: int) -> None:
+    """Time to index a big project (e.g. Django): engine facts, chunks and rows measured in full;
+    embedding measured on a random sample of its chunks and extrapolated."""
+    import random
+
+    from analysis.engine import analyze
+    from codesearch import services
+    from codesearch.embeddings import get_backend
+    from tests.factories import OrganizationFactory, RepositoryFactory
+
+    org = OrganizationFactory(plan="enterprise")
+    repo = RepositoryFactory(organization=org, name=f"big-{project.name}")
+    t = time.perf_counter()
+    result = analyze(str(project), workers=None)
+    t_analyze = time.perf_counter() - t
+    t = time.perf_counter()
+    texts = {p: (project / p).read_text(encoding="utf-8", errors="replace") for p in result.files}
+    specs = services.build_chunks(result.files, texts)
+    t_chunk = time.perf_counter() - t
+    t = time.perf_counter()
+    services.codesearch_sync_chunks(repository=repo, run=None, specs=specs)
+    t_rows = time.perf_counter() - t
+    picked = random.Random(1).sample(specs, min(sample, len(specs)))
+    backend = get_backend()
+    backend.embed(["warm up"])
+    t, cpu = time.perf_counter(), time.process_time()
+    backend.embed([s.embed_text for s in picked])
+    t_embed, cpu_embed = time.perf_counter() - t, time.process_time() - cpu
+    rate, cpu_rate = len(picked) / t_embed, len(picked) / cpu_embed
+    print(f"\n{project}: {len(result.files)} files, {result.lines_analyzed} code lines -> {len(specs)} chunks")
+    print(f"engine analyse {t_analyze:.1f} s; chunking {t_chunk:.1f} s; rows + tsvector {t_rows:.1f} s")
+    print(
+        f"embedding sample of {len(picked)}: {rate:.1f} chunks/s wall, {cpu_rate:.1f} per CPU second -> "
+        f"all chunks: {len(specs) / rate / 60:.0f} min at this wall rate, "
+        f"{len(specs) / cpu_rate / (os.cpu_count() or 1) / 60:.0f} min with {os.cpu_count()} idle cores"
+    )
+    print(f"  (load average {os.getloadavg()[0]:.1f})")
 
 
 def evaluate(org, repo) -> None:
@@ -169,6 +234,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--project", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--big", type=Path, default=None, help="also time indexing this project (e.g. Django's source)")
+    parser.add_argument("--embed-sample", type=int, default=256, help="chunks of --big actually embedded")
+    parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
 
     import django
@@ -176,8 +244,11 @@ def main() -> None:
     django.setup()
     try:
         build_schema()
-        org, repo = index_project(args.project or default_project())
-        evaluate(org, repo)
+        if not args.skip_quality:
+            org, repo = index_project(args.project or default_project())
+            evaluate(org, repo)
+        if args.big:
+            index_timing(args.big, args.embed_sample)
     finally:
         if not args.keep:
             drop_database()

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from pgvector.django import CosineDistance
 
 from accounts.models import Organization
@@ -89,20 +90,18 @@ def vector_candidates(qs: QuerySet[CodeChunk], vector: list[float], limit: int) 
 
 
 def text_candidates(qs: QuerySet[CodeChunk], query: str, limit: int) -> list[int]:
-    """Ids of the best full-text matches (ts_rank_cd over the weighted tsvector)."""
-    tsquery = text_query(query)
-    if not tsquery:
+    """Ids of the best full-text matches (ts_rank_cd over the weighted tsvector), the filters
+    and the match in one WHERE clause so the GIN index drives the scan."""
+    words = text_query(query)
+    if not words:
         return []
-    base_sql, params = qs.values("id").query.sql_with_params()
-    table = CodeChunk._meta.db_table
-    sql = (
-        f"SELECT c.id FROM {table} c, to_tsquery('english', %s) q "
-        f"WHERE c.id IN ({base_sql}) AND c.search_vector @@ q "
-        "ORDER BY ts_rank_cd(c.search_vector, q, 1) DESC, c.id LIMIT %s"
+    tsquery = SearchQuery(words, search_type="raw", config="english")
+    return list(
+        qs.filter(search_vector=tsquery)
+        .annotate(rank=SearchRank(F("search_vector"), tsquery, cover_density=True, normalization=1))
+        .order_by("-rank", "id")
+        .values_list("id", flat=True)[:limit]
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, [tsquery, *params, limit])
-        return [row[0] for row in cur.fetchall()]
 
 
 def fuse(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
