@@ -204,7 +204,12 @@ async def progress_stream(run_id: str, *, heartbeat: float) -> AsyncIterator[byt
     every ``heartbeat`` seconds, and the terminal event, after which it ends."""
     hub = get_hub()
     # Subscribe before reading the state so that no change falls between the two.
-    queue = await hub.subscribe(run_id)
+    try:
+        queue = await hub.subscribe(run_id)
+    except Exception:  # noqa: BLE001 - the client's EventSource reconnects after `retry`
+        logger.exception("Progress listener unavailable")
+        yield b"retry: 3000\n: progress temporarily unavailable\n\n"
+        return
     try:
         state = await hub.state(run_id)
         if state is None:

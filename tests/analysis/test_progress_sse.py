@@ -163,3 +163,17 @@ def test_end_to_end_with_a_real_worker_following_the_stream(worker_env, qcluster
         "bare-or-swallowed-except",
         "unused-import",
     }
+
+
+def test_stream_without_a_database_listener_asks_the_client_to_retry(db, monkeypatch):
+    from analysis import sse
+
+    real = sse._conninfo()
+    monkeypatch.setattr(sse, "_conninfo", lambda: {**real, "dbname": "repotoire_no_such_database"})
+
+    async def body() -> bytes:
+        return b"".join([chunk async for chunk in sse.progress_stream("00000000-0000-0000-0000-000000000000", heartbeat=1)])
+
+    text = asyncio.run(body()).decode()
+    assert text.startswith("retry: 3000")
+    assert "event:" not in text
