@@ -29,7 +29,7 @@ from django_q.tasks import async_task
 from accounts.models import Organization
 from analysis.models import AnalysisFacts, AnalysisRun, Provider, Repository, RunStatus, RunTrigger
 from codesearch.chunking import ChunkSpec, chunk_file, content_hash_for, embed_text_for
-from codesearch.embeddings import current_model_id, get_backend
+from codesearch.embeddings import EmbeddingModelError, LocalEmbeddingBackend, current_model_id, get_backend
 from codesearch.models import CodeChunk, CodeIndex, IndexStatus
 
 logger = logging.getLogger("repotoire.codesearch")
@@ -307,7 +307,15 @@ def codesearch_index_run(*, run_id: Any) -> dict[str, Any]:
 def codesearch_embed_chunks(*, chunk_ids: list[int]) -> int:
     """Embed the given chunks (those still lacking a current vector) in batches; returns how many
     vectors were written. A missing or corrupt local model raises EmbeddingModelError."""
-    backend = get_backend()
+    try:
+        backend = get_backend()
+        if isinstance(backend, LocalEmbeddingBackend):
+            backend.load()
+    except EmbeddingModelError as exc:
+        # Visible in the status endpoint (and the task fails loudly in django-q2).
+        repo_ids = CodeChunk.objects.filter(pk__in=chunk_ids).values("repository_id")
+        CodeIndex.objects.filter(repository_id__in=repo_ids).update(status=IndexStatus.FAILED, error=str(exc)[:2000])
+        raise
     batch_size = max(int(settings.REPOTOIRE_EMBEDDING_BATCH_SIZE), 1)
     table = CodeChunk._meta.db_table
     written = 0

@@ -72,7 +72,7 @@ def test_local_backend_refuses_a_column_of_another_size(settings):
 def test_embedding_task_with_a_corrupt_model_fails_and_writes_no_vector(org, settings, tmp_path):
     from codesearch import services
     from codesearch.chunking import ChunkSpec
-    from codesearch.models import CodeChunk
+    from codesearch.models import CodeChunk, CodeIndex
     from tests.factories import RepositoryFactory
 
     repo = RepositoryFactory(organization=org)
@@ -85,9 +85,12 @@ def test_embedding_task_with_a_corrupt_model_fails_and_writes_no_vector(org, set
     bad = tmp_path / "broken.onnx"
     bad.write_bytes(b"not a model")
     settings.REPOTOIRE_EMBEDDING_MODEL_PATH = str(bad)
+    CodeIndex.objects.create(repository=repo, organization=org, status="indexing")
     with pytest.raises(EmbeddingModelError):
         services.codesearch_embed_chunks(chunk_ids=list(CodeChunk.objects.values_list("id", flat=True)))
     assert CodeChunk.objects.get().embedding is None
+    index = CodeIndex.objects.get(repository=repo)
+    assert index.status == "failed" and "corrupt" in index.error
 
 
 def test_system_check_reports_a_missing_model_before_a_worker_starts(settings, tmp_path):
