@@ -1,0 +1,40 @@
+"""Inputs found by fuzzing the OpenAPI schema: each one is a clear 4xx in the envelope, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.platform.test_errors import assert_envelope
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("header", [" ", "\t", "   "])
+def test_blank_authorization_header_is_401_not_500(header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/me")
+    assert_envelope(response, 401, "UNAUTHORIZED")
+    assert "WWW-Authenticate" in response
+
+
+def test_blank_authorization_header_does_not_hide_a_valid_api_key(owner):
+    owner.client.credentials(HTTP_X_API_KEY=owner.key, HTTP_AUTHORIZATION=" ")
+    assert owner.client.get("/api/v1/me").status_code == 200
+
+
+def test_deeply_nested_json_body_is_a_validation_error(admin_user):
+    from accounts.models import ApiKey
+
+    before = ApiKey.objects.count()
+    body = "[" * 100_000 + "]" * 100_000
+    response = admin_user.client.post("/api/v1/api-keys", data=body, content_type="application/json")
+    assert_envelope(response, 400, "VALIDATION_ERROR")
+    assert ApiKey.objects.count() == before
+
+
+def test_deeply_nested_json_inside_an_object_is_a_validation_error(owner):
+    body = '{"ids": ' + "[" * 50_000 + "]" * 50_000 + ', "status": "open"}'
+    response = owner.client.post("/api/v1/findings/triage", data=body, content_type="application/json")
+    assert_envelope(response, 400, "VALIDATION_ERROR")
