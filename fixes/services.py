@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -52,7 +54,7 @@ from fixes.sandbox import (
     sandbox_check,
     source_origin,
 )
-from repotoire.api.exceptions import ApplicationError, Conflict, PlanLimitExceeded, ServiceUnavailable
+from repotoire.api.exceptions import ApplicationError, Conflict, PlanLimitExceeded, RateLimitExceeded, ServiceUnavailable
 
 logger = logging.getLogger("repotoire.fixes")
 
@@ -537,19 +539,40 @@ def base_changed(proposal: FixProposal) -> list[str]:
     return _changed_files(proposal, hashes) if hashes is not None else []
 
 
+@contextmanager
+def _preview_slot(organization_id: Any) -> Iterator[None]:
+    """One of ``REPOTOIRE_FIXES_PREVIEW_CONCURRENCY`` sandbox slots of the organisation
+    (session advisory locks, released at the end or when the connection drops); 429 when all
+    are busy, so previews cannot pile up analyses on the web workers."""
+    slots = max(1, int(settings.REPOTOIRE_FIXES_PREVIEW_CONCURRENCY))
+    with connection.cursor() as cur:
+        for slot in range(slots):
+            cur.execute("SELECT pg_try_advisory_lock(hashtext('fixes.preview'), hashtext(%s))", [f"{organization_id}:{slot}"])
+            if cur.fetchone()[0]:
+                break
+        else:
+            raise RateLimitExceeded("Too many sandbox previews are running for this organisation", retry_after=10)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(hashtext('fixes.preview'), hashtext(%s))", [f"{organization_id}:{slot}"])
+
+
 def fix_preview(*, proposal: FixProposal, actor: User | None = None) -> dict[str, Any]:
     """Re-check the proposal in a fresh sandbox and store the result; a pending/approved
     proposal whose base files changed since becomes stale."""
     if proposal.status == FixStatus.GENERATING or not proposal.diff:
         raise Conflict("This fix has no diff yet", extra={"status": proposal.status})
     changed = base_changed(proposal)
-    result = sandbox_check(
-        repository=proposal.repository,
-        commit=proposal.base_commit,
-        diff=proposal.diff,
-        fingerprint=proposal.finding.fingerprint,
-        previous=_stored_previous(proposal.repository),
-    )
+    with _preview_slot(proposal.organization_id):
+        result = sandbox_check(
+            repository=proposal.repository,
+            commit=proposal.base_commit,
+            diff=proposal.diff,
+            fingerprint=proposal.finding.fingerprint,
+            previous=_stored_previous(proposal.repository),
+        )
     result["base_changed"] = changed
     with transaction.atomic():
         locked = _lock(proposal)

@@ -277,6 +277,8 @@ REPOTOIRE_FIXES_TEST_MEMORY_MB = env.int("REPOTOIRE_FIXES_TEST_MEMORY_MB", defau
 REPOTOIRE_FIXES_GIT_AUTHOR_NAME = env("REPOTOIRE_FIXES_GIT_AUTHOR_NAME", default="Repotoire")
 REPOTOIRE_FIXES_GIT_AUTHOR_EMAIL = env("REPOTOIRE_FIXES_GIT_AUTHOR_EMAIL", default="fixes@repotoire.invalid")
 REPOTOIRE_FIXES_LLM_TIMEOUT_SECONDS = env.float("REPOTOIRE_FIXES_LLM_TIMEOUT_SECONDS", default=60.0)
+# Sandbox previews running at once per organisation (they run in the web process); more are 429.
+REPOTOIRE_FIXES_PREVIEW_CONCURRENCY = env.int("REPOTOIRE_FIXES_PREVIEW_CONCURRENCY", default=2)
 # A proposal still generating after this long lost its worker: a new request replaces it.
 REPOTOIRE_FIXES_GENERATION_TIMEOUT_SECONDS = env.int("REPOTOIRE_FIXES_GENERATION_TIMEOUT_SECONDS", default=1800)
 # The fix status choices appear in several fixes components (list, detail, audit trail).

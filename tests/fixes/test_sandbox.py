@@ -174,3 +174,23 @@ def test_test_command_has_no_network(member, org, tmp_path, analyse, generate):
     tests = proposal.validation["tests"]
     assert tests["network_isolated"] is True
     assert tests["passed"] is False and "Error" in tests["output_tail"]
+
+
+def test_previews_beyond_the_organisations_concurrency_are_429(member, analysed, settings, django_db_blocker):
+    import psycopg
+    from django.db import connection
+
+    from tests.fixes.conftest import make_proposal
+
+    settings.REPOTOIRE_FIXES_PREVIEW_CONCURRENCY = 1
+    proposal = make_proposal(analysed.finding("unused-import"), FixStatus.PENDING)
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        # another web process holds the organisation's only preview slot
+        other.execute("SELECT pg_advisory_lock(hashtext('fixes.preview'), hashtext(%s))", [f"{analysed.repo.organization_id}:0"])
+        response = member.client.post(f"/api/v1/fixes/{proposal.pk}/preview")
+        assert response.status_code == 429 and response.json()["error_code"] == "RATE_LIMIT_EXCEEDED"
+        assert response["Retry-After"]
+    assert member.client.post(f"/api/v1/fixes/{proposal.pk}/preview").status_code == 200
