@@ -33,14 +33,6 @@ SEED_PATHS = [
     "/api/v1/github/installations/{id}/repos",
     "/api/v1/github/repos/{id}/quality-gates",
 ]
-    "/api/v1/analysis",
-    "/api/v1/findings",
-    "/api/v1/customer-webhooks",
-    "/api/v1/fixes",
-    "/api/v1/code/",
-    "/api/v1/billing/",
-    "/api/v1/github/",
-)
 
 
 @pytest.fixture(scope="module")
