@@ -347,6 +347,43 @@ class Sandbox:
         return options if isinstance(options, dict) else {}
 
 
+def _identity(f: Any) -> tuple[str, str, str, str]:
+    from analysis.engine.model import normalise_code
+
+    return (f.detector, f.path, f.symbol, normalise_code(f.snippet or f.message))
+
+
+def compare_findings(before: list[Any], after: list[Any], fingerprint: str) -> tuple[bool, bool, list[dict[str, Any]]]:
+    """(target resolved, target present before, new findings) between two analyses.
+
+    Identical findings in one symbol are told apart by an occurrence index in their
+    fingerprints, so fixing the first of two identical ``except Exception: pass`` hands its
+    fingerprint to the second: counts per identity (detector, file, symbol, normalised code)
+    decide instead, and a finding whose fingerprint only moved to another index is not new."""
+    before_fps = {f.fingerprint for f in before}
+    after_fps = {f.fingerprint for f in after}
+    target = next((f for f in before if f.fingerprint == fingerprint), None)
+    counts_before: dict[tuple[str, str, str, str], int] = {}
+    for f in before:
+        counts_before[_identity(f)] = counts_before.get(_identity(f), 0) + 1
+    counts_after: dict[tuple[str, str, str, str], int] = {}
+    for f in after:
+        counts_after[_identity(f)] = counts_after.get(_identity(f), 0) + 1
+    if target is None:
+        resolved = fingerprint not in after_fps
+    else:
+        key = _identity(target)
+        resolved = fingerprint not in after_fps or counts_after.get(key, 0) < counts_before.get(key, 0)
+    new: list[dict[str, Any]] = []
+    extra = {k: n - counts_before.get(k, 0) for k, n in counts_after.items() if n > counts_before.get(k, 0)}
+    for f in after:
+        key = _identity(f)
+        if f.fingerprint not in before_fps and extra.get(key, 0) > 0:
+            extra[key] -= 1
+            new.append(_brief(f))
+    return resolved, target is not None, new
+
+
 def _brief(f: Any) -> dict[str, Any]:
     return {
         "detector": f.detector,
@@ -402,11 +439,9 @@ def check_in_sandbox(
             result["errors"].append(f"{rel} does not parse: {exc}")
     result["syntax_ok"] = syntax_ok
     patched = sandbox.analyze(previous=baseline)
-    before = {f.fingerprint for f in baseline.findings}
-    after = {f.fingerprint for f in patched.findings}
-    result["target_present_before"] = fingerprint in before
-    result["finding_resolved"] = fingerprint not in after
-    new = [_brief(f) for f in patched.findings if f.fingerprint not in before]
+    resolved, present, new = compare_findings(baseline.findings, patched.findings, fingerprint)
+    result["target_present_before"] = present
+    result["finding_resolved"] = resolved
     result["new_findings"] = new[:NEW_FINDINGS_LIMIT]
     result["new_findings_count"] = len(new)
     options = sandbox.config_options()

@@ -250,3 +250,22 @@ def test_pickle_loads_is_not_rewritten_by_the_yaml_fixer(tmp_path):
     source = '"""Doc."""\nimport pickle\n\n\ndef f(blob):\n    """Load."""\n    return pickle.loads(blob)\n'
     finding = next(f for f in _analyse(tmp_path, source).findings if f.detector == "unsafe-deserialization")
     assert rule_fix(source, _ref(finding)) is None
+
+
+def test_fixing_the_first_of_two_identical_findings_counts_as_resolved(tmp_path):
+    from fixes.sandbox import compare_findings
+
+    source = (
+        '"""Doc."""\n\n\ndef load(a, b):\n    """Two tries."""\n    try:\n        a()\n    except Exception:\n        pass\n'
+        "    try:\n        b()\n    except Exception:\n        pass\n"
+    )
+    before = _analyse(tmp_path, source)
+    first = min((f for f in before.findings if f.detector == "bare-or-swallowed-except"), key=lambda f: f.line)
+    fix = rule_fix(source, _ref(first))
+    assert fix is not None
+    after = _analyse(tmp_path, fix.new_source)
+    # the engine hands the first one's fingerprint to its identical twin ...
+    assert first.fingerprint in {f.fingerprint for f in after.findings}
+    # ... so identities are counted: resolved, and the twin is not reported as new
+    resolved, present, new = compare_findings(before.findings, after.findings, first.fingerprint)
+    assert (resolved, present, new) == (True, True, [])
