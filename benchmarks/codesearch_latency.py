@@ -95,17 +95,27 @@ def populate(org_id: str, repo_id: str, n: int, words: list[str], offset: int) -
 
 
 def run(args: argparse.Namespace) -> None:
-    from django.db import connection
-
+    from accounts.models import Organization
     from benchmarks.codesearch_quality import build_schema
-    from codesearch.embeddings import get_backend
-    from codesearch.selectors import _scoped, code_search, embed_query, text_candidates, vector_candidates
     from tests.factories import OrganizationFactory, RepositoryFactory
 
-    build_schema()
     words = vocabulary()
-    org = OrganizationFactory(plan="enterprise")
-    repo = RepositoryFactory(organization=org)
+    if args.reuse:
+        org = Organization.objects.order_by("created_at").first()
+        print(f"reusing the {args.chunks} chunks kept by an earlier --keep run")
+    else:
+        build_schema()
+        org = OrganizationFactory(plan="enterprise")
+        repo = RepositoryFactory(organization=org)
+        populate_all(args, org, repo, words)
+    query_latency(args, org, words)
+
+
+def populate_all(args: argparse.Namespace, org, repo, words: list[str]) -> None:
+    from django.db import connection
+
+    from tests.factories import OrganizationFactory, RepositoryFactory
+
     with connection.cursor() as cur:
         cur.execute("DROP INDEX IF EXISTS codechunk_embedding_hnsw")
         cur.execute("DROP INDEX IF EXISTS codechunk_search_gin")
@@ -130,6 +140,11 @@ def run(args: argparse.Namespace) -> None:
         cur.execute("CREATE INDEX codechunk_search_gin ON codesearch_codechunk USING gin (search_vector)")
         print(f"GIN index build: {time.perf_counter() - t:.1f} s")
         cur.execute("ANALYZE codesearch_codechunk")
+
+
+def query_latency(args: argparse.Namespace, org, words: list[str]) -> None:
+    from codesearch.embeddings import get_backend
+    from codesearch.selectors import _scoped, code_search, embed_query, text_candidates, vector_candidates
 
     get_backend().embed(["warm up"])
     rnd = random.Random(7)
@@ -163,6 +178,7 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=0)
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="query the chunks an earlier --keep run left")
     args = parser.parse_args()
 
     import django

@@ -225,6 +225,14 @@ def chunk_file(facts: Any, text: str) -> list[ChunkSpec]:
             start -= 1
         return start
 
+    # One parse of the file gives every statement start (the engine parsed it already, so it parses).
+    parsed: list[set[int]] = []
+
+    def boundaries() -> set[int]:
+        if not parsed:
+            parsed.append(_statement_starts(text, 1))
+        return parsed[0]
+
     module = _attr(facts, "module") or path
     # module summary
     first_def = min((source_start(d) for d in definitions), default=n + 1)
@@ -280,7 +288,8 @@ def chunk_file(facts: Any, text: str) -> list[ChunkSpec]:
             continue
         start = source_start(d)
         body = lines[start - 1 : end]
-        ranges = split_lines(body, start, _statement_starts("\n".join(body), start))
+        small = len(body) <= MAX_LINES and sum(len(line) + 1 for line in body) <= MAX_CHARS
+        ranges = [(start, start + len(body) - 1)] if small else split_lines(body, start, boundaries())
         signature = lines[d.line - 1].strip()
         for i, (a, b) in enumerate(ranges):
             piece = "\n".join(lines[a - 1 : b])

@@ -9,6 +9,7 @@ identical vector. pgvector 0.8's iterative HNSW scan keeps filtered queries retu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -26,6 +27,7 @@ from repotoire.api.exceptions import ServiceUnavailable
 RRF_K = 60
 MODES = ("hybrid", "vector", "text")
 _TSQUERY_WORD_LIMIT = 32
+_PAIR_WORD_LIMIT = 8
 
 
 @dataclass
@@ -89,19 +91,40 @@ def vector_candidates(qs: QuerySet[CodeChunk], vector: list[float], limit: int) 
     return rows
 
 
-def text_candidates(qs: QuerySet[CodeChunk], query: str, limit: int) -> list[int]:
-    """Ids of the best full-text matches (ts_rank_cd over the weighted tsvector), the filters
-    and the match in one WHERE clause so the GIN index drives the scan."""
-    words = text_query(query)
-    if not words:
-        return []
-    tsquery = SearchQuery(words, search_type="raw", config="english")
+def _lexemes(words: str) -> list[str]:
+    """The query words as the index stores them (English stems, stop words dropped)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT tsvector_to_array(to_tsvector('english', %s))", [words.replace("|", " ")])
+        row = cur.fetchone()
+    return sorted(row[0] or []) if row else []
+
+
+def _ranked_matches(qs: QuerySet[CodeChunk], tsquery: SearchQuery, limit: int) -> list[int]:
     return list(
         qs.filter(search_vector=tsquery)
         .annotate(rank=SearchRank(F("search_vector"), tsquery, cover_density=True, normalization=1))
         .order_by("-rank", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def text_candidates(qs: QuerySet[CodeChunk], query: str, limit: int) -> list[int]:
+    """Ids of the best full-text matches (ts_rank_cd over the weighted tsvector), the filters
+    and the match in one WHERE clause so the GIN index drives the scan.
+
+    Ranking every chunk that shares one word with the query is what costs at scale (a common
+    word matches a tenth of a big organisation's chunks), so chunks matching at least two of the
+    query's words are ranked first; only when fewer than ``limit`` do, all OR matches are."""
+    words = text_query(query)
+    if not words:
+        return []
+    lexemes = _lexemes(words)[:_PAIR_WORD_LIMIT]
+    if len(lexemes) >= 2:
+        pairs = " | ".join(f"({a} & {b})" for a, b in combinations(lexemes, 2))
+        ids = _ranked_matches(qs, SearchQuery(pairs, search_type="raw", config="simple"), limit)
+        if len(ids) >= limit:
+            return ids
+    return _ranked_matches(qs, SearchQuery(words, search_type="raw", config="english"), limit)
 
 
 def fuse(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
