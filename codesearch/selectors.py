@@ -8,6 +8,7 @@ identical vector. pgvector 0.8's iterative HNSW scan keeps filtered queries retu
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -28,6 +29,8 @@ RRF_K = 60
 MODES = ("hybrid", "vector", "text")
 _TSQUERY_WORD_LIMIT = 32
 _PAIR_WORD_LIMIT = 8
+# Above this many expected full-text matches, rank the two-word matches first (see text_candidates).
+RANK_ALL_MAX_ROWS = 2000
 
 
 @dataclass
@@ -108,23 +111,37 @@ def _ranked_matches(qs: QuerySet[CodeChunk], tsquery: SearchQuery, limit: int) -
     )
 
 
+def _estimated_rows(qs: QuerySet[CodeChunk]) -> int:
+    """The planner's row estimate for ``qs`` (planning only, nothing is scanned)."""
+    sql, params = qs.values("id").query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cur.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def text_candidates(qs: QuerySet[CodeChunk], query: str, limit: int) -> list[int]:
     """Ids of the best full-text matches (ts_rank_cd over the weighted tsvector), the filters
     and the match in one WHERE clause so the GIN index drives the scan.
 
     Ranking every chunk that shares one word with the query is what costs at scale (a common
-    word matches a tenth of a big organisation's chunks), so chunks matching at least two of the
-    query's words are ranked first; only when fewer than ``limit`` do, all OR matches are."""
+    word matches a tenth of a big organisation's chunks). When the planner expects more than
+    ``RANK_ALL_MAX_ROWS`` matches, chunks matching at least two of the query's words are ranked
+    first, and all OR matches only if fewer than ``limit`` of those exist."""
     words = text_query(query)
     if not words:
         return []
-    lexemes = _lexemes(words)[:_PAIR_WORD_LIMIT]
-    if len(lexemes) >= 2:
-        pairs = " | ".join(f"({a} & {b})" for a, b in combinations(lexemes, 2))
-        ids = _ranked_matches(qs, SearchQuery(pairs, search_type="raw", config="simple"), limit)
-        if len(ids) >= limit:
-            return ids
-    return _ranked_matches(qs, SearchQuery(words, search_type="raw", config="english"), limit)
+    any_word = SearchQuery(words, search_type="raw", config="english")
+    if _estimated_rows(qs.filter(search_vector=any_word)) > RANK_ALL_MAX_ROWS:
+        lexemes = _lexemes(words)[:_PAIR_WORD_LIMIT]
+        if len(lexemes) >= 2:
+            pairs = " | ".join(f"({a} & {b})" for a, b in combinations(lexemes, 2))
+            ids = _ranked_matches(qs, SearchQuery(pairs, search_type="raw", config="simple"), limit)
+            if len(ids) >= limit:
+                return ids
+    return _ranked_matches(qs, any_word, limit)
 
 
 def fuse(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:

@@ -126,3 +126,37 @@ def test_reciprocal_rank_fusion_prefers_documents_both_rankings_agree_on():
 def test_text_query_is_an_or_of_safe_words():
     assert selectors.text_query("parseAcceptHeader & 'drop table'!") == "parse | accept | header | drop | table"
     assert selectors.text_query("¿¡") == ""
+
+
+def _text_chunks(repo, prefix: str, n: int, words: str) -> list[int]:
+    from codesearch.chunking import ChunkSpec
+
+    specs = [
+        ChunkSpec(
+            key=f"{prefix}{i}", path=f"{prefix}.py", qualname=f"m.{prefix}{i}", kind="function", language="python",
+            start_line=i + 1, end_line=i + 1, part=0, parts=1, content=words, embed_text=words, name_words=f"{prefix} {i}",
+            body_words=words, content_hash=f"{prefix}{i}",
+        )
+        for i in range(n)
+    ]  # fmt: skip
+    return specs
+
+
+def test_full_text_ranks_chunks_matching_two_query_words_before_one_word_matches(org, monkeypatch):
+    from codesearch import services
+    from tests.factories import RepositoryFactory
+
+    repo = RepositoryFactory(organization=org)
+    specs = _text_chunks(repo, "one", 80, "cookie jar helper") + _text_chunks(repo, "two", 55, "sign the cookie value")
+    services.codesearch_sync_chunks(repository=repo, run=None, specs=specs)
+    qs = CodeChunk.objects.for_org(org)
+    two = set(qs.filter(key__startswith="two").values_list("id", flat=True))
+    # As in a big organisation: the planner expects more OR matches than are worth ranking.
+    monkeypatch.setattr(selectors, "RANK_ALL_MAX_ROWS", 0)
+    calls = []
+    monkeypatch.setattr(selectors, "_lexemes", lambda words, real=selectors._lexemes: calls.append(words) or real(words))
+    assert set(selectors.text_candidates(qs, "where are cookies signed", 50)) <= two
+    # Fewer two-word matches than asked for: single-word matches fill the list.
+    found = selectors.text_candidates(qs, "where are cookies signed", 100)
+    assert len(found) == 100 and set(found[:55]) == two
+    assert calls  # the two-word path ran
