@@ -498,9 +498,12 @@ def _on_pull_request(payload: dict[str, Any]) -> str:
     pr = payload.get("pull_request") or {}
     if pr.get("state", "open") != "open":
         return "ignored: pull request closed"
+    number = payload.get("number") or pr.get("number")
+    if not isinstance(number, int) or not (pr.get("head") or {}).get("sha"):
+        return "ignored: no pull request number or head commit"
     check = _check_queue(
         repo,
-        number=int(payload.get("number") or pr.get("number")),
+        number=number,
         head=pr.get("head") or {},
         base=pr.get("base") or {},
     )
