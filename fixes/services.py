@@ -54,7 +54,15 @@ from fixes.sandbox import (
     sandbox_check,
     source_origin,
 )
-from repotoire.api.exceptions import ApplicationError, Conflict, PlanLimitExceeded, RateLimitExceeded, ServiceUnavailable
+from repotoire.api.exceptions import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PlanLimitExceeded,
+    RateLimitExceeded,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 
 logger = logging.getLogger("repotoire.fixes")
 
@@ -612,12 +620,29 @@ def _commit_branch(git_dir: Path, *, base: str, diff: str, branch: str, message:
     return commit
 
 
-def _new_contents(proposal: FixProposal) -> dict[str, str]:
-    with Sandbox(proposal.repository, proposal.base_commit) as sandbox:
-        applies, output = sandbox.apply(proposal.diff)
-        if not applies:
-            raise SandboxError(f"The diff no longer applies: {output}")
-        return {path: sandbox.read(path) or "" for path in diff_paths(proposal.diff)}
+def _open_pull_request(open_pr: Any, proposal: FixProposal, repo: Repository, branch: str) -> Any:
+    """Call the GitHub App with the diff (it is applied to the base branch's head there, so a
+    branch that moved on is never overwritten with stale file contents). Not connected → 409
+    GITHUB_NOT_CONNECTED; GitHub unreachable → its 503 (the proposal stays approved, retry
+    later); a patch that no longer applies → SandboxError (the proposal fails)."""
+    try:
+        return open_pr(
+            repository=repo,
+            branch=branch,
+            base=repo.default_branch or "main",
+            title=proposal.title or "Repotoire fix",
+            body=_commit_message(proposal),
+            patch=proposal.diff,
+            commit_message=_commit_message(proposal),
+        )
+    except NotFound as exc:
+        raise Conflict(exc.detail, error_code="GITHUB_NOT_CONNECTED") from exc
+    except ValidationFailed as exc:
+        raise SandboxError(exc.detail) from exc
+    except Conflict as exc:
+        if exc.detail.startswith("The patch does not apply"):
+            raise SandboxError(exc.detail) from exc
+        raise Conflict(exc.detail, error_code="GITHUB_NOT_CONNECTED") from exc
 
 
 def _commit_message(proposal: FixProposal) -> str:
@@ -650,15 +675,7 @@ def fix_apply(*, proposal: FixProposal, actor: User) -> FixProposal:
                     raise Conflict(
                         "This repository is on GitHub but the GitHub App is not connected", error_code="GITHUB_NOT_CONNECTED"
                     )
-                pr = open_pr(
-                    repository=repo,
-                    branch=branch,
-                    base=repo.default_branch or "main",
-                    title=locked.title or "Repotoire fix",
-                    body=_commit_message(locked),
-                    files=_new_contents(locked),
-                    commit_message=_commit_message(locked),
-                )
+                pr = _open_pull_request(open_pr, locked, repo, branch)
                 get = pr.get if isinstance(pr, dict) else lambda k, d=None: getattr(pr, k, d)
                 result["commit_sha"] = get("commit_sha", "") or ""
                 result["pull_request_url"] = get("pull_request_url", None) or get("html_url", None) or get("url", None)

@@ -109,7 +109,11 @@ def test_anonymous_gets_401(finding, anon):
 def test_viewer_reads_but_gets_403_on_approve_and_other_writes(finding, viewer):
     proposal = make_proposal(finding, FixStatus.PENDING)
     assert viewer.client.get(f"/api/v1/fixes/{proposal.pk}").status_code == 200
-    for url in [f"/api/v1/fixes/{proposal.pk}/approve", f"/api/v1/fixes/{proposal.pk}/reject", f"/api/v1/findings/{finding.pk}/fix"]:
+    for url in [
+        f"/api/v1/fixes/{proposal.pk}/approve",
+        f"/api/v1/fixes/{proposal.pk}/reject",
+        f"/api/v1/findings/{finding.pk}/fix",
+    ]:
         response = viewer.client.post(url, {}, format="json")
         assert response.status_code == 403, url
         assert response.json()["error_code"] == "FORBIDDEN"

@@ -123,7 +123,37 @@ def test_github_repository_apply_opens_a_pull_request_through_the_github_app(mem
     assert body["apply_result"]["pull_request_url"] == "https://github.com/acme/shop/pull/7"
     (call,) = calls
     assert call["branch"] == f"repotoire/fix-{proposal.pk.hex[:8]}" and call["base"] == "main"
-    assert "import os\n" not in call["files"]["app.py"] and "import json\n" in call["files"]["app.py"]
+    assert call["patch"] == proposal.diff and "Repotoire-Fix: " in call["commit_message"]
+
+
+def test_github_repository_not_linked_to_the_github_app_is_409_github_not_connected(member, analysed):
+    from tests.fixes.conftest import make_proposal
+
+    analysed.repo.provider = "github"
+    analysed.repo.save(update_fields=["provider"])
+    proposal = make_proposal(analysed.finding("unused-import"), FixStatus.APPROVED)
+    response = member.client.post(f"/api/v1/fixes/{proposal.pk}/apply")
+    assert response.status_code == 409, response.json()
+    assert response.json()["error_code"] == "GITHUB_NOT_CONNECTED"
+    proposal.refresh_from_db()
+    assert proposal.status == FixStatus.APPROVED
+
+
+def test_github_patch_that_no_longer_applies_fails_the_proposal(member, analysed, generate, monkeypatch):
+    from repotoire.api.exceptions import Conflict
+
+    proposal = generate(member.client, analysed.finding("unused-import"))
+    member.client.post(f"/api/v1/fixes/{proposal.pk}/approve")
+    analysed.repo.provider = "github"
+    analysed.repo.save(update_fields=["provider"])
+
+    def open_pull_request(**kwargs):
+        raise Conflict("The patch does not apply to the base branch: app.py: patch does not apply")
+
+    monkeypatch.setattr(services, "_github_open_pull_request", lambda: open_pull_request)
+    body = member.client.post(f"/api/v1/fixes/{proposal.pk}/apply").json()
+    assert body["status"] == "failed" and body["error_code"] == "APPLY_FAILED"
+    assert "does not apply" in body["error"]
 
 
 def test_changed_base_file_makes_open_proposals_stale_after_the_next_analysis(member, analysed, generate, analyse):
