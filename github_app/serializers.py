@@ -100,6 +100,12 @@ class GithubSetupInputSerializer(serializers.Serializer):
     installation_id = serializers.IntegerField(min_value=1)
     state = serializers.CharField(max_length=1000)
     setup_action = serializers.CharField(required=False, allow_blank=True)
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="OAuth code (when user authorization during installation is on).",
+    )
 
 
 class GithubWebhookOutputSerializer(serializers.Serializer):

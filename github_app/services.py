@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
+import httpx
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -330,11 +331,42 @@ def _setup_state_org(state: str) -> Organization:
     return org
 
 
-def github_setup_complete(*, installation_id: int, state: str) -> GithubInstallation:
+def _installing_user_can_access(installation_id: int, code: str) -> bool:
+    """Exchange the OAuth ``code`` for a user token and ask GitHub whether that user can access
+    the installation (so a state of one organisation cannot claim someone else's installation)."""
+    try:
+        with httpx.Client(timeout=20.0) as http:
+            response = http.post(
+                f"{settings.GITHUB_WEB_URL}/login/oauth/access_token",
+                data={"client_id": settings.GITHUB_CLIENT_ID, "client_secret": settings.GITHUB_CLIENT_SECRET, "code": code},
+                headers={"Accept": "application/json"},
+            )
+        user_token = (response.json() or {}).get("access_token") if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError) as exc:
+        raise ServiceUnavailable("GitHub could not be reached; try again") from exc
+    if not user_token:
+        return False
+    try:
+        with GithubClient(token=str(user_token)) as gh:
+            installations = gh.paginate("/user/installations", key="installations")
+    except GithubError as exc:
+        raise ServiceUnavailable("GitHub could not be reached; try again") from exc
+    return any(i.get("id") == installation_id for i in installations)
+
+
+def github_setup_complete(*, installation_id: int, state: str, code: str = "") -> GithubInstallation:
     """Link ``installation_id`` to the organisation named by the signed ``state``, after GitHub
-    confirms the installation exists, and sync its repositories. An installation already linked
-    to another organisation is refused (409)."""
+    confirms the installation exists (and, when the app's OAuth credentials are configured, that
+    the installing user can access it), and sync its repositories. An installation already
+    linked to another organisation is refused (409)."""
     org = _setup_state_org(state)
+    if settings.GITHUB_CLIENT_ID and settings.GITHUB_CLIENT_SECRET:
+        if not code:
+            raise ValidationFailed("The setup needs GitHub's authorization code", fields={"code": ["Required"]})
+        if not _installing_user_can_access(int(installation_id), code):
+            raise ValidationFailed(
+                "The installing GitHub user cannot access this installation", fields={"installation_id": ["Not yours"]}
+            )
     try:
         with GithubClient() as app:
             data = app.get(f"/app/installations/{int(installation_id)}")

@@ -134,7 +134,9 @@ class GithubSetupView(APIView):
         serializer = GithubSetupInputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         installation = services.github_setup_complete(
-            installation_id=serializer.validated_data["installation_id"], state=serializer.validated_data["state"]
+            installation_id=serializer.validated_data["installation_id"],
+            state=serializer.validated_data["state"],
+            code=serializer.validated_data.get("code", ""),
         )
         if settings.GITHUB_SETUP_REDIRECT_URL:
             return HttpResponseRedirect(f"{settings.GITHUB_SETUP_REDIRECT_URL}?installation={installation.pk}")

@@ -199,6 +199,11 @@ GITHUB_SETUP_REDIRECT_URL = env("GITHUB_SETUP_REDIRECT_URL", default="")
 GITHUB_RATE_LIMIT_RETRIES = env.int("GITHUB_RATE_LIMIT_RETRIES", default=3)
 GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS = env.float("GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS", default=120.0)
 GITHUB_CHECK_NAME = env("GITHUB_CHECK_NAME", default="Repotoire")
+# The app's OAuth credentials. When set, the setup flow requires the `code` GitHub sends with
+# "Request user authorization (OAuth) during installation" and checks that the installing user
+# can access the installation (GET /user/installations).
+GITHUB_CLIENT_ID = env("GITHUB_CLIENT_ID", default="")
+GITHUB_CLIENT_SECRET = env("GITHUB_CLIENT_SECRET", default="")
 
 # Fernet key for secrets at rest (customer webhook signing secrets, GitHub tokens).
 ENCRYPTION_KEY = env("ENCRYPTION_KEY", default="")

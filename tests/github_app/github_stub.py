@@ -61,6 +61,10 @@ class FakeGithub:
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # sha -> blob/tree/commit
     pulls: list[dict[str, Any]] = field(default_factory=list)
     failures: list[tuple[str, str, StubResponse]] = field(default_factory=list)
+    # OAuth: code -> GitHub user login; user login -> installation ids that user can access.
+    oauth_codes: dict[str, str] = field(default_factory=dict)
+    user_installations: dict[str, list[int]] = field(default_factory=dict)
+    user_tokens: dict[str, str] = field(default_factory=dict)
     _ids: int = 1000
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,8 +112,16 @@ class FakeGithub:
             if method == req.method and path.startswith(prefix):
                 del self.failures[i]
                 return response
+        if path == "/login/oauth/access_token" and req.method == "POST":
+            return self._oauth(parse_qs(req.body.decode()))
         body = json.loads(req.body) if req.body else {}
         auth = req.headers.get("Authorization", "")
+        if path == "/user/installations":
+            login = self.user_tokens.get(auth.removeprefix("token "))
+            if login is None:
+                return StubResponse(401, {"message": "Bad credentials"})
+            found = [self.installations[i] for i in self.user_installations.get(login, []) if i in self.installations]
+            return StubResponse(200, {"total_count": len(found), "installations": found})
         if path.startswith("/app/"):
             if not self._valid_app_jwt(auth):
                 return StubResponse(401, {"message": "A JSON web token could not be decoded"})
@@ -118,6 +130,15 @@ class FakeGithub:
         if installation_id is None:
             return StubResponse(401, {"message": "Bad credentials"})
         return self._installation(req.method, path, query, body, installation_id)
+
+    def _oauth(self, form: dict[str, list[str]]) -> StubResponse:
+        # GitHub answers 200 with an error field for a bad code.
+        login = self.oauth_codes.pop(form.get("code", [""])[0], None)
+        if form.get("client_id") != ["Iv1.test"] or form.get("client_secret") != ["oauth-secret"] or login is None:
+            return StubResponse(200, {"error": "bad_verification_code"})
+        token = "ghu_" + secrets.token_hex(16)
+        self.user_tokens[token] = login
+        return StubResponse(200, {"access_token": token, "token_type": "bearer", "scope": ""})
 
     def _valid_app_jwt(self, auth: str) -> bool:
         if not auth.startswith("Bearer "):

@@ -236,3 +236,37 @@ def test_installations_list_query_count_is_pinned(github, org, member, django_as
     with django_assert_max_num_queries(8):
         response = member.client.get("/api/v1/github/installations")
     assert response.json()["count"] == 5
+
+
+@pytest.fixture
+def oauth(github, settings):
+    settings.GITHUB_CLIENT_ID, settings.GITHUB_CLIENT_SECRET = "Iv1.test", "oauth-secret"
+    settings.GITHUB_WEB_URL = github.server.url
+    return github
+
+
+def test_with_oauth_the_installing_user_must_have_access_to_the_installation(oauth, admin_user, anon, org):
+    _setup_repo(oauth)
+    oauth.user_installations["octocat"] = [INSTALLATION_ID]
+    oauth.oauth_codes["code-1"] = "octocat"
+    state = _install_state(admin_user.client)
+    response = anon.get("/api/v1/github/setup", {"installation_id": INSTALLATION_ID, "state": state, "code": "code-1"})
+    assert response.status_code == 200, response.content
+    assert GithubInstallation.objects.get().organization == org
+
+
+def test_with_oauth_a_user_without_access_cannot_claim_an_unlinked_installation(oauth, outsider, anon):
+    _setup_repo(oauth)
+    oauth.user_installations["mallory"] = []
+    oauth.oauth_codes["code-2"] = "mallory"
+    state = _install_state(outsider.client)
+    response = anon.get("/api/v1/github/setup", {"installation_id": INSTALLATION_ID, "state": state, "code": "code-2"})
+    assert response.status_code == 400 and "installation_id" in response.json()["fields"]
+    assert not GithubInstallation.objects.filter(organization__isnull=False).exists()
+
+
+def test_with_oauth_the_code_is_required(oauth, admin_user, anon):
+    _setup_repo(oauth)
+    state = _install_state(admin_user.client)
+    response = anon.get("/api/v1/github/setup", {"installation_id": INSTALLATION_ID, "state": state})
+    assert response.status_code == 400 and "code" in response.json()["fields"]
