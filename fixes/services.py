@@ -602,6 +602,15 @@ def _github_open_pull_request() -> Any:
     return getattr(github_services, "github_open_pull_request", None)
 
 
+def _github_linked(repository: Repository) -> bool:
+    """Whether the GitHub App serves this repository (whatever its clone URL looks like)."""
+    try:
+        from github_app.models import GithubRepository
+    except ImportError:
+        return False
+    return GithubRepository.objects.enabled().filter(repository=repository).exists()
+
+
 def _commit_branch(git_dir: Path, *, base: str, diff: str, branch: str, message: str) -> str:
     """Commit ``diff`` on top of ``base`` as a new branch of the repository at ``git_dir``
     without touching its working tree, index or current branch (a private index file)."""
@@ -669,7 +678,7 @@ def fix_apply(*, proposal: FixProposal, actor: User) -> FixProposal:
             return _transition(locked, FixStatus.FAILED, actor=actor, reason=str(exc), error_code="DIFF_REJECTED", error=str(exc))
         result: dict[str, Any] = {"branch": branch, "commit_sha": "", "pull_request_url": None}
         try:
-            if repo.provider == Provider.GITHUB:
+            if repo.provider == Provider.GITHUB or _github_linked(repo):
                 open_pr = _github_open_pull_request()
                 if open_pr is None:
                     raise Conflict(
