@@ -89,15 +89,14 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     components = result.setdefault("components", {})
     components.setdefault("schemas", {})["ErrorEnvelope"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
-    for path, item in result.get("paths", {}).items():
+    for item in result.get("paths", {}).values():
         for method, operation in item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
             secured = bool(operation.get("security")) and {} not in operation.get("security", [])
+            # 404 on collections too: a page past the last one, or a filter naming an unknown id.
             codes = ["400", "429"] if not secured else ["400", "401", "403", "404", "429"]
-            if method == "get" and "{" not in path:
-                codes = [c for c in codes if c != "404"]
             for code in codes:
                 responses.setdefault(code, {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}})
             if secured:

@@ -38,3 +38,26 @@ def test_deeply_nested_json_inside_an_object_is_a_validation_error(owner):
     body = '{"ids": ' + "[" * 50_000 + "]" * 50_000 + ', "status": "open"}'
     response = owner.client.post("/api/v1/findings/triage", data=body, content_type="application/json")
     assert_envelope(response, 400, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5"])
+@pytest.mark.parametrize("url", ["/api/v1/findings", "/api/v1/api-keys", "/api/v1/customer-webhooks"])
+def test_invalid_page_number_is_a_validation_error_naming_the_field(owner, url, page):
+    body = assert_envelope(owner.client.get(url, {"page": page}), 400, "VALIDATION_ERROR")
+    assert set(body["fields"]) == {"page"}
+
+
+def test_page_past_the_end_is_404(owner):
+    assert_envelope(owner.client.get("/api/v1/api-keys", {"page": 5}), 404, "NOT_FOUND")
+
+
+def test_last_page_by_name_is_still_accepted(owner):
+    assert owner.client.get("/api/v1/api-keys", {"page": "last"}).status_code == 200
+
+
+def test_collection_reads_document_their_404():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for path in ("/api/v1/findings", "/api/v1/api-keys", "/api/v1/customer-webhooks", "/api/v1/findings/summary"):
+        assert "404" in paths[path]["get"]["responses"], path
