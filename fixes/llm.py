@@ -108,11 +108,37 @@ def _callers(root: Path, path: str, name: str) -> list[str]:
     return found
 
 
-def build_messages(finding: FindingRef, source: str, root: Path | None, title: str, nonce: str) -> list[dict[str, str]]:
+def _graph_callers(files: dict[str, Any], root: Path, path: str, name: str) -> list[str]:
+    """Call sites of ``name`` defined in ``path``, from the code graph's call facts (calls
+    resolved to the defining module first, then calls by bare name)."""
+    module = files[path].module if path in files else ""
+    qualified, loose = [], []
+    for facts in files.values():
+        for call in facts.calls:
+            callee = call.callee
+            if callee.rsplit(".", 1)[-1] != name or (facts.path == path and call.caller.endswith(f".{name}")):
+                continue
+            (qualified if module and callee.startswith(f"{module}.") else loose).append((facts.path, call.line, call.caller))
+    found: list[str] = []
+    for rel, line, caller in [*qualified, *loose][:MAX_CALLERS]:
+        try:
+            lines = (root / rel).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        lo, hi = max(0, line - 3), min(len(lines), line + 2)
+        found.append(f"# {rel}:{line} in {caller}\n" + "\n".join(lines[lo:hi]))
+    return found
+
+
+def build_messages(
+    finding: FindingRef, source: str, root: Path | None, title: str, nonce: str, files: dict[str, Any] | None = None
+) -> list[dict[str, str]]:
     start, end, name = enclosing_range(source, finding.line)
     lines = source.splitlines()
     numbered = "\n".join(f"{i:>5}| {lines[i - 1]}" for i in range(start, min(end, start + MAX_CONTEXT_LINES) + 1))
-    callers = _callers(root, finding.path, name) if root is not None else []
+    callers: list[str] = []
+    if root is not None and name:
+        callers = _graph_callers(files, root, finding.path, name) if files else _callers(root, finding.path, name)
     data = [
         f"Finding: {finding.detector}: {title}",
         f"Message: {finding.message}",
@@ -210,12 +236,14 @@ def _client() -> Any:
     )
 
 
-def generate(finding: FindingRef, source: str, *, title: str = "", root: Path | None = None) -> LLMFix:
+def generate(
+    finding: FindingRef, source: str, *, title: str = "", root: Path | None = None, files: dict[str, Any] | None = None
+) -> LLMFix:
     """Ask the model for a fix of ``finding`` in ``source`` (one retry with the validation errors)."""
     import openai
 
     nonce = secrets.token_hex(8)
-    messages = build_messages(finding, source, root, title, nonce)
+    messages = build_messages(finding, source, root, title, nonce, files)
     client = _client()
     model = model_name()
     rejected: list[list[str]] = []

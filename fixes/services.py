@@ -238,7 +238,7 @@ def _stored_previous(repository: Repository) -> Any:
     )
 
 
-def _candidate(sandbox: Sandbox, proposal: FixProposal) -> dict[str, Any]:
+def _candidate(sandbox: Sandbox, proposal: FixProposal, baseline: Any = None) -> dict[str, Any]:
     """The diff and its provenance for ``proposal`` (a rule first, else the LLM when allowed);
     raises ``_NoFix`` with an error code when there is none."""
     finding = proposal.finding
@@ -263,7 +263,9 @@ def _candidate(sandbox: Sandbox, proposal: FixProposal) -> dict[str, Any]:
             raise _NoFix("LLM_NOT_CONFIGURED", "No rule-based fixer could fix this finding and no language model is configured")
         raise _NoFix("PLAN_LIMIT_EXCEEDED", "No rule-based fixer could fix this finding; LLM fixes are not in the plan")
     try:
-        answer = llm.generate(ref, source, title=finding.title, root=sandbox.root)
+        answer = llm.generate(
+            ref, source, title=finding.title, root=sandbox.root, files=baseline.files if baseline is not None else None
+        )
     except llm.LLMError as exc:
         raise _NoFix(exc.code, str(exc), data={"llm_errors": exc.errors}) from exc
     new_source = answer.new_sources[finding.path]
@@ -303,7 +305,7 @@ def _generate_in(sandbox: Sandbox, baseline: Any, proposal: FixProposal) -> FixP
     """Produce and validate the diff of a ``generating`` proposal inside ``sandbox`` (left as it
     was found), then store the evidence: ``pending`` when it applies and parses, else ``invalid``."""
     try:
-        candidate = _candidate(sandbox, proposal)
+        candidate = _candidate(sandbox, proposal, baseline)
     except _NoFix as exc:
         return _finish_invalid(proposal, exc.code, exc.message, data=exc.data)
     validation = check_in_sandbox(sandbox, candidate["diff"], proposal.finding.fingerprint, baseline=baseline)

@@ -161,3 +161,21 @@ def test_unreachable_llm_server_leaves_an_invalid_proposal_with_the_reason(membe
     proposal.refresh_from_db()
     assert proposal.status == FixStatus.INVALID and proposal.error_code == "LLM_ERROR"
     assert "could not be reached" in proposal.error
+
+
+def test_prompt_carries_the_enclosing_code_and_its_callers_from_the_code_graph(
+    member, org, tmp_path, analyse, generate, llm_server
+):
+    server, answers = llm_server
+    answers.append(GOOD)
+    main_py = '"""Entry point."""\n\nfrom app import run\n\n\ndef main():\n    """Run once."""\n    return run()\n'
+    path = make_git_repo(tmp_path / "called", {"app.py": APP_PY, "main.py": main_py})
+    repo = analysis_services.repository_create(organization=org, name="acme/called", clone_url=str(path))
+    analyse(repo)
+    proposal = generate(member.client, Finding.objects.get(repository=repo, detector="code-injection"))
+    proposal.refresh_from_db()
+    assert proposal.status == FixStatus.PENDING
+    user = _messages(server.requests[0])[1]["content"]
+    assert f"{EVAL_LINE:>5}|     value = eval(input())" in user
+    assert "# main.py:8 in main.main\n" in user and "    return run()" in user
+    assert "def total(" not in user  # only the enclosing function, not the whole file
