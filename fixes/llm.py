@@ -112,7 +112,8 @@ def _graph_callers(files: dict[str, Any], root: Path, path: str, name: str) -> l
     """Call sites of ``name`` defined in ``path``, from the code graph's call facts (calls
     resolved to the defining module first, then calls by bare name)."""
     module = files[path].module if path in files else ""
-    qualified, loose = [], []
+    qualified: list[tuple[str, int, str]] = []
+    loose: list[tuple[str, int, str]] = []
     for facts in files.values():
         for call in facts.calls:
             callee = call.callee
