@@ -627,8 +627,12 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
             raise _RunAborted
         repo = Repository.objects.select_for_update().get(pk=locked.repository_id)
         locked.repository = repo
+        # A pull-request run describes a branch that is not merged: it must not move the
+        # repository's findings lifecycle, latest facts, score or trend (the GitHub App compares
+        # it with its base run from the stored report).
+        tracks_repository = locked.trigger != RunTrigger.PULL_REQUEST
         t = time.perf_counter()
-        recorded = _record_findings(locked, result)
+        recorded = _record_findings(locked, result) if tracks_repository else {}
         score, counted = _effective_score(repo, result, score_options)
         record_seconds = time.perf_counter() - t
         previous_score, previous_grade = repo.last_score, repo.last_grade
@@ -661,22 +665,23 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
             "platform.total": round(engine_seconds + serialise_seconds + record_seconds, 4),
         }
         locked.save()
-        # Only the latest facts are useful (the next run starts from them).
-        AnalysisFacts.objects.filter(repository=repo).delete()
-        AnalysisFacts.objects.create(
-            run=locked,
-            repository=repo,
-            engine_version=engine_version,
-            file_count=len(result.files),
-            size_bytes=len(facts_blob),
-            data=facts_blob,
-        )
         AnalysisReport.objects.create(run=locked, size_bytes=len(report_blob), data=report_blob)
-        repo.last_commit_sha = locked.commit_sha
-        repo.last_score = locked.health_score
-        repo.last_grade = locked.grade
-        repo.last_analyzed_at = now
-        repo.save(update_fields=["last_commit_sha", "last_score", "last_grade", "last_analyzed_at", "updated_at"])
+        if tracks_repository:
+            # Only the latest facts are useful (the next run starts from them).
+            AnalysisFacts.objects.filter(repository=repo).delete()
+            AnalysisFacts.objects.create(
+                run=locked,
+                repository=repo,
+                engine_version=engine_version,
+                file_count=len(result.files),
+                size_bytes=len(facts_blob),
+                data=facts_blob,
+            )
+            repo.last_commit_sha = locked.commit_sha
+            repo.last_score = locked.health_score
+            repo.last_grade = locked.grade
+            repo.last_analyzed_at = now
+            repo.save(update_fields=["last_commit_sha", "last_score", "last_grade", "last_analyzed_at", "updated_at"])
         _notify(locked)
         data = {
             **_event_data(locked),
@@ -689,7 +694,7 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
             "duration_seconds": locked.duration_seconds,
         }
         _emit(locked, "analysis.completed", data)
-        if previous_score is not None and round(previous_score, 2) != locked.health_score:
+        if tracks_repository and previous_score is not None and round(previous_score, 2) != locked.health_score:
             _emit(
                 locked,
                 "health_score.changed",
@@ -705,7 +710,8 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
                 },
             )
         run_id = str(locked.pk)
-        for task_path in settings.REPOTOIRE_POST_ANALYSIS_TASKS:
+        hooks = settings.REPOTOIRE_POST_ANALYSIS_TASKS if tracks_repository else settings.REPOTOIRE_POST_PR_ANALYSIS_TASKS
+        for task_path in hooks:
             transaction.on_commit(lambda task_path=task_path: async_task(task_path, run_id, group="post-analysis"), robust=True)
 
 

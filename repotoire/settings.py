@@ -268,6 +268,10 @@ if REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE and "codesearch.tasks.codesearch_index
 # github_app: PR runs get their check run, comment and quality gate; pending pushes/PRs start.
 if "github_app.tasks.github_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
     REPOTOIRE_POST_ANALYSIS_TASKS.append("github_app.tasks.github_after_analysis_task")
+# Pull-request runs don't touch the repository's findings, so only the GitHub App follows them up.
+REPOTOIRE_POST_PR_ANALYSIS_TASKS: list[str] = env.list(
+    "REPOTOIRE_POST_PR_ANALYSIS_TASKS", default=["github_app.tasks.github_after_analysis_task"]
+)
 
 # --- fix proposals (fixes app) ------------------------------------------------------------------
 # After each completed analysis: mark proposals whose base files changed stale, and (when on)
