@@ -1,0 +1,42 @@
+"""End to end in a real ``manage.py qcluster`` worker: a completed analysis is indexed by the
+post-analysis hook and embedded in background batches; status shows the progress."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from analysis import services as analysis_services
+from codesearch.models import CodeChunk, CodeIndex
+
+
+@pytest.fixture
+def worker_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("REPOTOIRE_WORKSPACE_DIR", str(tmp_path / "workspaces"))
+    monkeypatch.setenv("REPOTOIRE_ALLOW_LOCAL_REPOS", "true")
+    monkeypatch.setenv("REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE", "true")
+    monkeypatch.setenv("REPOTOIRE_EMBEDDING_BACKEND", "local")
+    monkeypatch.setenv("REPOTOIRE_EMBEDDING_TASK_CHUNKS", "5")
+
+
+@pytest.mark.slow
+def test_completed_analysis_is_indexed_and_embedded_by_the_worker(worker_env, owner, org, sample_repo, qcluster):
+    repo = analysis_services.repository_create(organization=org, name="sample", clone_url=str(sample_repo))
+    run = analysis_services.analysis_trigger(organization=org, repository_id=repo.pk)
+    deadline = time.monotonic() + 240
+    status: dict = {}
+    while time.monotonic() < deadline:
+        status = owner.client.get("/api/v1/code/embeddings/status").json()
+        if status["chunks_total"] and status["pending"] == 0:
+            break
+        assert qcluster.poll() is None, "the worker died"
+        time.sleep(1)
+    assert status["chunks_total"] == CodeChunk.objects.for_org(org).count() > 5, status
+    assert status["coverage_percent"] == 100.0
+    index = CodeIndex.objects.get(repository=repo)
+    assert index.run_id == run.pk and index.status == "ready"
+    # Five chunks per task: the embedding really was split into several queued batches.
+    assert index.stats["tasks"] >= 2
+    results = owner.client.post("/api/v1/code/search", {"query": "where are cookies signed"}, format="json").json()["results"]
+    assert results[0]["qualified_name"] == "pkg.auth.sign_cookie"
