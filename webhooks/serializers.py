@@ -70,6 +70,11 @@ class CustomerWebhookSecretRotateInputSerializer(serializers.Serializer):
     )
 
 
+class CustomerWebhookDeliveryQueryInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices, required=False, allow_blank=True)
+    event_type = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
 class CustomerWebhookSecretOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     secret = serializers.CharField(help_text="The new signing secret. Shown only in this response.")

@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,11 +15,12 @@ from rest_framework.response import Response
 from repotoire.api.exceptions import NotFound
 from repotoire.api.viewsets import OrgScopedViewSet
 from webhooks import events, services
-from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.serializers import (
     CustomerWebhookCreatedOutputSerializer,
     CustomerWebhookCreateInputSerializer,
     CustomerWebhookDeliveryOutputSerializer,
+    CustomerWebhookDeliveryQueryInputSerializer,
     CustomerWebhookOutputSerializer,
     CustomerWebhookSecretOutputSerializer,
     CustomerWebhookSecretRotateInputSerializer,
@@ -88,25 +88,24 @@ class CustomerWebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
     @extend_schema(
         summary="List a webhook's deliveries",
         description="Newest first, with every attempt (status code, first 1 KB of the body, duration, error).",
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=DeliveryStatus.values, required=False),
-            OpenApiParameter("event_type", OpenApiTypes.STR, required=False),
-        ],
+        parameters=[CustomerWebhookDeliveryQueryInputSerializer],
         responses={200: CustomerWebhookDeliveryOutputSerializer(many=True)},
     )
     @action(detail=True, methods=["get"], url_path="deliveries")
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
         endpoint = self.get_object()
+        params = CustomerWebhookDeliveryQueryInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         queryset = (
             WebhookDelivery.objects.for_org(self.organization)
             .filter(endpoint=endpoint)
             .prefetch_related("attempt_log")
             .order_by("-created_at", "-id")
         )
-        if request.query_params.get("status"):
-            queryset = queryset.filter(status=request.query_params["status"])
-        if request.query_params.get("event_type"):
-            queryset = queryset.filter(event_type=request.query_params["event_type"])
+        if params.validated_data.get("status"):
+            queryset = queryset.filter(status=params.validated_data["status"])
+        if params.validated_data.get("event_type"):
+            queryset = queryset.filter(event_type=params.validated_data["event_type"])
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(CustomerWebhookDeliveryOutputSerializer(page, many=True).data)
 
