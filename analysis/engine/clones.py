@@ -67,7 +67,9 @@ _HEADER_FIELDS: dict[type, tuple[str, ...]] = {
 if hasattr(ast, "TryStar"):
     _HEADER_FIELDS[ast.TryStar] = ()
 _BODY_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
-_BODIES: dict[type, tuple[str, ...]] = {cls: tuple(f for f in _BODY_FIELDS if f in getattr(cls, "_fields", ())) for cls in _HEADER_FIELDS}
+_BODIES: dict[type, tuple[str, ...]] = {
+    cls: tuple(f for f in _BODY_FIELDS if f in getattr(cls, "_fields", ())) for cls in _HEADER_FIELDS
+}
 _DECORATED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _TRIVIAL = (ast.Import, ast.ImportFrom, ast.Pass, ast.Global, ast.Nonlocal, ast.Break, ast.Continue)
 _SIMPLE_VALUES = (ast.Name, ast.Constant, ast.Attribute)

@@ -112,10 +112,18 @@ class FileContext:
         else:
             start = line or 1
             col, end, end_col = 0, start, 0
-        snippet = code if code is not None else (self.segment(node) if node is not None else self.lines[start - 1] if 0 < start <= len(self.lines) else "")
+        snippet = (
+            code
+            if code is not None
+            else (self.segment(node) if node is not None else self.lines[start - 1] if 0 < start <= len(self.lines) else "")
+        )
         sym = self.symbol if symbol is None else symbol
         settings = self.settings.get(spec.id)
-        sev = Severity.parse(severity) if severity is not None else (settings.severity if settings and settings.severity else spec.severity)
+        sev = (
+            Severity.parse(severity)
+            if severity is not None
+            else (settings.severity if settings and settings.severity else spec.severity)
+        )
         finding = Finding(
             detector=spec.id,
             category=spec.category.value,
