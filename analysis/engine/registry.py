@@ -54,6 +54,14 @@ class DetectorSpec:
 class NodeDetector:
     spec: ClassVar[DetectorSpec]
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+    # node types ``leave`` is called for (None: every type in ``node_types``); a detector that
+    # only needs ``leave`` for a few scope-like types saves a call per other visited node
+    leave_types: ClassVar[tuple[type[ast.AST], ...] | None] = None
+
+    def subscriptions(self, detectors: list[NodeDetector]) -> tuple[type[ast.AST], ...]:
+        """Node types this instance's ``visit`` is dispatched for in a traversal running
+        ``detectors`` (in that order); default: the class's ``node_types``."""
+        return type(self).node_types
 
     def start_file(self, ctx: FileContext) -> None:  # noqa: B027 - optional hook
         pass

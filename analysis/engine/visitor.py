@@ -208,10 +208,12 @@ class Traversal:
             has_leave = cls.leave is not NodeDetector.leave
             visit: Hook = self._timed(det, det.visit) if profile else det.visit
             leave: Hook = self._timed(det, det.leave) if profile else det.leave
-            for t in expand_node_types(cls.node_types):
-                if has_visit:
+            if has_visit:
+                for t in expand_node_types(det.subscriptions(detectors)):
                     self.visitors.setdefault(t, []).append(visit)
-                if has_leave:
+            if has_leave:
+                leave_types = cls.leave_types if cls.leave_types is not None else cls.node_types
+                for t in expand_node_types(leave_types):
                     self.leavers.setdefault(t, []).append(leave)
         self._special: dict[type, Callable[[ast.AST], None]] = {
             ast.FunctionDef: self._function,  # type: ignore[dict-item]

@@ -170,6 +170,7 @@ class UnusedImport(NodeDetector):
         ast.If,
         ast.Try,
     )
+    leave_types = tuple(_SCOPE_KIND)  # leave only closes scopes
 
     def start_file(self, ctx: FileContext) -> None:
         self.stack: list[_Scope] = []

@@ -82,6 +82,13 @@ class TaintDetector(NodeDetector):
     _state: TaintState | None = None
     _observing = False
 
+    def subscriptions(self, detectors: list[NodeDetector]) -> tuple[type[ast.AST], ...]:
+        # The first taint detector to start a file becomes the observer that feeds the shared
+        # state (see ``start_file``); detectors start in list order, so that is always the first
+        # one in ``detectors``. The others only need the calls.
+        first = next(d for d in detectors if isinstance(d, TaintDetector))
+        return type(self).node_types if first is self else (ast.Call,)
+
     def start_file(self, ctx: FileContext) -> None:
         self.reported: set[object] = set()
         # One detector per file (the first to start) feeds the shared taint state; the others
