@@ -70,7 +70,7 @@ def fuzz_owner(fuzz_org, monkeypatch):
 
 @schema.parametrize()
 @settings(
-    max_examples=int(os.environ.get("REPOTOIRE_FUZZ_EXAMPLES", "12")),
+    max_examples=int(os.environ.get("REPOTOIRE_FUZZ_EXAMPLES", "8")),
     derandomize=True,
     deadline=None,
     database=None,
