@@ -57,6 +57,10 @@ class NodeDetector:
     # node types ``leave`` is called for (None: every type in ``node_types``); a detector that
     # only needs ``leave`` for a few scope-like types saves a call per other visited node
     leave_types: ClassVar[tuple[type[ast.AST], ...] | None] = None
+    # pre-filter for ``ast.Call`` nodes (None: every call): when set, ``visit`` gets a call only
+    # if the last component of the called name — ``func.attr``, ``func.id``, or for a plain name
+    # the last part of what it was imported as — is in it. The detector must still check itself.
+    call_names: ClassVar[frozenset[str] | None] = None
 
     def subscriptions(self, detectors: list[NodeDetector]) -> tuple[type[ast.AST], ...]:
         """Node types this instance's ``visit`` is dispatched for in a traversal running

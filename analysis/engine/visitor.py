@@ -215,6 +215,13 @@ class Traversal:
                 leave_types = cls.leave_types if cls.leave_types is not None else cls.node_types
                 for t in expand_node_types(leave_types):
                     self.leavers.setdefault(t, []).append(leave)
+        # calls are dispatched through the detectors' ``call_names`` pre-filters (in order)
+        call_hooks = self.visitors.pop(ast.Call, [])
+        call_filters = [getattr(hook, "__self__", None) for hook in call_hooks]
+        self._call_hooks: list[tuple[Hook, frozenset[str] | None]] = [
+            (hook, type(det).call_names if isinstance(det, NodeDetector) else None)
+            for hook, det in zip(call_hooks, call_filters, strict=True)
+        ]
         self._special: dict[type, Callable[[ast.AST], None]] = {
             ast.FunctionDef: self._function,  # type: ignore[dict-item]
             ast.AsyncFunctionDef: self._function,  # type: ignore[dict-item]
@@ -280,13 +287,16 @@ class Traversal:
             self._enter_function(node)  # type: ignore[arg-type]
         elif t is ast.ClassDef:
             self._enter_class(node)  # type: ignore[arg-type]
-        hooks = self.visitors.get(t)
-        if hooks is not None:
-            for hook in hooks:
-                try:
-                    hook(node, ctx)
-                except Exception as exc:  # noqa: BLE001
-                    self._error(hook, exc)
+        if t is ast.Call:
+            self._dispatch_call(node, ctx)  # type: ignore[arg-type]
+        else:
+            hooks = self.visitors.get(t)
+            if hooks is not None:
+                for hook in hooks:
+                    try:
+                        hook(node, ctx)
+                    except Exception as exc:  # noqa: BLE001
+                        self._error(hook, exc)
         # facts of the hot node types, inline
         if t is ast.Name:
             if node.ctx.__class__ is not ast.Store:  # type: ignore[attr-defined]
@@ -324,6 +334,26 @@ class Traversal:
         leave = self.leavers.get(t)
         if leave is not None:
             for hook in leave:
+                try:
+                    hook(node, ctx)
+                except Exception as exc:  # noqa: BLE001
+                    self._error(hook, exc)
+
+    def _dispatch_call(self, node: ast.Call, ctx: FileContext) -> None:
+        func = node.func
+        kind = func.__class__
+        resolved: str | None = None
+        if kind is ast.Attribute:
+            raw: str = func.attr  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            raw = func.id  # type: ignore[attr-defined]
+            imported = ctx.imports.get(raw)
+            if imported:
+                resolved = imported.rpartition(".")[2]
+        else:
+            raw = ""
+        for hook, names in self._call_hooks:
+            if names is None or raw in names or (resolved is not None and resolved in names):
                 try:
                     hook(node, ctx)
                 except Exception as exc:  # noqa: BLE001

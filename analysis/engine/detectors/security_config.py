@@ -462,6 +462,7 @@ class InsecureRandom(NodeDetector):
         10,
     )
     node_types = (ast.Call,)
+    call_names = _RANDOM_FUNCTIONS  # pre-filter: the only calls visit looks at
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
@@ -515,6 +516,7 @@ class DebugEnabled(NodeDetector):
         5,
     )
     node_types = (ast.Assign, ast.Call)
+    call_names = frozenset({"run"})  # pre-filter: the only calls visit looks at
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if ctx.is_test:
@@ -558,6 +560,7 @@ class InsecureTempfile(NodeDetector):
         5,
     )
     node_types = (ast.Call,)
+    call_names = frozenset({"mktemp", "tempnam", "tmpnam"})  # pre-filter: the only calls visit looks at
     names: ClassVar[frozenset[str]] = frozenset({"tempfile.mktemp", "os.tempnam", "os.tmpnam"})
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
@@ -589,6 +592,7 @@ class JwtVerificationDisabled(NodeDetector):
         10,
     )
     node_types = (ast.Call,)
+    call_names = frozenset({"decode", "decode_complete"})  # pre-filter: the only calls visit looks at
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
@@ -684,6 +688,7 @@ class CsrfExempt(NodeDetector):
         10,
     )
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Call, ast.Assign)
+    call_names = _CSRF_CALLS  # pre-filter: the only calls visit looks at
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if ctx.is_test:
