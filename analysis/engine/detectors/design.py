@@ -92,6 +92,12 @@ class _MethodTracker(NodeDetector):
     _classes: dict[ast.AST, _Class]
     _owner: dict[ast.AST, _Method | None]  # def -> the method it belongs to
 
+    def subscriptions(self, detectors: list[NodeDetector]) -> tuple[type[ast.AST], ...]:
+        # the first tracker to start a file collects for both (see ``start_file``); detectors
+        # start in list order, so the others' ``visit`` would only ever return at once
+        first = next(d for d in detectors if isinstance(d, _MethodTracker))
+        return type(self).node_types if first is self else ()
+
     def start_file(self, ctx: FileContext) -> None:
         global _SHARED
         # god-class and feature-envy need the same per-method data: when both are enabled, the
