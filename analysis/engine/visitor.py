@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from analysis.engine.context import FileContext
 from analysis.engine.facts import CallFact, Definition, FileFacts, ImportFact
-from analysis.engine.metrics import CHILD_FIELDS, child_fields, function_metrics
+from analysis.engine.metrics import child_fields, function_metrics
 from analysis.engine.registry import NodeDetector
 
 Hook = Callable[[ast.AST, FileContext], None]
@@ -192,6 +192,17 @@ def record_import(
             imports[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
 
 
+# (node types, field, base class of what the field holds): skipped by the walk when no detector
+# subscribes to any subclass of the base (these nodes have no children and carry no facts)
+_SKIPPABLE_FIELDS: tuple[tuple[tuple[type, ...], str, type[ast.AST]], ...] = (
+    ((ast.BinOp, ast.AugAssign), "op", ast.operator),
+    ((ast.BoolOp,), "op", ast.boolop),
+    ((ast.UnaryOp,), "op", ast.unaryop),
+    ((ast.Compare,), "ops", ast.cmpop),
+    ((ast.Import, ast.ImportFrom), "names", ast.alias),
+)
+
+
 class Traversal:
     """Built once per process from the enabled detector instances; ``run`` walks one file."""
 
@@ -215,6 +226,15 @@ class Traversal:
                 leave_types = cls.leave_types if cls.leave_types is not None else cls.node_types
                 for t in expand_node_types(leave_types):
                     self.leavers.setdefault(t, []).append(leave)
+        # fields that only hold childless nodes no detector subscribes to (operators, import
+        # aliases) are not walked: one call per BinOp/Compare/BoolOp/UnaryOp/alias saved
+        subscribed = set(self.visitors) | set(self.leavers)
+        skip: set[tuple[type, str]] = set()
+        for holders, field_name, base in _SKIPPABLE_FIELDS:
+            if not (expand_node_types((base,)) & subscribed):
+                skip.update((h, field_name) for h in holders)
+        self._fields: dict[type, tuple[str, ...]] = {}
+        self._skip_fields = skip
         # calls are dispatched through the detectors' ``call_names`` pre-filters (in order)
         call_hooks = self.visitors.pop(ast.Call, [])
         call_filters = [getattr(hook, "__self__", None) for hook in call_hooks]
@@ -317,9 +337,9 @@ class Traversal:
             parents = ctx.parents
             parents.append(node)
             walk = self._walk
-            fields = CHILD_FIELDS.get(t)
+            fields = self._fields.get(t)
             if fields is None:
-                fields = child_fields(t)
+                fields = self._child_fields(t)
             for name in fields:
                 value = getattr(node, name)
                 if value is None:
@@ -338,6 +358,10 @@ class Traversal:
                     hook(node, ctx)
                 except Exception as exc:  # noqa: BLE001
                     self._error(hook, exc)
+
+    def _child_fields(self, t: type) -> tuple[str, ...]:
+        fields = self._fields[t] = tuple(f for f in child_fields(t) if (t, f) not in self._skip_fields)
+        return fields
 
     def _dispatch_call(self, node: ast.Call, ctx: FileContext) -> None:
         func = node.func
