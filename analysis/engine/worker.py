@@ -299,6 +299,10 @@ def init_worker(root: str, enabled: list[str] | None, settings: dict[str, Detect
     gc.disable()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     _PROCESSOR = FileProcessor(root, enabled, settings, profile)
+    # everything alive now (the parent's heap inherited by fork, the detectors) lives as long as
+    # the worker: keep it out of the per-batch collections, which then only scan the batch's own
+    # objects (about 15 ms less per batch on Django, and no copy-on-write of the parent's pages)
+    gc.freeze()
 
 
 def run_batch(tasks: list[FileTask]) -> BatchResult:
