@@ -15,20 +15,12 @@ ERROR_SCHEMA = {
         "error_code": {
             "type": "string",
             "example": "NOT_FOUND",
-            "enum": [
-                "VALIDATION_ERROR",
-                "UNAUTHORIZED",
-                "PLAN_LIMIT_EXCEEDED",
-                "FORBIDDEN",
-                "NOT_FOUND",
-                "METHOD_NOT_ALLOWED",
-                "CONFLICT",
-                "UNSUPPORTED_MEDIA_TYPE",
-                "RATE_LIMIT_EXCEEDED",
-                "INTERNAL_ERROR",
-                "SERVICE_UNAVAILABLE",
-                "BILLING_NOT_CONFIGURED",
-            ],
+            "description": (
+                "Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, PLAN_LIMIT_EXCEEDED, FORBIDDEN, "
+                "NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, UNSUPPORTED_MEDIA_TYPE, RATE_LIMIT_EXCEEDED, "
+                "INTERNAL_ERROR, SERVICE_UNAVAILABLE, and specific ones such as BILLING_NOT_CONFIGURED, "
+                "LLM_NOT_CONFIGURED, LLM_UNAVAILABLE, EMBEDDINGS_UNAVAILABLE, GITHUB_NOT_CONNECTED."
+            ),
         },
         "fields": {
             "type": "object",
@@ -52,6 +44,8 @@ _DESCRIPTIONS = {
     "403": "Insufficient permissions",
     "404": "Not found (also for another organisation's objects)",
     "429": "Rate limit exceeded",
+    "402": "The plan does not include this (PLAN_LIMIT_EXCEEDED)",
+    "503": "A required integration is not configured or unavailable (e.g. BILLING_NOT_CONFIGURED, LLM_NOT_CONFIGURED)",
 }
 
 
@@ -96,7 +90,9 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             responses = operation.setdefault("responses", {})
             secured = bool(operation.get("security")) and {} not in operation.get("security", [])
             # 404 on collections too: a page past the last one, or a filter naming an unknown id.
-            codes = ["400", "429"] if not secured else ["400", "401", "403", "404", "429"]
+            codes = ["400", "429"] if not secured else ["400", "401", "403", "404", "429", "503"]
+            if secured and method == "post":
+                codes.append("402")
             for code in codes:
                 responses.setdefault(code, {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}})
             if secured:
