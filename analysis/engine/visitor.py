@@ -192,6 +192,16 @@ def record_import(
             imports[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
 
 
+_Name = ast.Name
+_Store = ast.Store
+_Attribute = ast.Attribute
+_Call = ast.Call
+_Import = ast.Import
+_ImportFrom = ast.ImportFrom
+_FunctionDef = ast.FunctionDef
+_AsyncFunctionDef = ast.AsyncFunctionDef
+_ClassDef = ast.ClassDef
+
 # (node types, field, base class of what the field holds): skipped by the walk when no detector
 # subscribes to any subclass of the base (these nodes have no children and carry no facts)
 _SKIPPABLE_FIELDS: tuple[tuple[tuple[type, ...], str, type[ast.AST]], ...] = (
@@ -301,15 +311,16 @@ class Traversal:
 
     # --- the walk ----------------------------------------------------------------------------
     def _walk(self, node: ast.AST) -> None:
+        # node classes are module-level aliases (_Name...): no ``ast.`` attribute lookup per node
         t = node.__class__
         ctx = self.ctx
-        if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
-            self._enter_function(node)  # type: ignore[arg-type]
-        elif t is ast.ClassDef:
-            self._enter_class(node)  # type: ignore[arg-type]
-        if t is ast.Call:
+        if t is _Call:
             self._dispatch_call(node, ctx)  # type: ignore[arg-type]
         else:
+            if t is _FunctionDef or t is _AsyncFunctionDef:
+                self._enter_function(node)  # type: ignore[arg-type]
+            elif t is _ClassDef:
+                self._enter_class(node)  # type: ignore[arg-type]
             hooks = self.visitors.get(t)
             if hooks is not None:
                 for hook in hooks:
@@ -318,39 +329,40 @@ class Traversal:
                     except Exception as exc:  # noqa: BLE001
                         self._error(hook, exc)
         # facts of the hot node types, inline
-        if t is ast.Name:
-            if node.ctx.__class__ is not ast.Store:  # type: ignore[attr-defined]
+        if t is _Name:
+            if node.ctx.__class__ is not _Store:  # type: ignore[attr-defined]
                 self._names.add(node.id)  # type: ignore[attr-defined]
-        elif t is ast.Attribute:
+        elif t is _Attribute:
             self._names.add(node.attr)  # type: ignore[attr-defined]
             value = node.value  # type: ignore[attr-defined]
-            if value.__class__ is ast.Name:
+            if value.__class__ is _Name:
                 self._attrs.add(f"{value.id}.{node.attr}")  # type: ignore[attr-defined]
-        elif t is ast.Call:
+        elif t is _Call:
             self._call(node)  # type: ignore[arg-type]
-        elif (t is ast.Import or t is ast.ImportFrom) and self._def_depth:
+        elif (t is _Import or t is _ImportFrom) and self._def_depth:
             record_import(ctx, self.facts, node, False, True)  # type: ignore[arg-type]
         special = self._special.get(t)
         if special is not None:
             special(node)
         else:
-            parents = ctx.parents
-            parents.append(node)
-            walk = self._walk
             fields = self._fields.get(t)
             if fields is None:
                 fields = self._child_fields(t)
-            for name in fields:
-                value = getattr(node, name)
-                if value is None:
-                    continue
-                if value.__class__ is list:
-                    for item in value:
-                        if item is not None:
-                            walk(item)
-                else:
-                    walk(value)
-            parents.pop()
+            if fields:  # leaves (Name, Constant...) have no children: no parent push
+                parents = ctx.parents
+                parents.append(node)
+                walk = self._walk
+                for name in fields:
+                    value = getattr(node, name)
+                    if value is None:
+                        continue
+                    if value.__class__ is list:
+                        for item in value:
+                            if item is not None:
+                                walk(item)
+                    else:
+                        walk(value)
+                parents.pop()
         leave = self.leavers.get(t)
         if leave is not None:
             for hook in leave:
