@@ -189,13 +189,13 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
     )
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: str | None = None) -> HttpResponse:
+        run = self.get_object()  # another organisation's or an unknown run is 404 whatever the format
         fmt = request.query_params.get("format", "json").lower()
         if fmt not in REPORT_CONTENT_TYPES:
             raise ValidationFailed(
                 f"format: one of {', '.join(REPORT_CONTENT_TYPES)}",
                 fields={"format": [f"One of {', '.join(REPORT_CONTENT_TYPES)}"]},
             )
-        run = self.get_object()
         if run.status != RunStatus.COMPLETED:
             raise Conflict(f"The analysis is {run.status}; reports exist for completed analyses")
         from analysis.engine.reports import render

@@ -440,3 +440,8 @@ def test_workspace_keeps_one_checkout_per_repository_and_goes_with_it(
     with django_capture_on_commit_callbacks(execute=True):
         assert member.client.delete(f"/api/v1/repositories/{repo.pk}").status_code == 204
     assert not workspace.exists()
+
+
+def test_report_of_an_unknown_run_is_404_even_with_a_bad_format(member):
+    response = member.client.get("/api/v1/analysis/00000000-0000-0000-0000-000000000000/report", {"format": "\x00"})
+    assert response.status_code == 404 and response.json()["error_code"] == "NOT_FOUND"
