@@ -471,7 +471,7 @@ def _github_clone_url(repo: Repository) -> str | None:
         return None
 
 
-def _previous_result(repository: Repository) -> Any:
+def analysis_previous_result(*, repository: Repository) -> Any:
     """The previous completed run's per-file facts as an engine ``AnalysisResult`` (for
     incremental analysis), or None."""
     from analysis.engine import AnalysisResult, HealthScore
@@ -564,7 +564,7 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tu
     writer("fetch", 1, "Fetching the code")
     checkout = _checkout(run, timeout)
     writer("fetch", _FETCH_SPAN, f"Checked out {checkout.commit[:12]}" if checkout.commit else "Source ready")
-    previous = _previous_result(run.repository)
+    previous = analysis_previous_result(repository=run.repository)
     try:
         result = analyze(checkout.path, progress=writer.engine, previous=previous, workers=_engine_processes())
         score_options = EngineConfig.load(checkout.path).options.get("score")

@@ -216,26 +216,9 @@ def _abandoned(proposal: FixProposal) -> bool:
 
 def _stored_previous(repository: Repository) -> Any:
     """The latest stored engine facts of ``repository`` (reused by the sandbox's baseline)."""
-    from analysis.engine import AnalysisResult, HealthScore
-    from analysis.services import facts_load
+    from analysis.services import analysis_previous_result
 
-    row = AnalysisFacts.objects.filter(repository=repository).order_by("-created_at").first()
-    if row is None:
-        return None
-    try:
-        data = facts_load(bytes(row.data))
-    except Exception:  # noqa: BLE001 - unreadable facts only cost a full baseline analysis
-        return None
-    return AnalysisResult(
-        root="",
-        commit=None,
-        files_analyzed=0,
-        lines_analyzed=0,
-        findings=[],
-        score=HealthScore(overall=0.0, grade="F"),
-        files=data["files"],
-        metrics={"engine": data["engine"]},
-    )
+    return analysis_previous_result(repository=repository)
 
 
 def _candidate(sandbox: Sandbox, proposal: FixProposal, baseline: Any = None) -> dict[str, Any]:

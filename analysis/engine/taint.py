@@ -22,6 +22,8 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from analysis.engine.visitor import dotted_name
+
 if TYPE_CHECKING:
     from analysis.engine.context import FileContext
 
@@ -281,16 +283,7 @@ def _is_str_literal(node: ast.AST) -> bool:
     return (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))) or isinstance(node, ast.JoinedStr)
 
 
-def dotted(node: ast.AST) -> str | None:
-    """``self.sql`` -> "self.sql"; None for anything that is not a plain dotted name."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+dotted = dotted_name  # one implementation, shared with the traversal
 
 
 def terminal_name(func: ast.AST) -> str:
