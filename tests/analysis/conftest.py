@@ -43,25 +43,7 @@ def add(a: int, b: int) -> int:
 '''
 
 
-def git(path: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.test",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.test",
-    }
-    return subprocess.run(["git", *args], cwd=path, env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit_files(path: Path, files: dict[str, str], message: str) -> str:
-    for name, text in files.items():
-        target = path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", message)
-    return git(path, "rev-parse", "HEAD")
+from tests.gitrepo import commit_files, git  # noqa: E402 - re-exported for the analysis tests
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -83,29 +81,8 @@ def compute_average(values):
 FILES = {"pkg/__init__.py": "", "pkg/auth.py": AUTH_PY, "pkg/http.py": HTTP_PY, "pkg/stats.py": STATS_PY}
 
 
-def git(path: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.test",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.test",
-    }
-    return subprocess.run(["git", *args], cwd=path, env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit(path: Path, files: dict[str, str | None], message: str) -> str:
-    """Write (or delete, for None) files and commit; returns the new HEAD."""
-    for name, text in files.items():
-        target = path / name
-        if text is None:
-            target.unlink()
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", message)
-    return git(path, "rev-parse", "HEAD")
+from tests.gitrepo import commit_files as commit  # noqa: E402
+from tests.gitrepo import git  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -149,29 +149,8 @@ def link_installation(org: Any, github: FakeGithub, clone_url: str, *, enable: b
 
 
 # --- local git repositories as the "remote" -------------------------------------------------------------
-def git(path: Path, *args: str) -> str:
-    import os
-    import subprocess
-
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "T",
-        "GIT_AUTHOR_EMAIL": "t@example.test",
-        "GIT_COMMITTER_NAME": "T",
-        "GIT_COMMITTER_EMAIL": "t@example.test",
-    }
-    return subprocess.run(["git", *args], cwd=path, env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit(path: Path, files: dict[str, str], message: str) -> str:
-    for name, text in files.items():
-        target = path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", message)
-    return git(path, "rev-parse", "HEAD")
-
+from tests.gitrepo import commit_files as commit  # noqa: E402
+from tests.gitrepo import git  # noqa: E402
 
 CLEAN_PY = '''"""Helpers without problems."""
 
