@@ -38,6 +38,23 @@ def organization_get_or_create(*, slug: str, name: str | None = None, plan: str 
     return org, created
 
 
+def organization_set_plan(*, organization: Organization, plan: str) -> Organization:
+    """Set the organisation's plan label (billing decides it; limits read billing.entitlements)."""
+    if organization.plan != plan:
+        Organization.objects.filter(pk=organization.pk).update(plan=plan, updated_at=timezone.now())
+        organization.plan = plan
+    return organization
+
+
+def organization_set_stripe_customer(*, organization: Organization, customer_id: str) -> str:
+    """Record the Stripe customer once; the first one recorded stays. Returns the recorded id."""
+    Organization.objects.filter(pk=organization.pk, stripe_customer_id__isnull=True).update(
+        stripe_customer_id=customer_id, updated_at=timezone.now()
+    )
+    organization.stripe_customer_id = Organization.objects.values_list("stripe_customer_id", flat=True).get(pk=organization.pk)
+    return organization.stripe_customer_id
+
+
 def membership_ensure(*, organization: Organization, user: User, role: str) -> Membership:
     membership, created = Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": role})
     if not created and membership.role != role:

@@ -20,7 +20,7 @@ from djstripe.models import WebhookEndpoint
 from djstripe.settings import djstripe_settings
 
 from accounts.models import Organization, User
-from accounts.services import organization_get_or_create
+from accounts.services import organization_set_plan, organization_set_stripe_customer
 from billing import stripe_api
 from billing.entitlements import plan_decision
 from billing.models import PAID_STATUSES, BillingAccount, SubscriptionStatus
@@ -105,13 +105,7 @@ def _account_locked(organization: Organization) -> tuple[BillingAccount, str]:
 
 
 def _organization_set_customer(organization: Organization, customer_id: str) -> str:
-    """Record the Stripe customer on the organisation once; the first one recorded stays."""
-    # accounts has no service for this column yet; a conditional update keeps it write-once.
-    Organization.objects.filter(pk=organization.pk, stripe_customer_id__isnull=True).update(
-        stripe_customer_id=customer_id, updated_at=timezone.now()
-    )
-    organization.stripe_customer_id = Organization.objects.values_list("stripe_customer_id", flat=True).get(pk=organization.pk)
-    return organization.stripe_customer_id
+    return organization_set_stripe_customer(organization=organization, customer_id=customer_id)
 
 
 def _after_change(organization: Organization, previous_plan: str, account: BillingAccount, now: datetime | None = None) -> None:
@@ -120,8 +114,7 @@ def _after_change(organization: Organization, previous_plan: str, account: Billi
     decision = plan_decision(organization, now=now)
     current = decision.plan.id
     if organization.plan != current:
-        organization_get_or_create(slug=organization.slug, plan=current)
-        organization.plan = current
+        organization_set_plan(organization=organization, plan=current)
     if current != previous_plan:
         org_id, status = organization.pk, account.status
         # robust: a failing announcement is logged; it must not turn a committed change into an error.
@@ -260,8 +253,7 @@ def billing_override_clear(*, organization: Organization) -> BillingAccount:
     account.save()
     if not account.has_subscription and organization.plan != "free":
         # Without a subscription the label is the plan; it held the override.
-        organization_get_or_create(slug=organization.slug, plan="free")
-        organization.plan = "free"
+        organization_set_plan(organization=organization, plan="free")
     _after_change(organization, previous, account)
     return account
 
