@@ -95,6 +95,22 @@ else:
 # A worker process started by a test points at the test database this way.
 DATABASES["default"]["NAME"] = env("REPOTOIRE_DB_NAME", default=DATABASES["default"]["NAME"])
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+# The web server (repotoire/asgi.py sets REPOTOIRE_DB_POOL) borrows connections from a pool:
+# every concurrent request runs in its own thread, and without a cap a burst of requests opens
+# one server connection each until PostgreSQL refuses ("too many clients"). With the pool a
+# burst waits up to REPOTOIRE_DB_POOL_TIMEOUT seconds for a connection, then gets a 503 with
+# Retry-After. Workers and commands (forked, bounded concurrency) connect directly.
+REPOTOIRE_DB_POOL = env.bool("REPOTOIRE_DB_POOL", default=False)
+REPOTOIRE_DB_POOL_MAX_SIZE = env.int("REPOTOIRE_DB_POOL_MAX_SIZE", default=20)
+REPOTOIRE_DB_POOL_TIMEOUT = env.float("REPOTOIRE_DB_POOL_TIMEOUT", default=20.0)
+if REPOTOIRE_DB_POOL and REPOTOIRE_DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's pool requires it: close() returns to the pool
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, REPOTOIRE_DB_POOL_MAX_SIZE),
+        "max_size": REPOTOIRE_DB_POOL_MAX_SIZE,
+        "timeout": REPOTOIRE_DB_POOL_TIMEOUT,
+        "max_idle": 300,
+    }
 DATABASES["default"].setdefault("TEST", {})
 # Several test runs may share one server (parallel sessions, CI): keep their databases apart.
 DATABASES["default"]["TEST"].setdefault("NAME", env("REPOTOIRE_TEST_DB_NAME", default="test_repotoire"))

@@ -148,6 +148,35 @@ def _summary(fields: dict[str, list[str]]) -> str:
     return text if name == "non_field_errors" else f"{name}: {text}"
 
 
+DATABASE_BUSY_RETRY_AFTER = 5
+
+
+def database_busy(exc: BaseException) -> bool:
+    """No database connection could be had in time (the web pool exhausted, or the server out of
+    connection slots): the request did nothing and can be retried, so 503 + Retry-After, not 500."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # pragma: no cover - psycopg-pool is a requirement
+        PoolTimeout = ()  # type: ignore[assignment,misc]  # noqa: N806
+    if isinstance(exc.__cause__, PoolTimeout):
+        return True
+    text = str(exc)
+    return "too many clients" in text or "remaining connection slots" in text
+
+
+def database_busy_body() -> dict[str, Any]:
+    return envelope(
+        503,
+        "The service is busy: no database connection was free in time. Retry shortly.",
+        error_code="DATABASE_BUSY",
+        retry_after=DATABASE_BUSY_RETRY_AFTER,
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     # Imported here: rest_framework.views loads the throttle classes, which import this module.
     from rest_framework.views import exception_handler as drf_exception_handler
@@ -164,6 +193,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.status_code == 401:
             response["WWW-Authenticate"] = 'ApiKey header="X-API-Key", Bearer'
         return response
+
+    if database_busy(exc):
+        set_rollback()
+        return Response(database_busy_body(), status=503, headers={"Retry-After": str(DATABASE_BUSY_RETRY_AFTER)})
 
     if isinstance(exc, Http404):
         exc = drf.NotFound(str(exc) if str(exc) and "No " not in str(exc) else "Not found")

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Callable
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 
-from repotoire.api.exceptions import STATUS_CODES, json_error
+from repotoire.api.exceptions import DATABASE_BUSY_RETRY_AFTER, STATUS_CODES, database_busy, database_busy_body, json_error
 
 logger = logging.getLogger("repotoire.errors")
 
@@ -50,6 +50,11 @@ class ErrorEnvelopeMiddleware:
         # Exceptions Django answers with a 4xx itself; __call__ then puts them in the envelope.
         if request.path.startswith(_HTML_PREFIXES) or isinstance(exception, _CLIENT_ERRORS):
             return None
+        if database_busy(exception):
+            logger.warning("No database connection for %s %s: %s", request.method, request.path, exception)
+            response = JsonResponse(database_busy_body(), status=503)
+            response["Retry-After"] = str(DATABASE_BUSY_RETRY_AFTER)
+            return response
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return json_error(500, "An unexpected error occurred")
 

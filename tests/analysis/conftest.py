@@ -4,16 +4,9 @@ test database for the SSE stream."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Three known problems: eval(input()) (code-injection, critical), a bare except
 # (bare-or-swallowed-except, medium) and an unused import (unused-import, low).
@@ -43,6 +36,7 @@ def add(a: int, b: int) -> int:
 '''
 
 
+from tests.asgi import asgi_server as start_asgi_server  # noqa: E402
 from tests.gitrepo import commit_files, git  # noqa: E402 - re-exported for the analysis tests
 
 
@@ -65,54 +59,13 @@ def _workspace(tmp_path: Path, settings) -> None:
     settings.REPOTOIRE_POST_ANALYSIS_TASKS = []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def asgi_server(transactional_db, tmp_path: Path):
     """``uvicorn repotoire.asgi:application`` (what ``make run`` serves) on the test database;
     yields its base URL."""
-    from django.db import connection
-
-    port = _free_port()
-    env = {
-        **os.environ,
-        "REPOTOIRE_ENV": "test",
-        "REPOTOIRE_DB_NAME": connection.settings_dict["NAME"],
-        "REPOTOIRE_SSE_HEARTBEAT_SECONDS": os.environ.get("REPOTOIRE_SSE_HEARTBEAT_SECONDS", "1"),
-    }
-    log = open(tmp_path / "uvicorn.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "repotoire.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start: " + (tmp_path / "uvicorn.log").read_text()[-2000:])
-            time.sleep(0.2)
+    heartbeat = os.environ.get("REPOTOIRE_SSE_HEARTBEAT_SECONDS", "1")
+    with start_asgi_server(tmp_path, REPOTOIRE_SSE_HEARTBEAT_SECONDS=heartbeat) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def parse_sse(text: str) -> list[dict]:

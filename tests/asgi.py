@@ -1,0 +1,62 @@
+"""``uvicorn repotoire.asgi:application`` (what ``make run`` serves) on the test database, for the
+tests that need a real ASGI server (SSE streams, the web process's connection pool)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def asgi_server(log_dir: Path, **env: str) -> Iterator[str]:
+    """Start uvicorn on the current test database with ``env`` added; yield its base URL; stop it."""
+    from django.db import connection
+
+    port = free_port()
+    full_env = {**os.environ, "REPOTOIRE_ENV": "test", "REPOTOIRE_DB_NAME": connection.settings_dict["NAME"], **env}
+    log_path = log_dir / f"uvicorn-{port}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "repotoire.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start: " + log_path.read_text()[-2000:])
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
