@@ -437,15 +437,14 @@ def _checkout(run: AnalysisRun, timeout: float) -> Any:
                 raise _RunFailed(RunErrorCode.CLONE_FAILED, "A commit or branch needs a git repository")
             return source.Checkout(path=str(path), commit=None)
         url = f"file://{path}"
-    else:
-        url = _github_clone_url(repo) or url
+    headers = repository_auth_headers(repo) if repo.provider != Provider.LOCAL else []
     workspace = _workspace(repo)
     try:
-        checkout = source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0))
+        checkout = source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
     except source.SourceError as exc:
         raise _RunFailed(RunErrorCode.CLONE_FAILED, source.redact(str(exc))[:2000]) from exc
-    # The engine keys its clone cache by URL; a URL that changes (a fresh GitHub token per run)
-    # would leave one stale clone per run behind. Only one run of a repository is active.
+    # The engine keys its clone cache by URL: a repository whose clone URL was edited leaves its
+    # old clone behind. Only one run of a repository is active, so the others can go.
     current = Path(checkout.path).resolve()
     for sibling in workspace.iterdir():
         if sibling.is_dir() and sibling.resolve() != current:
@@ -457,18 +456,18 @@ def _workspace(repository: Repository) -> Path:
     return Path(settings.REPOTOIRE_WORKSPACE_DIR) / str(repository.pk)
 
 
-def _github_clone_url(repo: Repository) -> str | None:
-    """The clone URL with a fresh GitHub App installation token, for repositories linked
-    through the GitHub App (None otherwise)."""
+def repository_auth_headers(repo: Repository) -> list[str]:
+    """HTTP headers carrying a fresh GitHub App installation token, for repositories linked
+    through the GitHub App ([] otherwise: public repositories still clone)."""
     try:
-        from github_app.services import github_authenticated_clone_url
+        from github_app.services import github_clone_auth_headers
     except ImportError:
-        return None
+        return []
     try:
-        return github_authenticated_clone_url(repository=repo)
-    except Exception:  # noqa: BLE001 - fall back to the plain URL (public repositories still clone)
+        return github_clone_auth_headers(repository=repo)
+    except Exception:  # noqa: BLE001 - fall back to no header (public repositories still clone)
         logger.warning("No GitHub installation token for repository %s", repo.pk, exc_info=True)
-        return None
+        return []
 
 
 def analysis_previous_result(*, repository: Repository) -> Any:

@@ -297,9 +297,14 @@ class Sandbox:
             shutil.copytree(self.repository.clone_url, target, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             git(["init", "-q"], target)
             return target
+        from analysis.services import repository_auth_headers
+
+        origin = source_origin(self.repository)
+        # The analysis clone needs no credentials; the repository's own URL may (GitHub App).
+        headers = repository_auth_headers(self.repository) if not origin.startswith("file://") else []
         try:
             checkout = source.fetch(
-                source_origin(self.repository), self.commit, workspace=self.scratch / "git", timeout=_GIT_TIMEOUT
+                origin, self.commit, workspace=self.scratch / "git", timeout=_GIT_TIMEOUT, http_headers=headers
             )
         except source.SourceError as exc:
             raise SandboxError(f"Could not check out {self.commit[:12]}: {exc}") from exc

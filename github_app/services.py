@@ -15,11 +15,11 @@ import re
 import secrets
 import subprocess
 import tempfile
-from base64 import b64decode
+from base64 import b64decode, b64encode
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode
 
 import httpx
 from django.conf import settings
@@ -286,9 +286,11 @@ def installation_client(installation: GithubInstallation) -> GithubClient:
     return GithubClient(token=installation_token(installation))
 
 
-def github_authenticated_clone_url(*, repository: Repository) -> str | None:
-    """The clone URL of a GitHub-linked repository with a fresh installation token in it (used
-    by the analysis fetch; the token is redacted from every message), or None."""
+def github_clone_auth_headers(*, repository: Repository) -> list[str]:
+    """HTTP headers that let git fetch a GitHub-linked repository with a fresh installation token
+    (``Authorization: Basic base64(x-access-token:<token>)``), or [] when the repository is not
+    served through the App. The analysis passes them to ``git fetch`` only: the clone URL, and so
+    the cached clone, stays the same from one token to the next and no token lands on disk."""
     link = (
         GithubRepository.objects.enabled()
         .filter(repository=repository, installation__deleted_at__isnull=True, installation__suspended_at__isnull=True)
@@ -296,11 +298,10 @@ def github_authenticated_clone_url(*, repository: Repository) -> str | None:
         .first()
     )
     if link is None or not repository.clone_url.startswith("https://"):
-        return None
+        return []
     token = installation_token(link.installation)
-    parts = urlsplit(repository.clone_url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, f"x-access-token:{quote(token, safe='')}@{host}", parts.path, parts.query, ""))
+    credentials = b64encode(f"x-access-token:{token}".encode()).decode()
+    return [f"Authorization: Basic {credentials}"]
 
 
 # --- setup flow -------------------------------------------------------------------------------

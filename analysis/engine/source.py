@@ -4,7 +4,10 @@ workspace cache with the git command line.
 A remote is fetched shallowly (``git fetch --depth 1`` of one branch, tag or commit) into
 ``<workspace>/<hash of the URL>``; a later analysis of the same URL reuses that clone and only
 fetches the new ref. Credentials embedded in a URL are passed to git but never appear in
-exceptions or logs (``redact``).
+exceptions or logs (``redact``). Short-lived credentials (a GitHub installation token) go in an
+HTTP header instead (``fetch(..., http_headers=[...])``): passed to the one ``git fetch`` through
+the environment (``GIT_CONFIG_*``, not the command line, not ``.git/config``), so the URL — and
+with it the cached clone — stays the same from one token to the next.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +51,15 @@ def default_workspace() -> Path:
     return Path(os.environ.get("REPOTOIRE_WORKSPACE") or Path(tempfile.gettempdir()) / "repotoire-workspace")
 
 
-def _git(args: list[str], cwd: Path | None, timeout: float) -> str:
+def _git(args: list[str], cwd: Path | None, timeout: float, *, http_headers: Sequence[str] = ()) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
+    if http_headers:
+        # git >= 2.31 reads configuration from the environment: nothing on the command line
+        # (visible in `ps`) and nothing written to the clone's config.
+        env["GIT_CONFIG_COUNT"] = str(len(http_headers))
+        for i, header in enumerate(http_headers):
+            env[f"GIT_CONFIG_KEY_{i}"] = "http.extraHeader"
+            env[f"GIT_CONFIG_VALUE_{i}"] = header
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -78,9 +89,11 @@ def fetch(
     *,
     workspace: str | Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    http_headers: Sequence[str] = (),
 ) -> Checkout:
     """Shallow-fetch ``ref`` (branch, tag or commit sha; the remote HEAD when None) of ``url``
-    into the workspace cache and check it out, reusing an earlier clone of the same URL."""
+    into the workspace cache and check it out, reusing an earlier clone of the same URL.
+    ``http_headers`` (``"Authorization: Basic …"``) are sent with the fetch only."""
     base = Path(workspace) if workspace else default_workspace()
     base.mkdir(parents=True, exist_ok=True)
     target = base / hashlib.sha256(url.encode()).hexdigest()[:24]
@@ -92,11 +105,11 @@ def fetch(
         _git(["remote", "set-url", "origin", url], target, timeout)
     want = ref or "HEAD"
     try:
-        _git(["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", want], target, timeout)
+        _git(["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", want], target, timeout, http_headers=http_headers)
     except SourceError:
         if ref and _SHA.match(ref):
             # servers that refuse fetching a bare sha may still have it on a branch: fetch all
-            _git(["fetch", "--quiet", "--no-tags", "origin"], target, timeout)
+            _git(["fetch", "--quiet", "--no-tags", "origin"], target, timeout, http_headers=http_headers)
             want = ref
         else:
             raise

@@ -7,12 +7,13 @@ import json
 import shutil
 import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from analysis.engine import analyze
 from analysis.engine.__main__ import main
-from analysis.engine.source import SourceError, redact
+from analysis.engine.source import SourceError, fetch, redact
 
 
 def write_files(root, files: dict[str, str]) -> None:
@@ -245,3 +246,37 @@ def test_a_daemonic_process_analyses_in_process(make_tree, monkeypatch):
     files = queue.get(timeout=60)
     proc.join(timeout=10)
     assert files == ["app/__init__.py", "app/broken.py", "app/core.py", "app/util.py", "tests/test_core.py"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_a_token_in_an_http_header_fetches_without_touching_the_url_or_the_clone_config(make_tree, tmp_path):
+    """A short-lived token travels in ``http.extraHeader`` through the environment: the clone
+    cache is keyed by the unchanged URL (reused from one token to the next) and the token is
+    written nowhere."""
+    from tests.stubs.git_http import git_http_server
+
+    origin = make_tree(PROJECT)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "one"]):
+        subprocess.run(["git", *args], cwd=origin, check=True, capture_output=True, env={**env, "PATH": "/usr/bin:/bin"})
+    served = tmp_path / "served"
+    served.mkdir()
+    subprocess.run(["git", "clone", "-q", "--bare", str(origin), str(served / "app.git")], check=True, capture_output=True)
+    workspace = tmp_path / "ws"
+    accepted = {"Basic dG9rZW4tb25l"}
+    with git_http_server(served, accepted=accepted) as server:
+        url = f"{server.url}/app.git"
+        with pytest.raises(SourceError):
+            fetch(url, "main", workspace=workspace, timeout=30)
+        first = fetch(url, "main", workspace=workspace, timeout=30, http_headers=["Authorization: Basic dG9rZW4tb25l"])
+        assert (Path(first.path) / "app" / "core.py").is_file()
+        accepted.clear()
+        accepted.add("Basic dG9rZW4tdHdv")  # the token rotated: the old one is refused now
+        with pytest.raises(SourceError):
+            fetch(url, "main", workspace=workspace, timeout=30, http_headers=["Authorization: Basic dG9rZW4tb25l"])
+        second = fetch(url, "main", workspace=workspace, timeout=30, http_headers=["Authorization: Basic dG9rZW4tdHdv"])
+    assert second.path == first.path and second.commit == first.commit
+    assert len(list(workspace.iterdir())) == 1  # one clone for the URL, whatever the token
+    config = (Path(first.path) / ".git" / "config").read_text()
+    assert "dG9rZW4" not in config and "Authorization" not in config
+    assert first.url == url

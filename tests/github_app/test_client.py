@@ -3,6 +3,7 @@ opening pull requests through the git data API."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from datetime import timedelta
@@ -130,14 +131,20 @@ def test_tokens_never_appear_in_logs(github, org, remote, caplog):
     assert token not in caplog.text
 
 
-def test_authenticated_clone_url_carries_the_installation_token_for_https_repos(github, org, remote):
+def test_clone_auth_header_carries_the_installation_token_for_https_repos(github, org, remote):
     link_installation(org, github, str(remote))
     repo = GithubRepository.objects.select_related("repository").get()
-    assert services.github_authenticated_clone_url(repository=repo.repository) is None  # a local path in tests
+    assert services.github_clone_auth_headers(repository=repo.repository) == []  # a local path in tests
     repo.repository.clone_url = "https://github.com/acme-gh/api.git"
     repo.repository.save()
-    url = services.github_authenticated_clone_url(repository=repo.repository)
-    assert url.startswith("https://x-access-token:ghs_") and url.endswith("@github.com/acme-gh/api.git")
+    (header,) = services.github_clone_auth_headers(repository=repo.repository)
+    scheme, _, credentials = header.removeprefix("Authorization: ").partition(" ")
+    user, _, token = base64.b64decode(credentials).decode().partition(":")
+    assert (scheme, user) == ("Basic", "x-access-token")
+    assert token == services.installation_token(repo.installation) and token.startswith("ghs_")
+    # the repository's URL is unchanged: the analysis clone cache is keyed by it
+    repo.repository.refresh_from_db()
+    assert repo.repository.clone_url == "https://github.com/acme-gh/api.git"
 
 
 # --- opening pull requests ------------------------------------------------------------------------------
