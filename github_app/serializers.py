@@ -97,15 +97,32 @@ class GithubInstallUrlOutputSerializer(serializers.Serializer):
 
 
 class GithubSetupInputSerializer(serializers.Serializer):
-    installation_id = serializers.IntegerField(min_value=1)
+    installation_id = serializers.IntegerField(
+        min_value=1, required=False, help_text="Required unless `setup_action` is `request` (GitHub sends none then)."
+    )
     state = serializers.CharField(max_length=1000)
-    setup_action = serializers.CharField(required=False, allow_blank=True)
+    setup_action = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="`install`, `update`, or `request` when a GitHub user without rights asked an owner to install the app.",
+    )
     code = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=200,
         help_text="OAuth code (when user authorization during installation is on).",
     )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("setup_action") != "request" and not attrs.get("installation_id"):
+            raise serializers.ValidationError({"installation_id": ["This field is required."]})
+        return attrs
+
+
+class GithubSetupRequestedOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["requested"])
+    detail = serializers.CharField()
 
 
 class GithubWebhookOutputSerializer(serializers.Serializer):

@@ -315,7 +315,7 @@ def github_install_url(*, organization: Organization) -> dict[str, Any]:
     return {"url": url, "state": state, "expires_in": settings.GITHUB_SETUP_STATE_MAX_AGE}
 
 
-def _setup_state_org(state: str) -> Organization:
+def _setup_state_org(state: str, *, consume: bool = True) -> Organization:
     try:
         data = signing.TimestampSigner(salt=_SETUP_SALT).unsign_object(state, max_age=settings.GITHUB_SETUP_STATE_MAX_AGE)
     except signing.SignatureExpired as exc:
@@ -327,7 +327,7 @@ def _setup_state_org(state: str) -> Organization:
     org = Organization.objects.filter(pk=data.get("org")).first() if isinstance(data, dict) else None
     if org is None:
         raise ValidationFailed("The setup state is invalid", fields={"state": ["Invalid"]})
-    if not cache.add(f"github-setup-nonce:{data.get('nonce')}", 1, timeout=settings.GITHUB_SETUP_STATE_MAX_AGE + 60):
+    if consume and not cache.add(f"github-setup-nonce:{data.get('nonce')}", 1, timeout=settings.GITHUB_SETUP_STATE_MAX_AGE + 60):
         raise ValidationFailed("This setup state was already used; start the installation again", fields={"state": ["Used"]})
     return org
 
@@ -353,6 +353,20 @@ def _installing_user_can_access(installation_id: int, code: str) -> bool:
     except GithubError as exc:
         raise ServiceUnavailable("GitHub could not be reached; try again") from exc
     return any(i.get("id") == installation_id for i in installations)
+
+
+SETUP_REQUESTED_DETAIL = (
+    "The installation was requested: an owner of the GitHub account must approve it. Once approved, "
+    "ask again for an install URL (GET /api/v1/github/install-url) and open it; GitHub sends you back "
+    "here with the installation, which is then linked to your organisation."
+)
+
+
+def github_setup_requested(*, state: str) -> dict[str, str]:
+    """GitHub's ``setup_action=request`` (the installing user may not install the app, so an owner
+    was asked): nothing to link yet. The state is checked but not spent."""
+    _setup_state_org(state, consume=False)
+    return {"status": "requested", "detail": SETUP_REQUESTED_DETAIL}
 
 
 def github_setup_complete(*, installation_id: int, state: str, code: str = "") -> GithubInstallation:

@@ -28,6 +28,7 @@ from github_app.serializers import (
     GithubRepositoryOutputSerializer,
     GithubReposSetInputSerializer,
     GithubSetupInputSerializer,
+    GithubSetupRequestedOutputSerializer,
     GithubWebhookOutputSerializer,
 )
 from repotoire.api.exceptions import ValidationFailed
@@ -124,15 +125,25 @@ class GithubSetupView(APIView):
             "GitHub redirects here with `installation_id` and the `state` from `GET /api/v1/github/install-url`. "
             "The signed, expiring, single-use state names the organisation; the installation is linked to it "
             "(refused with 409 when another organisation already owns it) and its repositories are synced. "
-            "Redirects to `GITHUB_SETUP_REDIRECT_URL` when set."
+            "Redirects to `GITHUB_SETUP_REDIRECT_URL` when set. With `setup_action=request` (the GitHub user "
+            "could only ask an owner to install the app) nothing is linked yet: 202 says what happens next."
         ),
         auth=[],
         parameters=[GithubSetupInputSerializer],
-        responses={200: GithubInstallationOutputSerializer, 302: OpenApiResponse(description="Redirect to the web app")},
+        responses={
+            200: GithubInstallationOutputSerializer,
+            202: GithubSetupRequestedOutputSerializer,
+            302: OpenApiResponse(description="Redirect to the web app"),
+        },
     )
     def get(self, request: Request) -> Response | HttpResponseRedirect:
         serializer = GithubSetupInputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data.get("setup_action") == "request":
+            requested = services.github_setup_requested(state=serializer.validated_data["state"])
+            if settings.GITHUB_SETUP_REDIRECT_URL:
+                return HttpResponseRedirect(f"{settings.GITHUB_SETUP_REDIRECT_URL}?status=requested")
+            return Response(requested, status=status.HTTP_202_ACCEPTED)
         installation = services.github_setup_complete(
             installation_id=serializer.validated_data["installation_id"],
             state=serializer.validated_data["state"],

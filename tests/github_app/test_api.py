@@ -63,6 +63,29 @@ def test_setup_state_is_single_use(github, admin_user, anon):
     assert again.status_code == 400
 
 
+def test_setup_request_links_nothing_keeps_the_state_and_says_what_next(github, admin_user, anon, org):
+    """setup_action=request: the GitHub user could only ask an owner; GitHub sends no installation."""
+    _setup_repo(github)
+    state = _install_state(admin_user.client)
+    response = anon.get("/api/v1/github/setup", {"state": state, "setup_action": "request"})
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "requested" and "install-url" in response.json()["detail"]
+    assert not GithubInstallation.objects.exists()
+    assert not github.calls("GET", r"^/app/installations/")
+    # the state was not spent: once approved, the same state completes the installation
+    done = anon.get("/api/v1/github/setup", {"installation_id": INSTALLATION_ID, "state": state, "setup_action": "install"})
+    assert done.status_code == 200
+    assert GithubInstallation.objects.get(installation_id=INSTALLATION_ID).organization == org
+
+
+def test_setup_request_with_a_bad_state_and_install_without_id_are_400(github, admin_user, anon):
+    state = _install_state(admin_user.client)
+    bad = anon.get("/api/v1/github/setup", {"state": state[:-2] + "xx", "setup_action": "request"})
+    assert bad.status_code == 400 and bad.json()["fields"] == {"state": ["Invalid"]}
+    missing = anon.get("/api/v1/github/setup", {"state": state, "setup_action": "install"})
+    assert missing.status_code == 400 and list(missing.json()["fields"]) == ["installation_id"]
+
+
 def test_expired_setup_state_is_refused(github, admin_user, anon, settings):
     _setup_repo(github)
     state = _install_state(admin_user.client)
