@@ -175,8 +175,7 @@ def _emit(run: AnalysisRun, event_type: str, data: dict[str, Any]) -> None:
 def _event_data(run: AnalysisRun) -> dict[str, Any]:
     return {
         "analysis_id": str(run.pk),
-        "repository_id": str(run.repository_id),
-        "repository_name": run.repository.name,
+        "repository": {"id": str(run.repository_id), "name": run.repository.name},
         "status": run.status,
         "trigger": run.trigger,
         "branch": run.branch,
@@ -699,8 +698,7 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
                 "health_score.changed",
                 {
                     "analysis_id": str(locked.pk),
-                    "repository_id": str(repo.pk),
-                    "repository_name": repo.name,
+                    "repository": {"id": str(repo.pk), "name": repo.name},
                     "previous": previous_score,
                     "current": locked.health_score,
                     "delta": round(locked.health_score - previous_score, 2),

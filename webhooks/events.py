@@ -8,12 +8,13 @@ from typing import Any
 
 _RUN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 _REPO_ID = "6f1c2b1e-3d0a-4d52-9a57-2f4d1c1e9b10"
-# analysis.*, health_score.changed, fix.* and quality_gate.failed name the repository flat;
-# finding.* carry it as an object (as the findings app sends it).
+# Every repository-scoped event names its repository the same way: {"id", "name"} (plus the
+# GitHub "full_name" on quality_gate.failed). tests/webhooks/test_payload_contract.py checks the
+# events the apps really send against these examples, key for key.
+_REPO = {"id": _REPO_ID, "name": "acme/api"}
 _RUN_FIELDS = {
     "analysis_id": _RUN,
-    "repository_id": _REPO_ID,
-    "repository_name": "acme/api",
+    "repository": _REPO,
     "status": "running",
     "trigger": "push",
     "branch": "main",
@@ -40,8 +41,8 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "status": "completed",
         "health_score": 82.4,
         "grade": "B",
-        "pillar_scores": {"security": 78.0, "maintainability": 85.5},
-        "findings_counts": {"critical": 0, "high": 2, "medium": 11, "low": 24, "suppressed": 3},
+        "pillar_scores": {"security": 78.0, "reliability": 88.0, "maintainability": 85.5, "architecture": 90.0},
+        "findings_counts": {"critical": 0, "high": 2, "medium": 11, "low": 24, "info": 5, "total": 42, "suppressed": 3},
         "files_analyzed": 212,
         "lines_analyzed": 18430,
         "duration_seconds": 14.2,
@@ -49,8 +50,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
     "analysis.failed": {**_RUN_FIELDS, "status": "failed", "error_code": "CLONE_FAILED", "error_message": "Clone failed"},
     "health_score.changed": {
         "analysis_id": _RUN,
-        "repository_id": _REPO_ID,
-        "repository_name": "acme/api",
+        "repository": _REPO,
         "previous": 85.4,
         "current": 82.4,
         "delta": -3.0,
@@ -59,7 +59,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "finding.new": {
         "analysis_id": _RUN,
-        "repository": {"id": _REPO_ID, "name": "acme/api"},
+        "repository": _REPO,
         "commit_sha": "3f2a9c1e",
         "count": 1,
         "findings": [_FINDING],
@@ -69,7 +69,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "finding.resolved": {
         "analysis_id": _RUN,
-        "repository": {"id": _REPO_ID, "name": "acme/api"},
+        "repository": _REPO,
         "commit_sha": "3f2a9c1e",
         "count": 1,
         "findings": [{**_FINDING, "status": "fixed"}],
@@ -79,25 +79,27 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
     "fix.proposed": {
         "fix_id": "c0ffee00-1234-4abc-8def-0123456789ab",
         "finding_id": _FINDING["id"],
-        "repository_id": _REPO_ID,
-        "repository_name": "acme/api",
+        "repository": _REPO,
         "provenance": "rule",
+        "source": "rule:unused-import",
         "confidence": 0.92,
+        "finding_resolved": True,
+        "new_findings": 0,
     },
     "fix.applied": {
         "fix_id": "c0ffee00-1234-4abc-8def-0123456789ab",
         "finding_id": _FINDING["id"],
-        "repository_id": _REPO_ID,
-        "repository_name": "acme/api",
+        "repository": _REPO,
         "branch": "repotoire/fix-sql-injection",
         "commit_sha": "8d1e4b7a",
         "pull_request_url": "https://github.com/acme/api/pull/128",
     },
     "quality_gate.failed": {
         "analysis_id": _RUN,
-        "repository_id": _REPO_ID,
-        "repository_name": "acme/api",
-        "pull_request_number": 128,
+        "repository": {**_REPO, "full_name": "acme/api"},
+        "pull_request": 128,
+        "head_sha": "3f2a9c1e0b7d4e6f8a9b0c1d2e3f4a5b6c7d8e9f",
+        "health_score": 71.5,
         "failed_conditions": [{"metric": "new_high_findings", "operator": ">", "threshold": 0, "actual": 2}],
     },
     "billing.plan_changed": {"previous_plan": "free", "current_plan": "pro", "subscription_status": "active"},

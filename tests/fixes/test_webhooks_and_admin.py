@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_proposed_and_applied_fixes_are_announced_to_customer_webhooks(
     member, owner, org, analysed, generate, settings, django_capture_on_commit_callbacks
 ):
+    from tests.webhooks.helpers import assert_documented_shape
     from webhooks.models import WebhookDelivery
     from webhooks.services import webhook_endpoint_create
 
@@ -42,6 +43,8 @@ def test_proposed_and_applied_fixes_are_announced_to_customer_webhooks(
     proposal.refresh_from_db()
     assert applied["branch"] == proposal.branch_name and applied["commit_sha"] == proposal.apply_result["commit_sha"]
     assert applied["pull_request_url"] is None
+    assert_documented_shape("fix.proposed", proposed)
+    assert_documented_shape("fix.applied", applied)
 
 
 @pytest.fixture

@@ -113,6 +113,7 @@ def test_fixing_the_pr_passes_the_gate_and_updates_the_same_comment(
 def test_gate_failure_emits_the_quality_gate_failed_customer_webhook(
     github, linked, anon, remote, org, owner, settings, django_capture_on_commit_callbacks
 ):
+    from tests.webhooks.helpers import assert_documented_shape
     from webhooks.models import WebhookDelivery
     from webhooks.services import webhook_endpoint_create
 
@@ -127,6 +128,7 @@ def test_gate_failure_emits_the_quality_gate_failed_customer_webhook(
     data = json.loads(delivery.body)["data"]
     assert data["pull_request"] == 7 and data["repository"]["full_name"] == "acme-gh/api"
     assert [c["metric"] for c in data["failed_conditions"]] == ["new_critical_findings"]
+    assert_documented_shape("quality_gate.failed", data)
 
 
 def test_without_the_quality_gates_feature_the_check_is_neutral(
