@@ -17,10 +17,12 @@ import logging
 import pickle
 import re
 import zlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -382,6 +384,30 @@ def codesearch_reembed_stale(*, organization: Organization | None = None) -> dic
             tasks += _enqueue_embedding(ids, repo_id)
         CodeIndex.objects.filter(repository_id__in=list(by_repo)).update(status=IndexStatus.INDEXING)
     return {"chunks": total, "tasks": tasks}
+
+
+REEMBED_SWEEP_LOCK_SECONDS = 3600
+LOST_TASK_AFTER = timedelta(minutes=30)
+
+
+def codesearch_reembed_sweep(*, now: Any = None) -> dict[str, Any]:
+    """Scheduled (every 10 minutes): re-embed in the background after the embedding model changed
+    (chunks whose vector is of another model) and re-queue chunks whose embedding task was lost
+    (no vector 30 minutes after they were written). Queues at most once an hour per model, so a
+    slow backlog is not queued twice; the embedding tasks skip what is already done."""
+    now = now or timezone.now()
+    model_id = current_model_id()
+    stale = CodeChunk.objects.filter(
+        Q(embedding__isnull=False) & ~Q(embedding_model=model_id)
+        | Q(embedding__isnull=True, updated_at__lt=now - LOST_TASK_AFTER)
+    )
+    if not stale.exists():
+        return {"chunks": 0, "tasks": 0}
+    if not cache.add(f"codesearch-reembed-sweep:{model_id}", 1, timeout=REEMBED_SWEEP_LOCK_SECONDS):
+        return {"skipped": "queued less than an hour ago"}
+    queued = codesearch_reembed_stale()
+    logger.info("Background re-embedding for %s: %s", model_id, queued)
+    return queued
 
 
 # --- ask the codebase -----------------------------------------------------------------------------

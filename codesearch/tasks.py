@@ -21,3 +21,8 @@ def codesearch_embed_chunks_task(chunk_ids: list[int]) -> int:
 def codesearch_reembed_stale_task() -> dict[str, int]:
     """Queue every chunk lacking a vector of the current model (after a model change)."""
     return services.codesearch_reembed_stale()
+
+
+def codesearch_reembed_sweep_task() -> dict[str, object]:
+    """Scheduled: background re-embedding after a model change, and lost embedding tasks."""
+    return services.codesearch_reembed_sweep()

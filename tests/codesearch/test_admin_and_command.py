@@ -47,3 +47,42 @@ def test_reembed_command_queues_chunks_of_another_model(org, indexed, q_sync, dj
     with django_capture_on_commit_callbacks(execute=True):
         call_command("codesearch_reembed")
     assert not CodeChunk.objects.for_org(org).exclude(embedding_model="all-MiniLM-L6-v2-onnx-int8").exists()
+
+
+def test_background_sweep_reembeds_after_a_model_change_once_an_hour(org, indexed, q_sync, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from codesearch import services
+
+    current = "all-MiniLM-L6-v2-onnx-int8"
+    assert services.codesearch_reembed_sweep() == {"chunks": 0, "tasks": 0}  # nothing stale
+    CodeChunk.objects.for_org(org).update(embedding_model="old-model")
+    total = CodeChunk.objects.for_org(org).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.codesearch_reembed_sweep()
+    assert queued["chunks"] == total > 0
+    assert not CodeChunk.objects.for_org(org).exclude(embedding_model=current).exists()
+    # Queued less than an hour ago: a second model change waits for the next window.
+    CodeChunk.objects.for_org(org).update(embedding_model="old-model")
+    assert services.codesearch_reembed_sweep() == {"skipped": "queued less than an hour ago"}
+    cache.delete(f"codesearch-reembed-sweep:{current}")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.codesearch_reembed_sweep()["chunks"] == total
+
+
+def test_background_sweep_requeues_chunks_whose_embedding_task_was_lost(org, indexed, q_sync, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from codesearch import services
+
+    chunk = CodeChunk.objects.get(qualname="pkg.auth.sign_cookie")
+    CodeChunk.objects.filter(pk=chunk.pk).update(embedding=None, embedded_at=None)
+    # Just written: its task may still be queued, so it is left alone.
+    assert services.codesearch_reembed_sweep() == {"chunks": 0, "tasks": 0}
+    later = timezone.now() + timedelta(minutes=31)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.codesearch_reembed_sweep(now=later) == {"chunks": 1, "tasks": 1}
+    chunk.refresh_from_db()
+    assert chunk.embedding is not None and chunk.embedded_at is not None
