@@ -130,7 +130,7 @@ def populate_all(args: argparse.Namespace, org, repo, words: list[str]) -> None:
     if args.others:
         print(f"inserted {args.others} chunks across {(args.others + per_org - 1) // per_org} other organisations")
     with connection.cursor() as cur:
-        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("SET maintenance_work_mem = '4GB'")
         t = time.perf_counter()
         cur.execute(
             "CREATE INDEX codechunk_embedding_hnsw ON codesearch_codechunk USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"

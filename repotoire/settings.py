@@ -271,6 +271,8 @@ REPOTOIRE_EMBEDDING_TOKENIZER_PATH = env("REPOTOIRE_EMBEDDING_TOKENIZER_PATH", d
 # Chunks per embedding task, and texts per model call inside a task.
 REPOTOIRE_EMBEDDING_TASK_CHUNKS = env.int("REPOTOIRE_EMBEDDING_TASK_CHUNKS", default=256)
 REPOTOIRE_EMBEDDING_BATCH_SIZE = env.int("REPOTOIRE_EMBEDDING_BATCH_SIZE", default=32)
+# onnxruntime threads per process for the local model; 0: cores / workers inside django-q2, else all.
+REPOTOIRE_EMBEDDING_THREADS = env.int("REPOTOIRE_EMBEDDING_THREADS", default=0)
 # /code/ask calls per hour and organisation, per plan (ask is a paid feature; see billing.plans).
 REPOTOIRE_ASK_PER_HOUR: dict[str, int] = {
     "free": env.int("REPOTOIRE_ASK_PER_HOUR_FREE", default=10),

@@ -102,3 +102,27 @@ def test_system_check_reports_a_missing_model_before_a_worker_starts(settings, t
     assert error.id == "codesearch.E001" and "missing" in error.msg
     settings.REPOTOIRE_EMBEDDING_BACKEND = "openai"
     assert check_embedding_model() == []
+
+
+def _session_threads(queue) -> None:  # runs in a daemonic child, as in a django-q2 worker
+    backend = LocalEmbeddingBackend()
+    backend.load()
+    queue.put(backend._session.get_session_options().intra_op_num_threads)
+
+
+def test_inside_a_worker_the_model_gets_the_cores_divided_among_the_workers(settings):
+    import multiprocessing
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 2}
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_session_threads, args=(queue,), daemon=True)
+    child.start()
+    threads = queue.get(timeout=120)
+    child.join(30)
+    assert threads == max(1, (os.cpu_count() or 1) // 2)
+    settings.REPOTOIRE_EMBEDDING_THREADS = 3
+    child = context.Process(target=_session_threads, args=(queue,), daemon=True)
+    child.start()
+    assert queue.get(timeout=120) == 3
+    child.join(30)
