@@ -444,7 +444,7 @@ def _checkout(run: AnalysisRun, timeout: float) -> Any:
         raise _RunFailed(RunErrorCode.CLONE_FAILED, source.redact(str(exc))[:2000]) from exc
     # The engine keys its clone cache by URL: a repository whose clone URL was edited leaves its
     # old clone behind. Only one run of a repository is active, so the others can go.
-    current = Path(checkout.path).resolve()
+    current = Path(checkout.path).resolve().parent
     for sibling in workspace.iterdir():
         if sibling.is_dir() and sibling.resolve() != current:
             shutil.rmtree(sibling, ignore_errors=True)
@@ -453,6 +453,15 @@ def _checkout(run: AnalysisRun, timeout: float) -> Any:
 
 def _workspace(repository: Repository) -> Path:
     return Path(settings.REPOTOIRE_WORKSPACE_DIR) / str(repository.pk)
+
+
+def repository_clone_dir(repository: Repository) -> Path:
+    """Where analyses keep their git clone of ``repository`` (it may not exist yet). A local
+    directory is cloned too when it is a git repository (it is analysed in place otherwise)."""
+    from analysis.engine import source
+
+    url = f"file://{repository.clone_url}" if repository.provider == Provider.LOCAL else repository.clone_url
+    return source.clone_dir(url, _workspace(repository))
 
 
 def repository_auth_headers(repo: Repository) -> list[str]:

@@ -45,14 +45,11 @@ _FTS_CONFIG = "english"
 # --- reading the analysed files -------------------------------------------------------------------
 def _analysis_checkout_dir(repo: Repository) -> Path | None:
     """Where the analysis app checked the repository out (its workspace layout), if anywhere."""
-    if repo.provider == Provider.LOCAL:
-        path = Path(repo.clone_url)
-        if not (path / ".git").exists():
-            return path
-        url = f"file://{path}"
-    else:
-        url = repo.clone_url
-    return Path(settings.REPOTOIRE_WORKSPACE_DIR) / str(repo.pk) / hashlib.sha256(url.encode()).hexdigest()[:24]
+    from analysis.services import repository_clone_dir
+
+    if repo.provider == Provider.LOCAL and not (Path(repo.clone_url) / ".git").exists():
+        return Path(repo.clone_url)
+    return repository_clone_dir(repo)
 
 
 def _refetch(run: AnalysisRun) -> Path | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import logging
 import os
 import re
@@ -255,14 +254,12 @@ def source_origin(repository: Any) -> str:
     """Where the sandbox fetches the base commit from: the analysis workspace's clone when there
     is one (no network), else the repository's own URL or local path."""
     from analysis.models import Provider
+    from analysis.services import repository_clone_dir
 
-    url = repository.clone_url
-    if repository.provider == Provider.LOCAL:
-        url = f"file://{repository.clone_url}"
-    cached = Path(settings.REPOTOIRE_WORKSPACE_DIR) / str(repository.pk) / hashlib.sha256(url.encode()).hexdigest()[:24]
+    cached = repository_clone_dir(repository)
     if (cached / ".git").is_dir():
         return f"file://{cached}"
-    return url
+    return f"file://{repository.clone_url}" if repository.provider == Provider.LOCAL else repository.clone_url
 
 
 @dataclass

@@ -2,7 +2,7 @@
 workspace cache with the git command line.
 
 A remote is fetched shallowly (``git fetch --depth 1`` of one branch, tag or commit) into
-``<workspace>/<hash of the URL>``; a later analysis of the same URL reuses that clone and only
+``<workspace>/<hash of the URL>/<repository name>``; a later analysis of the same URL reuses that clone and only
 fetches the new ref. Credentials embedded in a URL are passed to git but never appear in
 exceptions or logs (``redact``). Short-lived credentials (a GitHub installation token) go in an
 HTTP header instead (``fetch(..., http_headers=[...])``): passed to the one ``git fetch`` through
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -83,6 +84,22 @@ def head_commit(path: str | Path, timeout: float = 30.0) -> str | None:
         return None
 
 
+def repository_dir_name(url: str) -> str:
+    """The repository's name from its URL (``https://host/acme/api.git`` -> ``api``)."""
+    tail = re.split(r"[/:]", url.rstrip("/"))[-1]
+    if tail.endswith(".git"):
+        tail = tail[: -len(".git")]
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", tail).strip(".") or "repository"
+
+
+def clone_dir(url: str, workspace: str | Path | None = None) -> Path:
+    """Where ``fetch`` keeps its clone of ``url``: ``<workspace>/<hash of the URL>/<repository name>``.
+    The work tree carries the repository's name, not the hash, because a repository whose root is
+    itself a package (an ``__init__.py`` at the top) takes its package name from that directory."""
+    base = Path(workspace) if workspace else default_workspace()
+    return base / hashlib.sha256(url.encode()).hexdigest()[:24] / repository_dir_name(url)
+
+
 def fetch(
     url: str,
     ref: str | None = None,
@@ -94,9 +111,9 @@ def fetch(
     """Shallow-fetch ``ref`` (branch, tag or commit sha; the remote HEAD when None) of ``url``
     into the workspace cache and check it out, reusing an earlier clone of the same URL.
     ``http_headers`` (``"Authorization: Basic …"``) are sent with the fetch only."""
-    base = Path(workspace) if workspace else default_workspace()
-    base.mkdir(parents=True, exist_ok=True)
-    target = base / hashlib.sha256(url.encode()).hexdigest()[:24]
+    target = clone_dir(url, workspace)
+    if (target.parent / ".git").is_dir():
+        shutil.rmtree(target.parent)  # a clone of the earlier layout (the work tree was the hash directory)
     if not (target / ".git").is_dir():
         target.mkdir(parents=True, exist_ok=True)
         _git(["init", "--quiet"], target, timeout)

@@ -280,3 +280,26 @@ def test_a_token_in_an_http_header_fetches_without_touching_the_url_or_the_clone
     config = (Path(first.path) / ".git" / "config").read_text()
     assert "dG9rZW4" not in config and "Authorization" not in config
     assert first.url == url
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_a_fetched_repository_whose_root_is_a_package_is_named_after_the_repository(make_tree, tmp_path):
+    """The clone's work tree carries the repository's name (not the cache's hash), so a root
+    ``__init__.py`` makes ``mylib.core`` and the package's absolute imports resolve."""
+    origin = make_tree(
+        {
+            "__init__.py": "",
+            "util.py": "def helper():\n    return 1\n",
+            "core.py": "from mylib.util import helper\n\n\ndef run():\n    return helper()\n",
+        }
+    )
+    bare = tmp_path / "hosted" / "mylib.git"
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "one"]):
+        subprocess.run(["git", *args], cwd=origin, check=True, capture_output=True, env={**env, "PATH": "/usr/bin:/bin"})
+    subprocess.run(["git", "clone", "-q", "--bare", str(origin), str(bare)], check=True, capture_output=True)
+    result = analyze(f"file://{bare}", ref="main", workspace=tmp_path / "ws", workers=1)
+    assert result.files["core.py"].module == "mylib.core"
+    (imported,) = result.files["core.py"].imports
+    assert imported.resolved == "mylib.util"
+    assert not [f for f in result.findings if f.detector == "unused-import"]
