@@ -70,9 +70,9 @@ def _verified(path: Path | None, expected: str, what: str, package: str) -> Path
 
 def inference_threads() -> int:
     """onnxruntime threads per process: ``REPOTOIRE_EMBEDDING_THREADS`` when set; inside a django-q2
-    worker, the cores divided among the workers (the embedding tasks already run one per worker:
-    2 workers × 1 thread embed ~15% more per second on 2 cores than 2 × 2 threads fighting over
-    them); elsewhere (the web process embedding a query) 0, onnxruntime's default of every core."""
+    worker, the cores divided among its cluster's workers (2 workers × 1 thread embed ~15% more per
+    second on 2 cores than 2 × 2 threads fighting over them; 1 worker × 2 threads as much as 2 × 1);
+    elsewhere (the web process embedding a query) 0, onnxruntime's default of every core."""
     import multiprocessing
     import os
 
@@ -80,7 +80,9 @@ def inference_threads() -> int:
     if configured > 0:
         return configured
     if multiprocessing.current_process().daemon:  # a django-q2 worker
-        workers = int(settings.Q_CLUSTER.get("workers") or 1)
+        from django_q.conf import Conf
+
+        workers = int(Conf.WORKERS or 1)  # of this cluster (the embeddings cluster has its own)
         return max(1, (os.cpu_count() or 1) // max(workers, 1))
     return 0
 

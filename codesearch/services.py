@@ -244,13 +244,18 @@ def codesearch_pending_ids(*, repository: Repository) -> list[int]:
 
 
 def _enqueue_embedding(ids: list[int], repository_id: Any) -> int:
-    """One django-q2 task per REPOTOIRE_EMBEDDING_TASK_CHUNKS chunks, after commit."""
+    """One django-q2 task per REPOTOIRE_EMBEDDING_TASK_CHUNKS chunks, after commit, on the
+    embeddings cluster's queue (REPOTOIRE_EMBEDDING_CLUSTER)."""
     size = max(int(settings.REPOTOIRE_EMBEDDING_TASK_CHUNKS), 1)
     batches = [ids[i : i + size] for i in range(0, len(ids), size)]
     for batch in batches:
         transaction.on_commit(
             lambda batch=batch: async_task(
-                EMBED_TASK, batch, group="codesearch-embed", task_name=f"embed-{repository_id}-{batch[0]}"
+                EMBED_TASK,
+                batch,
+                group="codesearch-embed",
+                task_name=f"embed-{repository_id}-{batch[0]}",
+                cluster=settings.REPOTOIRE_EMBEDDING_CLUSTER or None,
             ),
             robust=True,
         )

@@ -146,6 +146,13 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# Embedding a big repository is minutes of CPU (Django: 47 tasks, 10 minutes on 2 cores): it runs in
+# its own django-q2 cluster (a queue of its own, `Q_CLUSTER_NAME=embeddings manage.py qcluster`,
+# started by `make run`) so that it never holds up analyses. Empty: embed in the main cluster.
+REPOTOIRE_EMBEDDING_CLUSTER = env("REPOTOIRE_EMBEDDING_CLUSTER", default="embeddings")
+Q_CLUSTER["ALT_CLUSTERS"] = {
+    REPOTOIRE_EMBEDDING_CLUSTER or "embeddings": {"workers": env.int("Q_EMBEDDING_WORKERS", default=1)},
+}
 # Tests run tasks through the real queue code path unless a test opts into a worker.
 Q_SYNC = env.bool("Q_SYNC", default=False)
 if Q_SYNC:

@@ -114,15 +114,22 @@ def qcluster(transactional_db):
     env = {**os.environ, "REPOTOIRE_ENV": "test", "REPOTOIRE_DB_NAME": connection.settings_dict["NAME"], "Q_WORKERS": "1"}
     log = open(root / "var" / f"qcluster-test-{os.getpid()}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # The code-search embedding cluster, as `make run` starts it (its own queue).
+    embed_env = {**env, "Q_CLUSTER_NAME": "embeddings"}
+    embed = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=root, env=embed_env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         yield proc
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for child in (proc, embed):
+            child.send_signal(signal.SIGINT)
+        for child in (proc, embed):
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
         log.close()
 
 

@@ -110,10 +110,12 @@ def _session_threads(queue) -> None:  # runs in a daemonic child, as in a django
     queue.put(backend._session.get_session_options().intra_op_num_threads)
 
 
-def test_inside_a_worker_the_model_gets_the_cores_divided_among_the_workers(settings):
+def test_inside_a_worker_the_model_gets_the_cores_divided_among_the_workers(settings, monkeypatch):
     import multiprocessing
 
-    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 2}
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "WORKERS", 2)  # the workers of the cluster this process belongs to
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     child = context.Process(target=_session_threads, args=(queue,), daemon=True)
