@@ -63,14 +63,17 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         "REPOTOIRE_WORKSPACE_DIR": str(workdir / "ws"),
         "Q_WORKERS": str(args.workers),
     }
-    log = workdir / "qcluster.log"
-    worker = subprocess.Popen(  # noqa: S603 - our own manage.py
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=open(log, "w"),
-        stderr=subprocess.STDOUT,  # noqa: SIM115
-    )
+    # As `make run`: the main cluster (analyses, hooks) and the embedding cluster (its own queue).
+    workers = [
+        subprocess.Popen(  # noqa: S603 - our own manage.py
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env={**env, **extra},
+            stdout=open(workdir / f"qcluster{i}.log", "w"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+        for i, extra in enumerate(({}, {"Q_CLUSTER_NAME": "embeddings", "Q_EMBEDDING_WORKERS": str(args.embedding_workers)}))
+    ]
     try:
         t0 = time.perf_counter()
         run_obj = services.analysis_trigger(organization=org, repository_id=repo.pk)
@@ -101,10 +104,12 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             if "embedded" in marks:
                 break
             if now > args.timeout:
-                raise SystemExit(f"not finished after {args.timeout} s; see {log}")
+                raise SystemExit(f"not finished after {args.timeout} s (worker logs: {workdir}/qcluster*.log)")
     finally:
-        worker.terminate()
-        worker.wait(30)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
 
     run_obj.refresh_from_db()
     chunks = CodeChunk.objects.filter(repository=repo).count()
@@ -113,7 +118,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     print(f"  trigger -> analysis completed   {marks['analysis']:7.1f} s (engine {run_obj.timings.get('total', 0):.1f} s)")
     print(f"  trigger -> chunks written       {marks['chunks']:7.1f} s (full-text search works from here)")
     print(f"  trigger -> every chunk embedded {marks['embedded']:7.1f} s = {marks['embedded'] / 60:.1f} min")
-    print(f"  embedding: {chunks / embed_wall:.1f} chunks/s wall with {args.workers} workers on {os.cpu_count()} cores")
+    print(
+        f"  embedding: {chunks / embed_wall:.1f} chunks/s wall with {args.embedding_workers} embedding worker(s) "
+        f"on {os.cpu_count()} cores (main cluster: {args.workers} workers)"
+    )
     search_quality(org)
 
 
@@ -155,13 +163,13 @@ def search_quality(org) -> None:
     from codesearch.selectors import _scoped, code_search, embed_query, vector_candidates
 
     paths = CodeChunk.objects.filter(organization=org).values_list("path", flat=True)
-    top_dir = Counter(p.split("/")[0] for p in paths if "/" in p).most_common(1)[0][0]
+    dirs = Counter(p.split("/")[0] for p in paths if "/" in p).most_common(1)
+    top_dir = dirs[0][0] if dirs else ""
     print("\n  filtered HNSW (ef_search 50, iterative scan) vs an exact scan, top 50, real vectors:")
-    for label, filters in (
-        ("organisation", {}),
-        (f"+ path {top_dir}/", {"path": f"{top_dir}/"}),
-        ("+ kind class", {"kind": "class"}),
-    ):
+    cases = [("organisation", {}), ("+ kind class", {"kind": "class"})]
+    if top_dir:
+        cases.insert(1, (f"+ path {top_dir}/", {"path": f"{top_dir}/"}))
+    for label, filters in cases:
         qs = _scoped(org, **filters)
         recalls, times = [], []
         for query in RECALL_QUERIES:
@@ -200,7 +208,8 @@ def search_quality(org) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--project", default="django")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="workers of the main cluster")
+    parser.add_argument("--embedding-workers", type=int, default=1, help="workers of the embedding cluster")
     parser.add_argument("--every", type=float, default=30.0, help="seconds between progress lines")
     parser.add_argument("--timeout", type=float, default=7200.0)
     parser.add_argument("--keep", action="store_true")
