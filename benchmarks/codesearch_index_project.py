@@ -209,7 +209,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--project", default="django")
     parser.add_argument("--workers", type=int, default=2, help="workers of the main cluster")
-    parser.add_argument("--embedding-workers", type=int, default=1, help="workers of the embedding cluster")
+    parser.add_argument("--embedding-workers", type=int, default=2, help="workers of the embedding cluster")
     parser.add_argument("--every", type=float, default=30.0, help="seconds between progress lines")
     parser.add_argument("--timeout", type=float, default=7200.0)
     parser.add_argument("--keep", action="store_true")

@@ -71,7 +71,7 @@ def _verified(path: Path | None, expected: str, what: str, package: str) -> Path
 def inference_threads() -> int:
     """onnxruntime threads per process: ``REPOTOIRE_EMBEDDING_THREADS`` when set; inside a django-q2
     worker, the cores divided among its cluster's workers (2 workers × 1 thread embed ~15% more per
-    second on 2 cores than 2 × 2 threads fighting over them; 1 worker × 2 threads as much as 2 × 1);
+    second on 2 cores than 2 × 2 threads fighting over them, and than 1 worker × 2 threads);
     elsewhere (the web process embedding a query) 0, onnxruntime's default of every core."""
     import multiprocessing
     import os

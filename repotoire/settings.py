@@ -151,7 +151,7 @@ else:
 # started by `make run`) so that it never holds up analyses. Empty: embed in the main cluster.
 REPOTOIRE_EMBEDDING_CLUSTER = env("REPOTOIRE_EMBEDDING_CLUSTER", default="embeddings")
 Q_CLUSTER["ALT_CLUSTERS"] = {
-    REPOTOIRE_EMBEDDING_CLUSTER or "embeddings": {"workers": env.int("Q_EMBEDDING_WORKERS", default=1)},
+    REPOTOIRE_EMBEDDING_CLUSTER or "embeddings": {"workers": env.int("Q_EMBEDDING_WORKERS", default=2)},
 }
 # Tests run tasks through the real queue code path unless a test opts into a worker.
 Q_SYNC = env.bool("Q_SYNC", default=False)

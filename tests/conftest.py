@@ -115,7 +115,7 @@ def qcluster(transactional_db):
     log = open(root / "var" / f"qcluster-test-{os.getpid()}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     # The code-search embedding cluster, as `make run` starts it (its own queue).
-    embed_env = {**env, "Q_CLUSTER_NAME": "embeddings"}
+    embed_env = {**env, "Q_CLUSTER_NAME": "embeddings", "Q_EMBEDDING_WORKERS": "1"}
     embed = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=root, env=embed_env, stdout=log, stderr=subprocess.STDOUT
     )
