@@ -253,12 +253,17 @@ class _suppress_process_lookup:
 def source_origin(repository: Any) -> str:
     """Where the sandbox fetches the base commit from: the analysis workspace's clone when there
     is one (no network), else the repository's own URL or local path."""
-    from analysis.models import Provider
     from analysis.services import repository_clone_dir
 
     cached = repository_clone_dir(repository)
     if (cached / ".git").is_dir():
         return f"file://{cached}"
+    return _own_url(repository)
+
+
+def _own_url(repository: Any) -> str:
+    from analysis.models import Provider
+
     return f"file://{repository.clone_url}" if repository.provider == Provider.LOCAL else repository.clone_url
 
 
@@ -290,13 +295,19 @@ class Sandbox:
         if not self.commit:
             if self.repository.provider != Provider.LOCAL:
                 raise SandboxError("The proposal has no base commit")
-            target = self.scratch / "checkout"
+            # named like the analysed directory: a root package takes its name from it
+            target = self.scratch / "tree" / Path(self.repository.clone_url).name
             shutil.copytree(self.repository.clone_url, target, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             git(["init", "-q"], target)
             return target
         from analysis.services import repository_auth_headers
 
         origin = source_origin(self.repository)
+        local = self._from_analysis_clone(origin)
+        if local is not None:
+            return local
+        if origin.startswith("file://") and origin != _own_url(self.repository):
+            origin = _own_url(self.repository)  # the analysis clone lacks this commit: ask the repository
         # The analysis clone needs no credentials; the repository's own URL may (GitHub App).
         headers = repository_auth_headers(self.repository) if not origin.startswith("file://") else []
         try:
@@ -306,6 +317,37 @@ class Sandbox:
         except source.SourceError as exc:
             raise SandboxError(f"Could not check out {self.commit[:12]}: {exc}") from exc
         return Path(checkout.path)
+
+    def _from_analysis_clone(self, origin: str) -> Path | None:
+        """The commit's files straight from the analysis clone's object store (``read-tree`` and
+        ``checkout-index`` through a temporary index: no transport, no copy of the objects, the
+        clone untouched; ~0.5 s for Django where a fetch took ~3.7 s). None when the origin is not
+        a local clone or the commit is not in it (then it is fetched)."""
+        from analysis.engine import source
+
+        if not origin.startswith("file://"):
+            return None
+        git_dir = Path(origin[len("file://") :]) / ".git"
+        if not git_dir.is_dir():
+            return None
+        found = subprocess.run(
+            ["git", "--git-dir", str(git_dir), "cat-file", "-e", f"{self.commit}^{{commit}}"],
+            env=_git_env(),
+            capture_output=True,
+            timeout=_GIT_TIMEOUT,
+            check=False,
+        )
+        if found.returncode != 0:
+            return None
+        # named as the analysis names its clone: a root package takes its name from the directory
+        target = self.scratch / "tree" / source.repository_dir_name(origin)
+        target.mkdir(parents=True)
+        index = {"GIT_INDEX_FILE": str(self.scratch / "index")}
+        git(["--git-dir", str(git_dir), "read-tree", self.commit], self.scratch, env=index)
+        git(["--git-dir", str(git_dir), "--work-tree", str(target), "checkout-index", "-a", "-f"], self.scratch, env=index)
+        # its own repository, so that `git apply` never looks for one further up
+        git(["init", "-q"], target)
+        return target
 
     def read(self, rel: str) -> str | None:
         path = inside(self.root, rel)

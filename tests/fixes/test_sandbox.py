@@ -194,3 +194,29 @@ def test_previews_beyond_the_organisations_concurrency_are_429(member, analysed,
         assert response.status_code == 429 and response.json()["error_code"] == "RATE_LIMIT_EXCEEDED"
         assert response["Retry-After"]
     assert member.client.post(f"/api/v1/fixes/{proposal.pk}/preview").status_code == 200
+
+
+def test_the_sandbox_reads_the_commit_from_the_analysis_clone_without_fetching(analysed, settings):
+    """The analysed commit is materialised from the analysis clone's objects (no transport, the
+    clone untouched); a commit the clone does not have is fetched from the repository instead."""
+    from analysis.services import repository_clone_dir
+    from fixes.sandbox import Sandbox
+
+    clone = repository_clone_dir(analysed.repo)
+    commit = analysed.run.commit_sha
+    index_before = (clone / ".git" / "index").read_bytes()
+    with Sandbox(analysed.repo, commit) as sandbox:
+        assert sandbox.root.parent == sandbox.scratch / "tree"
+        assert not (sandbox.scratch / "git").exists()  # nothing was fetched
+        assert sandbox.read("app.py") == APP_PY
+        applied, output = sandbox.apply(unified_diff("app.py", APP_PY, "# patched\n" + APP_PY))
+        assert applied, output
+        assert sandbox.read("app.py").startswith("# patched\n")
+    assert (clone / ".git" / "index").read_bytes() == index_before
+    assert git(clone, "status", "--porcelain") == ""
+
+    git(analysed.path, "commit", "-q", "--allow-empty", "-m", "later")
+    later = git(analysed.path, "rev-parse", "HEAD")
+    with Sandbox(analysed.repo, later) as sandbox:
+        assert (sandbox.scratch / "git").is_dir()  # not in the clone: fetched from the repository
+        assert sandbox.read("app.py") == APP_PY
