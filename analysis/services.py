@@ -718,7 +718,14 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
         run_id = str(locked.pk)
         hooks = settings.REPOTOIRE_POST_ANALYSIS_TASKS if tracks_repository else settings.REPOTOIRE_POST_PR_ANALYSIS_TASKS
         for task_path in hooks:
-            transaction.on_commit(lambda task_path=task_path: async_task(task_path, run_id, group="post-analysis"), robust=True)
+            # bulk hooks (indexing, automatic fixes) on the background cluster's queue
+            cluster = settings.REPOTOIRE_BACKGROUND_CLUSTER if task_path in settings.REPOTOIRE_BACKGROUND_HOOKS else ""
+            transaction.on_commit(
+                lambda task_path=task_path, cluster=cluster: async_task(
+                    task_path, run_id, group="post-analysis", cluster=cluster or None
+                ),
+                robust=True,
+            )
 
 
 def _fail(run: AnalysisRun, code: str, message: str, *, from_status: str = RunStatus.RUNNING) -> bool:

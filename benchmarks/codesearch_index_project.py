@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         "REPOTOIRE_WORKSPACE_DIR": str(workdir / "ws"),
         "Q_WORKERS": str(args.workers),
     }
-    # As `make run`: the main cluster (analyses, hooks) and the embedding cluster (its own queue).
+    # As `make run`: the main cluster (analyses) and the background cluster (indexing, embedding).
     workers = [
         subprocess.Popen(  # noqa: S603 - our own manage.py
             [sys.executable, "manage.py", "qcluster"],
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             stdout=open(workdir / f"qcluster{i}.log", "w"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
         )
-        for i, extra in enumerate(({}, {"Q_CLUSTER_NAME": "embeddings", "Q_EMBEDDING_WORKERS": str(args.embedding_workers)}))
+        for i, extra in enumerate(({}, {"Q_CLUSTER_NAME": "background", "Q_BACKGROUND_WORKERS": str(args.embedding_workers)}))
     ]
     try:
         t0 = time.perf_counter()
@@ -209,7 +209,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--project", default="django")
     parser.add_argument("--workers", type=int, default=2, help="workers of the main cluster")
-    parser.add_argument("--embedding-workers", type=int, default=2, help="workers of the embedding cluster")
+    parser.add_argument("--embedding-workers", type=int, default=2, help="workers of the background cluster")
     parser.add_argument("--every", type=float, default=30.0, help="seconds between progress lines")
     parser.add_argument("--timeout", type=float, default=7200.0)
     parser.add_argument("--keep", action="store_true")

@@ -82,7 +82,7 @@ def inference_threads() -> int:
     if multiprocessing.current_process().daemon:  # a django-q2 worker
         from django_q.conf import Conf
 
-        workers = int(Conf.WORKERS or 1)  # of this cluster (the embeddings cluster has its own)
+        workers = int(Conf.WORKERS or 1)  # of this cluster (the background cluster has its own)
         return max(1, (os.cpu_count() or 1) // max(workers, 1))
     return 0
 

@@ -245,7 +245,7 @@ def codesearch_pending_ids(*, repository: Repository) -> list[int]:
 
 def _enqueue_embedding(ids: list[int], repository_id: Any) -> int:
     """One django-q2 task per REPOTOIRE_EMBEDDING_TASK_CHUNKS chunks, after commit, on the
-    embeddings cluster's queue (REPOTOIRE_EMBEDDING_CLUSTER)."""
+    background cluster's queue (REPOTOIRE_BACKGROUND_CLUSTER)."""
     size = max(int(settings.REPOTOIRE_EMBEDDING_TASK_CHUNKS), 1)
     batches = [ids[i : i + size] for i in range(0, len(ids), size)]
     for batch in batches:
@@ -255,7 +255,7 @@ def _enqueue_embedding(ids: list[int], repository_id: Any) -> int:
                 batch,
                 group="codesearch-embed",
                 task_name=f"embed-{repository_id}-{batch[0]}",
-                cluster=settings.REPOTOIRE_EMBEDDING_CLUSTER or None,
+                cluster=settings.REPOTOIRE_BACKGROUND_CLUSTER or None,
             ),
             robust=True,
         )
@@ -525,5 +525,8 @@ def codesearch_reindex(*, repository: Repository) -> str | None:
     # A forced re-index of the same run must not be skipped as "already indexed".
     CodeIndex.objects.filter(repository=repository).update(run_finished_at=None)
     run_id = str(run.pk)
-    transaction.on_commit(lambda: async_task(INDEX_TASK, run_id, group="codesearch-index"), robust=True)
+    transaction.on_commit(
+        lambda: async_task(INDEX_TASK, run_id, group="codesearch-index", cluster=settings.REPOTOIRE_BACKGROUND_CLUSTER or None),
+        robust=True,
+    )
     return run_id

@@ -1,5 +1,6 @@
-"""`make run`: the ASGI web server (uvicorn), the django-q2 worker cluster and the code-search
-embedding cluster (its own queue), started and stopped together.
+"""`make run`: the ASGI web server (uvicorn), the django-q2 worker cluster and the background
+cluster (code-search indexing and embedding, automatic fixes: its own queue), started and stopped
+together.
 
 Ctrl-C (or SIGTERM) stops them all cleanly; if one dies, the others are stopped too.
 """
@@ -33,10 +34,11 @@ def main() -> int:
     )
     worker = subprocess.Popen([python, "manage.py", "qcluster"])
     children = [web, worker]
-    embedding_cluster = os.environ.get("REPOTOIRE_EMBEDDING_CLUSTER", "embeddings")
-    if embedding_cluster:
-        # Code-search embedding has a queue and workers of its own: it never holds up analyses.
-        env = {**os.environ, "Q_CLUSTER_NAME": embedding_cluster}
+    background = os.environ.get("REPOTOIRE_BACKGROUND_CLUSTER", "background")
+    if background:
+        # Bulk work (code-search indexing and embedding, automatic fixes) has a queue and workers of
+        # its own: it never holds up analyses.
+        env = {**os.environ, "Q_CLUSTER_NAME": background}
         children.append(subprocess.Popen([python, "manage.py", "qcluster"], env=env))
     print(f"Repotoire on http://{host}:{port}  (docs: /docs, admin: /admin/) — Ctrl-C stops", flush=True)
 

@@ -146,12 +146,13 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-# Embedding a big repository is minutes of CPU (Django: 47 tasks, 10 minutes on 2 cores): it runs in
-# its own django-q2 cluster (a queue of its own, `Q_CLUSTER_NAME=embeddings manage.py qcluster`,
-# started by `make run`) so that it never holds up analyses. Empty: embed in the main cluster.
-REPOTOIRE_EMBEDDING_CLUSTER = env("REPOTOIRE_EMBEDDING_CLUSTER", default="embeddings")
+# Bulk work after an analysis — code-search indexing and embedding (Django: 47 tasks, 10 minutes on
+# 2 cores) and automatic fix proposals — runs in a django-q2 cluster of its own (its own queue,
+# `Q_CLUSTER_NAME=background manage.py qcluster`, started by `make run`) so that it never holds up
+# analyses, GitHub checks or deliveries. Empty: everything in the main cluster.
+REPOTOIRE_BACKGROUND_CLUSTER = env("REPOTOIRE_BACKGROUND_CLUSTER", default="background")
 Q_CLUSTER["ALT_CLUSTERS"] = {
-    REPOTOIRE_EMBEDDING_CLUSTER or "embeddings": {"workers": env.int("Q_EMBEDDING_WORKERS", default=2)},
+    REPOTOIRE_BACKGROUND_CLUSTER or "background": {"workers": env.int("Q_BACKGROUND_WORKERS", default=2)},
 }
 # Tests run tasks through the real queue code path unless a test opts into a worker.
 Q_SYNC = env.bool("Q_SYNC", default=False)
@@ -319,6 +320,11 @@ REPOTOIRE_FIXES_GENERATION_TIMEOUT_SECONDS = env.int("REPOTOIRE_FIXES_GENERATION
 FIXES_ENUM_OVERRIDES = {"FixProposalStatusEnum": "fixes.models.FixStatus"}
 if "fixes.tasks.fixes_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
     REPOTOIRE_POST_ANALYSIS_TASKS.append("fixes.tasks.fixes_after_analysis_task")
+# Post-analysis hooks that run on the background cluster (the rest, e.g. the GitHub check, on the main one).
+REPOTOIRE_BACKGROUND_HOOKS: list[str] = env.list(
+    "REPOTOIRE_BACKGROUND_HOOKS",
+    default=["codesearch.tasks.codesearch_index_run_task", "fixes.tasks.fixes_after_analysis_task"],
+)
 
 # --- REST framework and OpenAPI ----------------------------------------------------------
 REST_FRAMEWORK = {

@@ -114,8 +114,8 @@ def qcluster(transactional_db):
     env = {**os.environ, "REPOTOIRE_ENV": "test", "REPOTOIRE_DB_NAME": connection.settings_dict["NAME"], "Q_WORKERS": "1"}
     log = open(root / "var" / f"qcluster-test-{os.getpid()}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    # The code-search embedding cluster, as `make run` starts it (its own queue).
-    embed_env = {**env, "Q_CLUSTER_NAME": "embeddings", "Q_EMBEDDING_WORKERS": "1"}
+    # The background cluster (indexing, embedding, automatic fixes), as `make run` starts it.
+    embed_env = {**env, "Q_CLUSTER_NAME": "background", "Q_BACKGROUND_WORKERS": "1"}
     embed = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=root, env=embed_env, stdout=log, stderr=subprocess.STDOUT
     )

@@ -38,11 +38,14 @@ def test_completed_analysis_is_indexed_and_embedded_by_the_worker(worker_env, ow
     assert index.run_id == run.pk and index.status == "ready"
     # Five chunks per task: the embedding really was split into several queued batches.
     assert index.stats["tasks"] >= 2
-    # ... run by the embeddings cluster, while the analysis ran in the main one.
+    # ... run, like the indexing hook, by the background cluster; the analysis ran in the main one.
     from django_q.models import Task
 
     clusters = {t.func.rsplit(".", 1)[-1]: t.cluster for t in Task.objects.all()}
-    assert clusters["codesearch_embed_chunks_task"] == "embeddings"
+    assert clusters["codesearch_embed_chunks_task"] == "background"
+    assert clusters["codesearch_index_run_task"] == "background"
+    assert clusters["fixes_after_analysis_task"] == "background"
+    assert clusters["github_after_analysis_task"] == "repotoire"  # PR checks never wait behind bulk work
     assert clusters["analysis_execute_task"] == "repotoire"
     results = owner.client.post("/api/v1/code/search", {"query": "where are cookies signed"}, format="json").json()["results"]
     assert results[0]["qualified_name"] == "pkg.auth.sign_cookie"
