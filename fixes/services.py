@@ -590,10 +590,10 @@ def _github_open_pull_request() -> Any:
 def _github_linked(repository: Repository) -> bool:
     """Whether the GitHub App serves this repository (whatever its clone URL looks like)."""
     try:
-        from github_app.models import GithubRepository
+        from github_app.selectors import github_serves
     except ImportError:
         return False
-    return GithubRepository.objects.enabled().filter(repository=repository).exists()
+    return github_serves(repository=repository)
 
 
 def _commit_branch(git_dir: Path, *, base: str, diff: str, branch: str, message: str) -> str:

@@ -10,6 +10,14 @@ from findings.models import SEVERITY_RANK, FindingOccurrence
 from github_app.models import GithubPullRequestCheck
 
 
+def github_serves(*, repository: Any) -> bool:
+    """Whether the GitHub App serves this Repotoire repository (an enabled, granted repository),
+    whatever its clone URL looks like (for other apps: fixes open pull requests through it)."""
+    from github_app.models import GithubRepository
+
+    return GithubRepository.objects.enabled().filter(repository=repository).exists()
+
+
 def base_run_for(*, check: GithubPullRequestCheck, run: AnalysisRun) -> AnalysisRun | None:
     """The completed analysis the PR head is compared with: one of the base commit itself, else
     the latest non-PR analysis of the base branch, else the latest non-PR analysis."""
