@@ -4,6 +4,7 @@ tests that need a real ASGI server (SSE streams, the web process's connection po
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,10 +54,18 @@ def asgi_server(log_dir: Path, **env: str) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
+        stop_processes(proc, sig=signal.SIGTERM, timeout=15)
+        log.close()
+
+
+def stop_processes(*procs: subprocess.Popen, sig: int = signal.SIGINT, timeout: float = 20) -> None:
+    """Signal every process, then wait for each; kill what does not stop within ``timeout``."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(sig)
+    for proc in procs:
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.close()

@@ -103,7 +103,6 @@ def qcluster(transactional_db):
     """A real ``manage.py qcluster`` worker process on the test database (needs committed data,
     hence transactional_db). Stopped with SIGINT at the end of the test."""
     import os
-    import signal
     import subprocess
     import sys
     from pathlib import Path
@@ -122,14 +121,9 @@ def qcluster(transactional_db):
     try:
         yield proc
     finally:
-        for child in (proc, embed):
-            child.send_signal(signal.SIGINT)
-        for child in (proc, embed):
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        from tests.asgi import stop_processes
+
+        stop_processes(proc, embed)
         log.close()
 
 
