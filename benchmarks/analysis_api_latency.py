@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,31 +31,12 @@ DB_NAME = os.environ.setdefault("REPOTOIRE_DB_NAME", "repotoire_bench_analysis")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 sys.path.insert(0, str(ROOT))
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+from benchmarks._shared import git_copy, pct  # noqa: E402
+from tests.asgi import free_port  # noqa: E402
 
 
 def ms(v: float) -> str:
     return f"{v * 1000:.1f} ms"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def git(path: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "b",
-        "GIT_AUTHOR_EMAIL": "b@b",
-        "GIT_COMMITTER_NAME": "b",
-        "GIT_COMMITTER_EMAIL": "b@b",
-    }
-    return subprocess.run(["git", *args], cwd=path, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -268,10 +248,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     src = project_source(args.project)
     repo_dir = workdir / args.project
-    shutil.copytree(src, repo_dir)
-    git(repo_dir, "init", "-q", "-b", "main")
-    git(repo_dir, "add", "-A")
-    git(repo_dir, "commit", "-q", "-m", "import")
+    git_copy(src, repo_dir)
 
     tag = uuid.uuid4().hex[:10]
     org = OrganizationFactory(plan="enterprise", slug=f"bench-{tag}", name=f"Bench {tag}")

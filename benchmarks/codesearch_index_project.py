@@ -30,14 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 os.environ.setdefault("DEBUG", "false")
 sys.path.insert(0, str(ROOT))
 
-
-def git_copy(src: Path, dest: Path) -> None:
-    from benchmarks.analysis_api_latency import git
-
-    shutil.copytree(src, dest)
-    git(dest, "init", "-q", "-b", "main")
-    git(dest, "add", "-A")
-    git(dest, "commit", "-q", "-m", "import")
+from benchmarks._shared import git_copy  # noqa: E402
 
 
 def run(args: argparse.Namespace, workdir: Path) -> None:
@@ -218,7 +211,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from benchmarks.codesearch_quality import drop_database
+    from benchmarks._shared import drop_database
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-csindex-"))
     try:

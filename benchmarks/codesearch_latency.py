@@ -26,6 +26,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 os.environ.setdefault("DEBUG", "false")
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._shared import pct  # noqa: E402
+
 QUERIES = [
     "where are cookies signed",
     "parse the HTTP Accept header",
@@ -38,11 +40,6 @@ QUERIES = [
     "case insensitive dictionary",
     "stream the response in chunks",
 ]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def vocabulary() -> list[str]:
@@ -96,7 +93,7 @@ def populate(org_id: str, repo_id: str, n: int, words: list[str], offset: int) -
 
 def run(args: argparse.Namespace) -> None:
     from accounts.models import Organization
-    from benchmarks.codesearch_quality import build_schema
+    from benchmarks._shared import build_schema
     from tests.factories import OrganizationFactory, RepositoryFactory
 
     words = vocabulary()
@@ -184,7 +181,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from benchmarks.codesearch_quality import drop_database
+    from benchmarks._shared import drop_database
 
     try:
         run(args)

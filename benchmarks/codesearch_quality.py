@@ -96,34 +96,6 @@ QUERIES: list[tuple[str, list[str]]] = [
 ]
 
 
-def build_schema() -> None:
-    """Tables from the models, as the test suite builds them (the HNSW and GIN indexes included)."""
-    from django.conf import settings
-    from django.core.management import call_command
-
-    class DisableMigrations(dict):
-        def __contains__(self, item: object) -> bool:
-            return True
-
-        def __getitem__(self, item: str) -> None:
-            return None
-
-    settings.MIGRATION_MODULES = DisableMigrations()
-    call_command("migrate", run_syncdb=True, verbosity=0)
-
-
-def drop_database() -> None:
-    import psycopg
-    from django.conf import settings
-    from django.db import connections
-
-    connections.close_all()
-    host = settings.DATABASES["default"]["HOST"]
-    with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    print(f"dropped database {DB_NAME}")
-
-
 def default_project() -> Path:
     import requests
 
@@ -242,6 +214,8 @@ def main() -> None:
     import django
 
     django.setup()
+    from benchmarks._shared import build_schema, drop_database
+
     try:
         build_schema()
         if not args.skip_quality:

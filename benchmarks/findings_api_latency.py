@@ -28,6 +28,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 os.environ.setdefault("DEBUG", "false")
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._shared import pct  # noqa: E402
+
 DETECTORS = [
     ("sql-injection", "security", "high"),
     ("eval-used", "security", "critical"),
@@ -46,11 +48,6 @@ DETECTORS = [
     ("import-cycle", "architecture", "high"),
 ]
 WORDS = "user order payment invoice session token cache request parser handler report export queue retry".split()
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def make_findings(n: int, *, seed: int, prefix: str = "") -> list:
@@ -98,39 +95,18 @@ def result_of(findings: list):
 
 
 def build_schema() -> None:
-    """Tables from the models, as the test suite builds them, plus the raw-SQL search index of migration 0005."""
-    from django.conf import settings
-    from django.core.management import call_command
-
-    class DisableMigrations(dict):
-        def __contains__(self, item: object) -> bool:
-            return True
-
-        def __getitem__(self, item: str) -> None:
-            return None
-
-    settings.MIGRATION_MODULES = DisableMigrations()
-    call_command("migrate", run_syncdb=True, verbosity=0)
+    """The shared schema from the models, plus the raw-SQL search index of migration 0005."""
     import importlib
 
     from django.db import connection
 
+    from benchmarks._shared import build_schema as build_model_schema
+
+    build_model_schema()
     search_index = importlib.import_module("findings.migrations.0005_search_index")
     with connection.cursor() as cursor:
         for operation in search_index.Migration.operations:
             cursor.execute(operation.sql)
-
-
-def drop_database() -> None:
-    import psycopg
-    from django.conf import settings
-    from django.db import connections
-
-    connections.close_all()
-    host = settings.DATABASES["default"]["HOST"]
-    with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    print(f"dropped database {DB_NAME}")
 
 
 def main() -> None:
@@ -144,6 +120,8 @@ def main() -> None:
     import django
 
     django.setup()
+    from benchmarks._shared import drop_database
+
     try:
         run_benchmark(args)
     finally:

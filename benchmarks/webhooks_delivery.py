@@ -26,10 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 os.environ.setdefault("REPOTOIRE_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1/32")
 sys.path.insert(0, str(ROOT))
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+from benchmarks._shared import pct  # noqa: E402
 
 
 class Handler(BaseHTTPRequestHandler):
