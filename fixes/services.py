@@ -192,21 +192,30 @@ def fix_request(*, finding: Finding, requested_by: User | None = None) -> tuple[
         _require_llm(finding.organization)
     try:
         with transaction.atomic():
-            proposal = FixProposal.objects.create(
-                organization=finding.organization,
-                repository=finding.repository,
-                finding=finding,
-                analysis_run=run,
-                base_commit=commit,
-                requested_by=requested_by if requested_by is not None and requested_by.is_authenticated else None,
-                title=f"Fix: {finding.title}"[:500],
-            )
-            _record(proposal, "", FixStatus.GENERATING, actor=requested_by, reason="requested")
+            proposal = _create_generating(finding, run, commit, requested_by=requested_by, reason="requested")
             transaction.on_commit(lambda: async_task(GENERATE_TASK, str(proposal.pk), group="fixes"))
     except IntegrityError:
         # a concurrent request created it first
         return live.get(), False
     return proposal, True
+
+
+def _create_generating(
+    finding: Finding, run: AnalysisRun | None, commit: str, *, reason: str, requested_by: User | None = None
+) -> FixProposal:
+    """A new ``generating`` proposal for ``finding`` at ``commit`` and its first audit entry
+    (IntegrityError when a live one exists: one per finding and commit, by constraint)."""
+    proposal = FixProposal.objects.create(
+        organization_id=finding.organization_id,
+        repository_id=finding.repository_id,
+        finding=finding,
+        analysis_run=run,
+        base_commit=commit,
+        requested_by=requested_by if requested_by is not None and requested_by.is_authenticated else None,
+        title=f"Fix: {finding.title}"[:500],
+    )
+    _record(proposal, "", FixStatus.GENERATING, actor=requested_by, reason=reason)
+    return proposal
 
 
 def _abandoned(proposal: FixProposal) -> bool:
@@ -438,15 +447,7 @@ def fixes_auto_generate(*, run: AnalysisRun, limit: int | None = None) -> list[F
     for finding in selected:
         try:
             with transaction.atomic():
-                proposal = FixProposal.objects.create(
-                    organization_id=run.organization_id,
-                    repository_id=run.repository_id,
-                    finding=finding,
-                    analysis_run=run,
-                    base_commit=run.commit_sha,
-                    title=f"Fix: {finding.title}"[:500],
-                )
-                _record(proposal, "", FixStatus.GENERATING, reason=f"automatic after analysis {run.pk}")
+                proposal = _create_generating(finding, run, run.commit_sha, reason=f"automatic after analysis {run.pk}")
         except IntegrityError:
             continue
         proposals.append(proposal)
@@ -456,8 +457,8 @@ def fixes_auto_generate(*, run: AnalysisRun, limit: int | None = None) -> list[F
     try:
         with Sandbox(run.repository, run.commit_sha) as sandbox:
             baseline = sandbox.analyze(previous=_stored_previous(run.repository))
-            for proposal in proposals:
-                proposal = FixProposal.objects.select_related("finding", "repository", "organization").get(pk=proposal.pk)
+            fresh = FixProposal.objects.select_related("finding", "repository", "organization").in_bulk([p.pk for p in proposals])
+            for proposal in (fresh[p.pk] for p in proposals):
                 try:
                     done.append(_generate_in(sandbox, baseline, proposal))
                 except Exception:
