@@ -719,10 +719,11 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
         hooks = settings.REPOTOIRE_POST_ANALYSIS_TASKS if tracks_repository else settings.REPOTOIRE_POST_PR_ANALYSIS_TASKS
         for task_path in hooks:
             # bulk hooks (indexing, automatic fixes) on the background cluster's queue
-            cluster = settings.REPOTOIRE_BACKGROUND_CLUSTER if task_path in settings.REPOTOIRE_BACKGROUND_HOOKS else ""
+            background = task_path in settings.REPOTOIRE_BACKGROUND_HOOKS
+            cluster = (settings.REPOTOIRE_BACKGROUND_CLUSTER or None) if background else None
             transaction.on_commit(
                 lambda task_path=task_path, cluster=cluster: async_task(
-                    task_path, run_id, group="post-analysis", cluster=cluster or None
+                    task_path, run_id, group="post-analysis", cluster=cluster
                 ),
                 robust=True,
             )

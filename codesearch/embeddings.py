@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import multiprocessing
+import os
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -73,10 +75,7 @@ def inference_threads() -> int:
     worker, the cores divided among its cluster's workers (2 workers × 1 thread embed ~15% more per
     second on 2 cores than 2 × 2 threads fighting over them, and than 1 worker × 2 threads);
     elsewhere (the web process embedding a query) 0, onnxruntime's default of every core."""
-    import multiprocessing
-    import os
-
-    configured = int(getattr(settings, "REPOTOIRE_EMBEDDING_THREADS", 0) or 0)
+    configured = int(settings.REPOTOIRE_EMBEDDING_THREADS)
     if configured > 0:
         return configured
     if multiprocessing.current_process().daemon:  # a django-q2 worker

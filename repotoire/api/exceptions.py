@@ -155,13 +155,10 @@ def database_busy(exc: BaseException) -> bool:
     """No database connection could be had in time (the web pool exhausted, or the server out of
     connection slots): the request did nothing and can be retried, so 503 + Retry-After, not 500."""
     from django.db import OperationalError
+    from psycopg_pool import PoolTimeout
 
     if not isinstance(exc, OperationalError):
         return False
-    try:
-        from psycopg_pool import PoolTimeout
-    except ImportError:  # pragma: no cover - psycopg-pool is a requirement
-        PoolTimeout = ()  # type: ignore[assignment,misc]  # noqa: N806
     if isinstance(exc.__cause__, PoolTimeout):
         return True
     text = str(exc)
