@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install run worker test pytest lint format migrate bench clean-db
+.PHONY: install run web worker background scheduler test pytest lint format migrate bench clean-db
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,9 @@ run: migrate
 	$(PY) manage.py ensure_demo
 	$(PY) -m repotoire.run
 
-worker: install
-	$(PY) manage.py qcluster
+# One process role each (a host per role in production; `make run` starts them all).
+web worker background scheduler: install
+	$(PY) -m repotoire.run $@
 
 lint: install
 	$(VENV)/bin/ruff check .

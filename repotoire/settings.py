@@ -141,6 +141,9 @@ Q_CLUSTER: dict[str, object] = {
     "bulk": 5,
     "poll": 0.5,
     "label": "Task queue",
+    # Every cluster runs django-q2's scheduler unless told not to; the process roles
+    # (repotoire/run.py) turn it off in the clusters and run one `manage.py qscheduler` instead.
+    "scheduler": env.bool("Q_SCHEDULER", default=True),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
