@@ -94,6 +94,7 @@ class Finding:
     effort_minutes: int = 5
     metadata: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    language: str = "python"  # language of the file the finding is in (FileFacts.language)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +115,7 @@ class Finding:
             "effort_minutes": self.effort_minutes,
             "metadata": self.metadata,
             "fingerprint": self.fingerprint,
+            "language": self.language,
         }
 
     @classmethod
