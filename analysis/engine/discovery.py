@@ -228,8 +228,11 @@ def is_test_path(path: str) -> bool:
         return True
     if not name.endswith(".py"):
         stem = name.split(".", 1)[0]
-        if ".test." in name or ".spec." in name or stem.endswith("_test") or any(
-            p in ("__tests__", "__mocks__", "spec") for p in parts[:-1]
+        if (
+            ".test." in name
+            or ".spec." in name
+            or stem.endswith("_test")
+            or any(p in ("__tests__", "__mocks__", "spec") for p in parts[:-1])
         ):
             return True
     return any(p in ("tests", "test", "testing") for p in parts[:-1])

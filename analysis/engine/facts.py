@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.engine.model import Finding
+from analysis.engine.model import Finding, slots_getstate, slots_setstate
 
 
 @dataclass(slots=True)
@@ -56,6 +56,9 @@ class ImportFact:
     specifier: str = ""  # non-Python: the import specifier as written (``module`` may be rewritten)
     kind: str = ""  # non-Python: "import", "require", "dynamic", "reexport", "type" (TS type-only)
 
+    __getstate__ = slots_getstate
+    __setstate__ = slots_setstate
+
 
 @dataclass(slots=True)
 class CallFact:
@@ -85,6 +88,9 @@ class FileFacts:
     findings: list[Finding] = field(default_factory=list)  # file-local detector findings
     extra: dict[str, Any] = field(default_factory=dict)
     language: str = "python"  # python, javascript, typescript, go, java, csharp, rust, c, cpp
+
+    __getstate__ = slots_getstate
+    __setstate__ = slots_setstate
 
 
 @dataclass

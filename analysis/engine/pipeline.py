@@ -34,10 +34,10 @@ from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
 from analysis.engine.discovery import discover, is_test_path, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
-from analysis.engine.model import Finding, Severity
-from analysis.engine.project import build_project
 from analysis.engine.languages import PYTHON
 from analysis.engine.languages.resolve import resolve_other_imports
+from analysis.engine.model import Finding, Severity
+from analysis.engine.project import build_project
 from analysis.engine.registry import (
     DetectorSpec,
     NodeDetector,
@@ -319,7 +319,8 @@ def _reusable(
     reused: dict[str, FileFacts] = {}
     todo: list[FileTask] = []
     for task in tasks:
-        path, module, is_test, is_init, language = task
+        path, module, is_test, is_init = task[:4]
+        language = task[4] if len(task) > 4 else PYTHON  # type: ignore[misc]
         old = previous.files.get(path)
         if (
             old is None

@@ -96,7 +96,7 @@ class ProjectDetector:
 
 
 class TreeDetector:
-    """A file-local detector for the tree-sitter languages (see the module docstring).
+    r"""A file-local detector for the tree-sitter languages (see the module docstring).
 
     ``visit`` is called for every node whose kind plays one of ``roles`` in the file's language
     spec or is one of ``kinds``; ``leave`` after that node's children for ``leave_roles``;

@@ -40,8 +40,8 @@ except ImportError:  # duplication support not installed yet: no clone windows
     _clone_windows = None  # type: ignore[assignment]
 
 PARSE_ERROR_ID = "parse-error"
-# (path, module, is_test, is_package_init, language)
-FileTask = tuple[str, str, bool, bool, str]
+# (path, module, is_test, is_package_init, language); the language may be left out (Python)
+FileTask = tuple[str, str, bool, bool, str] | tuple[str, str, bool, bool]
 
 _SUPPRESS = re.compile(r"#\s*repotoire:\s*ignore(-file)?(?:\[([^\]]*)\])?")
 # the same in the comments of the tree-sitter languages (// and /* */)
@@ -103,7 +103,8 @@ class FileProcessor:
         return out
 
     def process_file(self, task: FileTask, out: BatchResult, timings: dict[str, float]) -> FileFacts | None:
-        path, module, is_test, is_init, language = task
+        path, module, is_test, is_init = task[:4]
+        language = task[4] if len(task) > 4 else PYTHON  # type: ignore[misc]
         t0 = time.process_time()
         try:
             with open(os.path.join(self.root, path), "rb") as fh:

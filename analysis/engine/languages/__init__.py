@@ -34,6 +34,15 @@ DISPLAY_NAMES = {
 }
 
 
+# languages whose files import and call one another (one namespace of names)
+_FAMILIES = {"typescript": "javascript", "cpp": "c"}
+
+
+def family_of(language: str) -> str:
+    """The language family a file's names live in: TypeScript and JavaScript are one."""
+    return _FAMILIES.get(language, language)
+
+
 @functools.cache
 def specs() -> dict[str, LanguageSpec]:
     """Language name -> spec, for every tree-sitter language the engine knows."""

@@ -218,7 +218,9 @@ class TreeFrontEnd:
 class _Walker:
     """The state of one traversal."""
 
-    def __init__(self, spec: LanguageSpec, table: list[_Kind | None], ctx: TreeContext, facts: FileFacts, owner: TreeFrontEnd) -> None:
+    def __init__(
+        self, spec: LanguageSpec, table: list[_Kind | None], ctx: TreeContext, facts: FileFacts, owner: TreeFrontEnd
+    ) -> None:
         self.spec = spec
         self.hooks = spec.hooks
         self.table = table

@@ -163,8 +163,10 @@ def parameters(node: Node, text: Text) -> list[str]:
 def _string_value(node: Node | None, text: Text) -> str | None:
     if node is None or node.type not in ("string", "template_string"):
         return None
-    if node.type == "template_string" and node.named_child_count and any(
-        c.type == "template_substitution" for c in node.named_children
+    if (
+        node.type == "template_string"
+        and node.named_child_count
+        and any(c.type == "template_substitution" for c in node.named_children)
     ):
         return None
     return unquote(text(node))
