@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python -m benchmarks.precision                  # the report (downloads on first run)
     .venv/bin/python -m benchmarks.precision --todo           # write the unlabelled sample to label
     .venv/bin/python -m benchmarks.precision --import FILE    # append "ID TP|FP reason" lines as labels
-    .venv/bin/python -m benchmarks.precision --publish        # per-detector TP rates for the engine
+    .venv/bin/python -m benchmarks.precision --rates          # TP/FP per detector and kind (calibration)
 
 Five projects of different kinds, pinned, fetched as sdists from PyPI into benchmarks/.cache/
 (none of them is one the engine was calibrated on). The engine analyses each whole sdist (tests,
@@ -37,7 +37,8 @@ from typing import Any
 from analysis.engine import analyze
 from benchmarks import _cache
 from benchmarks import precision_labels as pl
-from benchmarks._cache import CACHE, ensure_tools, project_root, tool_path
+from benchmarks._cache import CACHE, project_root
+from benchmarks.bandit_compare import run_bandit
 
 # name -> (pinned version, kind of project)
 PROJECTS: dict[str, tuple[str, str]] = {
@@ -54,7 +55,7 @@ CATEGORIES = ("security", "bug_risk", "design", "dead_code")
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "labels" / "precision.jsonl"
 TODO = CACHE / "precision-todo"
-CALIBRATION = HERE.parent / "analysis" / "engine" / "calibration.json"
+RATES = HERE / "labels" / "tp_rates.json"
 TARGETS = {"security": 0.70, "bug_risk": 0.85, "design": 0.75, "dead_code": 0.75}
 
 
@@ -85,19 +86,11 @@ def engine_rows(project: str, root: Path) -> list[dict[str, Any]]:
 
 
 def bandit_rows(project: str, root: Path, reuse: bool) -> list[dict[str, Any]]:
-    out = CACHE / f"bandit-precision-{root.name}.json"
-    if not (reuse and out.exists()):
-        ensure_tools("bandit")
-        subprocess.run(
-            [tool_path("bandit"), "-r", "-q", "-f", "json", "-o", str(out), str(root)],
-            check=False,  # bandit exits 1 when it finds issues
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    results, _ = run_bandit(root, reuse)
     rows = []
     lines_of: dict[str, list[str]] = {}
-    for r in json.loads(out.read_text(encoding="utf-8"))["results"]:
-        path = Path(r["filename"]).resolve().relative_to(root.resolve()).as_posix()
+    for r in results:
+        path = r["path"]
         if path not in lines_of:
             lines_of[path] = (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
         lines = lines_of[path]
@@ -239,21 +232,28 @@ def import_labels(path: Path) -> None:
     print(f"{added} labels added to {LABELS}")
 
 
-def publish(labels: list[dict[str, Any]]) -> None:
-    ours = [label for label in labels if label["tool"] == "repotoire"]
-    by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for label in ours:
-        c = by_category[label["category"]]
-        c[0] += 1
-        c[1] += label["label"] == "TP"
-    data = {
-        "source": "benchmarks/precision.py --publish: share of hand-labelled findings confirmed (TP) on five "
-        "real projects' sdists, every file role, labelled before and after the trust work",
-        "detectors": pl.tp_rates(ours),
-        "categories": {c: {"labelled": n, "tp": tp, "tp_rate": round(tp / n, 3)} for c, (n, tp) in sorted(by_category.items())},
-    }
-    CALIBRATION.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {CALIBRATION} ({len(data['detectors'])} detectors)")
+def rates(ours: list[dict[str, Any]], labels: list[dict[str, Any]]) -> None:
+    """TP / FP per detector and kind over the labelled findings the engine reports now: the
+    aggregate the trust work calibrates ``confidence`` on (no project, path or label leaves)."""
+    m = pl.match(ours, [label for label in labels if label["tool"] == "repotoire"])
+    table = pl.tally(m, lambda f: f"{f['detector']} {f['kind']}")
+    rows = {key: {"tp": t.tp, "fp": t.fp, "tp_rate": round(t.precision, 3)} for key, t in sorted(table.items()) if t.labelled}
+    print(f"{'detector':28} {'kind':14} {'TP':>4} {'FP':>4} {'TP rate':>8}")
+    for key, row in rows.items():
+        detector, kind = key.split()
+        print(f"{detector:28} {kind:14} {row['tp']:4} {row['fp']:4} {row['tp_rate']:8.2f}")
+    RATES.write_text(
+        json.dumps(
+            {
+                "source": "benchmarks/precision.py --rates: hand labels on five real projects' sdists, every file role",
+                "detector_kind": {key.replace(" ", "/"): row for key, row in rows.items()},
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {RATES}")
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -282,13 +282,16 @@ def report(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], labels: lis
         )
         by_category = pl.tally(m, lambda f: f["category"])
         by_detector = pl.tally(m, lambda f: f["detector"])
+        detectors_of: dict[str, set[str]] = defaultdict(set)
+        for f in rows:
+            detectors_of[f["category"]].add(f["detector"])
         _table("precision per category (labelled findings)", by_category, TARGETS)
+        estimates = {
+            c: pl.weighted_precision({d: t for d, t in by_detector.items() if d in detectors_of.get(c, set())})
+            for c in CATEGORIES
+        }
         print(
-            "  stratified estimate over everything reported: "
-            + ", ".join(
-                f"{c} {pl.fmt_pct(pl.weighted_precision({d: t for d, t in by_detector.items() if any(f['detector'] == d and f['category'] == c for f in rows)}))}"
-                for c in CATEGORIES
-            )
+            "  stratified estimate over everything reported: " + ", ".join(f"{c} {pl.fmt_pct(e)}" for c, e in estimates.items())
         )
         _table("precision per detector", by_detector)
         sec = [(f, label) for f, label in m.pairs if f["category"] == "security"]
@@ -301,7 +304,7 @@ def report(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], labels: lis
             "labelled": len(m.pairs),
             "loose": m.loose,
             "unlabelled": len(m.unlabelled),
-            "categories": {c: vars(t) | {"precision": t.precision} for c, t in by_category.items()},
+            "categories": {c: vars(t) | {"precision": t.precision, "estimate": estimates[c]} for c, t in by_category.items()},
             "detectors": {d: vars(t) | {"precision": t.precision} for d, t in by_detector.items()},
             "true_kept": [kept, trues],
         }
@@ -319,15 +322,49 @@ def report(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], labels: lis
     _table("bandit precision", overall)
     print(f"  stratified estimate over everything reported: {pl.fmt_pct(pl.weighted_precision(by_test))}")
     _table("bandit precision per test id", by_test)
-    summary["bandit"] = {"findings": len(theirs), "labelled": len(mb.pairs), "tests": {d: vars(t) for d, t in by_test.items()}}
+    total = overall.get("bandit (all tests)", pl.Tally())
+    summary["bandit"] = {
+        "findings": len(theirs),
+        "labelled": len(mb.pairs),
+        "tp": total.tp,
+        "fp": total.fp,
+        "precision": total.precision,
+        "estimate": pl.weighted_precision(by_test),
+        "tests": {d: vars(t) for d, t in by_test.items()},
+    }
     return summary
+
+
+def print_markdown(summary: dict[str, Any]) -> None:
+    print("\n| scope | category | reported | labelled | TP | FP | precision (labelled) | stratified estimate | target |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for scope, data in summary.items():
+        if scope == "bandit":
+            continue
+        for c in CATEGORIES:
+            t = data["categories"].get(c)
+            if t:
+                print(
+                    f"| {scope} | {c} | {t['reported']} | {t['tp'] + t['fp']} | {t['tp']} | {t['fp']} | "
+                    f"{pl.fmt_pct(t['precision'])} | {pl.fmt_pct(t['estimate'])} | ≥ {pl.fmt_pct(TARGETS[c])} |"
+                )
+        kept, trues = data["true_kept"]
+        print(
+            f"| {scope} | true findings kept | | | {kept} of {trues} | | {pl.fmt_pct(kept / trues if trues else None)} | | ≥ 80% |"
+        )
+    b = summary["bandit"]
+    print(
+        f"| bandit, every file | security | {b['findings']} | {b['labelled']} | {b['tp']} | {b['fp']} | "
+        f"{pl.fmt_pct(b['precision'])} | {pl.fmt_pct(b['estimate'])} | |"
+    )
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--todo", action="store_true", help="write the unlabelled sample to benchmarks/.cache/precision-todo/")
     parser.add_argument("--import", dest="import_file", type=Path, help='append labels from "ID TP|FP reason" lines')
-    parser.add_argument("--publish", action="store_true", help=f"write per-detector TP rates to {CALIBRATION.name}")
+    parser.add_argument("--rates", action="store_true", help="TP/FP per detector and kind, also written to labels/tp_rates.json")
+    parser.add_argument("--markdown", action="store_true", help="also print the summary tables as markdown (README)")
     parser.add_argument("--per-group", type=int, default=3, help="sample size per project and detector outside security")
     parser.add_argument("--bandit-per-group", type=int, default=3, help="bandit sample size per project and test id")
     parser.add_argument("--reuse-bandit", action="store_true", help="re-read bandit's last JSON output")
@@ -336,9 +373,6 @@ def main(argv: list[str]) -> int:
         import_labels(args.import_file)
         return 0
     labels = load_labels()
-    if args.publish:
-        publish(labels)
-        return 0
     roots, ours, theirs = collect(args.reuse_bandit)
     print("projects: " + ", ".join(f"{p} {v} ({kind})" for p, (v, kind) in PROJECTS.items()))
     if args.todo:
@@ -348,7 +382,12 @@ def main(argv: list[str]) -> int:
         todo += sample(mb.unlabelled, args.bandit_per_group, (), mb)
         write_todo(roots, todo)
         return 0
+    if args.rates:
+        rates(ours, labels)
+        return 0
     summary = report(ours, theirs, labels)
+    if args.markdown:
+        print_markdown(summary)
     out = CACHE / "precision.json"
     out.write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(f"\ndetails: {out}")

@@ -9,8 +9,8 @@ A label is keyed by tool, project, path, detector, symbol and the normalised sni
 occurrence index among rows that share all of those (in line order) — never the line number, so
 labels survive edits to the detectors that shift or re-word nothing else. When a detector's
 snippet or symbol changes, the leftover labels and findings of one (tool, project, path,
-detector) are paired in line order as a fallback, and counted as ``loose`` so the report shows
-how much rests on it.
+detector) that share the symbol, or else the snippet, are paired in line order as a fallback, and
+counted as ``loose`` so the report shows how much rests on it.
 """
 
 from __future__ import annotations
@@ -169,4 +169,6 @@ def tp_rates(labels: Iterable[dict[str, Any]], min_labelled: int = 1) -> dict[st
 
 
 def fmt_pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"
+    if value is None:
+        return "—"
+    return f"{100 * value:.1f}%" if 0 < value < 0.1 else f"{100 * value:.0f}%"
