@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.asgi import ROOT, free_port, stop_processes
 
@@ -44,6 +45,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+# Eight people share two cores here: a page that renders in 1 s alone can take 10 s under load.
+expect.set_options(timeout=30_000)
 
 
 def pytest_configure(config: pytest.Config) -> None:
