@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.engine.context import DetectorSettings
 from analysis.engine.facts import FunctionMetrics
-from analysis.engine.model import Finding, Severity, compute_fingerprint
-from analysis.engine.registry import DetectorSpec
+from analysis.engine.model import Finding, Severity
+from analysis.engine.spec import DetectorSpec
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
@@ -130,11 +130,8 @@ class TreeContext:
             if severity is not None
             else (settings.severity if settings and settings.severity else spec.severity)
         )
-        finding = Finding(
-            detector=spec.id,
-            category=spec.category.value,
-            severity=sev.value,
-            title=title or spec.title,
+        finding = spec.finding(
+            severity=sev,
             message=message,
             path=self.path,
             line=start,
@@ -143,12 +140,11 @@ class TreeContext:
             end_column=end_col,
             symbol=sym,
             snippet=snippet,
-            cwe=spec.cwe,
+            key=snippet,
+            title=title,
             confidence=confidence,
-            effort_minutes=spec.effort_minutes,
-            metadata=metadata or {},
-            fingerprint=compute_fingerprint(spec.id, self.path, sym, snippet),
-            language=self.language,
+            metadata=metadata,
         )
+        finding.language = self.language
         self.findings.append(finding)
         return finding
