@@ -93,6 +93,7 @@ svg text{font:12px system-ui,sans-serif;fill:#374151}
 .filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:10px;align-items:center}
 .filters input,.filters select{padding:5px 8px;border:1px solid #d1d5db;border-radius:5px;font:inherit;max-width:100%}
 .filters input[type=search]{flex:1 1 240px}
+.filters select{flex:0 1 auto}
 .filters label{white-space:nowrap}
 .bar{display:flex;flex-wrap:wrap;gap:8px;align-items:center;justify-content:space-between;margin:8px 0}
 .pager button{font:inherit;padding:3px 10px;border:1px solid #d1d5db;border-radius:5px;background:#fff;cursor:pointer}
@@ -108,6 +109,8 @@ pre{margin:4px 0 0;white-space:pre-wrap;overflow-wrap:anywhere;background:#f9faf
 .sev{color:#fff;border-radius:4px;padding:1px 6px;font-size:12px;white-space:nowrap}
 .tag{display:inline-block;border-radius:4px;padding:0 5px;font-size:11px;border:1px solid #d1d5db;color:#374151;margin:2px 2px 0 0}
 .tag.new{background:#fef3c7;border-color:#f59e0b;color:#78350f;font-weight:600}
+.tag.st-false_positive,.tag.st-accepted{background:#f3f4f6;color:#6b7280}
+.tag.st-fixed{background:#dcfce7;border-color:#86efac;color:#166534}
 .note{color:#6b7280}
 .anchor{color:inherit;text-decoration:none}
 .anchor:hover code{text-decoration:underline}
@@ -148,6 +151,7 @@ _JS = """
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
     });
   }
+  function breakable(path) { return esc(path).replace(/\\//g, "/<wbr>"); }
   function val(name) {
     var e = el[name];
     if (!e) { return ""; }
@@ -193,7 +197,9 @@ _JS = """
     if (f.cwe) { meta.push(f.cwe); }
     ["kind", "role", "lang"].forEach(function (k) { if (f[k]) { meta.push(f[k]); } });
     if (f.new) { tags += '<span class="tag new">new</span>'; }
-    if (f.status) { tags += '<span class="tag">' + esc(f.status.replace("_", " ")) + "</span>"; }
+    if (f.status && f.status !== "open") {
+      tags += '<span class="tag st-' + esc(f.status) + '">' + esc(f.status.replace("_", " ")) + "</span>";
+    }
     var taint = "";
     if (f.taint && f.taint.length) {
       taint = '<ol class="taint">' + f.taint.map(function (step) {
@@ -205,7 +211,7 @@ _JS = """
       '<td><span class="sev s-' + esc(f.sev) + '">' + esc(f.sev) + "</span> " + tags + "</td>" +
       '<td><code title="' + esc(titles[f.det] || f.det) + '">' + esc(f.det) + '</code><div class="note">' +
         esc(meta.join(" · ")) + "</div></td>" +
-      '<td><a class="anchor" href="#' + esc(f.id) + '" title="Link to this finding"><code>' + esc(loc) + "</code></a>" +
+      '<td><a class="anchor" href="#' + esc(f.id) + '" title="Link to this finding"><code>' + breakable(loc) + "</code></a>" +
         (f.sym ? '<span class="note trunc" title="' + esc(f.sym) + '">' + esc(f.sym) + "</span>" : "") + "</td>" +
       "<td>" + esc(f.msg) + (f.snip ? "<pre>" + esc(f.snip) + "</pre>" : "") + taint + "</td>" +
       '<td class="conf">' + esc(f.conf.toFixed(2)) + "</td></tr>";
@@ -316,7 +322,7 @@ def csp() -> str:
     return f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; img-src data:"
 
 
-def _bar_chart(items: list[tuple[str, float, str]], max_value: float | None = None) -> str:
+def _bar_chart(items: list[tuple[str, float, str]], max_value: float | None = None, decimals: int = 0) -> str:
     """Horizontal bars: (label, value, colour)."""
     width, bar_x, bar_w, row_h = 380, 110, 210, 24
     top = max_value if max_value is not None else max((v for _, v, _ in items), default=0) or 1
@@ -324,7 +330,7 @@ def _bar_chart(items: list[tuple[str, float, str]], max_value: float | None = No
     for i, (label, value, colour) in enumerate(items):
         y = i * row_h + 2
         length = 0 if top <= 0 else bar_w * min(value, top) / top
-        shown = f"{value:.1f}" if isinstance(value, float) and not float(value).is_integer() else f"{value:,g}"
+        shown = f"{value:,.{decimals}f}"
         parts.append(
             f'<text x="0" y="{y + 15}">{_e(label)}</text>'
             f'<rect x="{bar_x}" y="{y + 3}" width="{bar_w}" height="16" rx="3" fill="#eef0f3"/>'
@@ -423,6 +429,7 @@ def render_page(page: HtmlPage) -> str:
             if p in score.pillars
         ],
         max_value=100.0,
+        decimals=1,
     )
     severity_chart = _bar_chart([(s, page.by_severity.get(s, 0), SEVERITY_COLOUR[s]) for s in SEVERITIES])
     colours = _category_colours(page.by_category)
