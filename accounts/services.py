@@ -170,3 +170,30 @@ def principal_provision_from_clerk(
         role = Role.OWNER
     membership_ensure(organization=org, user=user, role=role)
     return user, org, role
+
+
+@transaction.atomic
+def person_create(
+    *, email: str, organization: Organization, role: str = Role.MEMBER, password: str, is_staff: bool = False
+) -> tuple[User, bool]:
+    """Create (or update) a person who signs in to the dashboard with ``email`` and ``password``
+    and make them a ``role`` of ``organization``. Returns the user and whether it is new."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValidationFailed("email: enter a valid email address", fields={"email": ["Enter a valid email address."]})
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if user is None:
+        user = User(username=email[:150], email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(f"password: {exc.messages[0]}", fields={"password": list(exc.messages)}) from exc
+    user.set_password(password)
+    user.is_staff = user.is_staff or is_staff
+    user.save()
+    membership_ensure(organization=organization, user=user, role=role)
+    return user, created

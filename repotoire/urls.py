@@ -23,4 +23,5 @@ urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("app/", include("dashboard.urls")),
 ]
