@@ -9,7 +9,6 @@ in it are not new and never fail the build.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +19,8 @@ from analysis.engine.config import ConfigError, EngineConfig, read_toml
 from analysis.engine.facts import AnalysisResult
 from analysis.engine.model import Finding, Severity
 from analysis.engine.pipeline import analyze
+from analysis.engine.reports import parse_json_report
+from analysis.engine.reports import render as render_report
 from analysis.engine.source import SourceError
 
 FORMATS = ("json", "sarif", "markdown", "html")
@@ -68,22 +69,10 @@ def load_baseline(path: str) -> set[str]:
     """Fingerprints of an earlier report (the JSON report, or SARIF from this tool)."""
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
-    try:
-        from analysis.engine.reports import parse_json_report
-    except ImportError:
-        data = json.loads(text)
-        items = data.get("findings", []) if isinstance(data, dict) else data
-        return {str(f["fingerprint"]) for f in items if isinstance(f, dict) and f.get("fingerprint")}
     return set(parse_json_report(text))
 
 
 def render(result: AnalysisResult, fmt: str) -> str:
-    try:
-        from analysis.engine.reports import render as render_report
-    except ImportError:
-        if fmt != "json":
-            raise
-        return json.dumps({"findings": [f.to_dict() for f in result.findings]}, indent=2)
     return render_report(result, fmt)
 
 

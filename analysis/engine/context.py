@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.engine.facts import FunctionMetrics
-from analysis.engine.model import Finding, Severity, compute_fingerprint
-from analysis.engine.registry import DetectorSpec
+from analysis.engine.model import Finding, Severity
+from analysis.engine.spec import DetectorSpec
 
 
 @dataclass
@@ -67,6 +67,15 @@ class FileContext:
         if s is not None and name in s.thresholds:
             return s.thresholds[name]
         return spec.thresholds[name]
+
+    def def_symbol(self, node: ast.AST) -> str:
+        """Qualified name of a def/class node, as the traversal names it ("pkg.mod.Class.method")."""
+        known = self.qualnames.get(node)
+        if known:
+            return known
+        name = getattr(node, "name", "<lambda>")
+        prefix = self.symbol or self.module
+        return f"{prefix}.{name}" if prefix else name
 
     def qualified_name(self, node: ast.AST) -> str | None:
         """Dotted name of a Name/Attribute expression with the first part resolved through the
@@ -124,11 +133,8 @@ class FileContext:
             if severity is not None
             else (settings.severity if settings and settings.severity else spec.severity)
         )
-        finding = Finding(
-            detector=spec.id,
-            category=spec.category.value,
-            severity=sev.value,
-            title=title or spec.title,
+        finding = spec.finding(
+            severity=sev,
             message=message,
             path=self.path,
             line=start,
@@ -137,11 +143,10 @@ class FileContext:
             end_column=end_col,
             symbol=sym,
             snippet=snippet,
-            cwe=spec.cwe,
+            key=snippet,
+            title=title,
             confidence=confidence,
-            effort_minutes=spec.effort_minutes,
-            metadata=metadata or {},
-            fingerprint=compute_fingerprint(spec.id, self.path, sym, snippet),
+            metadata=metadata,
         )
         self.findings.append(finding)
         return finding

@@ -27,6 +27,7 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
+from analysis.engine import __version__
 from analysis.engine.facts import AnalysisResult, HealthScore
 from analysis.engine.model import Category, Finding, Severity
 from analysis.engine.scoring import PILLARS, grade_for
@@ -56,9 +57,7 @@ def render(result: AnalysisResult, fmt: str) -> str:
 
 
 def tool_version() -> str:
-    from analysis import engine
-
-    return str(getattr(engine, "__version__", "0.1.0"))
+    return __version__
 
 
 # --- helpers ---------------------------------------------------------------------------------
