@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ROLE_SCOPES, ApiKey, Membership, Organization, Role, Scope, User, role_at_least
-from repotoire.api.exceptions import Forbidden, ValidationFailed
+from repotoire.api.exceptions import Conflict, Forbidden, ValidationFailed
 
 KEY_PREFIX = "rpt_"
 
@@ -197,3 +197,32 @@ def person_create(
     user.save()
     membership_ensure(organization=organization, user=user, role=role)
     return user, created
+
+
+def membership_set_role(*, membership: Membership, role: str, actor_role: str) -> Membership:
+    """Change a member's role. Only owners grant or take away ownership, and an organisation
+    always keeps at least one owner."""
+    if Role.OWNER in (role, membership.role) and actor_role != Role.OWNER:
+        raise Forbidden("Only owners can grant or take away the owner role")
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=membership.organization_id).exists()
+        if membership.role == Role.OWNER and role != Role.OWNER and _owners(membership.organization_id) <= 1:
+            raise Conflict("An organisation needs at least one owner")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor_role: str) -> None:
+    """Remove a person from an organisation (their API keys stay the organisation's)."""
+    if membership.role == Role.OWNER and actor_role != Role.OWNER:
+        raise Forbidden("Only owners can remove an owner")
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=membership.organization_id).exists()
+        if membership.role == Role.OWNER and _owners(membership.organization_id) <= 1:
+            raise Conflict("An organisation needs at least one owner")
+        membership.delete()
+
+
+def _owners(organization_id: object) -> int:
+    return Membership.objects.filter(organization_id=organization_id, role=Role.OWNER, user__is_service=False).count()

@@ -10,6 +10,7 @@ the API's wording: an ``ApplicationError`` or a 404 becomes an error page with i
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import jwt
@@ -146,6 +147,14 @@ class OrgView(View):
         if obj is None:
             raise NotFound(message)
         return obj
+
+
+def parse_uuid(value: Any, message: str) -> uuid.UUID:
+    """An id from a form field; anything that is not one is the same 404 as an unknown id."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(message) from None
 
 
 def redirect_to(name: str, *args: Any, query: dict[str, Any] | None = None) -> HttpResponseRedirect:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dashboard.views import analyses, auth, findings, fixes, repositories
+from dashboard.views import analyses, auth, billing, code, findings, fixes, repositories, settings, webhooks
 
 app_name = "dashboard"
 
@@ -28,5 +28,27 @@ urlpatterns = [
         fixes.FixActionView.as_view(),
         name="fix-action",
     ),
+    path("code/", code.CodeView.as_view(), name="code"),
+    path("settings/", settings.SettingsView.as_view(), name="settings"),
+    path("settings/api-keys/", settings.ApiKeysView.as_view(), name="settings-keys"),
+    path("settings/api-keys/<uuid:pk>/revoke/", settings.ApiKeyRevokeView.as_view(), name="settings-key-revoke"),
+    path("settings/members/", settings.MembersView.as_view(), name="settings-members"),
+    path("settings/webhooks/", webhooks.WebhookListView.as_view(), name="webhooks"),
+    path("settings/webhooks/<uuid:pk>/", webhooks.WebhookDetailView.as_view(), name="webhook"),
+    re_path(
+        r"^settings/webhooks/(?P<pk>[0-9a-f-]{36})/(?P<action>test|rotate|delete)/$",
+        webhooks.WebhookActionView.as_view(),
+        name="webhook-action",
+    ),
+    path(
+        "settings/webhooks/<uuid:pk>/deliveries/<uuid:delivery_id>/redeliver/",
+        webhooks.WebhookRedeliverView.as_view(),
+        name="webhook-redeliver",
+    ),
+    path("settings/billing/", billing.BillingView.as_view(), name="settings-billing"),
+    path("settings/github/", billing.GithubView.as_view(), name="settings-github"),
+    path("settings/github/install/", billing.GithubInstallView.as_view(), name="settings-github-install"),
+    path("settings/github/installations/<uuid:pk>/repos/", billing.GithubReposView.as_view(), name="settings-github-repos"),
+    path("settings/github/repos/<uuid:pk>/gate/", billing.GithubGateView.as_view(), name="settings-github-gate"),
     re_path(r"^.*$", auth.NotFoundView.as_view(), name="not-found"),
 ]

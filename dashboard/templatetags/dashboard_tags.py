@@ -72,3 +72,8 @@ def query_with(context: Any, **changes: Any) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def attr_of(obj: Any, name: str) -> Any:
+    return getattr(obj, name, None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -12,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.selectors import SESSION_ORG_KEY, membership_for_session
-from dashboard.access import LOGIN_URL, OrgView, clerk_sign_in, redirect_to, safe_next
+from dashboard.access import LOGIN_URL, OrgView, clerk_sign_in, parse_uuid, redirect_to, safe_next
 from repotoire.api.exceptions import NotFound
 
 SIGN_IN_FAILED = "Invalid email or password"
@@ -47,10 +45,7 @@ class OrgSwitchView(OrgView):
     write_role = "viewer"  # switching changes nothing in either organisation
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        try:
-            wanted = uuid.UUID(request.POST.get("organization", ""))
-        except ValueError:
-            raise NotFound("Organization not found") from None
+        wanted = parse_uuid(request.POST.get("organization"), "Organization not found")
         chosen = membership_for_session(user=request.user, org_id=wanted)
         if chosen is None or chosen.organization_id != wanted:
             raise NotFound("Organization not found")

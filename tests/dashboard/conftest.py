@@ -37,3 +37,7 @@ def admin_page(admin_user) -> Client:
 @pytest.fixture
 def outsider_page(outsider) -> Client:
     return signed_in(outsider)
+
+
+from tests.codesearch.conftest import indexed, sample_repo  # noqa: E402, F401 - an analysed, embedded repository
+from tests.webhooks.conftest import allow_private_targets, receiver  # noqa: E402, F401 - a local webhook receiver
