@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from analysis import services
+from analysis.engine.reports import render
 from analysis.filters import filter_runs
 from analysis.models import AnalysisRun, Repository, RunStatus
 from analysis.serializers import (
@@ -198,8 +199,6 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
             )
         if run.status != RunStatus.COMPLETED:
             raise Conflict(f"The analysis is {run.status}; reports exist for completed analyses")
-        from analysis.engine.reports import render
-
         body = render(services.report_result(run), fmt)
         return HttpResponse(body.encode("utf-8"), content_type=REPORT_CONTENT_TYPES[fmt])
 

@@ -29,6 +29,7 @@ from findings.models import (
     FindingTriageEvent,
 )
 from repotoire.api.exceptions import NotFound, ValidationFailed
+from webhooks.services import FINDING_NEW, FINDING_RESOLVED, webhook_emit_on_commit
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -288,8 +289,7 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
         }
         if created or fixed_ids:
             counts = {"new": len(created), "fixed": len(fixed_ids), "reopened": len(reopened_ids)}
-            # robust: the findings are committed; a webhook problem is logged, never raised to the run.
-            transaction.on_commit(lambda: _emit_run_webhooks(run_id=run.pk, counts=counts), robust=True)
+            _emit_run_webhooks(run=run, counts=counts)
     return summary
 
 
@@ -323,23 +323,20 @@ def _finding_brief(f: Finding) -> dict[str, Any]:
     }
 
 
-def _emit_run_webhooks(*, run_id: UUID, counts: dict[str, int]) -> None:
+def _emit_run_webhooks(*, run: AnalysisRun, counts: dict[str, int]) -> None:
     """One ``finding.new`` and one ``finding.resolved`` delivery per run: a capped list of the
-    most severe findings and an API link for the rest (a run may bring thousands)."""
-    from analysis.models import AnalysisRun
-    from webhooks.services import webhook_emit
-
-    run = AnalysisRun.objects.select_related("repository", "organization").get(pk=run_id)
+    most severe findings and an API link for the rest (a run may bring thousands), read after
+    commit so the run's transaction does not pay for it."""
     base = f"{settings.PUBLIC_BASE_URL}/api/v1/findings"
     batches = (
         (
-            "finding.new",
+            FINDING_NEW,
             counts["new"],
             Finding.objects.filter(first_seen_run_id=run.pk),
             f"{base}?repository_id={run.repository_id}&analysis_id={run.pk}&first_seen_in={run.pk}",
         ),
         (
-            "finding.resolved",
+            FINDING_RESOLVED,
             counts["fixed"],
             Finding.objects.filter(fixed_in_run_id=run.pk),
             f"{base}?repository_id={run.repository_id}&status=fixed&fixed_in={run.pk}",
@@ -348,19 +345,23 @@ def _emit_run_webhooks(*, run_id: UUID, counts: dict[str, int]) -> None:
     for event_type, count, queryset, url in batches:
         if not count:
             continue
-        top = queryset.order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
-        data = {
-            "analysis_id": str(run.pk),
-            "repository": {"id": str(run.repository_id), "name": run.repository.name},
-            "commit_sha": run.commit_sha,
-            "count": count,
-            "findings": [_finding_brief(f) for f in top],
-            "truncated": count > WEBHOOK_FINDINGS_CAP,
-            "findings_url": url,
-        }
-        if event_type == "finding.new":
-            data["reopened_count"] = counts["reopened"]
-        webhook_emit(organization=run.organization, event_type=event_type, data=data, repository=run.repository)
+
+        def data(event_type: str = event_type, count: int = count, queryset: Any = queryset, url: str = url) -> dict[str, Any]:
+            top = queryset.order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
+            data = {
+                "analysis_id": str(run.pk),
+                "repository": run.repository.brief(),
+                "commit_sha": run.commit_sha,
+                "count": count,
+                "findings": [_finding_brief(f) for f in top],
+                "truncated": count > WEBHOOK_FINDINGS_CAP,
+                "findings_url": url,
+            }
+            if event_type == FINDING_NEW:
+                data["reopened_count"] = counts["reopened"]
+            return data
+
+        webhook_emit_on_commit(organization=run.organization, event_type=event_type, data=data, repository=run.repository)
 
 
 # --- reads other apps need ------------------------------------------------------------------

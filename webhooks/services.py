@@ -14,6 +14,7 @@ import random
 import ssl
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -176,6 +177,29 @@ STALE_CLAIM_AFTER = timedelta(minutes=5)
 FRESH_DELIVERY_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 500
 USER_AGENT = "Repotoire-Webhooks/1.0"
+
+
+def webhook_emit_on_commit(
+    *,
+    organization: Organization,
+    event_type: str,
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
+    repository: Any = None,
+) -> None:
+    """``webhook_emit`` once the current transaction commits (at once outside one): the one way
+    other apps announce an event. ``data`` may be a function, called at commit time, when building
+    it costs queries better kept out of the caller's transaction. Whatever goes wrong is logged,
+    never raised into the caller's flow."""
+
+    def send() -> None:
+        webhook_emit(
+            organization=organization,
+            event_type=event_type,
+            data=data() if callable(data) else data,
+            repository=repository,
+        )
+
+    transaction.on_commit(send, robust=True)
 
 
 def retry_delay(retry_number: int, *, rng: random.Random | None = None) -> timedelta:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from analysis.engine.facts import AnalysisResult, HealthScore
+from analysis.engine.reports import load_json_report
 from analysis.models import (
     AnalysisFacts,
     AnalysisReport,
@@ -24,8 +26,6 @@ logger = logging.getLogger("repotoire.analysis")
 def analysis_previous_result(*, repository: Repository) -> Any:
     """The previous completed run's per-file facts as an engine ``AnalysisResult`` (for
     incremental analysis), or None."""
-    from analysis.engine import AnalysisResult, HealthScore
-
     row = AnalysisFacts.objects.filter(repository=repository).order_by("-created_at").first()
     if row is None:
         return None
@@ -73,8 +73,6 @@ def facts_load(blob: bytes) -> dict[str, Any]:
 
 def report_result(run: AnalysisRun) -> Any:
     """The engine result of a completed run, rebuilt from its stored JSON report."""
-    from analysis.engine.reports import load_json_report
-
     stored = AnalysisReport.objects.filter(run=run).first()
     if stored is None:
         raise NotFound("No report is stored for this analysis")

@@ -11,12 +11,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
+from analysis.engine import source
 from analysis.models import (
     AnalysisRun,
     Provider,
     Repository,
     RunStatus,
 )
+from analysis.providers import clone_credentials
 from analysis.sources import CloneUrlError, normalize_clone_url
 from billing.entitlements import effective_plan
 from repotoire.api.exceptions import Conflict, PlanLimitExceeded, ValidationFailed
@@ -113,21 +115,16 @@ def _workspace(repository: Repository) -> Path:
 def repository_clone_dir(repository: Repository) -> Path:
     """Where analyses keep their git clone of ``repository`` (it may not exist yet). A local
     directory is cloned too when it is a git repository (it is analysed in place otherwise)."""
-    from analysis.engine import source
-
     url = f"file://{repository.clone_url}" if repository.provider == Provider.LOCAL else repository.clone_url
     return source.clone_dir(url, _workspace(repository))
 
 
 def repository_auth_headers(repo: Repository) -> list[str]:
-    """HTTP headers carrying a fresh GitHub App installation token, for repositories linked
-    through the GitHub App ([] otherwise: public repositories still clone)."""
+    """HTTP headers carrying fresh credentials from the registered providers (the GitHub App's
+    installation token for the repositories it serves; [] otherwise: public repositories still
+    clone)."""
     try:
-        from github_app.services import github_clone_auth_headers
-    except ImportError:
-        return []
-    try:
-        return github_clone_auth_headers(repository=repo)
+        return clone_credentials(repo)
     except Exception:  # noqa: BLE001 - fall back to no header (public repositories still clone)
-        logger.warning("No GitHub installation token for repository %s", repo.pk, exc_info=True)
+        logger.warning("No clone credentials for repository %s", repo.pk, exc_info=True)
         return []

@@ -19,6 +19,15 @@ from django.utils import timezone
 from django_q.exceptions import TimeoutException
 from django_q.tasks import async_task
 
+from analysis.engine import __version__ as engine_version
+from analysis.engine import source
+from analysis.engine.config import ConfigError, EngineConfig
+from analysis.engine.facts import AnalysisResult, HealthScore
+from analysis.engine.model import Finding
+from analysis.engine.pipeline import analyze
+from analysis.engine.reports import render_json
+from analysis.engine.scoring import compute_score
+from analysis.engine.source import SourceError
 from analysis.models import (
     AnalysisFacts,
     AnalysisReport,
@@ -29,11 +38,19 @@ from analysis.models import (
     RunStatus,
     RunTrigger,
 )
-from analysis.services.events import _emit, _event_data, _notify
+from analysis.providers import findings_store
+from analysis.services.events import _event_data, _notify
 from analysis.services.facts import analysis_previous_result, facts_dump
 from analysis.services.repositories import _workspace, repository_auth_headers
 from analysis.services.scheduling import _lock_org_slots, analysis_start_next_queued
 from billing.entitlements import effective_plan
+from webhooks.services import (
+    ANALYSIS_COMPLETED,
+    ANALYSIS_FAILED,
+    ANALYSIS_STARTED,
+    HEALTH_SCORE_CHANGED,
+    webhook_emit_on_commit,
+)
 
 logger = logging.getLogger("repotoire.analysis")
 
@@ -74,7 +91,9 @@ def _claim(run_id: Any) -> AnalysisRun | None:
             return None
         run.refresh_from_db()
         _notify(run)
-        _emit(run, "analysis.started", _event_data(run))
+        webhook_emit_on_commit(
+            organization=run.organization, event_type=ANALYSIS_STARTED, data=_event_data(run), repository=run.repository
+        )
     return run
 
 
@@ -166,8 +185,6 @@ def _engine_processes() -> int | None:
 
 
 def _checkout(run: AnalysisRun, timeout: float) -> Any:
-    from analysis.engine import source
-
     repo = run.repository
     ref = run.commit_sha or run.branch or None
     url = repo.clone_url
@@ -235,8 +252,6 @@ def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
 
 
 def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[Any, Any]:
-    from analysis.engine import ConfigError, EngineConfig, SourceError, analyze
-
     writer("fetch", 1, "Fetching the code")
     checkout = _checkout(run, timeout)
     writer("fetch", _FETCH_SPAN, f"Checked out {checkout.commit[:12]}" if checkout.commit else "Source ready")
@@ -265,34 +280,20 @@ def _severity_counts(findings: list[Any]) -> dict[str, int]:
     return counts
 
 
-def _record_findings(run: AnalysisRun, result: Any) -> dict[str, Any]:
-    try:
-        from findings.services import findings_record_run
-    except ImportError:
-        logger.warning("findings.services.findings_record_run is not available; findings of %s not stored", run.pk)
-        return {}
-    return dict(findings_record_run(run=run, result=result) or {})
+def _record_findings(run: AnalysisRun, result: AnalysisResult) -> dict[str, Any]:
+    return dict(findings_store().record_run(run=run, result=result) or {})
 
 
-def _effective_score(repository: Repository, result: Any, score_options: Any) -> tuple[Any, list[Any]]:
+def _effective_score(repository: Repository, result: AnalysisResult, score_options: Any) -> tuple[HealthScore, list[Finding]]:
     """The health score without the findings triaged as accepted or false positive (they stay
     listed but stop counting), and the findings that count."""
-    try:
-        from findings.services import findings_effective_for_score
-    except ImportError:
-        return result.score, list(result.findings)
-    effective = findings_effective_for_score(repository=repository, findings=result.findings)
+    effective = findings_store().effective_for_score(repository=repository, findings=result.findings)
     if len(effective) == len(result.findings):
         return result.score, effective
-    from analysis.engine.scoring import compute_score
-
     return compute_score(effective, result.files, result.metrics, score_options), effective
 
 
 def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engine_seconds: float) -> None:
-    from analysis.engine import __version__ as engine_version
-    from analysis.engine.reports import render_json
-
     t = time.perf_counter()
     facts_blob = facts_dump(result)
     report_blob = zlib.compress(render_json(result).encode("utf-8"), 6)
@@ -369,14 +370,15 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
             "lines_analyzed": locked.lines_analyzed,
             "duration_seconds": locked.duration_seconds,
         }
-        _emit(locked, "analysis.completed", data)
+        webhook_emit_on_commit(organization=locked.organization, event_type=ANALYSIS_COMPLETED, data=data, repository=repo)
         if tracks_repository and previous_score is not None and round(previous_score, 2) != locked.health_score:
-            _emit(
-                locked,
-                "health_score.changed",
-                {
+            webhook_emit_on_commit(
+                organization=locked.organization,
+                event_type=HEALTH_SCORE_CHANGED,
+                repository=repo,
+                data={
                     "analysis_id": str(locked.pk),
-                    "repository": {"id": str(repo.pk), "name": repo.name},
+                    "repository": repo.brief(),
                     "previous": previous_score,
                     "current": locked.health_score,
                     "delta": round(locked.health_score - previous_score, 2),
@@ -417,7 +419,12 @@ def _fail(run: AnalysisRun, code: str, message: str, *, from_status: str = RunSt
                     return False
                 run.refresh_from_db()
                 _notify(run)
-                _emit(run, "analysis.failed", {**_event_data(run), "error_code": code, "error_message": message})
+                webhook_emit_on_commit(
+                    organization=run.organization,
+                    event_type=ANALYSIS_FAILED,
+                    data={**_event_data(run), "error_code": code, "error_message": message},
+                    repository=run.repository,
+                )
             return True
         except OperationalError:
             # An interrupted statement can leave the connection unusable: reconnect once.

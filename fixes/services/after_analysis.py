@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from analysis.models import AnalysisFacts, AnalysisRun
+from analysis.services import facts_load
 from findings.models import ACTIVE_STATUSES as FINDING_ACTIVE_STATUSES
 from findings.models import Finding
 from fixes.fixers import covered_detectors, fixers_for
@@ -30,7 +31,6 @@ logger = logging.getLogger("repotoire.fixes")
 
 # --- after an analysis ----------------------------------------------------------------------------
 def _current_hashes(run: AnalysisRun) -> dict[str, str] | None:
-    from analysis.services import facts_load
 
     row = AnalysisFacts.objects.filter(run=run).first()
     if row is None:

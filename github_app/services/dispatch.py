@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis.models import AnalysisRun, RunStatus, RunTrigger
+from analysis.services import analysis_trigger
 from github_app.client import GithubError
 from github_app.models import (
     CheckStatus,
@@ -159,8 +160,6 @@ def _check_queue(repo: GithubRepository, *, number: int, head: dict[str, Any], b
 def github_dispatch_pending(*, github_repository_id: Any) -> str:
     """Start the next waiting analysis of a GitHub repository when it has none running: the
     oldest pending pull-request check first, then the latest pushed default-branch commit."""
-    from analysis.services import analysis_trigger
-
     with transaction.atomic():
         repo = (
             GithubRepository.objects.select_for_update(of=("self",))

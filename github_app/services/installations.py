@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from analysis.services import repository_update
 from github_app.models import (
     GithubInstallation,
     GithubRepository,
@@ -71,8 +72,6 @@ def _repos_upsert(installation: GithubInstallation, repos: list[dict[str, Any]])
 
 def _repos_disable(repos: list[GithubRepository], *, removed: bool) -> int:
     """Stop analysing these repositories (their ``analysis.Repository`` becomes inactive)."""
-    from analysis.services import repository_update
-
     now = timezone.now()
     for repo in repos:
         repo.enabled = False

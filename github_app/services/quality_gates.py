@@ -11,6 +11,7 @@ from django_q.tasks import async_task
 
 from accounts.models import Organization
 from analysis.models import Repository
+from analysis.services import repository_create, repository_update
 from github_app.client import GithubError
 from github_app.gates import GATE_FIELDS
 from github_app.models import (
@@ -31,8 +32,6 @@ logger = logging.getLogger("repotoire.github")
 
 # --- enabling repositories and quality gates ------------------------------------------------------
 def _link_repository(repo: GithubRepository, organization: Organization) -> Repository:
-    from analysis.services import repository_create, repository_update
-
     if repo.repository_id is not None and repo.repository.organization_id == organization.pk:
         if not repo.repository.is_active:
             repository_update(repository=repo.repository, is_active=True)

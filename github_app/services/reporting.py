@@ -25,6 +25,7 @@ from github_app.services.tokens import installation_client
 from repotoire.api.exceptions import (
     ServiceUnavailable,
 )
+from webhooks.services import QUALITY_GATE_FAILED, webhook_emit_on_commit
 
 logger = logging.getLogger("repotoire.github")
 
@@ -167,13 +168,15 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
         if gate["enabled"] and not gate["passed"]:
             data = {
                 "analysis_id": str(run.pk),
-                "repository": {"id": str(run.repository_id), "name": run.repository.name, "full_name": repo.full_name},
+                "repository": {**run.repository.brief(), "full_name": repo.full_name},
                 "pull_request": check.pull_request_number,
                 "head_sha": check.head_sha,
                 "health_score": run.health_score,
                 "failed_conditions": gate["failed_conditions"],
             }
-            transaction.on_commit(lambda: _emit_gate_failed(repo, run, data), robust=True)
+            webhook_emit_on_commit(
+                organization=run.organization, event_type=QUALITY_GATE_FAILED, data=data, repository=run.repository
+            )
 
     summary = _summary_markdown(check, run, counts)
     if gate["enabled"]:
@@ -190,15 +193,6 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
     _report_check_run(repo, check, {"title": title, "summary": summary}, annotations)
     _upsert_comment(repo, check, run, counts, summary)
     return check
-
-
-def _emit_gate_failed(repo: GithubRepository, run: AnalysisRun, data: dict[str, Any]) -> None:
-    try:
-        from webhooks.services import webhook_emit
-
-        webhook_emit(organization=run.organization, event_type="quality_gate.failed", data=data, repository=run.repository)
-    except Exception:  # noqa: BLE001 - customer webhooks are best effort from the check's point of view
-        logger.exception("Could not emit quality_gate.failed for %s", run.pk)
 
 
 def _report_check_run(

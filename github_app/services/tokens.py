@@ -19,6 +19,7 @@ from github_app.models import (
 from repotoire.api.exceptions import (
     ServiceUnavailable,
 )
+from webhooks.crypto import decrypt, encrypt
 
 logger = logging.getLogger("repotoire.github")
 
@@ -31,8 +32,6 @@ TOKEN_MARGIN = timedelta(minutes=5)
 def installation_token(installation: GithubInstallation, *, now: Any = None) -> str:
     """A valid installation access token: the cached one (decrypted) until ``TOKEN_MARGIN``
     before it expires, else a new one from GitHub (cached encrypted)."""
-    from webhooks.crypto import decrypt, encrypt
-
     now = now or timezone.now()
     if not installation.is_active:
         raise ServiceUnavailable("This GitHub installation is suspended or removed")
