@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install run worker test pytest lint format migrate bench clean-db
+.PHONY: install run worker test pytest lint format migrate static bench clean-db
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-run: migrate
+# Static files for whitenoise (admin, Swagger UI, Redoc, landing page): hashed, compressed copies in var/static.
+static: install
+	$(PY) manage.py collectstatic --noinput -v0
+
+run: migrate static
 	$(PY) manage.py ensure_demo
 	$(PY) -m repotoire.run
 

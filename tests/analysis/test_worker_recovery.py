@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from analysis import services
 from analysis.models import AnalysisRun
+from repotoire.run import descendants
 from tests.analysis.conftest import commit_files, git
 
 pytestmark = [pytest.mark.slow]
@@ -30,26 +31,6 @@ def g{i}(x):
     """Doc."""
     return f{i}(x, 1)
 '''
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        for child in children.get(current, []):
-            out.append(child)
-            todo.append(child)
-    return out
 
 
 @pytest.fixture
