@@ -44,10 +44,13 @@ def clone_credentials(repository: Repository) -> list[str]:
 class FindingsStore:
     """How a completed run's findings are stored (inside the run's completing transaction):
     ``record_run(run=, result=)`` returns a summary of what changed, and
-    ``effective_for_score(repository=, findings=)`` the findings that still count for the score."""
+    ``effective_for_score(repository=, findings=)`` the findings that still count for the score;
+    ``report_states(repository_id=, run_id=)`` each fingerprint's triage status and the
+    fingerprints the run found first, for its report."""
 
     record_run: Callable[..., dict[str, Any]]
     effective_for_score: Callable[..., list[Finding]]
+    report_states: Callable[..., tuple[dict[str, str], frozenset[str]]]
 
 
 _findings_store: list[FindingsStore] = []
