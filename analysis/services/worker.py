@@ -23,11 +23,12 @@ from analysis.engine import __version__ as engine_version
 from analysis.engine import source
 from analysis.engine.config import ConfigError, EngineConfig
 from analysis.engine.facts import AnalysisResult, HealthScore
-from analysis.engine.model import Finding
+from analysis.engine.model import SEVERITY_ORDER, Finding
 from analysis.engine.pipeline import analyze
 from analysis.engine.reports import render_json
 from analysis.engine.scoring import compute_score
 from analysis.engine.source import SourceError
+from analysis.hooks import post_analysis_hooks
 from analysis.models import (
     AnalysisFacts,
     AnalysisReport,
@@ -55,7 +56,7 @@ from webhooks.services import (
 logger = logging.getLogger("repotoire.analysis")
 
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITIES = SEVERITY_ORDER
 
 
 # Share of the progress bar before the engine starts (fetch) and after it ends (persist).
@@ -387,15 +388,10 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
                 },
             )
         run_id = str(locked.pk)
-        hooks = settings.REPOTOIRE_POST_ANALYSIS_TASKS if tracks_repository else settings.REPOTOIRE_POST_PR_ANALYSIS_TASKS
-        for task_path in hooks:
-            # bulk hooks (indexing, automatic fixes) on the background cluster's queue
-            background = task_path in settings.REPOTOIRE_BACKGROUND_HOOKS
-            cluster = (settings.REPOTOIRE_BACKGROUND_CLUSTER or None) if background else None
+        for hook in post_analysis_hooks(pull_request=not tracks_repository):
+            cluster = (settings.REPOTOIRE_BACKGROUND_CLUSTER or None) if hook.background else None
             transaction.on_commit(
-                lambda task_path=task_path, cluster=cluster: async_task(
-                    task_path, run_id, group="post-analysis", cluster=cluster
-                ),
+                lambda task=hook.task, cluster=cluster: async_task(task, run_id, group="post-analysis", cluster=cluster),
                 robust=True,
             )
 

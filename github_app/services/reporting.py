@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from analysis.engine.model import SEVERITY_ORDER
 from analysis.models import AnalysisRun, RunStatus
 from billing.entitlements import has_feature
 from billing.plans import FEATURE_QUALITY_GATES
@@ -95,7 +96,7 @@ def _summary_markdown(check: GithubPullRequestCheck, run: AnalysisRun, counts: d
         f"**Health score:** {run.health_score:.1f} ({run.grade}) — delta vs base: {_fmt_delta(check.score_delta)}",
         "",
         "**New findings:** "
-        + (", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts.get(s)) or "none")
+        + (", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts.get(s)) or "none")
         + f" · **fixed:** {check.fixed_findings}",
         "",
     ]
@@ -137,7 +138,7 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
     base = selectors.base_run_for(check=check, run=run)
     diff = selectors.findings_diff(run=run, base_run=base)
     new = diff["new"]
-    counts = {s: 0 for s in ("critical", "high", "medium", "low", "info")}
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
     for f in new:
         counts[f["severity"]] = counts.get(f["severity"], 0) + 1
     available = has_feature(repo.organization, FEATURE_QUALITY_GATES) if repo.organization else False

@@ -239,7 +239,7 @@ def test_apply_to_another_remote_pushes_the_branch(member, org, tmp_path, analys
 
 def test_preview_marks_a_proposal_stale_when_its_file_changed_since(member, analysed, generate, analyse, settings):
     proposal = generate(member.client, analysed.finding("unused-import"))
-    settings.REPOTOIRE_POST_ANALYSIS_TASKS = []  # no post-analysis hook: only the preview notices
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}  # no post-analysis hook: only the preview notices
     commit_files(analysed.path, {"app.py": analysed.path.joinpath("app.py").read_text() + "\n\nY = 2\n"}, "edit app")
     analyse(analysed.repo)
     proposal.refresh_from_db()
