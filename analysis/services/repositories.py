@@ -6,6 +6,7 @@ import logging
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from analysis.providers import clone_credentials
 from analysis.sources import CloneUrlError, normalize_clone_url
 from billing.entitlements import effective_plan
 from repotoire.api.exceptions import Conflict, PlanLimitExceeded, ValidationFailed
+from repotoire.services import model_update
 
 logger = logging.getLogger("repotoire.analysis")
 
@@ -63,6 +65,9 @@ def repository_create(*, organization: Organization, name: str, clone_url: str, 
         raise Conflict(f"A repository named {name!r} already exists") from exc
 
 
+_REPOSITORY_UPDATABLE = ("name", "clone_url", "provider", "default_branch", "is_active")
+
+
 def repository_update(
     *,
     repository: Repository,
@@ -72,26 +77,18 @@ def repository_update(
     is_active: bool | None = None,
 ) -> Repository:
     """Change a repository's settings (only the fields given)."""
-    changed: list[str] = []
-    if name is not None and name != repository.name:
-        repository.name = name
-        changed.append("name")
+    data: dict[str, Any] = {}
+    if name is not None:
+        data["name"] = name
     if clone_url is not None:
-        url, provider = _clean_url(clone_url)
-        if url != repository.clone_url:
-            repository.clone_url, repository.provider = url, provider
-            changed += ["clone_url", "provider"]
+        data["clone_url"], data["provider"] = _clean_url(clone_url)
     if default_branch is not None:
-        repository.default_branch = _clean_branch(default_branch, "default_branch")
-        changed.append("default_branch")
+        data["default_branch"] = _clean_branch(default_branch, "default_branch")
     if is_active is not None:
-        repository.is_active = is_active
-        changed.append("is_active")
-    if not changed:
-        return repository
+        data["is_active"] = is_active
     try:
         with transaction.atomic():
-            repository.save(update_fields=[*changed, "updated_at"])
+            model_update(instance=repository, fields=_REPOSITORY_UPDATABLE, data=data)
     except IntegrityError as exc:
         raise Conflict(f"A repository named {repository.name!r} already exists") from exc
     return repository

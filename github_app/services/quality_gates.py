@@ -26,6 +26,7 @@ from repotoire.api.exceptions import (
     NotFound,
     ValidationFailed,
 )
+from repotoire.services import model_update
 
 logger = logging.getLogger("repotoire.github")
 
@@ -99,10 +100,5 @@ def _queue_initial_analysis(repo_pk: Any) -> None:
 
 def github_quality_gate_update(*, github_repository: GithubRepository, **fields: Any) -> GithubRepository:
     """Change a repository's quality gate (only the fields given)."""
-    allowed = {"gate_enabled", *GATE_FIELDS}
-    changed = [k for k in fields if k in allowed]
-    for key in changed:
-        setattr(github_repository, key, fields[key])
-    if changed:
-        github_repository.save(update_fields=[*changed, "updated_at"])
+    model_update(instance=github_repository, fields=("gate_enabled", *GATE_FIELDS), data=fields)
     return github_repository
