@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import re
-import zlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,8 +28,9 @@ from django_q.tasks import async_task
 
 from accounts.models import Organization
 from analysis.engine import source
-from analysis.models import AnalysisFacts, AnalysisRun, Provider, Repository, RunStatus, RunTrigger
-from analysis.services import repository_clone_dir
+from analysis.engine.facts import FileFacts
+from analysis.models import AnalysisRun, Provider, Repository, RunStatus, RunTrigger
+from analysis.services import facts_of, repository_clone_dir
 from billing.entitlements import effective_plan, has_feature
 from billing.plans import FEATURE_CODE_ASK
 from codesearch.chunking import ChunkSpec, chunk_file, content_hash_for, embed_text_for
@@ -116,12 +115,9 @@ def _file_texts(run: AnalysisRun, files: dict[str, Any]) -> tuple[dict[str, str]
 
 
 # --- indexing -----------------------------------------------------------------------------------
-def _run_files(run: AnalysisRun) -> dict[str, Any] | None:
-    row = AnalysisFacts.objects.filter(run=run).first()
-    if row is None:
-        return None
-    data = pickle.loads(zlib.decompress(bytes(row.data)))  # noqa: S301 - written by our own analysis worker only
-    return dict(data["files"])
+def _run_files(run: AnalysisRun) -> dict[str, FileFacts] | None:
+    data = facts_of(run=run)
+    return None if data is None else dict(data["files"])
 
 
 def build_chunks(files: dict[str, Any], texts: dict[str, str]) -> list[ChunkSpec]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -27,7 +26,7 @@ logger = logging.getLogger("repotoire.analysis")
 SWEEP_TASK = "analysis.tasks.analysis_sweep_task"
 
 
-def analysis_sweep_stale(*, now: Any = None) -> dict[str, int]:
+def analysis_sweep_stale(*, now: datetime | None = None) -> dict[str, int]:
     """Recover runs whose worker died: a running run with a heartbeat older than
     ``REPOTOIRE_ANALYSIS_STALE_SECONDS`` is re-queued (until it has been claimed
     ``REPOTOIRE_ANALYSIS_MAX_ATTEMPTS`` times) or failed with WORKER_LOST; one running longer than

@@ -9,8 +9,10 @@ import shutil
 import threading
 import time
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -59,12 +61,14 @@ logger = logging.getLogger("repotoire.analysis")
 SEVERITIES = SEVERITY_ORDER
 
 
+# The ``[score]`` table of the analysed repository's repotoire.toml, when it has one.
+ScoreOptions = Mapping[str, Any] | None
 # Share of the progress bar before the engine starts (fetch) and after it ends (persist).
 _FETCH_SPAN = 5
 _PERSIST_AT = 96
 
 
-def _claim(run_id: Any) -> AnalysisRun | None:
+def _claim(run_id: UUID | str) -> AnalysisRun | None:
     with transaction.atomic():
         run = AnalysisRun.objects.select_related("organization", "repository").filter(pk=run_id).first()
         if run is None or run.status != RunStatus.QUEUED:
@@ -153,7 +157,7 @@ class _Heartbeat(threading.Thread):
     """Keeps ``heartbeat_at`` fresh while the engine is busy between progress callbacks, so the
     sweeper can tell a slow stage from a dead worker."""
 
-    def __init__(self, run_id: Any, interval: float) -> None:
+    def __init__(self, run_id: UUID | str, interval: float) -> None:
         super().__init__(name=f"analysis-heartbeat-{run_id}", daemon=True)
         self.run_id = run_id
         self.interval = interval
@@ -185,7 +189,7 @@ def _engine_processes() -> int | None:
     return configured if configured > 0 else None
 
 
-def _checkout(run: AnalysisRun, timeout: float) -> Any:
+def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
     repo = run.repository
     ref = run.commit_sha or run.branch or None
     url = repo.clone_url
@@ -215,7 +219,7 @@ def _checkout(run: AnalysisRun, timeout: float) -> Any:
     return checkout
 
 
-def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
+def analysis_execute(*, run_id: UUID | str) -> AnalysisRun | None:
     """Claim the queued run ``run_id`` and analyse it. Returns None when the run could not be
     claimed (already taken, cancelled, or no free concurrency slot: it stays queued)."""
     run = _claim(run_id)
@@ -252,7 +256,7 @@ def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
     return run
 
 
-def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[Any, Any]:
+def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[AnalysisResult, ScoreOptions]:
     writer("fetch", 1, "Fetching the code")
     checkout = _checkout(run, timeout)
     writer("fetch", _FETCH_SPAN, f"Checked out {checkout.commit[:12]}" if checkout.commit else "Source ready")
@@ -273,7 +277,7 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tu
     return result, score_options
 
 
-def _severity_counts(findings: list[Any]) -> dict[str, int]:
+def _severity_counts(findings: list[Finding]) -> dict[str, int]:
     counts = dict.fromkeys(SEVERITIES, 0)
     for finding in findings:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
@@ -285,7 +289,9 @@ def _record_findings(run: AnalysisRun, result: AnalysisResult) -> dict[str, Any]
     return dict(findings_store().record_run(run=run, result=result) or {})
 
 
-def _effective_score(repository: Repository, result: AnalysisResult, score_options: Any) -> tuple[HealthScore, list[Finding]]:
+def _effective_score(
+    repository: Repository, result: AnalysisResult, score_options: ScoreOptions
+) -> tuple[HealthScore, list[Finding]]:
     """The health score without the findings triaged as accepted or false positive (they stay
     listed but stop counting), and the findings that count."""
     effective = findings_store().effective_for_score(repository=repository, findings=result.findings)
@@ -294,7 +300,7 @@ def _effective_score(repository: Repository, result: AnalysisResult, score_optio
     return compute_score(effective, result.files, result.metrics, score_options), effective
 
 
-def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engine_seconds: float) -> None:
+def _complete(run: AnalysisRun, result: AnalysisResult, *, score_options: ScoreOptions = None, engine_seconds: float) -> None:
     t = time.perf_counter()
     facts_blob = facts_dump(result)
     report_blob = zlib.compress(render_json(result).encode("utf-8"), 6)
