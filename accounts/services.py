@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -51,8 +52,10 @@ def organization_set_stripe_customer(*, organization: Organization, customer_id:
     Organization.objects.filter(pk=organization.pk, stripe_customer_id__isnull=True).update(
         stripe_customer_id=customer_id, updated_at=timezone.now()
     )
-    organization.stripe_customer_id = Organization.objects.values_list("stripe_customer_id", flat=True).get(pk=organization.pk)
-    return organization.stripe_customer_id
+    recorded = Organization.objects.values_list("stripe_customer_id", flat=True).get(pk=organization.pk)
+    organization.stripe_customer_id = recorded
+    # Not null: set just above, unless another request recorded its own first.
+    return cast(str, recorded)
 
 
 def membership_ensure(*, organization: Organization, user: User, role: str) -> Membership:

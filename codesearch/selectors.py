@@ -23,7 +23,7 @@ from accounts.models import Organization
 from analysis.models import Repository
 from codesearch.chunking import split_identifier
 from codesearch.embeddings import EmbeddingModelError, current_model_id, get_backend
-from codesearch.models import CodeChunk, CodeIndex
+from codesearch.models import CodeChunk, CodeChunkQuerySet, CodeIndex
 from findings.models import Finding
 from repotoire.api.exceptions import ServiceUnavailable
 
@@ -51,7 +51,7 @@ def _scoped(
     language: str | None = None,
     path: str | None = None,
     kind: str | None = None,
-) -> QuerySet[CodeChunk]:
+) -> CodeChunkQuerySet:
     qs = CodeChunk.objects.for_org(organization)
     if repository is not None:
         qs = qs.filter(repository=repository)
@@ -81,7 +81,7 @@ def embed_query(query: str) -> list[float]:
         raise ServiceUnavailable(f"Code search embeddings are unavailable: {exc}", error_code="EMBEDDINGS_UNAVAILABLE") from exc
 
 
-def vector_candidates(qs: QuerySet[CodeChunk], vector: list[float], limit: int) -> list[int]:
+def vector_candidates(qs: CodeChunkQuerySet, vector: list[float], limit: int) -> list[int]:
     """Ids of the nearest chunks by cosine distance (HNSW, filtered before ranking)."""
     with transaction.atomic(), connection.cursor() as cur:
         # relaxed_order: keep scanning the graph until `limit` rows pass the filter.

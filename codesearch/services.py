@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +251,8 @@ def _enqueue_embedding(ids: list[int], repository_id: Any) -> int:
     batches = [ids[i : i + size] for i in range(0, len(ids), size)]
     for batch in batches:
         transaction.on_commit(
-            lambda batch=batch: async_task(
+            partial(
+                async_task,
                 EMBED_TASK,
                 batch,
                 group="codesearch-embed",

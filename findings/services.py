@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID, uuid4
 
 from django.conf import settings
@@ -91,16 +91,17 @@ class _Table:
     def __init__(self, model: type[models.Model], table: str | None = None, only: Sequence[str] | None = None) -> None:
         fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
         if only is not None:
-            fields = [model._meta.get_field(name) for name in only]
+            fields = [cast(models.Field, model._meta.get_field(name)) for name in only]
         self.table = table or model._meta.db_table
         self.fields = fields
+        self.columns = [cast(str, f.column) for f in fields]
         self.attnames = [f.attname for f in fields]
         self.json_attnames = {f.attname for f in fields if isinstance(f, models.JSONField)}
         self.defaults = {f.attname: None if f.primary_key else f.get_default() for f in fields}
 
     def copy(self, cursor: Any, rows: Iterable[dict[str, Any]]) -> None:
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
+        columns = ", ".join(quote(c) for c in self.columns)
         attnames, json_attnames, defaults = self.attnames, self.json_attnames, self.defaults
         with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
@@ -297,14 +298,14 @@ def _update_refreshed(cursor: Any, rows: list[dict[str, Any]]) -> None:
     """Refresh seen findings: COPY the new values into a temporary table, then one UPDATE … FROM."""
     quote = connection.ops.quote_name
     table = _Table(Finding, table="findings_refresh_tmp", only=("id", *_REFRESHED_FIELDS))
-    columns = ", ".join(quote(f.column) for f in table.fields)
+    columns = ", ".join(quote(c) for c in table.columns)
     cursor.execute("DROP TABLE IF EXISTS findings_refresh_tmp")
     # CREATE TABLE AS keeps the column types but no NOT NULL constraints or indexes.
     cursor.execute(
         f"CREATE TEMPORARY TABLE findings_refresh_tmp ON COMMIT DROP AS SELECT {columns} FROM findings_finding WITH NO DATA"
     )
     table.copy(cursor, rows)
-    assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in table.fields[1:])
+    assignments = ", ".join(f"{quote(c)} = t.{quote(c)}" for c in table.columns[1:])
     cursor.execute(f"UPDATE findings_finding AS f SET {assignments} FROM findings_refresh_tmp AS t WHERE f.id = t.id")
     cursor.execute("DROP TABLE findings_refresh_tmp")
 

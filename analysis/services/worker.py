@@ -10,6 +10,7 @@ import threading
 import time
 import zlib
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -396,10 +397,7 @@ def _complete(run: AnalysisRun, result: AnalysisResult, *, score_options: ScoreO
         run_id = str(locked.pk)
         for hook in post_analysis_hooks(pull_request=not tracks_repository):
             cluster = (settings.REPOTOIRE_BACKGROUND_CLUSTER or None) if hook.background else None
-            transaction.on_commit(
-                lambda task=hook.task, cluster=cluster: async_task(task, run_id, group="post-analysis", cluster=cluster),
-                robust=True,
-            )
+            transaction.on_commit(partial(async_task, hook.task, run_id, group="post-analysis", cluster=cluster), robust=True)
 
 
 def _fail(run: AnalysisRun, code: str, message: str, *, from_status: str = RunStatus.RUNNING) -> bool:

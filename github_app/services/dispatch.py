@@ -129,7 +129,7 @@ def _check_queue(repo: GithubRepository, *, number: int, head: dict[str, Any], b
             head_sha=head_sha,
             status__in=[CheckStatus.PENDING, CheckStatus.ANALYZING],
             defaults={
-                "organization_id": repo.organization_id,
+                "organization_id": repo.organization_id,  # type: ignore[misc]  # an enabled repository has one
                 "head_ref": str(head.get("ref") or "")[:255],
                 "base_sha": str(base.get("sha") or "")[:64],
                 "base_ref": str(base.get("ref") or "")[:255],
@@ -167,7 +167,7 @@ def github_dispatch_pending(*, github_repository_id: Any) -> str:
             .filter(pk=github_repository_id, enabled=True, repository__isnull=False)
             .first()
         )
-        if repo is None or repo.organization is None:
+        if repo is None or repo.organization is None or repo.repository_id is None:
             return "not enabled"
         check = repo.checks.filter(status=CheckStatus.PENDING).order_by("created_at").first()
         try:

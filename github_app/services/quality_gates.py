@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -33,10 +34,11 @@ logger = logging.getLogger("repotoire.github")
 
 # --- enabling repositories and quality gates ------------------------------------------------------
 def _link_repository(repo: GithubRepository, organization: Organization) -> Repository:
-    if repo.repository_id is not None and repo.repository.organization_id == organization.pk:
-        if not repo.repository.is_active:
-            repository_update(repository=repo.repository, is_active=True)
-        return repo.repository
+    linked = repo.repository
+    if linked is not None and linked.organization_id == organization.pk:
+        if not linked.is_active:
+            repository_update(repository=linked, is_active=True)
+        return linked
     clone_url = repo.clone_url or f"{settings.GITHUB_WEB_URL}/{repo.full_name}.git"
     try:
         return repository_create(
@@ -86,7 +88,7 @@ def github_repos_set_enabled(*, installation: GithubInstallation, repo_ids: list
             repo.save()
             if first_time:
                 repo_pk = repo.pk
-                transaction.on_commit(lambda repo_pk=repo_pk: _queue_initial_analysis(repo_pk), robust=True)
+                transaction.on_commit(partial(_queue_initial_analysis, repo_pk), robust=True)
     return repos
 
 

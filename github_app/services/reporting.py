@@ -126,7 +126,7 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
     then complete the check run (annotations in batches of 50), update the PR comment and emit
     ``quality_gate.failed``."""
     repo = GithubRepository.objects.select_related("installation", "organization").get(pk=check.github_repository_id)
-    run = AnalysisRun.objects.filter(pk=check.run_id).first()
+    run = AnalysisRun.objects.filter(pk=check.run_id).first() if check.run_id is not None else None
     if run is None or run.status != RunStatus.COMPLETED:
         check.status, check.conclusion = CheckStatus.FAILED, "neutral"
         check.error = run.error_message if run is not None else "The analysis was deleted"
@@ -159,7 +159,11 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
     with transaction.atomic():
         check.base_run = base
         check.health_score = run.health_score
-        check.score_delta = round(run.health_score - base.health_score, 2) if base and base.health_score is not None else None
+        check.score_delta = (
+            round(run.health_score - base.health_score, 2)
+            if base and base.health_score is not None and run.health_score is not None
+            else None
+        )
         check.new_findings = {**counts, "total": len(new)}
         check.fixed_findings = diff["fixed_count"]
         check.gate = gate
