@@ -190,6 +190,15 @@ def _engine_processes() -> int | None:
     return configured if configured > 0 else None
 
 
+def _clear_stale_git_locks(git_dir: Path) -> None:
+    """A worker killed during a fetch leaves git's lock files behind, and every later fetch of
+    the clone fails on them. Only one run of a repository is active at a time (the claim), so a
+    lock found before the fetch is stale."""
+    if git_dir.is_dir():
+        for lock in [*git_dir.glob("*.lock"), *(git_dir / "refs").rglob("*.lock")]:
+            lock.unlink(missing_ok=True)
+
+
 def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
     repo = run.repository
     ref = run.commit_sha or run.branch or None
@@ -207,6 +216,7 @@ def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
         url = f"file://{path}"
     headers = repository_auth_headers(repo) if repo.provider != Provider.LOCAL else []
     workspace = _workspace(repo)
+    _clear_stale_git_locks(source.clone_dir(url, workspace) / ".git")
     try:
         checkout = source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
     except source.SourceError as exc:
