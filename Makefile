@@ -9,7 +9,7 @@ export HOST PORT
 # mypy: the engine, and every app's services, selectors and tasks (django-stubs plugin).
 MYPY_APPS := $(wildcard */services.py */services */selectors.py */tasks.py) analysis/providers.py analysis/hooks.py
 
-.PHONY: install run worker test pytest lint format migrate static bench clean-db
+.PHONY: install run web worker background scheduler test pytest lint format migrate static bench clean-db
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,11 @@ run: migrate static
 	$(PY) manage.py ensure_demo
 	$(PY) -m repotoire.run
 
-worker: install
-	$(PY) manage.py qcluster
+# One process role each (a host per role in production; `make run` starts them all).
+web: static
+	$(PY) -m repotoire.run web
+worker background scheduler: install
+	$(PY) -m repotoire.run $@
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,7 @@ from analysis import selectors, services
 from analysis.engine.reports import render
 from analysis.filters import filter_runs
 from analysis.models import AnalysisRun, Repository, RunStatus
+from analysis.selectors import repository_trend
 from analysis.serializers import (
     AnalysisConcurrencyOutputSerializer,
     AnalysisHistoryFilterInputSerializer,
@@ -100,16 +101,7 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
             limit = 0
         if not 1 <= limit <= TREND_MAX_POINTS:
             raise ValidationFailed(f"limit: between 1 and {TREND_MAX_POINTS}", fields={"limit": ["Out of range"]})
-        runs = list(
-            AnalysisRun.objects.for_org(self.organization)
-            .completed()
-            .filter(repository=repo)
-            .order_by("-finished_at")
-            .only("id", "finished_at", "commit_sha", "branch", "health_score", "grade", "pillar_scores", "findings_counts")[
-                :limit
-            ]
-        )
-        runs.reverse()
+        runs = repository_trend(organization=self.organization, repository=repo, limit=limit)
         return Response(RepositoryTrendPointOutputSerializer(runs, many=True).data)
 
 

@@ -14,7 +14,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-APPS = ("accounts", "analysis", "findings", "fixes", "codesearch", "billing", "webhooks", "github_app", "repotoire")
+APPS = ("accounts", "analysis", "findings", "fixes", "codesearch", "billing", "webhooks", "github_app", "dashboard", "repotoire")
 
 
 def _app_of(module: str) -> str | None:

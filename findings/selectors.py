@@ -5,12 +5,22 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet, prefetch_related_objects
 
 from accounts.models import Organization
 from analysis.engine.registry import all_specs
 from findings.filters import apply_facets, apply_scope
-from findings.models import RANK_SEVERITY, SEVERITY_RANK, SUPPRESSED_STATUSES, Finding, FindingStatus
+from findings.models import (
+    RANK_SEVERITY,
+    SEVERITY_RANK,
+    SUPPRESSED_STATUSES,
+    Finding,
+    FindingOccurrence,
+    FindingStatus,
+    FindingTriageEvent,
+)
+
+OCCURRENCE_HISTORY_LIMIT = 100
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +92,20 @@ def findings_by_detector(
             }
         )
     return out
+
+
+def finding_with_history(finding: Finding) -> Finding:
+    """``finding`` with ``occurrence_history`` (newest first, at most 100, with their runs) and
+    its triage events (newest first, with their actors) loaded: two queries."""
+    # attached for the detail serializer, not a model field
+    finding.occurrence_history = list(  # type: ignore[attr-defined]
+        FindingOccurrence.objects.filter(finding=finding).select_related("run").order_by("-id")[:OCCURRENCE_HISTORY_LIMIT]
+    )
+    prefetch_related_objects(
+        [finding],
+        Prefetch("triage_events", queryset=FindingTriageEvent.objects.select_related("actor").order_by("-created_at", "-id")),
+    )
+    return finding
 
 
 def findings_report_states(*, repository_id: Any, run_id: Any) -> tuple[dict[str, str], frozenset[str]]:

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "codesearch",
     "webhooks",
     "github_app",
+    # the web dashboard at /app/ (server-rendered templates + htmx)
+    "django_htmx",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -64,12 +67,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "repotoire.api.middleware.RateLimitHeadersMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "repotoire.urls"
 WSGI_APPLICATION = "repotoire.wsgi.application"
 ASGI_APPLICATION = "repotoire.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/app/login/"  # the dashboard's sign-in page
 APPEND_SLASH = False
 
 TEMPLATES = [
@@ -143,6 +148,9 @@ Q_CLUSTER: dict[str, object] = {
     "bulk": 5,
     "poll": 0.5,
     "label": "Task queue",
+    # Every cluster runs django-q2's scheduler unless told not to; the process roles
+    # (repotoire/run.py) turn it off in the clusters and run one `manage.py qscheduler` instead.
+    "scheduler": env.bool("Q_SCHEDULER", default=True),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

@@ -48,6 +48,7 @@ from analysis.services.facts import analysis_previous_result, facts_dump
 from analysis.services.repositories import _workspace, repository_auth_headers
 from analysis.services.scheduling import _lock_org_slots, analysis_start_next_queued
 from billing.entitlements import effective_plan
+from repotoire.qworker import WorkerShutdown, shutdown_requested
 from webhooks.services import (
     ANALYSIS_COMPLETED,
     ANALYSIS_FAILED,
@@ -141,6 +142,8 @@ class _ProgressWriter:
         now = time.monotonic()
         if now > self.deadline:
             raise _Deadline
+        if shutdown_requested():
+            raise WorkerShutdown
         if stage == self.stage and now - self.last_write < self.interval:
             return
         updated = AnalysisRun.objects.filter(pk=self.run.pk, status=RunStatus.RUNNING).update(
@@ -258,6 +261,8 @@ def analysis_execute(*, run_id: UUID | str) -> AnalysisRun | None:
         _fail(run, RunErrorCode.TIMEOUT, f"The analysis exceeded the {timeout:.0f} s time limit")
     except _RunFailed as exc:
         _fail(run, exc.code, exc.message)
+    except WorkerShutdown:
+        _requeue_interrupted(run)
     except Exception:
         logger.exception("Analysis %s failed", run.pk)
         _fail(run, RunErrorCode.INTERNAL, "The analysis failed because of an internal error")
@@ -265,6 +270,25 @@ def analysis_execute(*, run_id: UUID | str) -> AnalysisRun | None:
         analysis_start_next_queued(organization=run.organization)
     run.refresh_from_db()
     return run
+
+
+def _requeue_interrupted(run: AnalysisRun) -> None:
+    """Its worker is shutting down: the run goes back to the queue at once (this claim does not count
+    as an attempt) and is dispatched again by ``analysis_start_next_queued``, to another worker."""
+    requeued = AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.QUEUED,
+        attempts=F("attempts") - 1,
+        started_at=None,
+        heartbeat_at=None,
+        dispatched_at=None,
+        progress_percent=0,
+        stage="queued",
+        message="The worker was stopped; re-queued",
+    )
+    if requeued:
+        run.refresh_from_db()
+        _notify(run)
+        logger.info("Analysis %s re-queued: its worker is shutting down", run.pk)
 
 
 def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[AnalysisResult, ScoreOptions]:

@@ -148,6 +148,12 @@ def _summary(fields: dict[str, list[str]]) -> str:
     return text if name == "non_field_errors" else f"{name}: {text}"
 
 
+def validation_failed(detail: Any) -> ValidationFailed:
+    """A serializer's errors as the ValidationFailed the API answers with (same wording)."""
+    fields = _flatten(detail)
+    return ValidationFailed(_summary(fields) if fields else "Invalid request", fields=fields)
+
+
 DATABASE_BUSY_RETRY_AFTER = 5
 
 
