@@ -16,9 +16,8 @@ from analysis.models import (
     RunErrorCode,
     RunStatus,
 )
-from analysis.services.events import _notify
 from analysis.services.scheduling import analysis_start_next_queued
-from analysis.services.worker import _fail
+from analysis.services.worker import _fail, _requeue
 
 logger = logging.getLogger("repotoire.analysis")
 
@@ -47,22 +46,8 @@ def analysis_sweep_stale(*, now: datetime | None = None) -> dict[str, int]:
     for run in stale.select_related("organization", "repository"):
         if run.attempts < settings.REPOTOIRE_ANALYSIS_MAX_ATTEMPTS:
             with transaction.atomic():
-                requeued = (
-                    AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING)
-                    .filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
-                    .update(
-                        status=RunStatus.QUEUED,
-                        started_at=None,
-                        heartbeat_at=None,
-                        dispatched_at=None,
-                        progress_percent=0,
-                        stage="queued",
-                        message="The worker stopped responding; re-queued",
-                    )
-                )
-                if requeued:
-                    run.refresh_from_db()
-                    _notify(run)
+                still_stale = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+                if _requeue(run, "The worker stopped responding; re-queued", only=still_stale):
                     out["requeued"] += 1
         elif _fail(run, RunErrorCode.WORKER_LOST, "The worker running this analysis stopped responding"):
             out["failed"] += 1

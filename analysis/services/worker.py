@@ -17,7 +17,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 from django_q.tasks import async_task
@@ -275,20 +275,28 @@ def analysis_execute(*, run_id: UUID | str) -> AnalysisRun | None:
 def _requeue_interrupted(run: AnalysisRun) -> None:
     """Its worker is shutting down: the run goes back to the queue at once (this claim does not count
     as an attempt) and is dispatched again by ``analysis_start_next_queued``, to another worker."""
-    requeued = AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+    if _requeue(run, "The worker was stopped; re-queued", attempts=F("attempts") - 1):
+        logger.info("Analysis %s re-queued: its worker is shutting down", run.pk)
+
+
+def _requeue(run: AnalysisRun, message: str, *, only: Q | None = None, **fields: Any) -> bool:
+    """Put a running run back in the queue (when it is still running and matches ``only``) and
+    tell SSE listeners; True when it was."""
+    runs = AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING)
+    requeued = (runs.filter(only) if only is not None else runs).update(
         status=RunStatus.QUEUED,
-        attempts=F("attempts") - 1,
         started_at=None,
         heartbeat_at=None,
         dispatched_at=None,
         progress_percent=0,
         stage="queued",
-        message="The worker was stopped; re-queued",
+        message=message,
+        **fields,
     )
     if requeued:
         run.refresh_from_db()
         _notify(run)
-        logger.info("Analysis %s re-queued: its worker is shutting down", run.pk)
+    return bool(requeued)
 
 
 def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[AnalysisResult, ScoreOptions]:
