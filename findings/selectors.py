@@ -97,7 +97,8 @@ def findings_by_detector(
 def finding_with_history(finding: Finding) -> Finding:
     """``finding`` with ``occurrence_history`` (newest first, at most 100, with their runs) and
     its triage events (newest first, with their actors) loaded: two queries."""
-    finding.occurrence_history = list(
+    # attached for the detail serializer, not a model field
+    finding.occurrence_history = list(  # type: ignore[attr-defined]
         FindingOccurrence.objects.filter(finding=finding).select_related("run").order_by("-id")[:OCCURRENCE_HISTORY_LIMIT]
     )
     prefetch_related_objects(

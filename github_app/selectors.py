@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from analysis.engine.model import compute_fingerprint
 from analysis.models import AnalysisRun, RunTrigger
+from analysis.services import report_result
 from findings.models import SEVERITY_RANK, FindingOccurrence
-from github_app.models import GithubPullRequestCheck
+from findings.services import findings_suppressed_fingerprints
+from github_app.models import GithubPullRequestCheck, GithubRepository
 
 
 def github_serves(*, repository: Any) -> bool:
     """Whether the GitHub App serves this Repotoire repository (an enabled, granted repository),
     whatever its clone URL looks like (for other apps: fixes open pull requests through it)."""
-    from github_app.models import GithubRepository
-
     return GithubRepository.objects.enabled().filter(repository=repository).exists()
 
 
@@ -70,9 +71,6 @@ def _head_findings(run: AnalysisRun) -> dict[str, dict[str, Any]]:
     }
     if out or not (run.findings_counts or {}).get("total"):
         return out
-    from analysis.engine.model import compute_fingerprint
-    from analysis.services import report_result
-
     for f in report_result(run).findings:
         fp = f.fingerprint or compute_fingerprint(f.detector, f.path, f.symbol, f.snippet or f.message)
         out.setdefault(
@@ -97,8 +95,6 @@ def findings_diff(*, run: AnalysisRun, base_run: AnalysisRun | None) -> dict[str
     """Findings of ``run`` absent from ``base_run`` (by persistent identity: the fingerprint),
     with the head run's own lines, and the count of base findings gone in ``run``. Findings
     triaged as accepted (unexpired) or false positive do not count."""
-    from findings.services import findings_suppressed_fingerprints
-
     head = _head_findings(run)
     suppressed = findings_suppressed_fingerprints(run.repository)
     base: set[str] = set()

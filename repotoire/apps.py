@@ -6,6 +6,7 @@ class RepotoireConfig(AppConfig):
     verbose_name = "Repotoire platform"
 
     def ready(self) -> None:
+        # Imported here: models are not loaded when the app registry imports this module.
         from django.db.models.signals import post_migrate
 
         from repotoire import qworker

@@ -274,9 +274,6 @@ REPOTOIRE_ANALYSIS_PROGRESS_INTERVAL = env.float("REPOTOIRE_ANALYSIS_PROGRESS_IN
 REPOTOIRE_SSE_HEARTBEAT_SECONDS = env.float("REPOTOIRE_SSE_HEARTBEAT_SECONDS", default=15.0)
 # SSE connects authenticating at once per web process (each holds a database connection briefly).
 REPOTOIRE_SSE_CONNECT_CONCURRENCY = env.int("REPOTOIRE_SSE_CONNECT_CONCURRENCY", default=8)
-# Dotted paths of django-q2 tasks enqueued with the run id after every completed analysis
-# (code search indexing hooks in here).
-REPOTOIRE_POST_ANALYSIS_TASKS: list[str] = env.list("REPOTOIRE_POST_ANALYSIS_TASKS", default=[])
 
 # --- code search (codesearch app) ---------------------------------------------------------------
 # The issue's names win; EMBEDDING_BACKEND/EMBEDDING_DIMENSIONS/OPENAI_CHAT_MODEL stay as fallbacks.
@@ -300,15 +297,6 @@ REPOTOIRE_ASK_PER_HOUR: dict[str, int] = {
 }
 # Index every completed analysis for code search (the analysis app's post-completion hook).
 REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE = env.bool("REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE", default=True)
-if REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE and "codesearch.tasks.codesearch_index_run_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
-    REPOTOIRE_POST_ANALYSIS_TASKS.append("codesearch.tasks.codesearch_index_run_task")
-# github_app: PR runs get their check run, comment and quality gate; pending pushes/PRs start.
-if "github_app.tasks.github_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
-    REPOTOIRE_POST_ANALYSIS_TASKS.append("github_app.tasks.github_after_analysis_task")
-# Pull-request runs don't touch the repository's findings, so only the GitHub App follows them up.
-REPOTOIRE_POST_PR_ANALYSIS_TASKS: list[str] = env.list(
-    "REPOTOIRE_POST_PR_ANALYSIS_TASKS", default=["github_app.tasks.github_after_analysis_task"]
-)
 
 # --- fix proposals (fixes app) ------------------------------------------------------------------
 # After each completed analysis: mark proposals whose base files changed stale, and (when on)
@@ -329,13 +317,14 @@ REPOTOIRE_FIXES_PREVIEW_CONCURRENCY = env.int("REPOTOIRE_FIXES_PREVIEW_CONCURREN
 REPOTOIRE_FIXES_GENERATION_TIMEOUT_SECONDS = env.int("REPOTOIRE_FIXES_GENERATION_TIMEOUT_SECONDS", default=1800)
 # The fix status choices appear in several fixes components (list, detail, audit trail).
 FIXES_ENUM_OVERRIDES = {"FixProposalStatusEnum": "fixes.models.FixStatus"}
-if "fixes.tasks.fixes_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
-    REPOTOIRE_POST_ANALYSIS_TASKS.append("fixes.tasks.fixes_after_analysis_task")
-# Post-analysis hooks that run on the background cluster (the rest, e.g. the GitHub check, on the main one).
-REPOTOIRE_BACKGROUND_HOOKS: list[str] = env.list(
-    "REPOTOIRE_BACKGROUND_HOOKS",
-    default=["codesearch.tasks.codesearch_index_run_task", "fixes.tasks.fixes_after_analysis_task"],
-)
+# Post-analysis hooks (listed in analysis/hooks.py), switched on or off by name: code search
+# indexing; the GitHub App's check run, comment and quality gate (also after pull-request runs);
+# stale marking and automatic fix proposals.
+REPOTOIRE_POST_ANALYSIS_HOOKS: dict[str, bool] = {
+    "codesearch-index": REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE,
+    "github": True,
+    "fixes": True,
+}
 
 # --- REST framework and OpenAPI ----------------------------------------------------------
 REST_FRAMEWORK = {

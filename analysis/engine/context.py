@@ -128,13 +128,9 @@ class FileContext:
         )
         sym = self.symbol if symbol is None else symbol
         settings = self.settings.get(spec.id)
-        sev = (
-            Severity.parse(severity)
-            if severity is not None
-            else (settings.severity if settings and settings.severity else spec.severity)
-        )
         finding = spec.finding(
-            severity=sev,
+            severity=severity,
+            configured=settings.severity if settings else None,
             message=message,
             path=self.path,
             line=start,

@@ -37,6 +37,8 @@ _SEVERITY_RANK = {
     Severity.HIGH: 3,
     Severity.CRITICAL: 4,
 }
+#: Severity values, worst first: the one order reports, counts and summaries list them in.
+SEVERITY_ORDER: tuple[str, ...] = tuple(s.value for s in sorted(_SEVERITY_RANK, key=_SEVERITY_RANK.__getitem__, reverse=True))
 
 
 class Category(enum.StrEnum):

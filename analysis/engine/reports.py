@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from analysis.engine import __version__
 from analysis.engine.facts import AnalysisResult, HealthScore
-from analysis.engine.model import Category, Finding, Severity
+from analysis.engine.model import SEVERITY_ORDER, Category, Finding, Severity
 from analysis.engine.report_html import HtmlPage, render_page
 from analysis.engine.scoring import PILLARS, grade_for
 
@@ -46,7 +46,6 @@ MARKDOWN_TOP_FINDINGS = 50
 HTML_SNIPPET_LINES = 8
 
 _FORMAT_ALIASES = {"md": "markdown", "htm": "html", "sarif-json": "sarif"}
-_SEVERITIES = [s.value for s in sorted(Severity, key=lambda s: s.rank, reverse=True)]
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning sorts security alerts by this CVSS-like number.
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
@@ -202,7 +201,7 @@ def summarize(findings: Iterable[Finding]) -> dict[str, Any]:
     by_severity = Counter(_severity(f) for f in findings)
     return {
         "findings": len(findings),
-        "by_severity": {s: by_severity.get(s, 0) for s in _SEVERITIES},
+        "by_severity": {s: by_severity.get(s, 0) for s in SEVERITY_ORDER},
         "by_category": dict(sorted(Counter(_value(f.category) for f in findings).items())),
         "by_detector": dict(sorted(Counter(f.detector for f in findings).items())),
         "effort_minutes": sum(int(f.effort_minutes or 0) for f in findings),

@@ -56,7 +56,7 @@ def _workspace(tmp_path: Path, settings) -> None:
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
     settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
     # Other apps hook into completion (code search, GitHub); these tests cover the hook itself.
-    settings.REPOTOIRE_POST_ANALYSIS_TASKS = []
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
 
 
 @pytest.fixture
