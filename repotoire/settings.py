@@ -153,6 +153,8 @@ Q_CLUSTER: dict[str, object] = {
     # (repotoire/run.py) turn it off in the clusters and run one `manage.py qscheduler` instead.
     "scheduler": env.bool("Q_SCHEDULER", default=True),
 }
+# Seconds between two passes of `manage.py qscheduler` (the scheduler role).
+REPOTOIRE_SCHEDULER_INTERVAL = env.float("REPOTOIRE_SCHEDULER_INTERVAL", default=30.0)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

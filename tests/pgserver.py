@@ -74,6 +74,9 @@ def tcp_postgres(host: str, port: int, *, database: str = "repotoire_ext") -> It
             f"--pwfile={pwfile}",
         ]
     )
+    # Password authentication from any address that can reach it (it listens on ``host`` only).
+    with open(pgdata / "pg_hba.conf", "a") as hba:
+        hba.write("host all all 0.0.0.0/0 scram-sha-256\n")
     log = base / "server.log"
     _as_server_user(
         [

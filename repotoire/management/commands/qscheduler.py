@@ -4,6 +4,7 @@ import signal
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_q.brokers import get_broker
 from django_q.scheduler import scheduler
@@ -17,7 +18,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--interval", type=float, default=30.0, help="seconds between two passes (django-q2's own: 30)")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=settings.REPOTOIRE_SCHEDULER_INTERVAL,
+            help="seconds between two passes (REPOTOIRE_SCHEDULER_INTERVAL, default 30 as django-q2's own)",
+        )
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
 
     def handle(self, *args: Any, interval: float, once: bool, **options: Any) -> None:
