@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID, uuid4
 
@@ -329,40 +330,42 @@ def _emit_run_webhooks(*, run: AnalysisRun, counts: dict[str, int]) -> None:
     most severe findings and an API link for the rest (a run may bring thousands), read after
     commit so the run's transaction does not pay for it."""
     base = f"{settings.PUBLIC_BASE_URL}/api/v1/findings"
-    batches = (
+    batches: tuple[tuple[str, int, models.QuerySet[Finding], str, dict[str, Any]], ...] = (
         (
             FINDING_NEW,
             counts["new"],
             Finding.objects.filter(first_seen_run_id=run.pk),
             f"{base}?repository_id={run.repository_id}&analysis_id={run.pk}&first_seen_in={run.pk}",
+            {"reopened_count": counts["reopened"]},
         ),
         (
             FINDING_RESOLVED,
             counts["fixed"],
             Finding.objects.filter(fixed_in_run_id=run.pk),
             f"{base}?repository_id={run.repository_id}&status=fixed&fixed_in={run.pk}",
+            {},
         ),
     )
-    for event_type, count, queryset, url in batches:
-        if not count:
-            continue
+    for event_type, count, queryset, url, extra in batches:
+        if count:
+            data = partial(_findings_event_data, run, count, queryset, url, extra)
+            webhook_emit_on_commit(organization=run.organization, event_type=event_type, data=data, repository=run.repository)
 
-        def data(event_type: str = event_type, count: int = count, queryset: Any = queryset, url: str = url) -> dict[str, Any]:
-            top = queryset.order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
-            data = {
-                "analysis_id": str(run.pk),
-                "repository": run.repository.brief(),
-                "commit_sha": run.commit_sha,
-                "count": count,
-                "findings": [_finding_brief(f) for f in top],
-                "truncated": count > WEBHOOK_FINDINGS_CAP,
-                "findings_url": url,
-            }
-            if event_type == FINDING_NEW:
-                data["reopened_count"] = counts["reopened"]
-            return data
 
-        webhook_emit_on_commit(organization=run.organization, event_type=event_type, data=data, repository=run.repository)
+def _findings_event_data(
+    run: AnalysisRun, count: int, queryset: models.QuerySet[Finding], url: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    top = queryset.order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
+    return {
+        "analysis_id": str(run.pk),
+        "repository": run.repository.brief(),
+        "commit_sha": run.commit_sha,
+        "count": count,
+        "findings": [_finding_brief(f) for f in top],
+        "truncated": count > WEBHOOK_FINDINGS_CAP,
+        "findings_url": url,
+        **extra,
+    }
 
 
 # --- reads other apps need ------------------------------------------------------------------
