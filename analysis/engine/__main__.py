@@ -9,17 +9,17 @@ in it are not new and never fail the build.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from analysis.engine.config import ConfigError, EngineConfig, read_toml
-from analysis.engine.facts import AnalysisResult
 from analysis.engine.model import Finding, Severity
 from analysis.engine.pipeline import analyze
+from analysis.engine.reports import SCOPES, parse_json_report, render
 from analysis.engine.source import SourceError
 
 FORMATS = ("json", "sarif", "markdown", "html")
@@ -39,6 +39,18 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when a new finding has this severity or a worse one",
     )
     p.add_argument("--baseline", help="earlier JSON report: its findings are not new")
+    p.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default="source",
+        help="findings of source files only (default), or of every file role (tests, examples, vendored, generated)",
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=_confidence,
+        default=DEFAULT_MIN_CONFIDENCE,
+        help=f"list (and fail on) findings at or above this confidence, 0-1 (default {DEFAULT_MIN_CONFIDENCE})",
+    )
     p.add_argument("--ref", help="branch, tag or commit to fetch when PATH is a git URL")
     p.add_argument("--workers", type=int, help="parsing processes (default: CPU count)")
     p.add_argument("--config", help="TOML file to use instead of the repository's repotoire.toml")
@@ -67,32 +79,32 @@ class _Bar:
 def load_baseline(path: str) -> set[str]:
     """Fingerprints of an earlier report (the JSON report, or SARIF from this tool)."""
     with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    try:
-        from analysis.engine.reports import parse_json_report
-    except ImportError:
-        data = json.loads(text)
-        items = data.get("findings", []) if isinstance(data, dict) else data
-        return {str(f["fingerprint"]) for f in items if isinstance(f, dict) and f.get("fingerprint")}
-    return set(parse_json_report(text))
+        return set(parse_json_report(fh.read()))
 
 
-def render(result: AnalysisResult, fmt: str) -> str:
-    try:
-        from analysis.engine.reports import render as render_report
-    except ImportError:
-        if fmt != "json":
-            raise
-        return json.dumps({"findings": [f.to_dict() for f in result.findings]}, indent=2)
-    return render_report(result, fmt)
+def _confidence(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("a confidence lies between 0 and 1")
+    return value
 
 
-def failing(findings: Sequence[Finding], fail_on: str | None, baseline: set[str]) -> list[Finding]:
-    """New findings (not in the baseline) at or above the ``fail_on`` severity."""
+def failing(
+    findings: Sequence[Finding], fail_on: str | None, baseline: set[str], min_confidence: float = DEFAULT_MIN_CONFIDENCE
+) -> list[Finding]:
+    """New findings (not in the baseline) at or above the ``fail_on`` severity that count as a
+    quality gate counts them: source files, no security hotspots, confidence >= the floor."""
     if fail_on is None:
         return []
     floor = Severity.parse(fail_on).rank
-    return [f for f in findings if f.fingerprint not in baseline and Severity.parse(f.severity).rank >= floor]
+    return [
+        f
+        for f in findings
+        if f.fingerprint not in baseline
+        and f.counts
+        and f.confidence >= min_confidence
+        and Severity.parse(f.severity).rank >= floor
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if bar:
         bar.close()
-    text = render(result, args.format)
+    text = render(result, args.format, scope=args.scope, min_confidence=args.min_confidence)
     if args.output:
         directory = os.path.dirname(os.path.abspath(args.output))
         os.makedirs(directory, exist_ok=True)
@@ -131,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     new = [f for f in result.findings if f.fingerprint not in baseline]
-    bad = failing(result.findings, args.fail_on, baseline)
+    bad = failing(result.findings, args.fail_on, baseline, args.min_confidence)
     if not args.quiet:
         err.write(
             f"{result.files_analyzed} files, {len(result.findings)} findings ({len(new)} new), "

@@ -14,6 +14,10 @@ Example ``repotoire.toml``::
     [detectors.todo-comment]
     enabled = false
 
+    [roles]                         # file roles (roles.py): only "source" counts in the score
+    test = ["qa/**"]
+    source = ["examples/real_app/**"]
+
 Every key of a ``[detectors.<id>]`` table other than ``enabled`` and ``severity`` is a threshold
 override for that detector. In ``pyproject.toml`` the same keys live under ``[tool.repotoire]``.
 """
@@ -32,6 +36,7 @@ from typing import Any
 from analysis.engine.context import DetectorSettings
 from analysis.engine.model import Severity
 from analysis.engine.registry import DetectorSpec
+from analysis.engine.roles import RoleConfigError, parse_role_globs
 
 CONFIG_FILENAMES = ("repotoire.toml", ".repotoire.toml")
 DEFAULT_MAX_FILE_SIZE = 1_000_000
@@ -60,6 +65,8 @@ class EngineConfig:
     # Layers for layer-violation, top first: a module may import from its own layer and the
     # layers below it. An entry is a module prefix, or a list of prefixes forming one layer.
     layers: list[str | list[str]] = field(default_factory=list)
+    # [roles]: gitignore-style globs per file role (roles.py), e.g. {"test": ["qa/**"]}
+    roles: dict[str, list[str]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)  # any other top-level key, kept verbatim
     source_file: str | None = None  # the file the configuration was read from
 
@@ -100,6 +107,7 @@ class EngineConfig:
                 k: [v.enabled, v.severity.value if v.severity else None, v.thresholds] for k, v in sorted(self.detectors.items())
             },
             "layers": self.layers,
+            "roles": self.roles,
             "options": self.options,
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -123,6 +131,12 @@ class EngineConfig:
                 setattr(new, key, bool(value))
             elif key == "layers":
                 new.layers = _layers(value)
+            elif key == "roles":
+                try:
+                    for role, globs in parse_role_globs(value).items():
+                        new.roles[role] = [*new.roles.get(role, []), *globs]
+                except RoleConfigError as exc:
+                    raise ConfigError(str(exc)) from exc
             elif key == "detectors":
                 if not isinstance(value, Mapping):
                     raise ConfigError("[detectors] must be a table of detector ids")

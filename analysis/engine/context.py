@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.engine.facts import FunctionMetrics
-from analysis.engine.model import Finding, Severity, compute_fingerprint
+from analysis.engine.model import Category, Finding, Kind, Severity, compute_fingerprint
 from analysis.engine.registry import DetectorSpec
 
 
@@ -102,8 +102,14 @@ class FileContext:
         metadata: dict[str, Any] | None = None,
         symbol: str | None = None,
         code: str | None = None,
+        kind: str | None = None,
+        taint_path: list[dict[str, Any]] | None = None,
     ) -> Finding:
-        """Record a finding at ``node`` (or at ``line`` when node is None)."""
+        """Record a finding at ``node`` (or at ``line`` when node is None).
+
+        ``kind`` defaults to ``hotspot`` for security detectors (a pattern without evidence) and
+        ``issue`` for the others; a security detector passes ``vulnerability`` only with evidence:
+        a ``taint_path`` from an untrusted source, or an unconditionally unsafe setting."""
         if node is not None:
             start = getattr(node, "lineno", line or 1)
             col = getattr(node, "col_offset", 0)
@@ -142,6 +148,8 @@ class FileContext:
             effort_minutes=spec.effort_minutes,
             metadata=metadata or {},
             fingerprint=compute_fingerprint(spec.id, self.path, sym, snippet),
+            kind=kind or (Kind.HOTSPOT.value if spec.category == Category.SECURITY else Kind.ISSUE.value),
+            taint_path=list(taint_path or []),
         )
         self.findings.append(finding)
         return finding

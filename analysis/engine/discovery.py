@@ -17,6 +17,8 @@ from pathlib import Path
 import pathspec
 
 from analysis.engine.config import EngineConfig
+from analysis.engine.model import Role
+from analysis.engine.roles import METADATA_FILES, path_role
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -72,6 +74,7 @@ class Discovery:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     other_files: int = 0  # non-Python files seen (not analysed)
     package_dirs: set[str] = field(default_factory=set)  # relative dirs holding an __init__.py
+    metadata_dirs: set[str] = field(default_factory=set)  # relative dirs holding project metadata (roles.py)
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
@@ -120,6 +123,8 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
             result.skip("unreadable")
             return
         names = {e.name for e in entries}
+        if not names.isdisjoint(METADATA_FILES):
+            result.metadata_dirs.add(rel_dir)
         if rel_dir and config.default_excludes and "pyvenv.cfg" in names:
             result.skip("excluded_dir")  # a virtualenv, whatever its name
             return
@@ -181,12 +186,9 @@ def is_migration_path(path: str) -> bool:
 
 
 def is_test_path(path: str) -> bool:
-    """tests/ or test/ directories, test_*.py, *_test(s).py, conftest.py."""
-    parts = path.split("/")
-    name = parts[-1]
-    if name == "conftest.py" or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")):
-        return True
-    return any(p in ("tests", "test", "testing") for p in parts[:-1])
+    """Tests by path and name alone (tests/, test_*.py, *_test(s).py, conftest.py...); the
+    pipeline decides with ``roles.RoleResolver``, which also reads configuration and metadata."""
+    return path_role(path) == Role.TEST
 
 
 def module_names(root: str | Path, paths: list[str], package_dirs: set[str]) -> dict[str, str]:

@@ -68,6 +68,7 @@ class FileFacts:
     code_lines: int = 0  # non-blank, non-comment lines (used for density and debt ratio)
     is_package_init: bool = False
     is_test: bool = False
+    role: str = "source"  # source | test | example | vendored | generated (roles.py)
     parse_error: str | None = None
     definitions: list[Definition] = field(default_factory=list)
     imports: list[ImportFact] = field(default_factory=list)

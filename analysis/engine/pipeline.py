@@ -29,14 +29,16 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engine import source as source_mod
+from analysis.engine.calibration import calibrate
 from analysis.engine.config import EngineConfig
 from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
-from analysis.engine.discovery import discover, is_test_path, module_names
+from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
-from analysis.engine.model import Finding, Severity
+from analysis.engine.model import Category, Finding, Kind, Role, Severity
 from analysis.engine.project import build_project
 from analysis.engine.registry import DetectorSpec, NodeDetector, ProjectDetector, all_detectors
+from analysis.engine.roles import resolver_for
 from analysis.engine.worker import (
     BatchResult,
     FileProcessor,
@@ -161,8 +163,9 @@ def _analyze(
     detectors = enabled_detectors(config)
     disc = discover(root, config)
     names = module_names(root, [f.path for f in disc.files], disc.package_dirs)
+    roles = resolver_for(root, config.roles, disc.metadata_dirs, disc.package_dirs)
     tasks: list[FileTask] = [
-        (f.path, names[f.path], is_test_path(f.path), f.path.rsplit("/", 1)[-1] == "__init__.py") for f in disc.files
+        (f.path, names[f.path], roles.role(f.path) == Role.TEST, f.path.rsplit("/", 1)[-1] == "__init__.py") for f in disc.files
     ]
     sizes = {f.path: f.size for f in disc.files}
     engine_meta = {
@@ -184,6 +187,8 @@ def _analyze(
     for facts in batch.facts:
         files[facts.path] = facts
     files = dict(sorted(files.items()))
+    for facts in files.values():
+        facts.role = roles.role(facts.path, facts.extra.get("content_role"))
     resolve_imports(files.values())
     timings["parse"] = time.perf_counter() - t
     for key, value in batch.timings.items():
@@ -222,12 +227,14 @@ def _analyze(
         project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
         report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
     file_findings = [f for facts in files.values() for f in facts.findings]
+    assign_roles([*file_findings, *project_findings], files)
     # A file-local detector cannot see that other modules import a name from this one.
     file_findings = drop_reexported_unused_imports(file_findings, project)
     findings = sorted(
         file_findings + _disambiguate(project_findings),
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
     )
+    calibrate(findings)
     timings["detect"] = time.perf_counter() - t
 
     # --- metrics and score ----------------------------------------------------------------------
@@ -381,6 +388,13 @@ def _parse(
 
 
 # --- project findings -----------------------------------------------------------------------------
+def assign_roles(findings: list[Finding], files: dict[str, FileFacts]) -> None:
+    """Every finding takes the role of its file (project-level findings without a file: source)."""
+    for f in findings:
+        facts = files.get(f.path)
+        f.role = facts.role if facts is not None else Role.SOURCE.value
+
+
 def _finish_project_findings(
     found: list[Finding], spec: DetectorSpec, config: EngineConfig, files: dict[str, FileFacts]
 ) -> list[Finding]:
@@ -390,6 +404,8 @@ def _finish_project_findings(
     for f in found:
         if override is not None and override.severity is not None:
             f.severity = override.severity.value
+        if spec.category == Category.SECURITY and f.kind == Kind.ISSUE:
+            f.kind = Kind.HOTSPOT.value  # without evidence a security pattern is a hotspot
         facts = files.get(f.path)
         suppressions = facts.extra.get("suppressions") if facts is not None else None
         if suppressions and not apply_suppressions([f], suppressions):

@@ -27,15 +27,17 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE, visible
 from analysis.engine.facts import AnalysisResult, HealthScore
-from analysis.engine.model import Category, Finding, Severity
+from analysis.engine.model import Category, Finding, Kind, Severity
 from analysis.engine.scoring import PILLARS, grade_for
 
-JSON_SCHEMA_VERSION = "1.0"
+JSON_SCHEMA_VERSION = "1.1"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_FINGERPRINT_KEY = "repotoire/v1"
 TOOL_NAME = "Repotoire"
 FORMATS: tuple[str, ...] = ("json", "sarif", "markdown", "html")
+SCOPES: tuple[str, ...] = ("source", "all")
 MARKDOWN_TOP_FINDINGS = 50
 HTML_MAX_ROWS = 5000
 
@@ -46,13 +48,23 @@ _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low"
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 
 
-def render(result: AnalysisResult, fmt: str) -> str:
-    """The report of ``result`` in ``fmt`` (json, sarif, markdown or html)."""
+def render(result: AnalysisResult, fmt: str, *, scope: str = "source", min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> str:
+    """The report of ``result`` in ``fmt`` (json, sarif, markdown or html).
+
+    Like the finding list, a report shows the findings of source files at or above the default
+    confidence floor unless asked otherwise (``scope="all"``, ``min_confidence=0``); the JSON
+    report says what it left out in ``view``."""
     name = _FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
     renderers = {"json": render_json, "sarif": render_sarif, "markdown": render_markdown, "html": render_html}
     if name not in renderers:
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return renderers[name](result)
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+    shown = [f for f in result.findings if visible(f, scope=scope, min_confidence=min_confidence)]
+    view = {"scope": scope, "min_confidence": min_confidence, "hidden": len(result.findings) - len(shown)}
+    if name == "json":
+        return render_json(dataclasses.replace(result, findings=shown), view=view)
+    return renderers[name](dataclasses.replace(result, findings=shown))
 
 
 def tool_version() -> str:
@@ -182,6 +194,8 @@ def summarize(findings: Iterable[Finding]) -> dict[str, Any]:
         "by_severity": {s: by_severity.get(s, 0) for s in _SEVERITIES},
         "by_category": dict(sorted(Counter(_value(f.category) for f in findings).items())),
         "by_detector": dict(sorted(Counter(f.detector for f in findings).items())),
+        "by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
+        "by_role": dict(sorted(Counter(f.role for f in findings).items())),
         "effort_minutes": sum(int(f.effort_minutes or 0) for f in findings),
     }
 
@@ -197,9 +211,11 @@ def _detector_dicts(result: AnalysisResult) -> list[dict[str, Any]]:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def report_dict(result: AnalysisResult) -> dict[str, Any]:
-    """The JSON report as a dict (see ``schemas/report-1.json``)."""
+def report_dict(result: AnalysisResult, view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON report as a dict (see ``schemas/report-1.json``); ``view`` says which findings
+    ``result`` holds (default: all of them)."""
     return {
+        "view": view or {"scope": "all", "min_confidence": 0.0, "hidden": 0},
         "schema_version": JSON_SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version()},
         "root": result.root,
@@ -216,8 +232,9 @@ def report_dict(result: AnalysisResult) -> dict[str, Any]:
     }
 
 
-def render_json(result: AnalysisResult) -> str:
-    return _dumps(report_dict(result))
+def render_json(result: AnalysisResult, view: dict[str, Any] | None = None) -> str:
+    """Every finding of ``result`` (the stored form), unless ``view`` says they were filtered."""
+    return _dumps(report_dict(result, view))
 
 
 def load_json_report(text: str) -> AnalysisResult:
@@ -368,10 +385,15 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         properties["cwe"] = finding.cwe
     if finding.metadata:
         properties["metadata"] = finding.metadata
+    properties["kind"] = finding.kind
+    properties["role"] = finding.role
+    # SARIF: a result that is not a failure ("review": a hotspot to look at once) has level none
+    hotspot = finding.kind == Kind.HOTSPOT
     item: dict[str, Any] = {
         "ruleId": finding.detector,
         "ruleIndex": rule_index,
-        "level": _SARIF_LEVEL[severity],
+        "kind": "review" if hotspot else "fail",
+        "level": "none" if hotspot else _SARIF_LEVEL[severity],
         "message": {"text": message},
         "locations": [
             {
@@ -387,7 +409,21 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         item["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": finding.symbol}]
     if finding.fingerprint:
         item["partialFingerprints"] = {SARIF_FINGERPRINT_KEY: finding.fingerprint}
+    if finding.taint_path:
+        item["codeFlows"] = [{"threadFlows": [{"locations": [_flow_location(step) for step in finding.taint_path]}]}]
     return item
+
+
+def _flow_location(step: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "location": {
+            "physicalLocation": {
+                "artifactLocation": {"uri": _artifact_uri(str(step.get("path", ""))), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": max(1, int(step.get("line") or 0))},
+            },
+            "message": {"text": str(step.get("note") or "")},
+        }
+    }
 
 
 def sarif_dict(result: AnalysisResult) -> dict[str, Any]:
@@ -449,6 +485,14 @@ def _location(finding: Finding) -> str:
     return f"{finding.path}:{finding.line}" if finding.line else finding.path
 
 
+def taint_path_text(finding: Finding) -> str:
+    """`` — path: a.py:3 request.GET → a.py:9 os.system`` for a finding with a taint path."""
+    if not finding.taint_path:
+        return ""
+    steps = " → ".join(f"{s.get('path')}:{s.get('line')} {s.get('note')}".strip() for s in finding.taint_path)
+    return f" — path: {steps}"
+
+
 def render_markdown(result: AnalysisResult) -> str:
     score = result.score
     summary = summarize(result.findings)
@@ -499,10 +543,11 @@ def render_markdown(result: AnalysisResult) -> str:
     shown = ranked[:MARKDOWN_TOP_FINDINGS]
     lines += ["", "## Top findings", ""]
     if shown:
-        lines += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
+        lines += ["| Severity | Kind | Rule | Location | Message |", "|---|---|---|---|---|"]
         for f in shown:
             lines.append(
-                f"| {_severity(f)} | {_md(f.detector)} | {_md(_location(f))} | {_md(_short(f.message or f.title, 200))} |"
+                f"| {_severity(f)} | {_md(f.kind)} | {_md(f.detector)} | {_md(_location(f))} | "
+                f"{_md(_short(f.message or f.title, 200))}{_md(_short(taint_path_text(f), 300))} |"
             )
         if len(ranked) > len(shown):
             lines += ["", f"_… and {len(ranked) - len(shown):,} more findings not shown (see the JSON or HTML report)._"]
@@ -650,7 +695,9 @@ def _finding_row(finding: Finding) -> str:
     severity = _severity(finding)
     category = _value(finding.category)
     snippet = f"<pre>{_e(_short_block(finding.snippet))}</pre>" if finding.snippet else ""
+    snippet += f'<br><span class="note">{_e(taint_path_text(finding))}</span>' if finding.taint_path else ""
     cwe = f" · {_e(finding.cwe)}" if finding.cwe else ""
+    cwe += f" · {_e(finding.kind)}" if finding.kind != Kind.ISSUE else ""
     return (
         f'<tr data-sev="{_e(severity)}" data-cat="{_e(category)}">'
         f'<td><span class="sev" style="background:{_SEVERITY_COLOUR[severity]}">{_e(severity)}</span></td>'

@@ -30,6 +30,7 @@ from analysis.engine.discovery import is_migration_path
 from analysis.engine.facts import FileFacts, ImportFact
 from analysis.engine.model import Finding, compute_fingerprint
 from analysis.engine.registry import NodeDetector, all_detectors
+from analysis.engine.roles import content_role
 from analysis.engine.visitor import Traversal
 
 try:
@@ -127,6 +128,9 @@ class FileProcessor:
         facts.extra["stat"] = [st.st_size, st.st_mtime_ns]
         if is_migration_path(path):
             facts.extra["is_migration"] = True
+        role = content_role(head)
+        if role is not None:
+            facts.extra["content_role"] = role
         t1 = time.process_time()
         timings["read"] += t1 - t0
         try:
