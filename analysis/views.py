@@ -25,6 +25,7 @@ from analysis.serializers import (
     AnalysisConcurrencyOutputSerializer,
     AnalysisHistoryFilterInputSerializer,
     AnalysisProgressEventOutputSerializer,
+    AnalysisReportViewInputSerializer,
     AnalysisRunOutputSerializer,
     AnalysisTriggerInputSerializer,
     RepositoryCreateInputSerializer,
@@ -178,7 +179,8 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
     @extend_schema(
         summary="Report of a completed analysis",
         parameters=[
-            OpenApiParameter("format", str, enum=list(REPORT_CONTENT_TYPES), default="json", description="Report format.")
+            OpenApiParameter("format", str, enum=list(REPORT_CONTENT_TYPES), default="json", description="Report format."),
+            AnalysisReportViewInputSerializer,
         ],
         responses={
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON report (schema v1)"),
@@ -196,11 +198,13 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
                 f"format: one of {', '.join(REPORT_CONTENT_TYPES)}",
                 fields={"format": [f"One of {', '.join(REPORT_CONTENT_TYPES)}"]},
             )
+        view = AnalysisReportViewInputSerializer(data=request.query_params)
+        view.is_valid(raise_exception=True)
         if run.status != RunStatus.COMPLETED:
             raise Conflict(f"The analysis is {run.status}; reports exist for completed analyses")
         from analysis.engine.reports import render
 
-        body = render(services.report_result(run), fmt)
+        body = render(services.report_result(run), fmt, **view.validated_data)
         return HttpResponse(body.encode("utf-8"), content_type=REPORT_CONTENT_TYPES[fmt])
 
     @extend_schema(
