@@ -96,6 +96,7 @@ async def fan_out(base: str, key: str, run_id: str, listeners: int, steps: int) 
 
     from analysis import services
     from analysis.models import AnalysisRun
+    from analysis.services import worker
 
     received: list[dict[int, float]] = [{} for _ in range(listeners)]
     closed_at: list[float] = [0.0] * listeners
@@ -148,8 +149,8 @@ async def fan_out(base: str, key: str, run_id: str, listeners: int, steps: int) 
                 return cur.fetchone()[0]
 
         listen_conns = await asyncio.to_thread(count_listen_connections)
-        claimed = await asyncio.to_thread(services._claim, run_id)
-        writer = services._ProgressWriter(claimed, timeout=600)
+        claimed = await asyncio.to_thread(worker._claim, run_id)
+        writer = worker._ProgressWriter(claimed, timeout=600)
         writer.interval = 0
         sent: dict[int, float] = {}
         write_times = []
@@ -239,7 +240,7 @@ def main() -> None:
 
     from accounts.services import apikey_create
     from analysis import services
-    from analysis.models import AnalysisRun
+    from analysis.models import AnalysisFacts, AnalysisRun
     from benchmarks._cache import project_source
     from tests.factories import MembershipFactory, OrganizationFactory
 
@@ -285,7 +286,7 @@ def main() -> None:
         bench_start = timezone.now()
         print(f"\n1. trigger → completed ({args.project}, git clone over file://, 1 qcluster worker, in-process parse)")
         trigger_to_completed(base, key, str(repo.pk), "cold")
-        services.AnalysisFacts.objects.filter(repository=repo).delete()
+        AnalysisFacts.objects.filter(repository=repo).delete()
         trigger_to_completed(base, key, str(repo.pk), "cold again (no facts)")
         run_id = trigger_to_completed(base, key, str(repo.pk), "incremental (same commit)")
         from django_q.models import Task

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.engine.facts import FunctionMetrics
-from analysis.engine.model import Category, Finding, Kind, Severity, compute_fingerprint
-from analysis.engine.registry import DetectorSpec
+from analysis.engine.model import Finding, Severity
+from analysis.engine.spec import DetectorSpec
 
 
 @dataclass
@@ -68,6 +68,15 @@ class FileContext:
             return s.thresholds[name]
         return spec.thresholds[name]
 
+    def def_symbol(self, node: ast.AST) -> str:
+        """Qualified name of a def/class node, as the traversal names it ("pkg.mod.Class.method")."""
+        known = self.qualnames.get(node)
+        if known:
+            return known
+        name = getattr(node, "name", "<lambda>")
+        prefix = self.symbol or self.module
+        return f"{prefix}.{name}" if prefix else name
+
     def qualified_name(self, node: ast.AST) -> str | None:
         """Dotted name of a Name/Attribute expression with the first part resolved through the
         module's imports: ``sp.run`` with ``import subprocess as sp`` -> ``subprocess.run``;
@@ -105,11 +114,8 @@ class FileContext:
         kind: str | None = None,
         taint_path: list[dict[str, Any]] | None = None,
     ) -> Finding:
-        """Record a finding at ``node`` (or at ``line`` when node is None).
-
-        ``kind`` defaults to ``hotspot`` for security detectors (a pattern without evidence) and
-        ``issue`` for the others; a security detector passes ``vulnerability`` only with evidence:
-        a ``taint_path`` from an untrusted source, or an unconditionally unsafe setting."""
+        """Record a finding at ``node`` (or at ``line`` when node is None); ``kind`` and
+        ``taint_path`` as in ``DetectorSpec.finding``."""
         if node is not None:
             start = getattr(node, "lineno", line or 1)
             col = getattr(node, "col_offset", 0)
@@ -130,11 +136,8 @@ class FileContext:
             if severity is not None
             else (settings.severity if settings and settings.severity else spec.severity)
         )
-        finding = Finding(
-            detector=spec.id,
-            category=spec.category.value,
-            severity=sev.value,
-            title=title or spec.title,
+        finding = spec.finding(
+            severity=sev,
             message=message,
             path=self.path,
             line=start,
@@ -143,13 +146,12 @@ class FileContext:
             end_column=end_col,
             symbol=sym,
             snippet=snippet,
-            cwe=spec.cwe,
+            key=snippet,
+            title=title,
             confidence=confidence,
-            effort_minutes=spec.effort_minutes,
-            metadata=metadata or {},
-            fingerprint=compute_fingerprint(spec.id, self.path, sym, snippet),
-            kind=kind or (Kind.HOTSPOT.value if spec.category == Category.SECURITY else Kind.ISSUE.value),
-            taint_path=list(taint_path or []),
+            metadata=metadata,
+            kind=kind,
+            taint_path=taint_path,
         )
         self.findings.append(finding)
         return finding

@@ -85,15 +85,16 @@ class _Counter:
         self.stmts = 0
 
 
-def _all_subclasses(t: type) -> set[type]:
+def all_subclasses(t: type) -> set[type]:
+    """``t`` and every class derived from it, however indirectly."""
     out = {t}
     sub: type
     for sub in t.__subclasses__():
-        out |= _all_subclasses(sub)
+        out |= all_subclasses(sub)
     return out
 
 
-_STMT_TYPES = frozenset(_all_subclasses(ast.stmt))
+_STMT_TYPES = frozenset(all_subclasses(ast.stmt))
 # nodes that never contain anything the metrics count (and are not statements): not descended
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})
 

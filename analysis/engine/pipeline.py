@@ -35,10 +35,11 @@ from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
 from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
-from analysis.engine.model import Category, Finding, Kind, Role, Severity
+from analysis.engine.model import Finding, Role
 from analysis.engine.project import build_project
 from analysis.engine.registry import DetectorSpec, NodeDetector, ProjectDetector, all_detectors
 from analysis.engine.roles import resolver_for
+from analysis.engine.scoring import compute_score
 from analysis.engine.worker import (
     BatchResult,
     FileProcessor,
@@ -49,11 +50,6 @@ from analysis.engine.worker import (
     resolve_imports,
     run_batch,
 )
-
-try:
-    from analysis.engine.scoring import compute_score
-except ImportError:
-    compute_score = None  # type: ignore[assignment]
 
 ENGINE_VERSION = "1"
 ProgressCallback = Callable[[str, float, str], None]
@@ -404,8 +400,6 @@ def _finish_project_findings(
     for f in found:
         if override is not None and override.severity is not None:
             f.severity = override.severity.value
-        if spec.category == Category.SECURITY and f.kind == Kind.ISSUE:
-            f.kind = Kind.HOTSPOT.value  # without evidence a security pattern is a hotspot
         facts = files.get(f.path)
         suppressions = facts.extra.get("suppressions") if facts is not None else None
         if suppressions and not apply_suppressions([f], suppressions):
@@ -445,16 +439,6 @@ def _metrics(files: dict[str, FileFacts], project_metrics: dict[str, Any]) -> di
     return metrics
 
 
-_FALLBACK_WEIGHTS = {"critical": 10.0, "high": 5.0, "medium": 2.0, "low": 0.5, "info": 0.0}
-
-
 def _score(findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig) -> HealthScore:
-    if compute_score is not None:
-        # the `[score]` table of repotoire.toml tunes the formula
-        return compute_score(findings, files, metrics, config.options.get("score"))
-    # stand-in until scoring.py exists: severity-weighted density per kLOC, monotone
-    kloc = max(1.0, metrics.get("code_lines", 0) / 1000.0)
-    points = sum(_FALLBACK_WEIGHTS.get(Severity.parse(f.severity).value, 1.0) for f in findings)
-    overall = round(100.0 * 2 ** (-(points / kloc) / 10.0), 1)
-    grade = next((g for floor, g in ((90, "A"), (80, "B"), (70, "C"), (60, "D")) if overall >= floor), "F")
-    return HealthScore(overall=overall, grade=grade, details={"fallback": True})
+    # the `[score]` table of repotoire.toml tunes the formula
+    return compute_score(findings, files, metrics, config.options.get("score"))

@@ -15,8 +15,8 @@ from typing import Any
 
 from analysis.engine import graph as g
 from analysis.engine.facts import Definition, FileFacts, ImportFact
-from analysis.engine.model import Finding, Severity, compute_fingerprint
-from analysis.engine.registry import DetectorSpec
+from analysis.engine.model import Finding, Severity
+from analysis.engine.spec import DetectorSpec
 
 
 @dataclass(slots=True)
@@ -131,22 +131,18 @@ class ProjectContext:
         """Build a finding whose fingerprint hashes ``key`` (a line-independent description of
         the problem, e.g. the sorted members of a cycle) instead of the code at ``line``."""
         sev = Severity.parse(severity) if severity is not None else self.severity(spec)
-        return Finding(
-            detector=spec.id,
-            category=spec.category.value,
-            severity=sev.value,
-            title=title or spec.title,
+        return spec.finding(
+            severity=sev,
             message=message,
             path=path,
             line=max(line, 1),
             end_line=end_line or max(line, 1),
             symbol=symbol,
             snippet=self.line_text(path, line) if snippet is None else snippet,
-            cwe=spec.cwe,
+            key=key,
+            title=title,
             confidence=confidence,
-            effort_minutes=spec.effort_minutes,
-            metadata=metadata or {},
-            fingerprint=compute_fingerprint(spec.id, path, symbol, key),
+            metadata=metadata,
         )
 
     # --- derived views ------------------------------------------------------------------------

@@ -17,38 +17,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from analysis.engine.model import Category, Finding, Severity
+from analysis.engine.model import Finding
+from analysis.engine.spec import DetectorSpec
+
+__all__ = ["DetectorSpec", "NodeDetector", "ProjectDetector", "all_detectors", "all_specs", "register"]
 
 if TYPE_CHECKING:
     from analysis.engine.context import FileContext
     from analysis.engine.project import ProjectContext
-
-
-@dataclass(frozen=True)
-class DetectorSpec:
-    id: str
-    category: Category
-    severity: Severity
-    title: str
-    description: str
-    cwe: str | None = None
-    effort_minutes: int = 5
-    thresholds: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "category": self.category.value,
-            "severity": self.severity.value,
-            "title": self.title,
-            "description": self.description,
-            "cwe": self.cwe,
-            "effort_minutes": self.effort_minutes,
-            "thresholds": dict(self.thresholds),
-        }
 
 
 class NodeDetector:

@@ -27,6 +27,7 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
+from analysis.engine import __version__
 from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE, visible
 from analysis.engine.facts import AnalysisResult, HealthScore
 from analysis.engine.model import Category, Finding, Kind, Severity
@@ -68,9 +69,7 @@ def render(result: AnalysisResult, fmt: str, *, scope: str = "source", min_confi
 
 
 def tool_version() -> str:
-    from analysis import engine
-
-    return str(getattr(engine, "__version__", "0.1.0"))
+    return __version__
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -23,18 +23,10 @@ from collections.abc import Callable
 
 from analysis.engine.context import FileContext
 from analysis.engine.facts import CallFact, Definition, FileFacts, ImportFact
-from analysis.engine.metrics import child_fields, function_metrics
+from analysis.engine.metrics import all_subclasses, child_fields, function_metrics
 from analysis.engine.registry import NodeDetector
 
 Hook = Callable[[ast.AST, FileContext], None]
-
-
-def _concrete_subclasses(t: type) -> set[type]:
-    found = {t}
-    sub: type
-    for sub in t.__subclasses__():
-        found |= _concrete_subclasses(sub)
-    return found
 
 
 _DEPRECATED = {
@@ -47,7 +39,7 @@ def expand_node_types(types: tuple[type[ast.AST], ...]) -> set[type]:
     """Concrete node classes covered by ``types`` (``ast.stmt`` -> If, For, ...)."""
     out: set[type] = set()
     for t in types:
-        out |= {s for s in _concrete_subclasses(t) if s.__name__ not in _DEPRECATED}
+        out |= {s for s in all_subclasses(t) if s.__name__ not in _DEPRECATED}
     return out
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.engine.clones import clone_windows
 from analysis.engine.context import DetectorSettings, FileContext
 from analysis.engine.discovery import is_migration_path
 from analysis.engine.facts import FileFacts, ImportFact
@@ -32,11 +33,6 @@ from analysis.engine.model import Finding, compute_fingerprint
 from analysis.engine.registry import NodeDetector, all_detectors
 from analysis.engine.roles import content_role
 from analysis.engine.visitor import Traversal
-
-try:
-    from analysis.engine.clones import clone_windows as _clone_windows
-except ImportError:  # duplication support not installed yet: no clone windows
-    _clone_windows = None  # type: ignore[assignment]
 
 PARSE_ERROR_ID = "parse-error"
 # (path, module, is_test, is_package_init)
@@ -75,7 +71,6 @@ class FileProcessor:
         self.traversal = Traversal(self.detectors, profile)
         parse_cls = registry.get(PARSE_ERROR_ID)
         self.parse_error_spec = parse_cls.spec if parse_cls is not None and PARSE_ERROR_ID in wanted else None
-        self.clones = _clone_windows
 
     def process(self, tasks: list[FileTask]) -> BatchResult:
         out = BatchResult()
@@ -159,12 +154,11 @@ class FileProcessor:
         out.errors.extend(self.traversal.errors)
         t3 = time.process_time()
         timings["traverse"] += t3 - t2
-        if self.clones is not None:
-            try:
-                facts.clone_windows = self.clones(tree, lines)
-            except Exception as exc:  # noqa: BLE001 - duplication is optional for one file
-                out.errors.append(("duplicate-code", path, f"{type(exc).__name__}: {exc}"))
-            timings["clones"] += time.process_time() - t3
+        try:
+            facts.clone_windows = clone_windows(tree, lines)
+        except Exception as exc:  # noqa: BLE001 - duplication is optional for one file
+            out.errors.append(("duplicate-code", path, f"{type(exc).__name__}: {exc}"))
+        timings["clones"] += time.process_time() - t3
         suppressions = parse_suppressions(source, lines)
         if suppressions is not None:
             facts.extra["suppressions"] = suppressions

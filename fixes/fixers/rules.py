@@ -10,6 +10,7 @@ import libcst as cst
 from fixes.fixers.base import (
     FindingRef,
     Fixer,
+    Replace,
     RuleFix,
     ensure_import,
     is_docstring,
@@ -152,21 +153,13 @@ class MutableDefaultFixer(Fixer):
             at = 1 if body and is_docstring(body[0]) else 0
             body.insert(at, guard)
             new_func: Any = func.with_changes(body=func.body.with_changes(body=body))
-            new_func = new_func.visit(Replace_({id(param): new_param}))
+            new_func = new_func.visit(Replace({id(param): new_param}))
             explanation = (
                 f"The default of '{parameter}' ({default_code}) is created once and shared between calls; "
                 f"it is now None and a fresh value is created on each call."
             )
             return self.result(finding, replace(module, {id(func): new_func}), explanation, 0.9)
         return None
-
-
-class Replace_(cst.CSTTransformer):
-    def __init__(self, replacements: dict[int, Any]) -> None:
-        self.replacements = replacements
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
-        return self.replacements.get(id(original_node), updated_node)
 
 
 @register

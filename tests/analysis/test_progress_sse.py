@@ -12,6 +12,7 @@ import pytest
 
 from analysis import services
 from analysis.models import AnalysisRun
+from analysis.services import worker
 from tests.analysis.conftest import parse_sse
 from tests.factories import AnalysisRunFactory, RepositoryFactory
 
@@ -87,9 +88,9 @@ def test_stream_under_uvicorn_pushes_changes_heartbeats_and_ends_with_the_termin
     assert reader.headers["content-type"].startswith("text/event-stream")
     assert reader.progress()[0]["status"] == "queued"
 
-    claimed = services._claim(run.pk)  # the worker's claim NOTIFYs "running"
+    claimed = worker._claim(run.pk)  # the worker's claim NOTIFYs "running"
     wait_for(lambda: any(p["status"] == "running" for p in reader.progress()))
-    writer = services._ProgressWriter(claimed, timeout=60)
+    writer = worker._ProgressWriter(claimed, timeout=60)
     writer("parse", 42, "Parsed 42/100 files")
     wait_for(lambda: any(p["progress_percent"] == 42 for p in reader.progress()))
     # heartbeat comments (every second in this server) while nothing happens

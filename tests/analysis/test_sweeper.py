@@ -10,6 +10,7 @@ from django_q.models import OrmQ
 
 from analysis import services
 from analysis.models import AnalysisRun
+from analysis.services import worker
 from tests.factories import AnalysisRunFactory, RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,11 +105,11 @@ def test_late_results_of_a_swept_run_are_discarded(org, sample_repo, settings):
     """A worker that was only slow (not dead) finds its run taken over and stores nothing."""
     repo = services.repository_create(organization=org, name="s", clone_url=str(sample_repo))
     run = AnalysisRunFactory(repository=repo)
-    claimed = services._claim(run.pk)
+    claimed = worker._claim(run.pk)
     assert claimed is not None
     AnalysisRun.objects.filter(pk=run.pk).update(status="failed", error_code="WORKER_LOST")
-    writer = services._ProgressWriter(claimed, timeout=60)
-    with pytest.raises(services._RunAborted):
+    writer = worker._ProgressWriter(claimed, timeout=60)
+    with pytest.raises(worker._RunAborted):
         writer("parse", 50, "still going")
     run.refresh_from_db()
     assert run.status == "failed"

@@ -63,17 +63,28 @@ def make_context(
     )
 
 
-def run_context(ctx: FileContext, detector_ids: Iterable[str]) -> list[Finding]:
-    """Run the detectors over ``ctx``; a detector that raises fails the test."""
+def instantiate(detector_ids: Iterable[str]) -> list[NodeDetector]:
+    """One instance of each of the given file-local detectors."""
     registry = all_detectors()
     detectors: list[NodeDetector] = []
     for det_id in detector_ids:
         cls = registry[det_id]
         assert issubclass(cls, NodeDetector), det_id
         detectors.append(cls())
+    return detectors
+
+
+def traverse(ctx: FileContext, detectors: list[NodeDetector]) -> None:
+    """Run ``detectors`` over ``ctx`` (findings land in ``ctx.findings``); a detector that raises
+    fails the test."""
     traversal = Traversal(detectors)
     traversal.run(ctx, FileFacts(path=ctx.path, module=ctx.module, content_hash=""))
     assert traversal.errors == [], traversal.errors
+
+
+def run_context(ctx: FileContext, detector_ids: Iterable[str]) -> list[Finding]:
+    """Run the detectors over ``ctx``; a detector that raises fails the test."""
+    traverse(ctx, instantiate(detector_ids))
     return sorted(ctx.findings, key=lambda f: (f.line, f.column, f.detector))
 
 

@@ -8,8 +8,8 @@ import itertools
 import pytest
 from django.db import transaction
 
-from fixes import services
 from fixes.models import ALLOWED_TRANSITIONS, FixProposal, FixStatus
+from fixes.services import states
 from repotoire.api.exceptions import Conflict
 from tests.findings.factories import AnalysisRunFactory, RepositoryFactory, engine_finding, record
 from tests.fixes.conftest import make_proposal
@@ -35,7 +35,7 @@ def finding(org):
 def test_every_forbidden_transition_is_a_conflict(finding, current, target):
     proposal = make_proposal(finding, current)
     with pytest.raises(Conflict), transaction.atomic():
-        services._transition(services._lock(proposal), target)
+        states._transition(states._lock(proposal), target)
     proposal.refresh_from_db()
     assert proposal.status == current
     assert not proposal.events.exists()
@@ -45,7 +45,7 @@ def test_every_forbidden_transition_is_a_conflict(finding, current, target):
 def test_every_allowed_transition_is_recorded_in_the_audit_trail(finding, member, current, target):
     proposal = make_proposal(finding, current)
     with transaction.atomic():
-        services._transition(services._lock(proposal), target, actor=member.user, reason="because")
+        states._transition(states._lock(proposal), target, actor=member.user, reason="because")
     proposal.refresh_from_db()
     assert proposal.status == target
     event = proposal.events.get()

@@ -57,11 +57,11 @@ def staff_client() -> Client:
 def test_admin_lists_proposals_and_shows_the_audit_trail_read_only(finding_for_admin, staff_client, member):
     from django.db import transaction
 
-    from fixes import services
+    from fixes.services import states
 
     proposal = make_proposal(finding_for_admin, FixStatus.PENDING)
     with transaction.atomic():
-        services._transition(services._lock(proposal), FixStatus.REJECTED, actor=member.user, reason="not now")
+        states._transition(states._lock(proposal), FixStatus.REJECTED, actor=member.user, reason="not now")
     changelist = staff_client.get("/admin/fixes/fixproposal/", {"status__exact": "rejected"})
     assert changelist.status_code == 200
     assert [p.pk for p in changelist.context["cl"].result_list] == [proposal.pk]

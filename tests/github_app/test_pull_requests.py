@@ -13,6 +13,7 @@ import pytest
 from analysis.models import AnalysisRun
 from github_app import services
 from github_app.models import CheckStatus, GithubPullRequestCheck, GithubRepository
+from github_app.services import dispatch, reporting
 from tests.github_app.conftest import commit, deliver, git, link_installation, pull_request_event
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +169,7 @@ def test_pr_arriving_while_the_repository_is_busy_waits_and_runs_after(github, l
     git(remote, "checkout", "-q", "-b", "feature")
     head_sha = commit(remote, {"pkg/danger.py": DANGER_PY}, "danger")
     git(remote, "checkout", "-q", "main")
-    services._on_pull_request(
+    dispatch._on_pull_request(
         pull_request_event("opened", number=9, head_sha=head_sha, base_sha=git(remote, "rev-parse", "main"))
     )
     check = GithubPullRequestCheck.objects.get()
@@ -182,7 +183,7 @@ def test_pr_arriving_while_the_repository_is_busy_waits_and_runs_after(github, l
 
 
 def test_failed_pr_run_is_closed_neutral_by_the_sweep(github, linked, org, anon, remote):
-    services._on_pull_request(pull_request_event("opened", number=4, head_sha="e" * 40, base_sha="f" * 40))
+    dispatch._on_pull_request(pull_request_event("opened", number=4, head_sha="e" * 40, base_sha="f" * 40))
     check = GithubPullRequestCheck.objects.get()
     assert check.status == CheckStatus.ANALYZING
     AnalysisRun.objects.filter(pk=check.run_id).update(status="failed", error_message="Clone failed")
@@ -195,7 +196,7 @@ def test_failed_pr_run_is_closed_neutral_by_the_sweep(github, linked, org, anon,
 
 
 def test_check_run_rerequested_queues_a_new_analysis_of_the_same_head(github, linked, anon, django_capture_on_commit_callbacks):
-    services._on_pull_request(pull_request_event("opened", number=5, head_sha="a" * 40, base_sha="b" * 40))
+    dispatch._on_pull_request(pull_request_event("opened", number=5, head_sha="a" * 40, base_sha="b" * 40))
     first = GithubPullRequestCheck.objects.get()
     AnalysisRun.objects.filter(pk=first.run_id).update(status="failed")
     services.github_sweep()
@@ -205,7 +206,7 @@ def test_check_run_rerequested_queues_a_new_analysis_of_the_same_head(github, li
         "repository": {"id": linked.github_id},
         "installation": {"id": linked.installation.installation_id},
     }
-    assert services._on_check_run(payload).startswith("check ")
+    assert dispatch._on_check_run(payload).startswith("check ")
     again = GithubPullRequestCheck.objects.exclude(pk=first.pk).get()
     assert again.head_sha == "a" * 40 and again.pull_request_number == 5 and again.status == CheckStatus.ANALYZING
 
@@ -218,7 +219,7 @@ def test_annotations_are_sent_at_most_fifty_per_request(github, linked):
         {"path": "a.py", "start_line": i, "end_line": i, "annotation_level": "warning", "title": "t", "message": "m"}
         for i in range(1, 121)
     ]
-    services._report_check_run(linked, check, {"title": "t", "summary": "s"}, annotations)
+    reporting._report_check_run(linked, check, {"title": "t", "summary": "s"}, annotations)
     patches = github.calls("PATCH", r"/check-runs/\d+$")
     sizes = [len(json.loads(p.body)["output"]["annotations"]) for p in patches]
     assert sizes == [50, 50, 20]
@@ -286,7 +287,7 @@ def test_sweep_reports_a_completed_pr_run_whose_hook_was_lost(github, linked, or
     from django.utils import timezone
 
     base = AnalysisRun.objects.get()
-    services._on_pull_request(pull_request_event("opened", number=6, head_sha=base.commit_sha, base_sha=base.commit_sha))
+    dispatch._on_pull_request(pull_request_event("opened", number=6, head_sha=base.commit_sha, base_sha=base.commit_sha))
     check = GithubPullRequestCheck.objects.get()
     AnalysisRun.objects.filter(pk=check.run_id).update(
         status="completed", health_score=base.health_score, grade=base.grade, finished_at=timezone.now() - timedelta(minutes=5)

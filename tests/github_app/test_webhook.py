@@ -182,13 +182,14 @@ def test_push_to_the_default_branch_queues_an_analysis_of_that_commit(
 
 def test_pushes_while_the_repository_is_busy_coalesce_into_one_analysis_of_the_latest(github, org, remote):
     from github_app import services
+    from github_app.services import dispatch
 
     link_installation(org, github, str(remote))
     GithubRepository.objects.update(pending_push_sha="")
     repo = GithubRepository.objects.get()
     analysis_trigger(organization=org, repository_id=repo.repository_id)  # occupies the repository
     for sha in ("1" * 40, "2" * 40, "3" * 40):
-        services._on_push(push_event(ref="refs/heads/main", after=sha))
+        dispatch._on_push(push_event(ref="refs/heads/main", after=sha))
     assert AnalysisRun.objects.count() == 1
     repo.refresh_from_db()
     assert repo.pending_push_sha == "3" * 40

@@ -15,16 +15,6 @@ from analysis.engine.registry import DetectorSpec, NodeDetector, register
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def def_symbol(ctx: FileContext, node: ast.AST) -> str:
-    """Qualified name of a def/class node, as the traversal names it ("pkg.mod.Class.method")."""
-    known = ctx.qualnames.get(node)
-    if known:
-        return known
-    name = getattr(node, "name", "<lambda>")
-    prefix = ctx.symbol or ctx.module
-    return f"{prefix}.{name}" if prefix else name
-
-
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -75,7 +65,7 @@ class MutableDefaultArgument(NodeDetector):
         pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
         name = getattr(node, "name", "<lambda>")
-        symbol = def_symbol(ctx, node) if name != "<lambda>" else ctx.symbol
+        symbol = ctx.def_symbol(node) if name != "<lambda>" else ctx.symbol
         for arg, default in pairs:
             kind = self._mutable_kind(default, ctx)
             if kind:
@@ -208,7 +198,7 @@ class UnreachableCode(NodeDetector):
             if all(isinstance(s, ast.Expr) and isinstance(s.value, (ast.Yield, ast.YieldFrom)) for s in rest):
                 return
             first = rest[0]
-            symbol = def_symbol(ctx, owner) if isinstance(owner, (*_FUNCS, ast.ClassDef)) else ctx.symbol
+            symbol = ctx.def_symbol(owner) if isinstance(owner, (*_FUNCS, ast.ClassDef)) else ctx.symbol
             kind = type(stmt).__name__.lower()
             ctx.report(
                 self.spec,
@@ -449,7 +439,7 @@ class RedefinedFunction(NodeDetector):
                 self.spec,
                 second,
                 f"'{second.name}' redefines the function defined at line {first.lineno}, which is never used in between.",  # type: ignore[attr-defined]
-                symbol=def_symbol(ctx, second),
+                symbol=ctx.def_symbol(second),
                 metadata={"name": second.name, "first_line": first.lineno},  # type: ignore[attr-defined]
                 code=f"def {second.name}",  # type: ignore[attr-defined]
             )
@@ -750,7 +740,7 @@ class UnusedLocalVariable(NodeDetector):
                 continue
             reads = self._reads.get(function, set())
             declared = self._declared.get(function, set())
-            symbol = def_symbol(ctx, function)
+            symbol = ctx.def_symbol(function)
             for name, store in stores.items():
                 if name in reads or name in declared or name.startswith("_"):
                     continue

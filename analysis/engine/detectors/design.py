@@ -19,16 +19,6 @@ from analysis.engine.registry import DetectorSpec, NodeDetector, register
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def def_symbol(ctx: FileContext, node: ast.AST) -> str:
-    """Qualified name of a def/class node, as the traversal names it ("pkg.mod.Class.method")."""
-    known = ctx.qualnames.get(node)
-    if known:
-        return known
-    name = getattr(node, "name", "<lambda>")
-    prefix = ctx.symbol or ctx.module
-    return f"{prefix}.{name}" if prefix else name
-
-
 def _decorator_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     names = set()
     for deco in func.decorator_list:
@@ -124,7 +114,7 @@ class _MethodTracker(NodeDetector):
             if method is not None and value.__class__ is ast.Name:
                 self.attribute(method, node, value.id, ctx)  # type: ignore[arg-type]
         elif t is ast.ClassDef:
-            self._classes[node] = _Class(node, def_symbol(ctx, node))  # type: ignore[arg-type]
+            self._classes[node] = _Class(node, ctx.def_symbol(node))  # type: ignore[arg-type]
         else:
             parent = ctx.parents[-1] if ctx.parents else None
             cls = self._classes.get(parent) if parent is not None else None
@@ -280,7 +270,7 @@ class FeatureEnvy(_MethodTracker):
                 method.node,
                 f"Method '{name}' reads {total} attributes of '{param}' ({len(counts)} distinct) but uses "
                 f"its own object only {method.self_accesses} times; consider moving it to {param}'s class.",
-                symbol=def_symbol(ctx, method.node),
+                symbol=ctx.def_symbol(method.node),
                 metadata={
                     "envied": param,
                     "foreign_accesses": total,
@@ -337,7 +327,7 @@ class MiddleMan(NodeDetector):
             self.spec,
             node,
             f"{count} of the {len(methods)} methods of '{node.name}' only delegate to 'self.{attr}'.",
-            symbol=def_symbol(ctx, node),
+            symbol=ctx.def_symbol(node),
             metadata={
                 "delegate": attr,
                 "delegating_methods": count,
@@ -432,7 +422,7 @@ class RefusedBequest(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.ClassDef)
-        self._classes.append((node, def_symbol(ctx, node)))
+        self._classes.append((node, ctx.def_symbol(node)))
 
     def end_file(self, ctx: FileContext) -> None:
         by_name: dict[str, ast.ClassDef] = {}
@@ -576,7 +566,7 @@ class DataClumps(NodeDetector):
         if params and params[0] in ("self", "cls"):
             params = params[1:]
         names = frozenset(p for p in params if not p.startswith("_"))
-        self._functions[node.name] = (node, def_symbol(ctx, node), names)
+        self._functions[node.name] = (node, ctx.def_symbol(node), names)
 
     def end_file(self, ctx: FileContext) -> None:
         min_params = ctx.threshold(self.spec, "min_parameters")

@@ -15,16 +15,6 @@ from analysis.engine.registry import DetectorSpec, NodeDetector, register
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def def_symbol(ctx: FileContext, node: ast.AST) -> str:
-    """Qualified name of a def/class node, as the traversal names it ("pkg.mod.Class.method")."""
-    known = ctx.qualnames.get(node)
-    if known:
-        return known
-    name = getattr(node, "name", "<lambda>")
-    prefix = ctx.symbol or ctx.module
-    return f"{prefix}.{name}" if prefix else name
-
-
 def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[str]:
     names = []
     for deco in node.decorator_list:
@@ -90,7 +80,7 @@ class MissingDocstring(NodeDetector):
                 return
             if decorators & {"property", "cached_property"} and len(node.body) == 1:
                 return  # a trivial property is self-describing
-        symbol = def_symbol(ctx, node)
+        symbol = ctx.def_symbol(node)
         ctx.report(
             self.spec,
             node,
@@ -258,7 +248,7 @@ class TestWithoutAssertion(NodeDetector):
         t = node.__class__
         if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
             # visited in the enclosing scope: ctx.function is the outer function, if any
-            frame = _TestFrame(node, def_symbol(ctx, node), self._is_test(node, ctx))  # type: ignore[arg-type]
+            frame = _TestFrame(node, ctx.def_symbol(node), self._is_test(node, ctx))  # type: ignore[arg-type]
             self._frames[node] = frame
             self._outer[node] = ctx.function
             # A decorator may run the test and check its outcome (@jump_test(...) in CPython's

@@ -1,0 +1,427 @@
+"""The worker runtime of one run: claim, progress writer, heartbeat, checkout, the engine, and
+storing the results (``_complete``) or the failure (``_fail``)."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import shutil
+import threading
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.exceptions import TimeoutException
+from django_q.tasks import async_task
+
+from analysis.models import (
+    AnalysisFacts,
+    AnalysisReport,
+    AnalysisRun,
+    Provider,
+    Repository,
+    RunErrorCode,
+    RunStatus,
+    RunTrigger,
+)
+from analysis.services.events import _emit, _event_data, _notify
+from analysis.services.facts import analysis_previous_result, facts_dump
+from analysis.services.repositories import _workspace, repository_auth_headers
+from analysis.services.scheduling import _lock_org_slots, analysis_start_next_queued
+from billing.entitlements import effective_plan
+
+logger = logging.getLogger("repotoire.analysis")
+
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+# Share of the progress bar before the engine starts (fetch) and after it ends (persist).
+_FETCH_SPAN = 5
+_PERSIST_AT = 96
+
+
+def _claim(run_id: Any) -> AnalysisRun | None:
+    with transaction.atomic():
+        run = AnalysisRun.objects.select_related("organization", "repository").filter(pk=run_id).first()
+        if run is None or run.status != RunStatus.QUEUED:
+            return None
+        _lock_org_slots(run.organization_id)
+        limit = effective_plan(run.organization).concurrent_analyses
+        if AnalysisRun.objects.filter(organization_id=run.organization_id, status=RunStatus.RUNNING).count() >= limit:
+            # No slot after all: wait for the next finished run to dispatch it again.
+            AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(dispatched_at=None)
+            return None
+        now = timezone.now()
+        claimed = AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            finished_at=None,
+            attempts=F("attempts") + 1,
+            progress_percent=0,
+            stage="starting",
+            message="Analysis started",
+            error_code="",
+            error_message="",
+        )
+        if claimed != 1:
+            return None
+        run.refresh_from_db()
+        _notify(run)
+        _emit(run, "analysis.started", _event_data(run))
+    return run
+
+
+# --- execution ------------------------------------------------------------------------------------
+class _RunFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _RunAborted(Exception):
+    """The run is no longer ours (cancelled, swept, deleted): stop and discard the work."""
+
+
+class _Deadline(BaseException):
+    """The run's time is up; a BaseException so that no ``except Exception`` in the engine
+    swallows it on its way out."""
+
+
+class _ProgressWriter:
+    """The engine's progress callback: updates the row and NOTIFYs listeners, at most every
+    ``REPOTOIRE_ANALYSIS_PROGRESS_INTERVAL`` seconds (and at every stage change), and stops the
+    engine when the run was cancelled or its time is up."""
+
+    def __init__(self, run: AnalysisRun, timeout: float) -> None:
+        self.run = run
+        self.interval = float(settings.REPOTOIRE_ANALYSIS_PROGRESS_INTERVAL)
+        self.deadline = time.monotonic() + timeout
+        self.stage = ""
+        self.last_write = 0.0
+        self.writes = 0
+
+    def engine(self, stage: str, percent: float, message: str) -> None:
+        scaled = _FETCH_SPAN + (_PERSIST_AT - _FETCH_SPAN) * max(0.0, min(100.0, percent)) / 100.0
+        self(stage, int(scaled), message)
+
+    def __call__(self, stage: str, percent: int, message: str) -> None:
+        now = time.monotonic()
+        if now > self.deadline:
+            raise _Deadline
+        if stage == self.stage and now - self.last_write < self.interval:
+            return
+        updated = AnalysisRun.objects.filter(pk=self.run.pk, status=RunStatus.RUNNING).update(
+            progress_percent=percent, stage=stage, message=message[:500], heartbeat_at=timezone.now()
+        )
+        if not updated:
+            raise _RunAborted
+        self.run.progress_percent, self.run.stage, self.run.message = percent, stage, message[:500]
+        _notify(self.run)
+        self.stage, self.last_write = stage, now
+        self.writes += 1
+
+
+class _Heartbeat(threading.Thread):
+    """Keeps ``heartbeat_at`` fresh while the engine is busy between progress callbacks, so the
+    sweeper can tell a slow stage from a dead worker."""
+
+    def __init__(self, run_id: Any, interval: float) -> None:
+        super().__init__(name=f"analysis-heartbeat-{run_id}", daemon=True)
+        self.run_id = run_id
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.lost = False
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                alive = AnalysisRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now())
+                if not alive:
+                    self.lost = True
+                    return
+        except Exception:  # noqa: BLE001 - a heartbeat failure must not kill the run; the sweeper decides
+            logger.exception("Heartbeat of analysis %s failed", self.run_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=5)
+
+
+def _engine_processes() -> int | None:
+    # django-q2 workers are daemonic by default and daemonic processes cannot have children.
+    if multiprocessing.current_process().daemon:
+        return 1
+    configured = int(settings.REPOTOIRE_ANALYSIS_PROCESSES)
+    return configured if configured > 0 else None
+
+
+def _checkout(run: AnalysisRun, timeout: float) -> Any:
+    from analysis.engine import source
+
+    repo = run.repository
+    ref = run.commit_sha or run.branch or None
+    url = repo.clone_url
+    if repo.provider == Provider.LOCAL:
+        if not settings.REPOTOIRE_ALLOW_LOCAL_REPOS:
+            raise _RunFailed(RunErrorCode.CLONE_FAILED, "Local repositories are disabled on this server")
+        path = Path(url)
+        if not path.is_dir():
+            raise _RunFailed(RunErrorCode.CLONE_FAILED, "The local repository directory does not exist")
+        if not (path / ".git").exists():
+            if ref:
+                raise _RunFailed(RunErrorCode.CLONE_FAILED, "A commit or branch needs a git repository")
+            return source.Checkout(path=str(path), commit=None)
+        url = f"file://{path}"
+    headers = repository_auth_headers(repo) if repo.provider != Provider.LOCAL else []
+    workspace = _workspace(repo)
+    try:
+        checkout = source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
+    except source.SourceError as exc:
+        raise _RunFailed(RunErrorCode.CLONE_FAILED, source.redact(str(exc))[:2000]) from exc
+    # The engine keys its clone cache by URL: a repository whose clone URL was edited leaves its
+    # old clone behind. Only one run of a repository is active, so the others can go.
+    current = Path(checkout.path).resolve().parent
+    for sibling in workspace.iterdir():
+        if sibling.is_dir() and sibling.resolve() != current:
+            shutil.rmtree(sibling, ignore_errors=True)
+    return checkout
+
+
+def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
+    """Claim the queued run ``run_id`` and analyse it. Returns None when the run could not be
+    claimed (already taken, cancelled, or no free concurrency slot: it stays queued)."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    timeout = float(settings.REPOTOIRE_ANALYSIS_TIMEOUT_SECONDS)
+    writer = _ProgressWriter(run, timeout)
+    heartbeat = _Heartbeat(run.pk, float(settings.REPOTOIRE_ANALYSIS_HEARTBEAT_SECONDS))
+    started = time.monotonic()
+    heartbeat.start()
+    try:
+        try:
+            result, score_options = _run_engine(run, writer, timeout)
+        finally:
+            heartbeat.stop()
+        if heartbeat.lost:
+            raise _RunAborted
+        writer("persist", _PERSIST_AT, f"Saving {len(result.findings)} findings")
+        _complete(run, result, score_options=score_options, engine_seconds=time.monotonic() - started)
+    except _RunAborted:
+        logger.info("Analysis %s was cancelled or taken over while running; results discarded", run.pk)
+    except (_Deadline, TimeoutException):
+        # TimeoutException: django-q2's own alarm, armed a little after ours, for an engine
+        # stage that never reports progress.
+        _fail(run, RunErrorCode.TIMEOUT, f"The analysis exceeded the {timeout:.0f} s time limit")
+    except _RunFailed as exc:
+        _fail(run, exc.code, exc.message)
+    except Exception:
+        logger.exception("Analysis %s failed", run.pk)
+        _fail(run, RunErrorCode.INTERNAL, "The analysis failed because of an internal error")
+    finally:
+        analysis_start_next_queued(organization=run.organization)
+    run.refresh_from_db()
+    return run
+
+
+def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[Any, Any]:
+    from analysis.engine import ConfigError, EngineConfig, SourceError, analyze
+
+    writer("fetch", 1, "Fetching the code")
+    checkout = _checkout(run, timeout)
+    writer("fetch", _FETCH_SPAN, f"Checked out {checkout.commit[:12]}" if checkout.commit else "Source ready")
+    previous = analysis_previous_result(repository=run.repository)
+    try:
+        result = analyze(checkout.path, progress=writer.engine, previous=previous, workers=_engine_processes())
+        score_options = EngineConfig.load(checkout.path).options.get("score")
+    except ConfigError as exc:
+        raise _RunFailed(RunErrorCode.CONFIG_INVALID, f"repotoire.toml: {exc}"[:2000]) from exc
+    except SourceError as exc:
+        raise _RunFailed(RunErrorCode.CLONE_FAILED, str(exc)[:2000]) from exc
+    if result.files_analyzed == 0:
+        raise _RunFailed(RunErrorCode.NO_SOURCE_FILES, "No Python source files were found at this commit")
+    if checkout.commit and not result.commit:
+        result.commit = checkout.commit
+    old_files = previous.files if previous is not None else {}
+    result.metrics["reused_files"] = sum(1 for path, facts in result.files.items() if old_files.get(path) is facts)
+    return result, score_options
+
+
+def _severity_counts(findings: list[Any]) -> dict[str, int]:
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    counts["total"] = len(findings)
+    return counts
+
+
+def _record_findings(run: AnalysisRun, result: Any) -> dict[str, Any]:
+    try:
+        from findings.services import findings_record_run
+    except ImportError:
+        logger.warning("findings.services.findings_record_run is not available; findings of %s not stored", run.pk)
+        return {}
+    return dict(findings_record_run(run=run, result=result) or {})
+
+
+def _effective_score(repository: Repository, result: Any, score_options: Any) -> tuple[Any, list[Any]]:
+    """The health score without the findings triaged as accepted or false positive (they stay
+    listed but stop counting), and the findings that count."""
+    try:
+        from findings.services import findings_effective_for_score
+    except ImportError:
+        return result.score, list(result.findings)
+    effective = findings_effective_for_score(repository=repository, findings=result.findings)
+    if len(effective) == len(result.findings):
+        return result.score, effective
+    from analysis.engine.scoring import compute_score
+
+    return compute_score(effective, result.files, result.metrics, score_options), effective
+
+
+def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engine_seconds: float) -> None:
+    from analysis.engine import __version__ as engine_version
+    from analysis.engine.reports import render_json
+
+    t = time.perf_counter()
+    facts_blob = facts_dump(result)
+    report_blob = zlib.compress(render_json(result).encode("utf-8"), 6)
+    serialise_seconds = time.perf_counter() - t
+    with transaction.atomic():
+        locked = AnalysisRun.objects.select_for_update().select_related("organization", "repository").filter(pk=run.pk).first()
+        if locked is None or locked.status != RunStatus.RUNNING:
+            raise _RunAborted
+        repo = Repository.objects.select_for_update().get(pk=locked.repository_id)
+        locked.repository = repo
+        # A pull-request run describes a branch that is not merged: it must not move the
+        # repository's findings lifecycle, latest facts, score or trend (the GitHub App compares
+        # it with its base run from the stored report).
+        tracks_repository = locked.trigger != RunTrigger.PULL_REQUEST
+        t = time.perf_counter()
+        recorded = _record_findings(locked, result) if tracks_repository else {}
+        score, counted = _effective_score(repo, result, score_options)
+        record_seconds = time.perf_counter() - t
+        previous_score, previous_grade = repo.last_score, repo.last_grade
+        now = timezone.now()
+        locked.status = RunStatus.COMPLETED
+        locked.finished_at = now
+        locked.heartbeat_at = now
+        locked.progress_percent = 100
+        locked.stage = "completed"
+        locked.message = f"Analysis complete: {len(result.findings)} findings"
+        locked.commit_sha = result.commit or locked.commit_sha
+        locked.files_analyzed = result.files_analyzed
+        locked.lines_analyzed = result.lines_analyzed
+        locked.health_score = round(float(score.overall), 2)
+        locked.grade = score.grade
+        locked.pillar_scores = {k: round(float(v), 2) for k, v in score.pillars.items()}
+        locked.findings_counts = {**_severity_counts(counted), "suppressed": len(result.findings) - len(counted)}
+        locked.metrics = {
+            **{k: v for k, v in result.metrics.items() if k != "engine"},
+            "engine": result.metrics.get("engine"),
+            "skipped": result.skipped,
+            "findings": recorded,
+            "facts_bytes": len(facts_blob),
+            "report_bytes": len(report_blob),
+        }
+        locked.timings = {
+            **{k: v for k, v in result.timings.items() if not k.startswith(("detector.", "parse.cpu."))},
+            "platform.serialise": round(serialise_seconds, 4),
+            "platform.record_findings": round(record_seconds, 4),
+            "platform.total": round(engine_seconds + serialise_seconds + record_seconds, 4),
+        }
+        locked.save()
+        AnalysisReport.objects.create(run=locked, size_bytes=len(report_blob), data=report_blob)
+        if tracks_repository:
+            # Only the latest facts are useful (the next run starts from them).
+            AnalysisFacts.objects.filter(repository=repo).delete()
+            AnalysisFacts.objects.create(
+                run=locked,
+                repository=repo,
+                engine_version=engine_version,
+                file_count=len(result.files),
+                size_bytes=len(facts_blob),
+                data=facts_blob,
+            )
+            repo.last_commit_sha = locked.commit_sha
+            repo.last_score = locked.health_score
+            repo.last_grade = locked.grade
+            repo.last_analyzed_at = now
+            repo.save(update_fields=["last_commit_sha", "last_score", "last_grade", "last_analyzed_at", "updated_at"])
+        _notify(locked)
+        data = {
+            **_event_data(locked),
+            "health_score": locked.health_score,
+            "grade": locked.grade,
+            "pillar_scores": locked.pillar_scores,
+            "findings_counts": locked.findings_counts,
+            "files_analyzed": locked.files_analyzed,
+            "lines_analyzed": locked.lines_analyzed,
+            "duration_seconds": locked.duration_seconds,
+        }
+        _emit(locked, "analysis.completed", data)
+        if tracks_repository and previous_score is not None and round(previous_score, 2) != locked.health_score:
+            _emit(
+                locked,
+                "health_score.changed",
+                {
+                    "analysis_id": str(locked.pk),
+                    "repository": {"id": str(repo.pk), "name": repo.name},
+                    "previous": previous_score,
+                    "current": locked.health_score,
+                    "delta": round(locked.health_score - previous_score, 2),
+                    "previous_grade": previous_grade,
+                    "grade": locked.grade,
+                },
+            )
+        run_id = str(locked.pk)
+        hooks = settings.REPOTOIRE_POST_ANALYSIS_TASKS if tracks_repository else settings.REPOTOIRE_POST_PR_ANALYSIS_TASKS
+        for task_path in hooks:
+            # bulk hooks (indexing, automatic fixes) on the background cluster's queue
+            background = task_path in settings.REPOTOIRE_BACKGROUND_HOOKS
+            cluster = (settings.REPOTOIRE_BACKGROUND_CLUSTER or None) if background else None
+            transaction.on_commit(
+                lambda task_path=task_path, cluster=cluster: async_task(
+                    task_path, run_id, group="post-analysis", cluster=cluster
+                ),
+                robust=True,
+            )
+
+
+def _fail(run: AnalysisRun, code: str, message: str, *, from_status: str = RunStatus.RUNNING) -> bool:
+    """Mark the run failed (only if it is still in ``from_status``); True when it was."""
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                now = timezone.now()
+                failed = AnalysisRun.objects.filter(pk=run.pk, status=from_status).update(
+                    status=RunStatus.FAILED,
+                    finished_at=now,
+                    heartbeat_at=now,
+                    stage="failed",
+                    message=message[:500],
+                    error_code=code,
+                    error_message=message,
+                )
+                if not failed:
+                    return False
+                run.refresh_from_db()
+                _notify(run)
+                _emit(run, "analysis.failed", {**_event_data(run), "error_code": code, "error_message": message})
+            return True
+        except OperationalError:
+            # An interrupted statement can leave the connection unusable: reconnect once.
+            if attempt:
+                raise
+            connection.close()
+    return False
