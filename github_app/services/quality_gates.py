@@ -100,7 +100,7 @@ def _queue_initial_analysis(repo_pk: Any) -> None:
 
 def github_quality_gate_update(*, github_repository: GithubRepository, **fields: Any) -> GithubRepository:
     """Change a repository's quality gate (only the fields given)."""
-    allowed = {"gate_enabled", *GATE_FIELDS}
+    allowed = {"gate_enabled", "gate_min_confidence", *GATE_FIELDS}
     changed = [k for k in fields if k in allowed]
     for key in changed:
         setattr(github_repository, key, fields[key])

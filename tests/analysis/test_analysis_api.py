@@ -370,6 +370,12 @@ def test_findings_triaged_false_positive_stop_counting_in_the_next_score(
     # the report still lists everything the engine found
     report = json.loads(member.client.get(f"/api/v1/analysis/{second.pk}/report?format=json").content)
     assert len(report["findings"]) == 3
+    assert report["view"]["scope"] == "source" and report["view"]["hidden"] == 0
+    # the eval(input()) hotspot (confidence 0.5) disappears under a stricter floor
+    strict = json.loads(member.client.get(f"/api/v1/analysis/{second.pk}/report?format=json&min_confidence=0.6").content)
+    assert "code-injection" not in {f["detector"] for f in strict["findings"]} and strict["view"]["hidden"] == 1
+    bad = member.client.get(f"/api/v1/analysis/{second.pk}/report?format=json&scope=tests")
+    assert bad.status_code == 400 and "scope" in bad.json()["fields"]
 
 
 def test_completion_emits_webhooks_and_enqueues_post_analysis_tasks(
