@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import OrgScopedQuerySet
+from analysis.engine.model import SEVERITY_ORDER
+from analysis.engine.model import Severity as EngineSeverity
 
 
 class Severity(models.TextChoices):
@@ -25,7 +27,7 @@ class Severity(models.TextChoices):
 
 
 # Higher is worse; stored on the row so "most severe first" is an index scan, not a CASE.
-SEVERITY_RANK: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+SEVERITY_RANK: dict[str, int] = {s: EngineSeverity(s).rank for s in reversed(SEVERITY_ORDER)}
 RANK_SEVERITY: dict[int, str] = {v: k for k, v in SEVERITY_RANK.items()}
 
 

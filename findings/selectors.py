@@ -5,12 +5,24 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet, prefetch_related_objects
 
 from accounts.models import Organization
 from analysis.engine.registry import all_specs
 from findings.filters import apply_facets, apply_scope
-from findings.models import RANK_SEVERITY, SEVERITY_RANK, SUPPRESSED_STATUSES, FileRole, Finding, FindingKind, FindingStatus
+from findings.models import (
+    RANK_SEVERITY,
+    SEVERITY_RANK,
+    SUPPRESSED_STATUSES,
+    FileRole,
+    Finding,
+    FindingKind,
+    FindingOccurrence,
+    FindingStatus,
+    FindingTriageEvent,
+)
+
+OCCURRENCE_HISTORY_LIMIT = 100
 
 
 @lru_cache(maxsize=1)
@@ -88,3 +100,30 @@ def findings_by_detector(
             }
         )
     return out
+
+
+def finding_with_history(finding: Finding) -> Finding:
+    """``finding`` with ``occurrence_history`` (newest first, at most 100, with their runs) and
+    its triage events (newest first, with their actors) loaded: two queries."""
+    # attached for the detail serializer, not a model field
+    finding.occurrence_history = list(  # type: ignore[attr-defined]
+        FindingOccurrence.objects.filter(finding=finding).select_related("run").order_by("-id")[:OCCURRENCE_HISTORY_LIMIT]
+    )
+    prefetch_related_objects(
+        [finding],
+        Prefetch("triage_events", queryset=FindingTriageEvent.objects.select_related("actor").order_by("-created_at", "-id")),
+    )
+    return finding
+
+
+def findings_report_states(*, repository_id: Any, run_id: Any) -> tuple[dict[str, str], frozenset[str]]:
+    """For a run's report: each fingerprint's current triage status in the repository, and the
+    fingerprints that run found first (its "new" findings)."""
+    triage: dict[str, str] = {}
+    new: set[str] = set()
+    rows = Finding.objects.filter(repository_id=repository_id).values_list("fingerprint", "status", "first_seen_run_id")
+    for fingerprint, status, first_seen_run_id in rows.iterator(chunk_size=5000):
+        triage[fingerprint] = status
+        if first_seen_run_id == run_id:
+            new.add(fingerprint)
+    return triage, frozenset(new)

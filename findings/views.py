@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -18,7 +17,7 @@ from findings.filters import (
     FindingScopeQueryInputSerializer,
     filter_findings,
 )
-from findings.models import Finding, FindingOccurrence, FindingTriageEvent
+from findings.models import Finding
 from findings.serializers import (
     FindingBulkTriageInputSerializer,
     FindingBulkTriageOutputSerializer,
@@ -29,8 +28,6 @@ from findings.serializers import (
     FindingTriageInputSerializer,
 )
 from repotoire.api.viewsets import OrgScopedViewSet
-
-OCCURRENCE_HISTORY_LIMIT = 100
 
 
 def _query(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -90,14 +87,7 @@ class FindingViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
         return Response(FindingDetectorOutputSerializer(rows, many=True).data)
 
     def _detail(self, finding: Finding) -> dict[str, Any]:
-        finding.occurrence_history = list(
-            FindingOccurrence.objects.filter(finding=finding).select_related("run").order_by("-id")[:OCCURRENCE_HISTORY_LIMIT]
-        )
-        prefetch_related_objects(
-            [finding],
-            Prefetch("triage_events", queryset=FindingTriageEvent.objects.select_related("actor").order_by("-created_at", "-id")),
-        )
-        return FindingDetailOutputSerializer(finding).data
+        return FindingDetailOutputSerializer(selectors.finding_with_history(finding)).data
 
     @extend_schema(responses=FindingDetailOutputSerializer, summary="Get a finding with its occurrence and triage history")
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

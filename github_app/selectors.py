@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
+from analysis.engine.model import compute_fingerprint
 from analysis.models import AnalysisRun, RunTrigger
+from analysis.services import report_result
 from findings.models import SEVERITY_RANK, FindingOccurrence
-from github_app.models import GithubPullRequestCheck
+from findings.services import findings_suppressed_fingerprints
+from github_app.models import GithubPullRequestCheck, GithubRepository
 
 
 def github_serves(*, repository: Any) -> bool:
     """Whether the GitHub App serves this Repotoire repository (an enabled, granted repository),
     whatever its clone URL looks like (for other apps: fixes open pull requests through it)."""
-    from github_app.models import GithubRepository
-
     return GithubRepository.objects.enabled().filter(repository=repository).exists()
 
 
@@ -79,9 +80,6 @@ def _head_findings(run: AnalysisRun) -> dict[str, dict[str, Any]]:
     }
     if out or not (run.findings_counts or {}).get("total"):
         return out
-    from analysis.engine.model import compute_fingerprint
-    from analysis.services import report_result
-
     for f in report_result(run).findings:
         fp = f.fingerprint or compute_fingerprint(f.detector, f.path, f.symbol, f.snippet or f.message)
         out.setdefault(
@@ -120,8 +118,6 @@ def findings_diff(
     triaged as accepted (unexpired) or false positive do not count; ``new`` holds those a gate
     counts (``counts_for_gate``), ``new_hotspots`` the new security hotspots of source files to
     review, and ``new_not_counted`` the number of other new findings left out."""
-    from findings.services import findings_suppressed_fingerprints
-
     head = _head_findings(run)
     suppressed = findings_suppressed_fingerprints(run.repository)
     base: set[str] = set()

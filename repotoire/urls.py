@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from repotoire import health
+from repotoire import health, views
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -16,11 +16,18 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("health", health.liveness, name="health"),
     path("health/ready", health.readiness, name="health-ready"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
-    path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
+    path("docs", views.offline_csp(SpectacularSwaggerView.as_view(url_name="openapi")), name="docs"),
+    path(
+        "redoc",
+        views.offline_csp(SpectacularRedocView.as_view(url_name="openapi", template_name="repotoire/redoc.html")),
+        name="redoc",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("app/", include("dashboard.urls")),
 ]

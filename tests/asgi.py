@@ -42,20 +42,25 @@ def asgi_server(log_dir: Path, **env: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start: " + log_path.read_text()[-2000:])
-            time.sleep(0.2)
+        wait_for_health(base, proc, log_path, timeout=60)
         yield base
     finally:
         stop_processes(proc, sig=signal.SIGTERM, timeout=15)
         log.close()
+
+
+def wait_for_health(base: str, proc: subprocess.Popen, log_path: Path, timeout: float) -> None:
+    """Wait until ``{base}/health`` answers 200; fail with the log's tail if ``proc`` exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the server did not start: " + log_path.read_text()[-3000:])
+        time.sleep(0.2)
 
 
 def stop_processes(*procs: subprocess.Popen, sig: int = signal.SIGINT, timeout: float = 20) -> None:

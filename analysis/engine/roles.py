@@ -131,11 +131,23 @@ def path_role(path: str, test_prefixes: tuple[str, ...] = ()) -> str:
         or name in ("tests.py", "test.py")
         or any(d in TEST_DIRS or d.startswith("test_") for d in dirs)
         or (test_prefixes and path.startswith(test_prefixes))
+        or (not name.endswith(".py") and _other_language_test(name, dirs))
     ):
         return Role.TEST.value
     if any(d in EXAMPLE_DIRS for d in dirs):
         return Role.EXAMPLE.value
     return Role.SOURCE.value
+
+
+def _other_language_test(name: str, dirs: list[str]) -> bool:
+    """JavaScript/TypeScript/Go... conventions: ``*.test.*``, ``*.spec.*``, ``*_test.*``,
+    ``__tests__/``, ``__mocks__/`` and ``spec/`` directories."""
+    return (
+        ".test." in name
+        or ".spec." in name
+        or name.split(".", 1)[0].endswith("_test")
+        or any(d in ("__tests__", "__mocks__", "spec") for d in dirs)
+    )
 
 
 def vendored_roots(metadata_dirs: Iterable[str], package_dirs: set[str]) -> set[str]:

@@ -38,7 +38,8 @@ class DetectorSpec:
     def finding(
         self,
         *,
-        severity: Severity,
+        severity: Severity | str | None = None,
+        configured: Severity | None = None,
         message: str,
         path: str,
         line: int,
@@ -55,15 +56,18 @@ class DetectorSpec:
         taint_path: list[dict[str, Any]] | None = None,
     ) -> Finding:
         """A finding of this detector; its fingerprint hashes ``key`` (the code, or a
-        line-independent description of the problem) with the detector, path and symbol.
+        line-independent description of the problem) with the detector, path and symbol. Its
+        severity: the one the detector gives this finding, else the one repotoire.toml
+        ``configured`` for the detector, else the spec's.
 
         ``kind`` defaults to ``hotspot`` for security detectors (a pattern without evidence) and
         ``issue`` for the others; a security detector passes ``vulnerability`` only with evidence:
         a ``taint_path`` from an untrusted source, or an unconditionally unsafe setting."""
+        sev = Severity.parse(severity) if severity is not None else (configured or self.severity)
         return Finding(
             detector=self.id,
             category=self.category.value,
-            severity=severity.value,
+            severity=sev.value,
             title=title or self.title,
             message=message,
             path=path,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django_q.models import OrmQ
 
-from analysis import services
+from analysis import hooks, services
+from analysis.hooks import PostAnalysisHook
 from analysis.models import AnalysisFacts, AnalysisRun, Repository
 from analysis.services import SEVERITIES
 from tests.analysis.conftest import commit_files
@@ -381,7 +382,10 @@ def test_findings_triaged_false_positive_stop_counting_in_the_next_score(
 def test_completion_emits_webhooks_and_enqueues_post_analysis_tasks(
     member, org, sample_repo, q_sync, django_capture_on_commit_callbacks, settings, monkeypatch
 ):
-    settings.REPOTOIRE_POST_ANALYSIS_TASKS = ["tests.analysis.test_analysis_api.record_post_analysis"]
+    monkeypatch.setattr(
+        hooks, "POST_ANALYSIS_HOOKS", [PostAnalysisHook("record", "tests.analysis.test_analysis_api.record_post_analysis")]
+    )
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {"record": True}
     emitted: list[tuple[str, dict]] = []
     import webhooks.services
 

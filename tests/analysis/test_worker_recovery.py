@@ -6,62 +6,15 @@ import os
 import signal
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from analysis import services
 from analysis.models import AnalysisRun
-from tests.analysis.conftest import commit_files, git
+from repotoire.run import descendants
 
 pytestmark = [pytest.mark.slow]
-
-MODULE = '''def f{i}(a, b):
-    """Doc."""
-    if a > b:
-        return a - b
-    for i in range(a):
-        b += i
-    return b
-
-
-def g{i}(x):
-    """Doc."""
-    return f{i}(x, 1)
-'''
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        for child in children.get(current, []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-@pytest.fixture
-def big_repo(tmp_path: Path) -> Path:
-    """Enough files that the analysis runs for seconds on one core."""
-    path = tmp_path / "big"
-    (path / "pkg").mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    files = {f"pkg/m{i}.py": MODULE.format(i=i) for i in range(1500)}
-    files["pkg/__init__.py"] = ""
-    commit_files(path, files, "many modules")
-    return path
 
 
 def test_sigkilled_worker_run_is_requeued_by_the_sweeper_and_completes(worker_env, qcluster, member, org, big_repo, settings):
