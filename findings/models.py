@@ -31,6 +31,24 @@ SEVERITY_RANK: dict[str, int] = {s: EngineSeverity(s).rank for s in reversed(SEV
 RANK_SEVERITY: dict[int, str] = {v: k for k, v in SEVERITY_RANK.items()}
 
 
+class FindingKind(models.TextChoices):
+    """What a finding claims (the engine's ``model.Kind``)."""
+
+    VULNERABILITY = "vulnerability", "Vulnerability"
+    HOTSPOT = "hotspot", "Security hotspot"
+    ISSUE = "issue", "Issue"
+
+
+class FileRole(models.TextChoices):
+    """What the finding's file is for (the engine's ``model.Role``); only source counts."""
+
+    SOURCE = "source", "Source"
+    TEST = "test", "Test"
+    EXAMPLE = "example", "Example or docs"
+    VENDORED = "vendored", "Vendored"
+    GENERATED = "generated", "Generated"
+
+
 class FindingStatus(models.TextChoices):
     OPEN = "open", "Open"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
@@ -80,6 +98,11 @@ class Finding(models.Model):
     confidence = models.FloatField(default=1.0)
     effort_minutes = models.PositiveIntegerField(default=5)
     metadata = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=15, choices=FindingKind.choices, default=FindingKind.ISSUE)
+    role = models.CharField(max_length=10, choices=FileRole.choices, default=FileRole.SOURCE)
+    taint_path = models.JSONField(
+        default=list, blank=True, help_text="Vulnerabilities: steps {path, line, note} from the untrusted source to the sink."
+    )
 
     status = models.CharField(max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     triage_reason = models.TextField(blank=True, default="")

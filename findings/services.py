@@ -62,6 +62,9 @@ _REFRESHED_FIELDS = (
     "confidence",
     "effort_minutes",
     "metadata",
+    "kind",
+    "role",
+    "taint_path",
     "status",
     "reopened_count",
     "reopened_at",
@@ -133,6 +136,9 @@ def _engine_values(f: EngineFinding) -> dict[str, Any]:
         "confidence": float(f.confidence),
         "effort_minutes": max(int(f.effort_minutes), 0),
         "metadata": f.metadata or {},
+        "kind": f.kind,
+        "role": f.role,
+        "taint_path": list(f.taint_path or []),
     }
 
 

@@ -390,6 +390,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(FIXES_ENUM_OVERRIDES)
 # findings: finding status and severity appear in several findings components.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingStatusEnum"] = "findings.models.FindingStatus"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingSeverityEnum"] = "findings.models.Severity"
+# findings (trust): a finding's kind and its file's role, named apart from chunk kinds and member roles.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingKindEnum"] = "findings.models.FindingKind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingFileRoleEnum"] = "findings.models.FileRole"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RoleEnum"] = "accounts.models.Role"  # the member role keeps its name
 
 # --- i18n, static ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -60,8 +60,11 @@ class ReportsFindings:
         metadata: dict[str, Any] | None = None,
         symbol: str | None = None,
         code: str | None = None,
+        kind: str | None = None,
+        taint_path: list[dict[str, Any]] | None = None,
     ) -> Finding:
-        """Record a finding at ``node`` (or at ``line`` when node is None)."""
+        """Record a finding at ``node`` (or at ``line`` when node is None); ``kind`` and
+        ``taint_path`` as in ``DetectorSpec.finding``."""
         if node is not None:
             start, col, end, end_col = self._span(node, line)
         else:
@@ -89,6 +92,8 @@ class ReportsFindings:
             title=title,
             confidence=confidence,
             metadata=metadata,
+            kind=kind,
+            taint_path=taint_path,
         )
         self._tag(finding)
         self.findings.append(finding)

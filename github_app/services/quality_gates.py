@@ -102,5 +102,5 @@ def _queue_initial_analysis(repo_pk: Any) -> None:
 
 def github_quality_gate_update(*, github_repository: GithubRepository, **fields: Any) -> GithubRepository:
     """Change a repository's quality gate (only the fields given)."""
-    model_update(instance=github_repository, fields=("gate_enabled", *GATE_FIELDS), data=fields)
+    model_update(instance=github_repository, fields=("gate_enabled", "gate_min_confidence", *GATE_FIELDS), data=fields)
     return github_repository

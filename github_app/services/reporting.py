@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from analysis.engine.model import SEVERITY_ORDER
 from analysis.models import AnalysisRun, RunStatus
 from billing.entitlements import has_feature
@@ -35,6 +36,7 @@ COMMENT_MARKER = "<!-- repotoire:pull-request-summary -->"
 
 
 ANNOTATIONS_PER_REQUEST = 50
+TRUST_LIST_LIMIT = 10  # vulnerabilities and hotspots listed by name in a pull-request summary
 
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
@@ -121,6 +123,29 @@ def _summary_markdown(check: GithubPullRequestCheck, run: AnalysisRun, counts: d
     return "\n".join(lines)
 
 
+def _trust_markdown(diff: dict[str, Any], limit: int = TRUST_LIST_LIMIT) -> str:
+    """New vulnerabilities with their source-to-sink paths, the new security hotspots to review
+    (they never fail the gate) and how many other new findings were not counted."""
+    lines: list[str] = []
+    vulnerabilities = [f for f in diff["new"] if f["kind"] == "vulnerability"]
+    if vulnerabilities:
+        lines += ["", f"**New vulnerabilities ({len(vulnerabilities)}):**", ""]
+        for f in vulnerabilities[:limit]:
+            steps = " → ".join(f"`{s['path']}:{s['line']}` {s['note']}" for s in f.get("taint_path") or [])
+            lines.append(f"- [{f['severity']}] {f['title']} at `{f['path']}:{f['line']}`" + (f" — {steps}" if steps else ""))
+    hotspots = diff.get("new_hotspots") or []
+    if hotspots:
+        lines += ["", f"**Security hotspots to review ({len(hotspots)}, not counted in the gate):**", ""]
+        lines += [f"- {f['title']} at `{f['path']}:{f['line']}`" for f in hotspots[:limit]]
+    if diff.get("new_not_counted"):
+        lines += [
+            "",
+            f"_{diff['new_not_counted']} other new findings (tests, examples, vendored or generated code, hotspots, "
+            "or below the confidence floor) are not counted._",
+        ]
+    return "\n".join(lines)
+
+
 def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRequestCheck:
     """Compare the check's run with its base run, evaluate the quality gate, store the result,
     then complete the check run (annotations in batches of 50), update the PR comment and emit
@@ -136,7 +161,8 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
         return check
 
     base = selectors.base_run_for(check=check, run=run)
-    diff = selectors.findings_diff(run=run, base_run=base)
+    floor = repo.gate_min_confidence if repo.gate_min_confidence is not None else DEFAULT_MIN_CONFIDENCE
+    diff = selectors.findings_diff(run=run, base_run=base, min_confidence=floor)
     new = diff["new"]
     counts = dict.fromkeys(SEVERITY_ORDER, 0)
     for f in new:
@@ -156,6 +182,7 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
         ),
     )
     gate["available"] = available
+    gate["min_confidence"] = floor
     with transaction.atomic():
         check.base_run = base
         check.health_score = run.health_score
@@ -183,7 +210,7 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
                 organization=run.organization, event_type=QUALITY_GATE_FAILED, data=data, repository=run.repository
             )
 
-    summary = _summary_markdown(check, run, counts)
+    summary = _summary_markdown(check, run, counts) + _trust_markdown(diff)
     if gate["enabled"]:
         title = "Quality gate passed" if gate["passed"] else f"Quality gate failed ({len(gate['failed_conditions'])} conditions)"
     else:
