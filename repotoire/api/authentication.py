@@ -143,6 +143,13 @@ class ClerkJWTAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+NO_ORGANISATION = (
+    "Your user belongs to no organisation. A staff user can add you to one in the admin: "
+    "/admin/accounts/membership/add/ (Accounts › Memberships › Add). Locally, the first `make run` "
+    "prints a demo login that owns the 'demo' organisation; API keys act for their own organisation."
+)
+
+
 class StaffSessionAuthentication(authentication.SessionAuthentication):
     """Session login (Django admin users) acting in their first organisation."""
 
@@ -153,6 +160,6 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         user = result[0]
         membership = Membership.objects.select_related("organization").filter(user=user).order_by("created_at").first()
         if membership is None:
-            raise exceptions.PermissionDenied("Your user belongs to no organisation")
+            raise exceptions.PermissionDenied(NO_ORGANISATION)
         scopes = [str(s) for s in ROLE_SCOPES[Role(membership.role)]]
         return user, AuthContext(organization=membership.organization, role=membership.role, scopes=scopes, method="session")
