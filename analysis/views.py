@@ -18,7 +18,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from analysis import services
+from analysis import selectors, services
+from analysis.engine.reports import render
 from analysis.filters import filter_runs
 from analysis.models import AnalysisRun, Repository, RunStatus
 from analysis.serializers import (
@@ -198,9 +199,9 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
             )
         if run.status != RunStatus.COMPLETED:
             raise Conflict(f"The analysis is {run.status}; reports exist for completed analyses")
-        from analysis.engine.reports import render
-
-        body = render(services.report_result(run), fmt)
+        # the people-facing formats name the repository and show triage; the machine formats don't
+        context = selectors.analysis_report_context(run=run) if fmt in ("html", "markdown") else None
+        body = render(services.report_result(run), fmt, context)
         return HttpResponse(body.encode("utf-8"), content_type=REPORT_CONTENT_TYPES[fmt])
 
     @extend_schema(

@@ -57,10 +57,10 @@ def _download(requirement: str) -> None:
     )
 
 
-def _archive_for(name: str) -> Path | None:
+def _archive_for(name: str, version: str = "*") -> Path | None:
     candidates = [
         Path(p)
-        for pattern in (f"{name}-*.tar.gz", f"{name.capitalize()}-*.tar.gz", f"{name}-*.zip")
+        for pattern in (f"{name}-{version}.tar.gz", f"{name.capitalize()}-{version}.tar.gz", f"{name}-{version}.zip")
         for p in glob.glob(str(DIST / pattern))
     ]
     return max(candidates, key=lambda p: p.name) if candidates else None
@@ -89,10 +89,12 @@ def _unpack(archive: Path) -> Path:
 def project_root(name: str) -> Path:
     """Unpacked sdist directory of ``name`` (downloaded on first use)."""
     requirement, _ = PROJECTS[name]
-    archive = _archive_for(name)
+    # a pinned requirement ("radicale==3.9.0") must find that exact version, not whatever is cached
+    version = requirement.partition("==")[2] or "*"
+    archive = _archive_for(name, version)
     if archive is None:
         _download(requirement)
-        archive = _archive_for(name)
+        archive = _archive_for(name, version)
     if archive is None:
         raise RuntimeError(f"could not download {requirement}")
     return _unpack(archive)

@@ -181,6 +181,8 @@ def compare(name: str, reuse_bandit: bool = False) -> dict[str, Any]:
         theirs_matched = [r for r in theirs if _found_by_us(r, ours_lines)]
         rows[detector] = {
             "ours": len(mine),
+            # the trust work splits security results into vulnerabilities (evidence) and hotspots
+            "ours_by_kind": dict(Counter(getattr(f, "kind", "issue") for f in mine)),
             "ours_also_in_bandit": len(ours_matched),
             "bandit": len(theirs),
             "bandit_also_in_ours": len(theirs_matched),
@@ -224,9 +226,12 @@ def print_report(report: dict[str, Any], examples: int = 4) -> None:
         f"shared traversal CPU {report['traversal_cpu_seconds']} s alone, "
         f"{report['traversal_with_security_cpu_seconds']} s with the {len(SECURITY_IDS)} security detectors"
     )
-    print(f"{'detector':28} {'ours':>6} {'ours∩bandit':>12} {'bandit':>7} {'bandit∩ours':>12}")
+    print(f"{'detector':28} {'ours':>6} {'ours∩bandit':>12} {'bandit':>7} {'bandit∩ours':>12}  ours by kind")
     for detector, row in report["detectors"].items():
-        print(f"{detector:28} {row['ours']:6} {row['ours_also_in_bandit']:12} {row['bandit']:7} {row['bandit_also_in_ours']:12}")
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(row["ours_by_kind"].items()))
+        print(
+            f"{detector:28} {row['ours']:6} {row['ours_also_in_bandit']:12} {row['bandit']:7} {row['bandit_also_in_ours']:12}  {kinds}"
+        )
     unmapped = report["bandit_unmapped"]
     if unmapped:
         print("bandit tests with no counterpart here:", ", ".join(f"{k} ×{v}" for k, v in unmapped.items()))

@@ -82,3 +82,16 @@ def findings_by_detector(
             }
         )
     return out
+
+
+def findings_report_states(*, repository_id: Any, run_id: Any) -> tuple[dict[str, str], frozenset[str]]:
+    """For a run's report: each fingerprint's current triage status in the repository, and the
+    fingerprints that run found first (its "new" findings)."""
+    triage: dict[str, str] = {}
+    new: set[str] = set()
+    rows = Finding.objects.filter(repository_id=repository_id).values_list("fingerprint", "status", "first_seen_run_id")
+    for fingerprint, status, first_seen_run_id in rows.iterator(chunk_size=5000):
+        triage[fingerprint] = status
+        if first_seen_run_id == run_id:
+            new.add(fingerprint)
+    return triage, frozenset(new)
