@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from analysis import services
+from analysis import selectors, services
 from analysis.engine.reports import render
 from analysis.models import AnalysisRun, Repository, RunStatus
 from analysis.sources import redact_clone_url
@@ -79,7 +79,8 @@ class AnalysisRunAdmin(admin.ModelAdmin):
         run = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.COMPLETED).first()
         if run is None or not self.has_view_permission(request, run):
             raise Http404("No completed analysis run with this id")
-        return HttpResponse(render(services.report_result(run), "html"), content_type="text/html; charset=utf-8")
+        body = render(services.report_result(run), "html", selectors.analysis_report_context(run=run))
+        return HttpResponse(body, content_type="text/html; charset=utf-8")
 
     @admin.display(description="Report and findings")
     def report_and_findings(self, run: AnalysisRun) -> str:

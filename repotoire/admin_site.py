@@ -23,7 +23,6 @@ STRIPE_APP = "djstripe"
 class RepotoireAdminSite(admin.AdminSite):
     site_header = "Repotoire administration"
     site_title = "Repotoire admin"
-    index_title = "Repotoire"
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         apps = super().get_app_list(request, app_label)

@@ -69,12 +69,14 @@ def test_finding_page_shows_the_snippet_monospaced_with_its_indentation(staff, a
     html = staff.get(f"/admin/findings/finding/{finding.pk}/change/").content.decode()
     block = re.search(r'<pre class="rt-code">(.*?)</pre>', html, re.S)
     assert block is not None
-    assert block.group(1) == "def run():\n    if ready:\n        value = eval(input())"
+    assert block.group(1) == "def run():\n    if ready:\n        value = eval(input())\n"
 
 
 def test_fix_proposal_diff_is_coloured_line_by_line(staff, analysed):
     finding = Finding.objects.get(repository=analysed.repository)
-    proposal = make_proposal(finding, title="Parse the value safely", diff="--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-    eval(s)\n+    literal_eval(s)\n")
+    proposal = make_proposal(
+        finding, title="Parse the value safely", diff="--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-    eval(s)\n+    literal_eval(s)\n"
+    )
     html = staff.get(f"/admin/fixes/fixproposal/{proposal.pk}/change/").content.decode()
     assert '<span class="rt-del">-    eval(s)</span>' in html
     assert '<span class="rt-add">+    literal_eval(s)</span>' in html
@@ -141,9 +143,11 @@ def test_staff_can_add_a_billing_account_for_an_organisation(staff):
 
 def test_staff_can_add_a_membership_with_autocomplete_widgets(staff, org):
     page = staff.get("/admin/accounts/membership/add/").content.decode()
-    assert 'data-autocomplete-light' not in page  # Django's own autocomplete, not a third-party one
+    assert "data-autocomplete-light" not in page  # Django's own autocomplete, not a third-party one
     assert page.count("admin-autocomplete") >= 2
-    lookup = staff.get("/admin/autocomplete/", {"app_label": "accounts", "model_name": "membership", "field_name": "organization", "term": "acm"})
+    lookup = staff.get(
+        "/admin/autocomplete/", {"app_label": "accounts", "model_name": "membership", "field_name": "organization", "term": "acm"}
+    )
     assert [r["text"] for r in lookup.json()["results"]] == ["acme"]
 
 
