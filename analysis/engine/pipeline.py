@@ -43,6 +43,7 @@ from analysis.engine.registry import (
     NodeDetector,
     ProjectDetector,
     all_detectors,
+    all_specs,
     detector_languages,
     tree_detectors,
 )
@@ -218,10 +219,11 @@ def _analyze(
     resolve_imports(files.values())
     resolve_other_imports(root, files.values())
     timings["parse"] = time.perf_counter() - t
+    specs_by_id = {spec.id: spec for spec in all_specs()}
     for key, value in batch.timings.items():
         if key.startswith("detector."):
             timings[key] = value
-            spec = detectors[key.removeprefix("detector.")].spec
+            spec = specs_by_id[key.removeprefix("detector.")]
             group = f"detect.{spec.category.value}"
             timings[group] = timings.get(group, 0.0) + value
         else:

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
 # role bits (a kind's roles are OR-ed into one int for the hot loop)
-FUNCTION, CLASS, BRANCH, LOOP, DECISION, NESTING, CALL, IMPORT, COMMENT, STRING, ASSIGNMENT, STATEMENT, JUMP = (
-    1 << i for i in range(13)
+FUNCTION, CLASS, BRANCH, LOOP, DECISION, NESTING, CALL, IMPORT, COMMENT, STRING, ASSIGNMENT, STATEMENT, JUMP, EXPORT = (
+    1 << i for i in range(14)
 )
 _ROLE_BITS = {
     "function": FUNCTION,
@@ -52,8 +52,9 @@ _ROLE_BITS = {
     "assignment": ASSIGNMENT,
     "statement": STATEMENT,
     "jump": JUMP,
+    "export": EXPORT,
 }
-_LEAVE_BITS = FUNCTION | CLASS | LOOP | NESTING | BRANCH
+_LEAVE_BITS = FUNCTION | CLASS | LOOP | NESTING | BRANCH | IMPORT
 _ANONYMOUS = "<anonymous>"
 
 
@@ -101,8 +102,9 @@ class _Grammar:
 class TreeFrontEnd:
     """Parsers, dispatch tables and compiled queries for every tree-sitter language; one per process."""
 
-    def __init__(self, detectors: list[TreeDetector]) -> None:
+    def __init__(self, detectors: list[TreeDetector], profile: bool = False) -> None:
         self.detectors = detectors
+        self.profile = profile  # time every detector (timings["detector.<id>"]); costs some speed
         self._grammars: dict[tuple[str, str], _Grammar] = {}
         self.detector_times: dict[str, float] = {}
         self.errors: list[tuple[str, str, str]] = []
@@ -177,6 +179,7 @@ class TreeFrontEnd:
             tree=tree,
             is_test=facts.is_test,
             settings=settings,
+            facts=facts,
         )
         if tree.root_node.has_error:
             facts.extra["syntax_errors"] = _count_errors(tree)
@@ -189,6 +192,8 @@ class TreeFrontEnd:
         facts.code_lines = _code_lines(lines, walker.comment_rows)
         facts.clone_windows = windows_from_units(walker.units, MIN_TOKENS)
         facts.names_used = sorted(walker.names)
+        if walker.exports:
+            facts.extra["exports"] = sorted(walker.exports)
         facts.definitions.sort(key=lambda d: (d.line, d.end_line))
         ctx.in_traversal = False
         ctx.symbol = ""
@@ -234,7 +239,10 @@ class _Walker:
         self.units: list[tuple[int, int, int, int]] = []  # (hash, weight, start_line, end_line)
         self.skeleton = skeleton_lines("\n".join(ctx.lines))
         self.seen_imports: set[int] = set()  # ids of top-level import nodes already recorded
+        self.binding_imports: set[int] = set()  # ids of import nodes that bound names
+        self.import_depth = 0  # > 0 inside an import statement: its identifiers are not uses
         self.taken: dict[str, int] = {}  # qualname -> times used (anonymous functions)
+        self.exports: set[str] = set()  # names the file exports (``export`` role)
 
     def text(self, node: Node) -> str:
         return self.ctx.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -246,8 +254,11 @@ class _Walker:
             kid = child.kind_id
             info = table[kid] if kid < len(table) else None
             if info is not None and info.bits & IMPORT:
-                self._record_imports(self.hooks.imports(child, self.text), in_function=False)
+                found = self.hooks.imports(child, self.text)
+                self._record_imports(found, in_function=False)
                 self.seen_imports.add(child.id)
+                if found:
+                    self.binding_imports.add(child.id)
 
     def _record_imports(self, found: list[ImportFact], in_function: bool) -> None:
         for imp in found:
@@ -270,6 +281,7 @@ class _Walker:
         table = self.table
         n_kinds = len(table)
         name_field = tree.language.field_id_for_name(self.spec.name_field)
+        name_uses = self.spec.name_uses
         cursor = tree.walk()
         stack: list[tuple[int, _Kind, Node]] = []
         depth = 0
@@ -283,8 +295,9 @@ class _Walker:
             info = table[kid] if kid < n_kinds else None
             if info is not None:
                 # a declared name (function, class, variable, import specifier) is not a use
-                if info.identifier and cursor.field_id != name_field:
-                    self.names.add(self.text(node))
+                if info.identifier and not self.import_depth:
+                    if cursor.field_id != name_field or (node.parent is not None and node.parent.type in name_uses):
+                        self.names.add(self.text(node))
                 self.enter(node, info)
                 if info.needs_leave:
                     stack.append((depth, info, node))
@@ -325,10 +338,18 @@ class _Walker:
                 self._unit(node, info)
             if bits & CALL:
                 self._call(node)
-            if bits & IMPORT and node.id not in self.seen_imports:
-                self._record_imports(self.hooks.imports(node, self.text), in_function=bool(self.frames))
+            if bits & IMPORT:
+                if node.id not in self.seen_imports:
+                    found = self.hooks.imports(node, self.text)
+                    self._record_imports(found, in_function=bool(self.frames))
+                    if found:
+                        self.binding_imports.add(node.id)
+                if node.id in self.binding_imports:
+                    self.import_depth += 1
             if bits & COMMENT:
                 self._comment(node)
+            if bits & EXPORT:
+                self.exports.update(self.hooks.exports(node, self.text))
         if frame is not None:
             m = frame.metrics
             if info.conditional:
@@ -358,7 +379,9 @@ class _Walker:
             # leave hooks report on the class itself, in its enclosing scope
             self._sync_scope()
             self.ctx.class_ = node
-        elif self.frames:
+        if bits & IMPORT and node.id in self.binding_imports:
+            self.import_depth -= 1
+        if not bits & (FUNCTION | CLASS) and self.frames:
             frame = self.frames[-1]
             if bits & NESTING:
                 frame.nesting -= 1
@@ -372,6 +395,9 @@ class _Walker:
 
     def _dispatch(self, fn: Callable[[Node, TreeContext], None], node: Node) -> None:
         det = fn.__self__  # type: ignore[attr-defined]
+        if not self.owner.profile:
+            self.owner._call(det, fn.__name__, fn, node, self.ctx)
+            return
         t = time.process_time()
         self.owner._call(det, fn.__name__, fn, node, self.ctx)
         did = det.spec.id
@@ -503,8 +529,7 @@ def _operator(node: Node) -> str:
 
 
 def _is_async(node: Node) -> bool:
-    first = node.child(0)
-    return first is not None and first.type == "async"
+    return any(child.type == "async" and not child.is_named for child in node.children)
 
 
 def _count_errors(tree: Tree) -> int:
