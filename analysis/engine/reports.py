@@ -516,7 +516,13 @@ def render_markdown(result: AnalysisResult, context: ReportContext | None = None
             lines.append(f"| {pillar.capitalize()} | {value:.1f} | {grade_for(value)} | {count} |")
     languages = result.metrics.get("languages") or {}
     if languages:
-        lines += ["", "## Languages", "", "| Language | Files | Code lines | Findings | Score | Grade |", "|---|---:|---:|---:|---:|:---:|"]
+        lines += [
+            "",
+            "## Languages",
+            "",
+            "| Language | Files | Code lines | Findings | Score | Grade |",
+            "|---|---:|---:|---:|---:|:---:|",
+        ]
         for name, row in languages.items():
             lines.append(
                 f"| {_md(name)} | {row['files']} | {row['code_lines']} | {row['findings']} | {row['score']:.1f} | {row['grade']} |"
@@ -630,7 +636,12 @@ def _html_facts(result: AnalysisResult, summary: dict[str, Any]) -> list[tuple[s
     if isinstance(duplicated, int | float):
         facts.append(("Duplicated lines", f"{duplicated:.1f} %"))
     for name, row in (result.metrics.get("languages") or {}).items():
-        facts.append((f"Language {name}", f"{row['files']} files, {row['code_lines']} code lines, score {row['score']:.1f} ({row['grade']})"))
+        facts.append(
+            (
+                f"Language {name}",
+                f"{row['files']} files, {row['code_lines']} code lines, score {row['score']:.1f} ({row['grade']})",
+            )
+        )
     if result.skipped:
         facts.append(("Skipped files", ", ".join(f"{k}: {v}" for k, v in sorted(result.skipped.items()))))
     total = result.timings.get("total")

@@ -15,6 +15,7 @@ the worker; the tree is dropped with the context.
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from collections.abc import Callable
@@ -56,6 +57,7 @@ _ROLE_BITS = {
 }
 _LEAVE_BITS = FUNCTION | CLASS | LOOP | NESTING | BRANCH | IMPORT
 _ANONYMOUS = "<anonymous>"
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 @dataclass(slots=True)
@@ -69,12 +71,15 @@ class _Kind:
     else_kind: bool = False  # +1 cognitive (an else that is not an else-if)
     logical: bool = False  # a logical operator node (cognitive: +1 per sequence)
     name_hash: int = 0  # CRC-32 of the kind name (clone-window statement type)
+    opaque: bool = False  # not walked into: its identifiers are taken from its text
     visit: list[Callable[[Node, TreeContext], None]] = field(default_factory=list)
     leave: list[Callable[[Node, TreeContext], None]] = field(default_factory=list)
+    active: bool = False  # enter() has something to do (set by ``finish``)
+    needs_leave: bool = False
 
-    @property
-    def needs_leave(self) -> bool:
-        return bool(self.bits & _LEAVE_BITS) or bool(self.leave)
+    def finish(self) -> None:
+        self.needs_leave = bool(self.bits & _LEAVE_BITS) or bool(self.leave)
+        self.active = bool(self.bits or self.visit or self.conditional or self.cognitive or self.else_kind or self.logical)
 
 
 @dataclass(slots=True)
@@ -147,8 +152,11 @@ class TreeFrontEnd:
             for role in det.leave_roles:
                 for kind in spec.kinds(role):
                     by_name.setdefault(kind, _Kind()).leave.append(det.leave)
+        for kind in spec.opaque:
+            by_name.setdefault(kind, _Kind()).opaque = True
         for name, info in by_name.items():
             info.name_hash = zlib.crc32(name.encode())
+            info.finish()
         table: list[_Kind | None] = [None] * language.node_kind_count
         for kind_id in range(language.node_kind_count):
             if language.node_kind_is_named(kind_id):
@@ -298,10 +306,20 @@ class _Walker:
                 if info.identifier and not self.import_depth:
                     if cursor.field_id != name_field or (node.parent is not None and node.parent.type in name_uses):
                         self.names.add(self.text(node))
-                self.enter(node, info)
+                if info.active:
+                    self.enter(node, info)
                 if info.needs_leave:
                     stack.append((depth, info, node))
-            if cursor.goto_first_child():
+                if info.opaque:
+                    # type annotations and the like: no facts inside but the names they use
+                    if not self.import_depth:
+                        self.names.update(_WORD.findall(self.text(node)))
+                    skip = True
+                else:
+                    skip = False
+            else:
+                skip = False
+            if not skip and cursor.goto_first_child():
                 depth += 1
                 continue
             while not cursor.goto_next_sibling():

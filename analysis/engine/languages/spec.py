@@ -125,6 +125,8 @@ class LanguageSpec:
     cognitive: frozenset[str] = frozenset()
     # kinds adding a flat +1 to cognitive complexity (an else clause that is not an else-if)
     else_kinds: frozenset[str] = frozenset()
+    # kinds whose subtree holds no facts (type annotations): not walked, their words are names used
+    opaque: frozenset[str] = frozenset()
     hooks: LanguageHooks = field(default_factory=LanguageHooks)
     # sparse patterns (security sinks...) as one tree-sitter query, run once on each file's tree;
     # TreeDetectors subscribe to capture names
