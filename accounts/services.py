@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import cast
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -51,8 +53,10 @@ def organization_set_stripe_customer(*, organization: Organization, customer_id:
     Organization.objects.filter(pk=organization.pk, stripe_customer_id__isnull=True).update(
         stripe_customer_id=customer_id, updated_at=timezone.now()
     )
-    organization.stripe_customer_id = Organization.objects.values_list("stripe_customer_id", flat=True).get(pk=organization.pk)
-    return organization.stripe_customer_id
+    recorded = Organization.objects.values_list("stripe_customer_id", flat=True).get(pk=organization.pk)
+    organization.stripe_customer_id = recorded
+    # Not null: set just above, unless another request recorded its own first.
+    return cast(str, recorded)
 
 
 def membership_ensure(*, organization: Organization, user: User, role: str) -> Membership:
@@ -224,5 +228,5 @@ def membership_remove(*, membership: Membership, actor_role: str) -> None:
         membership.delete()
 
 
-def _owners(organization_id: object) -> int:
+def _owners(organization_id: UUID) -> int:
     return Membership.objects.filter(organization_id=organization_id, role=Role.OWNER, user__is_service=False).count()

@@ -12,14 +12,14 @@ from django.db.models.functions import RowNumber
 from accounts.models import Organization
 from analysis.engine.reports import ReportContext
 from analysis.models import AnalysisRun, Repository
-from findings.selectors import findings_report_states
+from analysis.providers import findings_store
 
 
 def analysis_report_context(*, run: AnalysisRun) -> ReportContext:
     """The repository's name, branch and commit (never the server's checkout path), each
     finding's triage status and which findings this run found first, as plain data for the
     engine's renderer."""
-    triage, new = findings_report_states(repository_id=run.repository_id, run_id=run.id)
+    triage, new = findings_store().report_states(repository_id=run.repository_id, run_id=run.id)
     return ReportContext(
         name=run.repository.name,
         branch=run.branch or run.repository.default_branch,

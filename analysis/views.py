@@ -27,6 +27,7 @@ from analysis.serializers import (
     AnalysisConcurrencyOutputSerializer,
     AnalysisHistoryFilterInputSerializer,
     AnalysisProgressEventOutputSerializer,
+    AnalysisReportViewInputSerializer,
     AnalysisRunOutputSerializer,
     AnalysisTriggerInputSerializer,
     RepositoryCreateInputSerializer,
@@ -171,7 +172,8 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
     @extend_schema(
         summary="Report of a completed analysis",
         parameters=[
-            OpenApiParameter("format", str, enum=list(REPORT_CONTENT_TYPES), default="json", description="Report format.")
+            OpenApiParameter("format", str, enum=list(REPORT_CONTENT_TYPES), default="json", description="Report format."),
+            AnalysisReportViewInputSerializer,
         ],
         responses={
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON report (schema v1)"),
@@ -189,11 +191,13 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
                 f"format: one of {', '.join(REPORT_CONTENT_TYPES)}",
                 fields={"format": [f"One of {', '.join(REPORT_CONTENT_TYPES)}"]},
             )
+        view = AnalysisReportViewInputSerializer(data=request.query_params)
+        view.is_valid(raise_exception=True)
         if run.status != RunStatus.COMPLETED:
             raise Conflict(f"The analysis is {run.status}; reports exist for completed analyses")
         # the people-facing formats name the repository and show triage; the machine formats don't
         context = selectors.analysis_report_context(run=run) if fmt in ("html", "markdown") else None
-        body = render(services.report_result(run), fmt, context)
+        body = render(services.report_result(run), fmt, context, **view.validated_data)
         return HttpResponse(body.encode("utf-8"), content_type=REPORT_CONTENT_TYPES[fmt])
 
     @extend_schema(

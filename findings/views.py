@@ -49,8 +49,9 @@ class FindingViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
         summary="List findings",
         description=(
             "By default the findings present in the latest completed analysis of each repository; "
-            "`analysis_id` lists one run's findings with their lines at that run. Paginated with "
-            "`page` and `page_size` (≤ 100)."
+            "`analysis_id` lists one run's findings with their lines at that run. Only findings of source files "
+            "at or above the default confidence are listed unless `scope=all`, `role` or `min_confidence` say "
+            "otherwise. Paginated with `page` and `page_size` (≤ 100)."
         ),
     )
     def list(self, request: Request) -> Response:
@@ -63,7 +64,10 @@ class FindingViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
         parameters=[FindingScopeQueryInputSerializer],
         responses=FindingSummaryOutputSerializer,
         summary="Findings summary",
-        description="Counts by severity, category and status for one analysis or the latest analysis of each repository.",
+        description=(
+            "Counts by severity, category, status, kind (vulnerability, hotspot, issue) and file role for one analysis or "
+            "the latest analysis of each repository: every finding present, whatever its role or confidence."
+        ),
     )
     @action(detail=False, methods=["get"], url_path="summary", pagination_class=None)
     def summary(self, request: Request) -> Response:

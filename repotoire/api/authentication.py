@@ -21,6 +21,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ROLE_SCOPES, ApiKey, Organization, Role, User
 from accounts.selectors import SESSION_ORG_KEY, membership_for_session
+from accounts.services import apikey_touch, hash_api_key, principal_provision_from_clerk
 
 
 @dataclass
@@ -42,8 +43,6 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = request.META.get(self.header)
         if raw is None:
             return None
-        from accounts.services import apikey_touch, hash_api_key
-
         key = ApiKey.objects.select_related("organization", "created_by").filter(key_hash=hash_api_key(raw.strip())).first()
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid API key")
@@ -129,8 +128,6 @@ class ClerkJWTAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Token has expired") from exc
         except (jwt.PyJWTError, ValueError) as exc:
             raise exceptions.AuthenticationFailed(f"Invalid token: {exc}") from exc
-        from accounts.services import principal_provision_from_clerk
-
         org_id, org_role, org_slug = org_claims(claims)
         user, org, role = principal_provision_from_clerk(
             sub=str(claims["sub"]), org_id=org_id, org_role=org_role, org_slug=org_slug, email=claims.get("email")
