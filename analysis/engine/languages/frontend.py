@@ -249,6 +249,7 @@ class _Walker:
         self.seen_imports: set[int] = set()  # ids of top-level import nodes already recorded
         self.binding_imports: set[int] = set()  # ids of import nodes that bound names
         self.import_depth = 0  # > 0 inside an import statement: its identifiers are not uses
+        self.top_loop_depth = 0  # loops of top-level code (a function's own are in its frame)
         self.taken: dict[str, int] = {}  # qualname -> times used (anonymous functions)
         self.exports: set[str] = set()  # names the file exports (``export`` role)
 
@@ -352,6 +353,9 @@ class _Walker:
                 if bits & LOOP:
                     frame.loop_depth += 1
                     self.ctx.loop_depth = frame.loop_depth
+            elif bits & LOOP and not bits & FUNCTION:
+                self.top_loop_depth += 1  # a loop of top-level code
+                self.ctx.loop_depth = self.top_loop_depth
             if bits & STATEMENT:
                 self._unit(node, info)
             if bits & CALL:
@@ -399,6 +403,9 @@ class _Walker:
             self.ctx.class_ = node
         if bits & IMPORT and node.id in self.binding_imports:
             self.import_depth -= 1
+        if bits & LOOP and not self.frames:
+            self.top_loop_depth -= 1
+            self.ctx.loop_depth = self.top_loop_depth
         if not bits & (FUNCTION | CLASS) and self.frames:
             frame = self.frames[-1]
             if bits & NESTING:
@@ -495,7 +502,7 @@ class _Walker:
         ctx.symbol = ctx.qualnames[self.scopes[-1][1].id] if self.scopes else ""
         ctx.function = self.frames[-1].node if self.frames else None
         ctx.class_ = next((n for kind, n in reversed(self.scopes) if kind == "class"), None)
-        ctx.loop_depth = self.frames[-1].loop_depth if self.frames else 0
+        ctx.loop_depth = self.frames[-1].loop_depth if self.frames else self.top_loop_depth
         ctx.nesting = self.frames[-1].nesting if self.frames else 0
 
     # --- facts --------------------------------------------------------------------------------
