@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engine.facts import FileFacts
+from analysis.engine.pipeline import analyze
 from analysis.engine.scoring import PILLARS, compute_score, pillar_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,14 +31,6 @@ BAD_SAMPLE = ROOT / "tests" / "engine" / "samples" / "bad_project"
 STORE = Path(__file__).resolve().parent / ".cache" / "calibration"
 PROJECTS = ("flask", "requests", "django", "bad_sample")
 TARGETS = {"flask": "AB", "requests": "AB", "django": "AB", "bad_sample": "DF"}
-
-
-def _analyze_function() -> Any:
-    try:
-        from analysis.engine import analyze  # type: ignore[attr-defined]
-    except ImportError:
-        from analysis.engine.pipeline import analyze
-    return analyze
 
 
 def source_of(project: str) -> Path:
@@ -49,7 +42,6 @@ def source_of(project: str) -> Path:
 
 
 def analyse(project: str) -> dict[str, Any]:
-    analyze = _analyze_function()
     path = source_of(project)
     started = time.perf_counter()
     result = analyze(str(path))

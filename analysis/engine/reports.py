@@ -8,52 +8,93 @@ a JSON or SARIF report for the command line's ``--baseline``.
 
 Everything that comes from the analysed code (paths, messages, snippets, symbols) is untrusted:
 the HTML report escapes it and forbids any script but its own through a Content-Security-Policy
-hash, and loads nothing from the network.
+hash, and loads nothing from the network (``report_html``).
+
+A ``ReportContext`` carries what the engine does not know: the repository's name, branch and
+commit, and, when the platform renders the report, each finding's triage status and whether the
+analysis found it first. It is plain data, so the engine stays free of the platform.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import enum
-import hashlib
-import html
 import json
 import math
 import os
+import re
+import textwrap
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
 from analysis.engine import __version__
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE, visible
 from analysis.engine.facts import AnalysisResult, HealthScore
-from analysis.engine.model import Category, Finding, Severity
+from analysis.engine.model import SEVERITY_ORDER, Category, Finding, Kind, Severity
+from analysis.engine.report_html import HtmlPage, render_page
 from analysis.engine.scoring import PILLARS, grade_for
 
-JSON_SCHEMA_VERSION = "1.0"
+JSON_SCHEMA_VERSION = "1.1"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_FINGERPRINT_KEY = "repotoire/v1"
 TOOL_NAME = "Repotoire"
 FORMATS: tuple[str, ...] = ("json", "sarif", "markdown", "html")
+SCOPES: tuple[str, ...] = ("source", "all")
 MARKDOWN_TOP_FINDINGS = 50
-HTML_MAX_ROWS = 5000
+HTML_SNIPPET_LINES = 8
 
 _FORMAT_ALIASES = {"md": "markdown", "htm": "html", "sarif-json": "sarif"}
-_SEVERITIES = [s.value for s in sorted(Severity, key=lambda s: s.rank, reverse=True)]
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning sorts security alerts by this CVSS-like number.
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 
 
-def render(result: AnalysisResult, fmt: str) -> str:
-    """The report of ``result`` in ``fmt`` (json, sarif, markdown or html)."""
+@dataclass(frozen=True)
+class ReportContext:
+    """What the people-facing reports show beyond the engine's result.
+
+    ``name`` replaces the analysed directory's name (the platform passes the repository's name:
+    the directory is a server path). ``triage`` maps fingerprints to triage statuses and ``new``
+    holds the fingerprints this analysis found first; both are shown per finding when given.
+    """
+
+    name: str = ""
+    branch: str = ""
+    commit: str = ""
+    triage: Mapping[str, str] = field(default_factory=dict)
+    new: frozenset[str] = frozenset()
+
+
+def render(
+    result: AnalysisResult,
+    fmt: str,
+    context: ReportContext | None = None,
+    *,
+    scope: str = "source",
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+) -> str:
+    """The report of ``result`` in ``fmt`` (json, sarif, markdown or html).
+
+    Like the finding list, a report shows the findings of source files at or above the default
+    confidence floor unless asked otherwise (``scope="all"``, ``min_confidence=0``); the JSON
+    report says what it left out in ``view``."""
     name = _FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
-    renderers = {"json": render_json, "sarif": render_sarif, "markdown": render_markdown, "html": render_html}
-    if name not in renderers:
-        raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return renderers[name](result)
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+    shown = [f for f in result.findings if visible(f, scope=scope, min_confidence=min_confidence)]
+    view = {"scope": scope, "min_confidence": min_confidence, "hidden": len(result.findings) - len(shown)}
+    result = dataclasses.replace(result, findings=shown)
+    if name in ("json", "sarif"):
+        return render_json(result, view) if name == "json" else render_sarif(result)
+    if name == "markdown":
+        return render_markdown(result, context)
+    if name == "html":
+        return render_html(result, context)
+    raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
 def tool_version() -> str:
@@ -178,9 +219,11 @@ def summarize(findings: Iterable[Finding]) -> dict[str, Any]:
     by_severity = Counter(_severity(f) for f in findings)
     return {
         "findings": len(findings),
-        "by_severity": {s: by_severity.get(s, 0) for s in _SEVERITIES},
+        "by_severity": {s: by_severity.get(s, 0) for s in SEVERITY_ORDER},
         "by_category": dict(sorted(Counter(_value(f.category) for f in findings).items())),
         "by_detector": dict(sorted(Counter(f.detector for f in findings).items())),
+        "by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
+        "by_role": dict(sorted(Counter(f.role for f in findings).items())),
         "effort_minutes": sum(int(f.effort_minutes or 0) for f in findings),
     }
 
@@ -196,9 +239,11 @@ def _detector_dicts(result: AnalysisResult) -> list[dict[str, Any]]:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def report_dict(result: AnalysisResult) -> dict[str, Any]:
-    """The JSON report as a dict (see ``schemas/report-1.json``)."""
+def report_dict(result: AnalysisResult, view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON report as a dict (see ``schemas/report-1.json``); ``view`` says which findings
+    ``result`` holds (default: all of them)."""
     return {
+        "view": view or {"scope": "all", "min_confidence": 0.0, "hidden": 0},
         "schema_version": JSON_SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version()},
         "root": result.root,
@@ -215,8 +260,9 @@ def report_dict(result: AnalysisResult) -> dict[str, Any]:
     }
 
 
-def render_json(result: AnalysisResult) -> str:
-    return _dumps(report_dict(result))
+def render_json(result: AnalysisResult, view: dict[str, Any] | None = None) -> str:
+    """Every finding of ``result`` (the stored form), unless ``view`` says they were filtered."""
+    return _dumps(report_dict(result, view))
 
 
 def load_json_report(text: str) -> AnalysisResult:
@@ -367,10 +413,15 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         properties["cwe"] = finding.cwe
     if finding.metadata:
         properties["metadata"] = finding.metadata
+    properties["kind"] = finding.kind
+    properties["role"] = finding.role
+    # SARIF: a result that is not a failure ("review": a hotspot to look at once) has level none
+    hotspot = finding.kind == Kind.HOTSPOT
     item: dict[str, Any] = {
         "ruleId": finding.detector,
         "ruleIndex": rule_index,
-        "level": _SARIF_LEVEL[severity],
+        "kind": "review" if hotspot else "fail",
+        "level": "none" if hotspot else _SARIF_LEVEL[severity],
         "message": {"text": message},
         "locations": [
             {
@@ -386,7 +437,21 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         item["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": finding.symbol}]
     if finding.fingerprint:
         item["partialFingerprints"] = {SARIF_FINGERPRINT_KEY: finding.fingerprint}
+    if finding.taint_path:
+        item["codeFlows"] = [{"threadFlows": [{"locations": [_flow_location(step) for step in finding.taint_path]}]}]
     return item
+
+
+def _flow_location(step: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "location": {
+            "physicalLocation": {
+                "artifactLocation": {"uri": _artifact_uri(str(step.get("path", ""))), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": max(1, int(step.get("line") or 0))},
+            },
+            "message": {"text": str(step.get("note") or "")},
+        }
+    }
 
 
 def sarif_dict(result: AnalysisResult) -> dict[str, Any]:
@@ -427,12 +492,16 @@ def render_sarif(result: AnalysisResult) -> str:
 # --- Markdown --------------------------------------------------------------------------------
 
 
+_MD_SPECIAL = re.compile(r"[\\|`*_\[<]|&(?=#?\w+;)")
+
+
 def _md(text: Any) -> str:
-    """Safe inside a Markdown table cell: no raw HTML, no cell breaks, no line breaks."""
-    escaped = html.escape(str(text), quote=False)
-    for raw, safe in (("\\", "\\\\"), ("|", "\\|"), ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("[", "\\[")):
-        escaped = escaped.replace(raw, safe)
-    return " ".join(escaped.split())
+    """Safe inside a Markdown table cell: no raw HTML, no cell breaks, no line breaks.
+
+    Backslash escapes (CommonMark) rather than HTML entities, so the text stays readable where
+    the Markdown is read raw (``a -> b``, not ``a -&gt; b``): only ``<`` can open a tag and only
+    ``&name;`` can be an entity."""
+    return " ".join(_MD_SPECIAL.sub(lambda m: "\\" + m.group(0), str(text)).split())
 
 
 def _short(text: str, limit: int) -> str:
@@ -440,20 +509,42 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _project_name(result: AnalysisResult) -> str:
-    return PurePath(result.root).name or result.root or "project"
+def _project_name(result: AnalysisResult, context: ReportContext | None = None) -> str:
+    if context is not None and context.name:
+        return context.name
+    return PurePath(result.root).name or "project"
+
+
+def _origin(result: AnalysisResult, context: ReportContext | None) -> list[str]:
+    """Branch and commit lines, never the server path."""
+    branch = context.branch if context else ""
+    commit = (context.commit if context else "") or result.commit or ""
+    lines = []
+    if branch:
+        lines.append(f"Branch {branch}")
+    if commit:
+        lines.append(f"Commit {commit}")
+    return lines
 
 
 def _location(finding: Finding) -> str:
     return f"{finding.path}:{finding.line}" if finding.line else finding.path
 
 
-def render_markdown(result: AnalysisResult) -> str:
+def taint_path_text(finding: Finding) -> str:
+    """`` — path: a.py:3 source: request.GET → a.py:9 sink: os.system`` for a finding with a taint path."""
+    if not finding.taint_path:
+        return ""
+    steps = " → ".join(f"{s.get('path')}:{s.get('line')} {s.get('note')}".strip() for s in finding.taint_path)
+    return f" — path: {steps}"
+
+
+def render_markdown(result: AnalysisResult, context: ReportContext | None = None) -> str:
     score = result.score
     summary = summarize(result.findings)
     details = score.details or {}
     lines = [
-        f"# Repotoire report: {_md(_project_name(result))}",
+        f"# Repotoire report: {_md(_project_name(result, context))}",
         "",
         (
             f"**Grade {_md(score.grade)}** · health score **{score.overall:.1f}**/100 · "
@@ -461,8 +552,9 @@ def render_markdown(result: AnalysisResult) -> str:
             f"{summary['findings']:,} findings"
         ),
     ]
-    if result.commit:
-        lines.append(f"Commit {_md(result.commit)}")
+    origin = _origin(result, context)
+    if origin:
+        lines += ["", " · ".join(_md(line) for line in origin)]
     lines += ["", "## Pillars", "", "| Pillar | Score | Grade | Findings |", "|---|---:|:---:|---:|"]
     pillar_details = details.get("pillars", {})
     for pillar in PILLARS:
@@ -498,10 +590,11 @@ def render_markdown(result: AnalysisResult) -> str:
     shown = ranked[:MARKDOWN_TOP_FINDINGS]
     lines += ["", "## Top findings", ""]
     if shown:
-        lines += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
+        lines += ["| Severity | Kind | Rule | Location | Message |", "|---|---|---|---|---|"]
         for f in shown:
             lines.append(
-                f"| {_severity(f)} | {_md(f.detector)} | {_md(_location(f))} | {_md(_short(f.message or f.title, 200))} |"
+                f"| {_severity(f)} | {_md(f.kind)} | {_md(f.detector)} | {_md(_location(f))} | "
+                f"{_md(_short(f.message or f.title, 200))}{_md(_short(taint_path_text(f), 300))} |"
             )
         if len(ranked) > len(shown):
             lines += ["", f"_… and {len(ranked) - len(shown):,} more findings not shown (see the JSON or HTML report)._"]
@@ -510,193 +603,63 @@ def render_markdown(result: AnalysisResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-# --- HTML ------------------------------------------------------------------------------------
-
-_SEVERITY_COLOUR = {
-    "critical": "#7f1d1d",
-    "high": "#dc2626",
-    "medium": "#f59e0b",
-    "low": "#3b82f6",
-    "info": "#9ca3af",
-}
-_CATEGORY_COLOUR = {
-    "security": "#b91c1c",
-    "bug_risk": "#ea580c",
-    "performance": "#ca8a04",
-    "complexity": "#7c3aed",
-    "design": "#2563eb",
-    "architecture": "#0f766e",
-    "dead_code": "#64748b",
-    "duplication": "#db2777",
-    "documentation": "#16a34a",
-    "testing": "#0891b2",
-}
-_GRADE_COLOUR = {"A": "#15803d", "B": "#65a30d", "C": "#ca8a04", "D": "#ea580c", "F": "#b91c1c"}
-_OTHER_COLOURS = ("#a16207", "#4d7c0f", "#9333ea", "#be123c", "#155e75")
-
-_CSS = """
-*{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2937;background:#f3f4f6}
-header{background:#111827;color:#f9fafb;padding:18px 28px;display:flex;align-items:center;gap:22px}
-header h1{font-size:20px;margin:0}
-header p{margin:2px 0;color:#d1d5db}
-main{padding:20px 28px;max-width:1400px;margin:auto}
-.badge{width:76px;height:76px;border-radius:50%;display:flex;flex-direction:column;align-items:center;
-justify-content:center;color:#fff;font-weight:700;flex:none}
-.badge b{font-size:34px;line-height:1}
-.badge span{font-size:12px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px;margin-bottom:16px}
-.card{background:#fff;border-radius:8px;padding:14px 18px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
-.card h2{font-size:15px;margin:0 0 10px}
-dl{display:grid;grid-template-columns:auto 1fr;gap:3px 14px;margin:0}
-dt{color:#6b7280}dd{margin:0}
-svg text{font:12px system-ui,sans-serif;fill:#374151}
-.legend{list-style:none;padding:0;margin:0;columns:2}
-.legend li{margin:2px 0}
-.dot{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
-.filters{display:flex;gap:10px;flex-wrap:wrap;margin-bottom:10px;align-items:center}
-.filters input,.filters select{padding:5px 8px;border:1px solid #d1d5db;border-radius:5px}
-.filters input{min-width:260px}
-table{width:100%;border-collapse:collapse;background:#fff}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e5e7eb;vertical-align:top}
-th{background:#f9fafb;position:sticky;top:0}
-td.msg{max-width:520px}
-code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
-pre{margin:4px 0 0;white-space:pre-wrap;background:#f9fafb;padding:4px 6px;border-radius:4px;max-height:9em;overflow:auto}
-.sev{color:#fff;border-radius:4px;padding:1px 6px;font-size:12px;white-space:nowrap}
-.note{color:#6b7280}
-"""
-
-# Static: it never contains report data, so its hash can be pinned in the page's CSP.
-_JS = """
-(function () {
-  var q = document.getElementById("q"), sev = document.getElementById("sev"), cat = document.getElementById("cat");
-  var rows = document.querySelectorAll("#findings tbody tr"), shown = document.getElementById("shown");
-  function apply() {
-    var text = q.value.toLowerCase(), s = sev.value, c = cat.value, n = 0;
-    rows.forEach(function (row) {
-      var ok = (!s || row.dataset.sev === s) && (!c || row.dataset.cat === c) &&
-        (!text || row.textContent.toLowerCase().indexOf(text) !== -1);
-      row.hidden = !ok;
-      if (ok) { n += 1; }
-    });
-    shown.textContent = String(n);
-  }
-  [q, sev, cat].forEach(function (el) { el.addEventListener("input", apply); });
-}());
-"""
+# --- HTML (the page itself: report_html) -------------------------------------------------------
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+def _clip_block(text: str, max_lines: int = HTML_SNIPPET_LINES, max_chars: int = 800) -> str:
+    whole = textwrap.dedent(str(text)).rstrip("\n")
+    clipped = "\n".join(whole.splitlines()[:max_lines])[:max_chars]
+    return clipped + ("\n…" if clipped != whole else "")
 
 
-def _csp() -> str:
-    digest = base64.b64encode(hashlib.sha256(_JS.encode("utf-8")).digest()).decode("ascii")
-    return f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; img-src data:"
+def _html_item(finding: Finding, anchor: str, context: ReportContext) -> dict[str, Any]:
+    """One finding as the page's script reads it (short keys: Django's report holds ~10,000)."""
+    data = finding.to_dict()
+    item: dict[str, Any] = {
+        "id": anchor,
+        "sev": _severity(finding),
+        "cat": _value(finding.category),
+        "det": finding.detector,
+        "path": finding.path,
+        "line": finding.line,
+        "sym": finding.symbol,
+        "msg": finding.message or finding.title,
+        "snip": _clip_block(finding.snippet) if finding.snippet else "",
+        "cwe": finding.cwe or "",
+        "conf": round(float(finding.confidence or 0), 2),
+    }
+    # older reports lack kind, role and language
+    for key, short in (("kind", "kind"), ("role", "role"), ("language", "lang")):
+        if data.get(key):
+            item[short] = str(data[key])
+    if data.get("taint_path"):
+        item["taint"] = [
+            {"path": str(s.get("path", "")), "line": s.get("line", 0), "note": str(s.get("note", ""))}
+            for s in data["taint_path"]
+            if isinstance(s, dict)
+        ]
+    if context.triage:
+        item["status"] = context.triage.get(finding.fingerprint, "")
+    if finding.fingerprint in context.new:
+        item["new"] = 1
+    return item
 
 
-def _bar_chart(items: list[tuple[str, float, str]], max_value: float | None = None, suffix: str = "") -> str:
-    """Horizontal bars: (label, value, colour)."""
-    width, bar_x, bar_w, row_h = 380, 110, 210, 24
-    top = max_value if max_value is not None else max((v for _, v, _ in items), default=0) or 1
-    parts = [f'<svg viewBox="0 0 {width} {row_h * len(items) + 4}" width="100%" role="img">']
-    for i, (label, value, colour) in enumerate(items):
-        y = i * row_h + 2
-        length = 0 if top <= 0 else bar_w * min(value, top) / top
-        shown = f"{value:.1f}" if isinstance(value, float) and not float(value).is_integer() else f"{value:g}"
-        parts.append(
-            f'<text x="0" y="{y + 15}">{_e(label)}</text>'
-            f'<rect x="{bar_x}" y="{y + 3}" width="{bar_w}" height="16" rx="3" fill="#eef0f3"/>'
-            f'<rect x="{bar_x}" y="{y + 3}" width="{length:.1f}" height="16" rx="3" fill="{_e(colour)}"/>'
-            f'<text x="{bar_x + bar_w + 8}" y="{y + 15}">{_e(shown)}{_e(suffix)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+def _anchors(findings: list[Finding]) -> list[str]:
+    """``f-`` + the fingerprint's start: stable from one report of the code to the next."""
+    seen: set[str] = set()
+    out = []
+    for i, f in enumerate(findings):
+        anchor = f"f-{f.fingerprint[:16]}" if f.fingerprint else f"f-n{i}"
+        if anchor in seen:
+            anchor = f"{anchor}-{i}"
+        seen.add(anchor)
+        out.append(anchor)
+    return out
 
 
-def _donut(items: list[tuple[str, int, str]]) -> str:
-    total = sum(v for _, v, _ in items)
-    radius, stroke = 60, 26
-    circumference = 2 * math.pi * radius
-    parts = ['<svg viewBox="0 0 180 180" width="180" height="180" role="img">']
-    parts.append(f'<circle cx="90" cy="90" r="{radius}" fill="none" stroke="#eef0f3" stroke-width="{stroke}"/>')
-    offset = 0.0
-    for label, value, colour in items:
-        if value <= 0 or total <= 0:
-            continue
-        length = circumference * value / total
-        parts.append(
-            f'<circle cx="90" cy="90" r="{radius}" fill="none" stroke="{_e(colour)}" stroke-width="{stroke}" '
-            f'stroke-dasharray="{length:.3f} {circumference - length:.3f}" stroke-dashoffset="{-offset:.3f}" '
-            f'transform="rotate(-90 90 90)"><title>{_e(label)}: {value}</title></circle>'
-        )
-        offset += length
-    parts.append(f'<text x="90" y="96" text-anchor="middle" style="font-size:18px;font-weight:700">{total}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _category_colours(categories: Iterable[str]) -> dict[str, str]:
-    colours = {}
-    spare = iter(_OTHER_COLOURS * 20)
-    for category in categories:
-        colours[category] = _CATEGORY_COLOUR.get(category) or next(spare)
-    return colours
-
-
-def _finding_row(finding: Finding) -> str:
-    severity = _severity(finding)
-    category = _value(finding.category)
-    snippet = f"<pre>{_e(_short_block(finding.snippet))}</pre>" if finding.snippet else ""
-    cwe = f" · {_e(finding.cwe)}" if finding.cwe else ""
-    return (
-        f'<tr data-sev="{_e(severity)}" data-cat="{_e(category)}">'
-        f'<td><span class="sev" style="background:{_SEVERITY_COLOUR[severity]}">{_e(severity)}</span></td>'
-        f'<td><code>{_e(finding.detector)}</code><br><span class="note">{_e(category)}{cwe}</span></td>'
-        f'<td><code>{_e(_location(finding))}</code><br><span class="note">{_e(finding.symbol)}</span></td>'
-        f'<td class="msg">{_e(finding.message or finding.title)}{snippet}</td>'
-        f"<td>{_e(f'{float(finding.confidence or 0):.2f}')}</td>"
-        "</tr>"
-    )
-
-
-def _short_block(text: str, max_lines: int = 8, max_chars: int = 800) -> str:
-    lines = str(text).splitlines()
-    clipped = "\n".join(lines[:max_lines])
-    if len(clipped) > max_chars:
-        clipped = clipped[:max_chars]
-    return clipped + ("\n…" if clipped != str(text).rstrip("\n") else "")
-
-
-def render_html(result: AnalysisResult) -> str:
-    score = result.score
-    summary = summarize(result.findings)
-    details = score.details or {}
-    pillar_details = details.get("pillars", {})
-    grade_colour = _GRADE_COLOUR.get(score.grade, "#374151")
-    name = _project_name(result)
-
-    pillar_chart = _bar_chart(
-        [
-            (p.capitalize(), float(score.pillars.get(p, 0.0)), _GRADE_COLOUR[grade_for(score.pillars.get(p, 0.0))])
-            for p in PILLARS
-            if p in score.pillars
-        ],
-        max_value=100.0,
-    )
-    severity_chart = _bar_chart([(s, summary["by_severity"][s], _SEVERITY_COLOUR[s]) for s in _SEVERITIES])
-    colours = _category_colours(summary["by_category"])
-    category_items = [(c, n, colours[c]) for c, n in summary["by_category"].items()]
-    legend = (
-        "".join(
-            f'<li><span class="dot" style="background:{_e(colour)}"></span>{_e(cat)} ({n})</li>'
-            for cat, n, colour in category_items
-        )
-        or "<li>No findings</li>"
-    )
-
-    maintainability = pillar_details.get("maintainability", {})
+def _html_facts(result: AnalysisResult, summary: dict[str, Any]) -> list[tuple[str, str]]:
+    maintainability = (result.score.details or {}).get("pillars", {}).get("maintainability", {})
     facts = [
         ("Files analysed", f"{result.files_analyzed:,}"),
         ("Code lines", f"{result.lines_analyzed:,}"),
@@ -710,58 +673,34 @@ def render_html(result: AnalysisResult) -> str:
         facts.append(("Duplicated lines", f"{duplicated:.1f} %"))
     if result.skipped:
         facts.append(("Skipped files", ", ".join(f"{k}: {v}" for k, v in sorted(result.skipped.items()))))
-    if result.timings:
-        total = sum(v for v in result.timings.values() if isinstance(v, int | float))
+    total = result.timings.get("total")
+    if isinstance(total, int | float):
+        # the other entries are stages of it (and per-detector CPU time): never add them up
         facts.append(("Analysis time", f"{total:.2f} s"))
-    facts_html = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+    return facts
 
+
+def render_html(result: AnalysisResult, context: ReportContext | None = None) -> str:
+    context = context or ReportContext()
+    summary = summarize(result.findings)
     ranked = ranked_findings(result.findings)
-    rows = "".join(_finding_row(f) for f in ranked[:HTML_MAX_ROWS])
-    hidden = len(ranked) - min(len(ranked), HTML_MAX_ROWS)
-    truncated = (
-        f'<p class="note">{hidden:,} more findings are not listed here; the JSON report has them all.</p>' if hidden else ""
+    items = [_html_item(f, anchor, context) for f, anchor in zip(ranked, _anchors(ranked), strict=True)]
+    clipped = sum(1 for f in ranked if f.snippet and len(str(f.snippet).rstrip("\n").splitlines()) > HTML_SNIPPET_LINES)
+    notice = f"All {len(ranked):,} findings are listed below, worst first." if ranked else "No findings."
+    if clipped:
+        notice += f" Code snippets longer than {HTML_SNIPPET_LINES} lines are cut ({clipped:,}); the JSON report has them whole."
+    titles = {str(d.get("id")): str(d.get("title", "")) for d in result.detectors if d.get("id")}
+    page = HtmlPage(
+        title=_project_name(result, context),
+        subtitle=_origin(result, context),
+        score=result.score,
+        facts=_html_facts(result, summary),
+        by_severity=summary["by_severity"],
+        by_category=dict(sorted(summary["by_category"].items(), key=lambda kv: (-kv[1], kv[0]))),
+        findings=items,
+        detectors=titles,
+        notice=notice,
+        generator=f"{TOOL_NAME} {tool_version()}",
+        has_triage=bool(context.triage),
     )
-    severity_options = "".join(f'<option value="{s}">{s}</option>' for s in _SEVERITIES if summary["by_severity"][s])
-    category_options = "".join(f'<option value="{_e(c)}">{_e(c)}</option>' for c in summary["by_category"])
-    commit = f"<p>Commit <code>{_e(result.commit)}</code></p>" if result.commit else ""
-
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{_csp()}">
-<meta name="generator" content="{_e(TOOL_NAME)} {_e(tool_version())}">
-<title>Repotoire report: {_e(name)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<header>
-<div class="badge" style="background:{grade_colour}" title="Health grade"><b>{_e(score.grade)}</b><span>{score.overall:.1f}</span></div>
-<div><h1>Repotoire report: {_e(name)}</h1><p>{_e(result.root)}</p>{commit}</div>
-</header>
-<main>
-<div class="cards">
-<section class="card"><h2>Summary</h2><dl>{facts_html}</dl></section>
-<section class="card"><h2>Pillar scores</h2>{pillar_chart}</section>
-<section class="card"><h2>Findings by severity</h2>{severity_chart}</section>
-<section class="card"><h2>Findings by category</h2><div style="display:flex;gap:12px;align-items:center">{_donut(category_items)}<ul class="legend">{legend}</ul></div></section>
-</div>
-<section class="card">
-<h2>Findings (<span id="shown">{min(len(ranked), HTML_MAX_ROWS)}</span> shown of {len(ranked):,})</h2>
-<div class="filters">
-<input id="q" type="search" placeholder="Filter by text, file, rule…" aria-label="Filter findings">
-<select id="sev" aria-label="Severity"><option value="">All severities</option>{severity_options}</select>
-<select id="cat" aria-label="Category"><option value="">All categories</option>{category_options}</select>
-</div>
-<table id="findings">
-<thead><tr><th>Severity</th><th>Rule</th><th>Location</th><th>Message</th><th>Confidence</th></tr></thead>
-<tbody>{rows}</tbody>
-</table>
-{truncated}
-</section>
-</main>
-<script>{_JS}</script>
-</body>
-</html>
-"""
+    return render_page(page)

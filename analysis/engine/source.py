@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_TIMEOUT = 300.0
+_GIT_MESSAGE_CHARS = 1500
 _REMOTE = re.compile(r"^(?:https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
 _CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -68,8 +69,10 @@ def _git(args: list[str], cwd: Path | None, timeout: float, *, http_headers: Seq
     except FileNotFoundError as exc:
         raise SourceError("git is not installed") from exc
     if proc.returncode != 0:
-        detail = redact(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "")
-        raise SourceError(f"git {args[0]} failed: {detail}")
+        # git's whole message: its last line alone ("...and the repository exists.") hides the
+        # cause that an SSH or HTTP failure prints first
+        detail = redact(proc.stderr.strip()[-_GIT_MESSAGE_CHARS:])
+        raise SourceError(f"git {args[0]} failed: {detail}" if detail else f"git {args[0]} failed (exit {proc.returncode})")
     return proc.stdout.strip()
 
 

@@ -12,7 +12,6 @@ import pytest
 from analysis.engine.facts import AnalysisResult, FileFacts
 from analysis.engine.model import Category, Finding, Severity, compute_fingerprint
 from analysis.engine.reports import (
-    HTML_MAX_ROWS,
     MARKDOWN_TOP_FINDINGS,
     load_json_report,
     parse_json_report,
@@ -128,6 +127,13 @@ def make_result(findings: list[Finding] | None = None) -> AnalysisResult:
         timings={"parse": 0.5, "detectors": 1.25},
         detectors=DETECTORS,
     )
+
+
+def html_data(text: str) -> dict:
+    """The findings an HTML report carries (its JSON data block)."""
+    block = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', text, re.DOTALL)
+    assert block, "no data block"
+    return json.loads(block.group(1))
 
 
 # --- JSON ---
@@ -286,10 +292,11 @@ def test_markdown_has_grade_pillars_and_counts():
 
 def test_markdown_escapes_cells_and_raw_html():
     text = render(make_result(), "markdown")
-    assert "<script>" not in text
+    assert not re.search(r"(?<!\\)<", text)  # every "<" backslash-escaped: no tag can open
+    assert "\\<script>" in text
     assert "a \\| b" in text
     top = text.split("## Top findings", 1)[1].splitlines()
-    assert top[4].startswith("| critical | code-injection |")  # worst first
+    assert top[4].startswith("| critical | issue | code-injection |")  # worst first
 
 
 def test_markdown_truncates_the_findings_table_with_a_count():
@@ -303,13 +310,20 @@ def test_markdown_truncates_the_findings_table_with_a_count():
 # --- HTML ---
 
 
+def test_markdown_prints_arrows_and_ampersands_as_written():
+    f = finding("import-cycle", "architecture", "medium", "a.py", 1, message="a -> b -> a & c; x &amp; y")
+    text = render(make_result([f]), "markdown")
+    assert "a -> b -> a & c; x \\&amp; y" in text
+    assert "&gt;" not in text
+
+
 def test_html_escapes_everything_from_the_analysed_code():
     text = render(make_result(), "html")
     assert XSS not in text
-    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in text
-    assert "<img src=x" not in text
-    assert "&lt;/pre&gt;&lt;img src=x onerror=alert(1)&gt;" in text
-    assert text.count("<script>") == 1  # our filter script only
+    assert "<img src=x" not in text and "</pre><img" not in text
+    assert text.count("<script>") == 1  # our filter script only; the data block is not executable
+    messages = [item["msg"] for item in html_data(text)["findings"]]
+    assert f"eval of {XSS}" in messages  # intact in the data, escaped by the script that shows it
 
 
 def test_html_is_self_contained():
@@ -330,21 +344,15 @@ def test_html_script_is_pinned_by_its_hash_in_the_csp():
     assert f"'sha256-{digest}'" in text
 
 
-def test_html_has_summary_charts_and_a_filterable_table():
+def test_html_has_summary_charts_and_filters():
     result = make_result()
     text = render(result, "html")
     assert f"<b>{result.score.grade}</b>" in text
     assert text.count("<svg") == 3  # pillar bars, severity bars, category donut
-    assert text.count("<tr data-sev=") == 5
-    assert 'id="q"' in text and 'id="sev"' in text and 'id="cat"' in text
-    assert 'data-cat="bug_risk"' in text
-
-
-def test_html_caps_the_table_and_says_so():
-    many = [finding("todo-comment", "documentation", "info", "f.py", i + 1) for i in range(HTML_MAX_ROWS + 3)]
-    text = render(make_result(many), "html")
-    assert text.count("<tr data-sev=") == HTML_MAX_ROWS
-    assert "3 more findings are not listed" in text
+    assert len(html_data(text)["findings"]) == 5
+    for control in ("f-q", "f-sev", "f-cat", "f-det", "f-group"):
+        assert f'id="{control}"' in text
+    assert '<option value="bug_risk">bug_risk (2)</option>' in text
 
 
 def test_report_dict_keeps_every_finding():
@@ -359,9 +367,9 @@ def test_reports_of_a_real_analysis_are_valid():
     assert result.findings
     sarif = json.loads(render(result, "sarif"))
     assert not list(sarif_schema_validator().iter_errors(sarif))
-    report = json.loads(render(result, "json"))
+    report = json.loads(render(result, "json", scope="all", min_confidence=0.0))
     jsonschema.Draft202012Validator(json.loads((SCHEMAS / "report-1.json").read_text())).validate(report)
     assert len(report["findings"]) == len(result.findings)
-    html_text = render(result, "html")
-    assert html_text.count("<tr data-sev=") == len(result.findings)
+    html_text = render(result, "html", scope="all", min_confidence=0.0)
+    assert len(html_data(html_text)["findings"]) == len(result.findings)
     assert f"**Grade {result.score.grade}**" in render(result, "markdown")
