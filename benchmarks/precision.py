@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engine import analyze
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from benchmarks import _cache
 from benchmarks import precision_labels as pl
 from benchmarks._cache import CACHE, project_root
@@ -77,9 +78,8 @@ def engine_rows(project: str, root: Path) -> list[dict[str, Any]]:
                 "line": f.line,
                 "message": f.message,
                 "confidence": f.confidence,
-                # fields the trust work adds; absent on an older engine
-                "kind": getattr(f, "kind", "issue"),
-                "role": getattr(f, "role", "source"),
+                "kind": f.kind,
+                "role": f.role,
             }
         )
     return rows
@@ -386,9 +386,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--import", dest="import_file", type=Path, help='append labels from "ID TP|FP reason" lines')
     parser.add_argument("--rates", action="store_true", help="TP/FP per detector and kind, also written to labels/tp_rates.json")
     parser.add_argument("--markdown", action="store_true", help="also print the summary tables as markdown (README)")
-    parser.add_argument("--per-group", type=int, default=3, help="sample size per project and detector outside security")
-    parser.add_argument("--bandit-per-group", type=int, default=3, help="bandit sample size per project and test id")
-    parser.add_argument("--min-confidence", type=float, default=0.5, help="the default view's confidence floor")
+    parser.add_argument("--per-group", type=int, default=5, help="sample size per project and detector outside security")
+    parser.add_argument("--bandit-per-group", type=int, default=2, help="bandit sample size per project and test id")
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=DEFAULT_MIN_CONFIDENCE,
+        help="the default view's confidence floor (the engine's default)",
+    )
     parser.add_argument("--reuse-bandit", action="store_true", help="re-read bandit's last JSON output")
     args = parser.parse_args(argv)
     if args.import_file:
