@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 
@@ -73,6 +73,23 @@ def compute_fingerprint(detector_id: str, path: str, symbol: str, code: str, dis
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
+def slots_getstate(obj: Any) -> list[Any]:
+    return [getattr(obj, f.name) for f in fields(obj)]
+
+
+def slots_setstate(obj: Any, state: list[Any]) -> None:
+    """Restore a slotted dataclass pickled by an older engine: fields added since (always at the
+    end, with defaults) take their default instead of staying unset."""
+    for i, f in enumerate(fields(obj)):
+        if i < len(state):
+            value = state[i]
+        elif f.default is not MISSING:
+            value = f.default
+        else:
+            value = f.default_factory()  # type: ignore[misc]
+        object.__setattr__(obj, f.name, value)
+
+
 @dataclass(slots=True)
 class Finding:
     """One problem found in the analysed code."""
@@ -94,6 +111,10 @@ class Finding:
     effort_minutes: int = 5
     metadata: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    language: str = "python"  # language of the file the finding is in (FileFacts.language)
+
+    __getstate__ = slots_getstate
+    __setstate__ = slots_setstate
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +135,7 @@ class Finding:
             "effort_minutes": self.effort_minutes,
             "metadata": self.metadata,
             "fingerprint": self.fingerprint,
+            "language": self.language,
         }
 
     @classmethod

@@ -34,9 +34,18 @@ from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
 from analysis.engine.discovery import discover, is_test_path, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
+from analysis.engine.languages import PYTHON
+from analysis.engine.languages.resolve import resolve_other_imports
 from analysis.engine.model import Finding
 from analysis.engine.project import build_project
-from analysis.engine.registry import DetectorSpec, NodeDetector, ProjectDetector, all_detectors
+from analysis.engine.registry import (
+    DetectorSpec,
+    NodeDetector,
+    ProjectDetector,
+    all_detectors,
+    detector_languages,
+    tree_detectors,
+)
 from analysis.engine.scoring import compute_score
 from analysis.engine.worker import (
     BatchResult,
@@ -102,6 +111,23 @@ def enabled_detectors(config: EngineConfig) -> dict[str, type[NodeDetector] | ty
     return {did: cls for did, cls in all_detectors().items() if config.is_enabled(did)}
 
 
+def _ran_specs(detectors: Mapping[str, type[NodeDetector] | type[ProjectDetector]], config: EngineConfig) -> list[DetectorSpec]:
+    """Specs of the enabled detectors that apply to a language this analysis covers."""
+    wanted = set(config.languages) if config.languages is not None else None
+    specs: dict[str, DetectorSpec] = {}
+    for did, cls in detectors.items():
+        covered = detector_languages(did)
+        if wanted is None or covered is None or not wanted.isdisjoint(covered):
+            specs[did] = cls.spec
+    for did, classes in tree_detectors().items():
+        if did in specs or not config.is_enabled(did):
+            continue
+        covered = detector_languages(did)
+        if wanted is None or covered is None or not wanted.isdisjoint(covered):
+            specs[did] = classes[0].spec
+    return sorted(specs.values(), key=lambda s: s.id)
+
+
 def analyze(
     source: str | os.PathLike[str],
     *,
@@ -156,9 +182,17 @@ def _analyze(
     config = effective_config(config_arg, root)
     detectors = enabled_detectors(config)
     disc = discover(root, config)
-    names = module_names(root, [f.path for f in disc.files], disc.package_dirs)
+    # module id: the dotted name for Python, the path itself for every other language
+    names = module_names(root, [f.path for f in disc.files if f.language == PYTHON], disc.package_dirs)
     tasks: list[FileTask] = [
-        (f.path, names[f.path], is_test_path(f.path), f.path.rsplit("/", 1)[-1] == "__init__.py") for f in disc.files
+        (
+            f.path,
+            names.get(f.path, f.path),
+            is_test_path(f.path),
+            f.language == PYTHON and f.path.rsplit("/", 1)[-1] == "__init__.py",
+            f.language,
+        )
+        for f in disc.files
     ]
     sizes = {f.path: f.size for f in disc.files}
     engine_meta = {
@@ -170,17 +204,19 @@ def _analyze(
     }
     reused, tasks = _reusable(root, tasks, previous, engine_meta)
     timings["discover"] = time.perf_counter() - t
-    report("discover", 1.0, f"{len(disc.files)} Python files found")
+    report("discover", 1.0, f"{len(disc.files)} source files found")
 
     # --- parse + file-local detectors -----------------------------------------------------------
     t = time.perf_counter()
     node_ids = sorted(did for did, cls in detectors.items() if issubclass(cls, NodeDetector))
+    node_ids = sorted({*node_ids, *(did for did in tree_detectors() if config.is_enabled(did))})
     batch = _parse(root, tasks, sizes, node_ids, config, workers, report, profile)
     files: dict[str, FileFacts] = dict(reused)
     for facts in batch.facts:
         files[facts.path] = facts
     files = dict(sorted(files.items()))
     resolve_imports(files.values())
+    resolve_other_imports(root, files.values())
     timings["parse"] = time.perf_counter() - t
     for key, value in batch.timings.items():
         if key.startswith("detector."):
@@ -217,6 +253,10 @@ def _analyze(
         timings[group] = timings.get(group, 0.0) + elapsed
         project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
         report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
+    for f in project_findings:
+        facts = files.get(f.path)
+        if facts is not None:
+            f.language = facts.language
     file_findings = [f for facts in files.values() for f in facts.findings]
     # A file-local detector cannot see that other modules import a name from this one.
     file_findings = drop_reexported_unused_imports(file_findings, project)
@@ -244,8 +284,9 @@ def _analyze(
     for reason, n in batch.skipped.items():
         skipped[reason] = skipped.get(reason, 0) + n
     if disc.other_files:
-        skipped["not_python"] = disc.other_files
-    ran: list[DetectorSpec] = sorted((cls.spec for cls in detectors.values()), key=lambda s: s.id)
+        # a Python-only analysis keeps the historical name of the counter
+        skipped["not_python" if config.languages == [PYTHON] else "other_language"] = disc.other_files
+    ran = _ran_specs(detectors, config)
     timings["total"] = time.perf_counter() - started
     result = AnalysisResult(
         root=root,
@@ -274,9 +315,16 @@ def _reusable(
     reused: dict[str, FileFacts] = {}
     todo: list[FileTask] = []
     for task in tasks:
-        path, module, is_test, is_init = task
+        path, module, is_test, is_init = task[:4]
+        language = task[4] if len(task) > 4 else PYTHON  # type: ignore[misc]
         old = previous.files.get(path)
-        if old is None or old.module != module or old.is_test != is_test or old.is_package_init != is_init:
+        if (
+            old is None
+            or old.module != module
+            or old.is_test != is_test
+            or old.is_package_init != is_init
+            or old.language != language
+        ):
             todo.append(task)
             continue
         full = os.path.join(root, path)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from analysis.engine import graph as g
 from analysis.engine.context import FileContext
 from analysis.engine.facts import Definition, FileFacts
+from analysis.engine.languages import family_of
 from analysis.engine.model import Category, Finding, Severity, compute_fingerprint
 from analysis.engine.project import ProjectContext
 from analysis.engine.registry import (
@@ -458,8 +459,11 @@ class UnusedFunctionOrClass(ProjectDetector):
     )
 
     def run(self, project: ProjectContext) -> Iterable[Finding]:
-        referenced: set[str] = set()
+        # names only reference definitions of the same language family (a JavaScript `f()` does
+        # not use a Python `f`)
+        by_family: dict[str, set[str]] = {}
         for facts in project.files.values():
+            referenced = by_family.setdefault(family_of(facts.language), set())
             referenced.update(facts.names_used)
             # an imported or exported name is wanted somewhere (a re-export, the public API)
             for imp in facts.imports:
@@ -478,8 +482,10 @@ class UnusedFunctionOrClass(ProjectDetector):
             d = project.definitions[qual]
             path = project.definition_path[qual]
             facts = project.files[path]
-            if d.name in referenced or qual in targets:
+            if d.name in by_family.get(family_of(facts.language), ()) or qual in targets:
                 continue
+            if d.name.startswith("<"):
+                continue  # an anonymous function (a callback): used where it is written
             if not _candidate(project, qual, d, facts, public_methods):
                 continue
             private = d.name.startswith("_")
