@@ -18,6 +18,10 @@ Example ``repotoire.toml``::
     [detectors.high-cyclomatic-complexity.typescript]   # per-language thresholds
     max_complexity = 15
 
+    [roles]                         # file roles (roles.py): only "source" counts in the score
+    test = ["qa/**"]
+    source = ["examples/real_app/**"]
+
 Every key of a ``[detectors.<id>]`` table other than ``enabled`` and ``severity`` is a threshold
 override for that detector; a sub-table named after a language overrides thresholds for that
 language's files only (tree-sitter languages). In ``pyproject.toml`` the same keys live under ``[tool.repotoire]``.
@@ -38,6 +42,7 @@ from analysis.engine.context import DetectorSettings
 from analysis.engine.languages import ALL_LANGUAGES
 from analysis.engine.model import Severity
 from analysis.engine.registry import DetectorSpec
+from analysis.engine.roles import RoleConfigError, parse_role_globs
 
 CONFIG_FILENAMES = ("repotoire.toml", ".repotoire.toml")
 DEFAULT_MAX_FILE_SIZE = 1_000_000
@@ -66,6 +71,8 @@ class EngineConfig:
     # Layers for layer-violation, top first: a module may import from its own layer and the
     # layers below it. An entry is a module prefix, or a list of prefixes forming one layer.
     layers: list[str | list[str]] = field(default_factory=list)
+    # [roles]: gitignore-style globs per file role (roles.py), e.g. {"test": ["qa/**"]}
+    roles: dict[str, list[str]] = field(default_factory=dict)
     # languages to analyse (None: every supported one): `languages = ["python", "typescript"]`
     languages: list[str] | None = None
     include_declarations: bool = False  # analyse TypeScript declaration files (*.d.ts) too
@@ -116,6 +123,8 @@ class EngineConfig:
             data["languages"] = sorted(self.languages)
         if self.include_declarations:
             data["include_declarations"] = True
+        if self.roles:
+            data["roles"] = self.roles
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     # --- construction -------------------------------------------------------------------------
@@ -139,6 +148,12 @@ class EngineConfig:
                 new.languages = _languages(value)
             elif key == "layers":
                 new.layers = _layers(value)
+            elif key == "roles":
+                try:
+                    for role, globs in parse_role_globs(value).items():
+                        new.roles[role] = [*new.roles.get(role, []), *globs]
+                except RoleConfigError as exc:
+                    raise ConfigError(str(exc)) from exc
             elif key == "detectors":
                 if not isinstance(value, Mapping):
                     raise ConfigError("[detectors] must be a table of detector ids")

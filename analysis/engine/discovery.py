@@ -23,6 +23,8 @@ import pathspec
 
 from analysis.engine import languages as langs
 from analysis.engine.config import EngineConfig
+from analysis.engine.model import Role
+from analysis.engine.roles import METADATA_FILES, path_role
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -79,6 +81,7 @@ class Discovery:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     other_files: int = 0  # files in no analysed language (not analysed)
     package_dirs: set[str] = field(default_factory=set)  # relative dirs holding an __init__.py
+    metadata_dirs: set[str] = field(default_factory=set)  # relative dirs holding project metadata (roles.py)
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
@@ -140,6 +143,8 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
             result.skip("unreadable")
             return
         names = {e.name for e in entries}
+        if not names.isdisjoint(METADATA_FILES):
+            result.metadata_dirs.add(rel_dir)
         if rel_dir and config.default_excludes and "pyvenv.cfg" in names:
             result.skip("excluded_dir")  # a virtualenv, whatever its name
             return
@@ -221,21 +226,10 @@ def is_migration_path(path: str) -> bool:
 
 def is_test_path(path: str) -> bool:
     """tests/ or test/ directories, test_*.py, *_test(s).py, conftest.py; for other languages
-    also ``*.test.*``, ``*.spec.*``, ``*_test.*`` and ``__tests__/``, ``spec/`` directories."""
-    parts = path.split("/")
-    name = parts[-1]
-    if name == "conftest.py" or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")):
-        return True
-    if not name.endswith(".py"):
-        stem = name.split(".", 1)[0]
-        if (
-            ".test." in name
-            or ".spec." in name
-            or stem.endswith("_test")
-            or any(p in ("__tests__", "__mocks__", "spec") for p in parts[:-1])
-        ):
-            return True
-    return any(p in ("tests", "test", "testing") for p in parts[:-1])
+    also ``*.test.*``, ``*.spec.*``, ``*_test.*`` and ``__tests__/``, ``spec/`` directories
+    (``roles.path_role``; the pipeline decides with ``roles.RoleResolver``, which also reads the
+    configuration and package metadata)."""
+    return path_role(path) == Role.TEST
 
 
 def module_names(root: str | Path, paths: list[str], package_dirs: set[str]) -> dict[str, str]:

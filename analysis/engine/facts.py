@@ -88,6 +88,8 @@ class FileFacts:
     findings: list[Finding] = field(default_factory=list)  # file-local detector findings
     extra: dict[str, Any] = field(default_factory=dict)
     language: str = "python"  # python, javascript, typescript, go, java, csharp, rust, c, cpp
+    # source | test | example | vendored | generated (roles.py); set in the parent for every run
+    role: str = "source"
 
     __getstate__ = slots_getstate
     __setstate__ = slots_setstate

@@ -37,6 +37,33 @@ _SEVERITY_RANK = {
     Severity.HIGH: 3,
     Severity.CRITICAL: 4,
 }
+#: Severity values, worst first: the one order reports, counts and summaries list them in.
+SEVERITY_ORDER: tuple[str, ...] = tuple(s.value for s in sorted(_SEVERITY_RANK, key=_SEVERITY_RANK.__getitem__, reverse=True))
+
+
+class Kind(enum.StrEnum):
+    """What a finding claims (see DESIGN.md "Trust").
+
+    A *vulnerability* is a security finding with evidence: an untrusted source reaching the sink
+    (``Finding.taint_path`` holds the steps) or an unconditionally unsafe setting. A *hotspot* is a
+    risky pattern without evidence, for a person to review once; it is out of the score and the
+    quality gates by default. Everything else (quality, bug risk, design...) is an *issue*.
+    """
+
+    VULNERABILITY = "vulnerability"
+    HOTSPOT = "hotspot"
+    ISSUE = "issue"
+
+
+class Role(enum.StrEnum):
+    """What a file is for (decided in ``roles.py``); only ``source`` counts in the score, the
+    gates and the default views. Documentation counts as ``example``."""
+
+    SOURCE = "source"
+    TEST = "test"
+    EXAMPLE = "example"
+    VENDORED = "vendored"
+    GENERATED = "generated"
 
 
 class Category(enum.StrEnum):
@@ -112,9 +139,18 @@ class Finding:
     metadata: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
     language: str = "python"  # language of the file the finding is in (FileFacts.language)
+    kind: str = Kind.ISSUE.value
+    role: str = Role.SOURCE.value
+    # vulnerabilities: the steps from the untrusted source to the sink, {"path", "line", "note"}
+    taint_path: list[dict[str, Any]] = field(default_factory=list)
 
     __getstate__ = slots_getstate
     __setstate__ = slots_setstate
+
+    @property
+    def counts(self) -> bool:
+        """Counted in the score and quality gates: a source file's issue or vulnerability."""
+        return self.role == Role.SOURCE.value and self.kind != Kind.HOTSPOT.value
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +171,9 @@ class Finding:
             "effort_minutes": self.effort_minutes,
             "metadata": self.metadata,
             "fingerprint": self.fingerprint,
+            "kind": self.kind,
+            "role": self.role,
+            "taint_path": [dict(step) for step in self.taint_path],
             "language": self.language,
         }
 

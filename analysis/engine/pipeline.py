@@ -29,14 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engine import source as source_mod
+from analysis.engine.calibration import calibrate
 from analysis.engine.config import EngineConfig
 from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
-from analysis.engine.discovery import discover, is_test_path, module_names
+from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
 from analysis.engine.languages import PYTHON
 from analysis.engine.languages.resolve import resolve_other_imports
-from analysis.engine.model import Finding
+from analysis.engine.model import Finding, Role
 from analysis.engine.project import build_project
 from analysis.engine.registry import (
     DetectorSpec,
@@ -46,6 +47,7 @@ from analysis.engine.registry import (
     detector_languages,
     tree_detectors,
 )
+from analysis.engine.roles import resolver_for
 from analysis.engine.scoring import compute_score
 from analysis.engine.worker import (
     BatchResult,
@@ -184,11 +186,12 @@ def _analyze(
     disc = discover(root, config)
     # module id: the dotted name for Python, the path itself for every other language
     names = module_names(root, [f.path for f in disc.files if f.language == PYTHON], disc.package_dirs)
+    roles = resolver_for(root, config.roles, disc.metadata_dirs, disc.package_dirs)
     tasks: list[FileTask] = [
         (
             f.path,
             names.get(f.path, f.path),
-            is_test_path(f.path),
+            roles.role(f.path) == Role.TEST,
             f.language == PYTHON and f.path.rsplit("/", 1)[-1] == "__init__.py",
             f.language,
         )
@@ -215,6 +218,8 @@ def _analyze(
     for facts in batch.facts:
         files[facts.path] = facts
     files = dict(sorted(files.items()))
+    for facts in files.values():
+        facts.role = roles.role(facts.path, facts.extra.get("content_role"))
     resolve_imports(files.values())
     resolve_other_imports(root, files.values())
     timings["parse"] = time.perf_counter() - t
@@ -258,12 +263,14 @@ def _analyze(
         if facts is not None:
             f.language = facts.language
     file_findings = [f for facts in files.values() for f in facts.findings]
+    assign_roles([*file_findings, *project_findings], files)
     # A file-local detector cannot see that other modules import a name from this one.
     file_findings = drop_reexported_unused_imports(file_findings, project)
     findings = sorted(
         file_findings + _disambiguate(project_findings),
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
     )
+    calibrate(findings)
     timings["detect"] = time.perf_counter() - t
 
     # --- metrics and score ----------------------------------------------------------------------
@@ -425,6 +432,13 @@ def _parse(
 
 
 # --- project findings -----------------------------------------------------------------------------
+def assign_roles(findings: list[Finding], files: dict[str, FileFacts]) -> None:
+    """Every finding takes the role of its file (project-level findings without a file: source)."""
+    for f in findings:
+        facts = files.get(f.path)
+        f.role = facts.role if facts is not None else Role.SOURCE.value
+
+
 def _finish_project_findings(
     found: list[Finding], spec: DetectorSpec, config: EngineConfig, files: dict[str, FileFacts]
 ) -> list[Finding]:

@@ -133,9 +133,9 @@ class ProjectContext:
     ) -> Finding:
         """Build a finding whose fingerprint hashes ``key`` (a line-independent description of
         the problem, e.g. the sorted members of a cycle) instead of the code at ``line``."""
-        sev = Severity.parse(severity) if severity is not None else self.severity(spec)
         return spec.finding(
-            severity=sev,
+            severity=severity,
+            configured=self.severity(spec),
             message=message,
             path=path,
             line=max(line, 1),

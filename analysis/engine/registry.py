@@ -24,6 +24,7 @@ import ast
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from analysis.engine.languages import PYTHON, specs
 from analysis.engine.model import Finding
 from analysis.engine.spec import DetectorSpec
 
@@ -145,8 +146,6 @@ def tree_detectors() -> dict[str, list[type[TreeDetector]]]:
 def detector_languages(detector_id: str) -> frozenset[str] | None:
     """Languages a detector id covers: None for every language (project detectors work on the
     language-neutral graph), else the union of its implementations' languages."""
-    from analysis.engine.languages import PYTHON, specs
-
     cls = all_detectors().get(detector_id)
     if cls is not None and issubclass(cls, ProjectDetector):
         return getattr(cls, "languages", None)

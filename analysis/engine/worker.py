@@ -33,6 +33,7 @@ from analysis.engine.languages import PYTHON
 from analysis.engine.languages.frontend import TreeFrontEnd
 from analysis.engine.model import Finding, compute_fingerprint
 from analysis.engine.registry import NodeDetector, TreeDetector, all_detectors, tree_detectors
+from analysis.engine.roles import content_role
 from analysis.engine.visitor import Traversal
 
 PARSE_ERROR_ID = "parse-error"
@@ -136,6 +137,9 @@ class FileProcessor:
         facts.extra["stat"] = [st.st_size, st.st_mtime_ns]
         if is_migration_path(path):
             facts.extra["is_migration"] = True
+        role = content_role(head)
+        if role is not None:
+            facts.extra["content_role"] = role
         t1 = time.process_time()
         timings["read"] += t1 - t0
         if language != PYTHON:

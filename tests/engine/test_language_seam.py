@@ -4,6 +4,7 @@ results unchanged when files of other languages sit beside it."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import pytest
@@ -210,7 +211,8 @@ def test_python_findings_unchanged_beside_other_languages(make_tree):
 
 def test_facts_pickled_before_the_seam_load_with_defaults():
     facts = FileFacts(path="a.py", module="a", content_hash="0", imports=[ImportFact(module="os")], language="typescript")
-    old_state = facts.__getstate__()[:-1]  # as pickled before `language` existed
+    # as pickled before `language` (and the fields added after it, such as `role`) existed
+    old_state = facts.__getstate__()[: [f.name for f in dataclasses.fields(FileFacts)].index("language")]
     restored = FileFacts.__new__(FileFacts)
     restored.__setstate__(old_state)
     assert restored.language == "python" and restored.imports[0].module == "os"

@@ -15,11 +15,12 @@ from typing import ClassVar
 
 from analysis.engine import taint
 from analysis.engine.context import FileContext
-from analysis.engine.model import Category, Severity
+from analysis.engine.model import Category, Kind, Severity
 from analysis.engine.registry import DetectorSpec, NodeDetector, register
 from analysis.engine.taint import Info, Taint, TaintState, call_terminal
 
 TAINTED_CONFIDENCE = 0.9
+LOCAL_CONFIDENCE = 0.5  # input(), argv, environment: the operator's own data
 UNKNOWN_CONFIDENCE = 0.6
 REQUEST_ONLY = frozenset({taint.REQUEST})
 
@@ -139,16 +140,27 @@ class TaintDetector(NodeDetector):
     ) -> None:
         metadata: dict[str, object] = {"sink": sink}
         if info.taint is not None:
-            metadata.update(info.taint.as_metadata())
-            message = f"{message} (value from {info.taint.source}, line {info.taint.line})"
-            # only data from the network raises the severity; input(), argv and the environment
-            # come from whoever runs the program
-            remote = info.taint.kind == taint.REQUEST
+            found = info.taint
+            metadata.update(found.as_metadata())
+            message = f"{message} (value from {found.source}, line {found.line})"
+            # Only data from the network is evidence of a vulnerability and raises the severity;
+            # input(), argv and the environment come from whoever runs the program (a CLI's
+            # --eval does what its user asked): a hotspot, with the path shown all the same.
+            remote = found.remote
             severity = user_severity(ctx, self.spec, tainted_severity) if tainted_severity and remote else None
-            ctx.report(self.spec, node, message, confidence=TAINTED_CONFIDENCE, metadata=metadata, severity=severity)
+            ctx.report(
+                self.spec,
+                node,
+                message,
+                confidence=TAINTED_CONFIDENCE if remote else LOCAL_CONFIDENCE,
+                metadata=metadata,
+                severity=severity,
+                kind=Kind.VULNERABILITY if remote else Kind.HOTSPOT,
+                taint_path=found.steps(ctx.path, getattr(node, "lineno", found.line), sink),
+            )
         else:
             metadata["built_string"] = info.built
-            ctx.report(self.spec, node, message, confidence=unknown_confidence, metadata=metadata)
+            ctx.report(self.spec, node, message, confidence=unknown_confidence, metadata=metadata, kind=Kind.HOTSPOT)
 
 
 # --- sql-injection --------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ import bisect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from analysis.engine.context import DetectorSettings
+from analysis.engine.context import DetectorSettings, ReportsFindings
 from analysis.engine.facts import FunctionMetrics
-from analysis.engine.model import Finding, Severity
+from analysis.engine.model import Finding
 from analysis.engine.spec import DetectorSpec
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class TreeContext:
+class TreeContext(ReportsFindings):
     path: str  # repository-relative, posix separators
     module: str  # the module id: the path itself for non-Python languages
     language: str  # FileFacts.language
@@ -91,60 +91,11 @@ class TreeContext:
         end = min(node.end_point[0] + 1, start + max_lines - 1)
         return "\n".join(self.lines[start - 1 : end])
 
-    def report(
-        self,
-        spec: DetectorSpec,
-        node: Node | None,
-        message: str,
-        *,
-        line: int | None = None,
-        title: str | None = None,
-        severity: Severity | str | None = None,
-        confidence: float = 1.0,
-        metadata: dict[str, Any] | None = None,
-        symbol: str | None = None,
-        code: str | None = None,
-    ) -> Finding:
-        """Record a finding at ``node`` (or at ``line`` when node is None)."""
-        if node is not None:
-            start, col = node.start_point[0] + 1, node.start_point[1]
-            end, end_col = node.end_point[0] + 1, node.end_point[1]
-        else:
-            start = line or 1
-            col, end, end_col = 0, start, 0
-        if code is not None:
-            snippet = code
-        elif node is not None:
-            snippet = self.segment(node)
-        else:
-            snippet = self.lines[start - 1] if 0 < start <= len(self.lines) else ""
-        if symbol is not None:
-            sym = symbol
-        elif self.in_traversal or node is None:
-            sym = self.symbol
-        else:
-            sym = self.symbol_at(node)
-        settings = self.settings.get(spec.id)
-        sev = (
-            Severity.parse(severity)
-            if severity is not None
-            else (settings.severity if settings and settings.severity else spec.severity)
-        )
-        finding = spec.finding(
-            severity=sev,
-            message=message,
-            path=self.path,
-            line=start,
-            column=col,
-            end_line=end,
-            end_column=end_col,
-            symbol=sym,
-            snippet=snippet,
-            key=snippet,
-            title=title,
-            confidence=confidence,
-            metadata=metadata,
-        )
+    def _span(self, node: Node, line: int | None) -> tuple[int, int, int, int]:
+        return node.start_point[0] + 1, node.start_point[1], node.end_point[0] + 1, node.end_point[1]
+
+    def _symbol_of(self, node: Node | None) -> str:
+        return self.symbol if self.in_traversal or node is None else self.symbol_at(node)
+
+    def _tag(self, finding: Finding) -> None:
         finding.language = self.language
-        self.findings.append(finding)
-        return finding
