@@ -107,7 +107,7 @@ def usage_names(node: ast.Call, ctx: FileContext, *, include_arguments: bool = T
 
 
 def purpose(names: list[str]) -> str | None:
-    """"benign" when a name speaks of a non-security use, else "security" when one speaks of a
+    """ "benign" when a name speaks of a non-security use, else "security" when one speaks of a
     secret, else None. Benign wins: ``password_cache_key`` is a cache key."""
     if any(BENIGN_WORDS.search(n) for n in names):
         return "benign"

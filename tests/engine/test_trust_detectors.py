@@ -162,3 +162,82 @@ def test_secret_key_in_settings_is_a_vulnerability_unless_opted_or_development()
     assert kinds(prod, "hardcoded-secret-key", "proj/settings.py") == [(1, "vulnerability")]
     assert kinds(prod, "hardcoded-secret-key", "proj/settings/local.py") == [(1, "hotspot")]
     assert kinds(dev, "hardcoded-secret-key", "proj/settings.py") == [(2, "hotspot")]
+
+
+# --- names resolved before calling them sinks -------------------------------------------------------
+
+
+def test_dict_get_is_not_an_http_call_but_a_session_is():
+    source = """
+        import requests
+        def proxy(request):
+            http_headers = {"a": "b"}
+            value = http_headers.get(request.GET["url"])
+            session = requests.Session()
+            return session.get(request.GET["url"], timeout=5), value
+        def forward(request, client):
+            return client.get(request.GET["next"])
+    """
+    assert kinds(source, "ssrf") == [(7, "vulnerability"), (9, "vulnerability")]
+
+
+def test_yaml_loaders_deriving_from_safe_ones_are_safe_in_the_file_and_across_modules(tmp_path):
+    from analysis.engine import analyze
+
+    local = """
+        import yaml
+        class StrictLoader(yaml.SafeLoader):
+            pass
+        class Strict2(StrictLoader):
+            pass
+        class Ctor(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+            pass
+        def read(text):
+            return yaml.load(text, Loader=Strict2), yaml.load(text, Loader=Ctor), yaml.load(text, Loader=yaml.Loader)
+    """
+    assert [f.metadata["yaml_loader"] for f in scan(local, "unsafe-deserialization")] == ["yaml.Loader"]
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "loaders.py").write_text(
+        "import yaml\n\n\nclass Base(yaml.CSafeLoader):\n    pass\n\n\nclass Mine(Base):\n    pass\n"
+    )
+    (tmp_path / "pkg" / "unsafe.py").write_text("import yaml\n\n\nclass Risky(yaml.UnsafeLoader):\n    pass\n")
+    (tmp_path / "pkg" / "use.py").write_text(
+        "import yaml\nfrom pkg.loaders import Mine\nfrom pkg.unsafe import Risky\n\n\n"
+        "def read(text):\n    return yaml.load(text, Loader=Mine), yaml.load(text, Loader=Risky)\n"
+    )
+    found = [f for f in analyze(str(tmp_path), workers=1).findings if f.detector == "unsafe-deserialization"]
+    assert [(f.path, f.metadata["yaml_loader"]) for f in found] == [("pkg/use.py", "pkg.unsafe.Risky")]
+
+
+# --- other tools' markers ------------------------------------------------------------------------
+
+
+def test_noqa_nosec_and_no_cover_are_honoured_and_configurable(tmp_path):
+    from analysis.engine import analyze
+    from analysis.engine.markers import detectors_for, parse_markers
+
+    assert detectors_for("S608") == detectors_for("B608") == ("sql-injection",)
+    assert parse_markers("x = 1  # noqa: F401, S105\n", ["x = 1  # noqa: F401, S105"]) == {"noqa": {1: ["F401", "S105"]}}
+
+    (tmp_path / "app.py").write_text(
+        "import os  # noqa: F401\n"
+        "import sys  # noqa: E501\n"
+        "from flask import request\n\n\n"
+        "def run():\n"
+        "    os.system('ls ' + request.args['d'])  # nosec B605\n"
+        "    os.system('ls ' + request.args['e'])  # nosec B608\n"
+        "    return eval(request.args['x'])  # noqa\n\n\n"
+        "def _legacy():  # pragma: no cover\n"
+        "    return 1\n"
+    )
+    found = {(f.detector, f.line) for f in analyze(str(tmp_path), workers=1).findings}
+    assert ("unused-import", 1) not in found and ("unused-import", 2) in found  # E501 says nothing about imports
+    assert ("command-injection", 7) not in found and ("command-injection", 8) in found  # B608 is SQL
+    assert ("code-injection", 9) not in found
+    assert ("unused-function-or-class", 12) not in found
+
+    (tmp_path / "repotoire.toml").write_text("[markers]\nnosec = false\n")
+    found = {(f.detector, f.line) for f in analyze(str(tmp_path), workers=1).findings}
+    assert ("command-injection", 7) in found and ("code-injection", 9) not in found

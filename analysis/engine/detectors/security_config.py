@@ -166,7 +166,8 @@ def _documentation(ctx: FileContext) -> bool:
     in a call that prints or documents: examples in documentation are not credentials."""
     parent = ctx.parents[-1] if ctx.parents else None
     return isinstance(parent, ast.Expr) or (
-        isinstance(parent, ast.Call) and (dotted(parent.func) or "").rpartition(".")[2] in ("print", "echo", "help", "add_argument")
+        isinstance(parent, ast.Call)
+        and (dotted(parent.func) or "").rpartition(".")[2] in ("print", "echo", "help", "add_argument")
     )
 
 
