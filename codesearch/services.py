@@ -41,6 +41,7 @@ from codesearch.models import CodeChunk, CodeIndex, IndexStatus
 from codesearch.selectors import code_search
 from repotoire.api.exceptions import PlanLimitExceeded, RateLimitExceeded, ServiceUnavailable
 from repotoire.api.ratelimit import consume
+from repotoire.qworker import shutdown_requested
 
 logger = logging.getLogger("repotoire.codesearch")
 
@@ -327,6 +328,10 @@ def codesearch_embed_chunks(*, chunk_ids: list[int]) -> int:
     written = 0
     repo_ids: set[Any] = set()
     for i in range(0, len(chunk_ids), batch_size):
+        if shutdown_requested():
+            # Our worker is stopping (repotoire.qworker): the rest goes back to the queue now.
+            _enqueue_embedding(chunk_ids[i:], "resumed")
+            break
         rows = list(
             CodeChunk.objects.filter(pk__in=chunk_ids[i : i + batch_size])
             .filter(Q(embedding__isnull=True) | ~Q(embedding_model=backend.model_id))
