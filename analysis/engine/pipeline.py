@@ -265,7 +265,7 @@ def _analyze(
         if facts is not None:
             f.language = facts.language
     file_findings = [f for facts in files.values() for f in facts.findings]
-    # noqa, nosec and "pragma: no cover" markers say intentional (the [markers] configuration)
+    # markers of other tools (noqa, nosec, no-cover pragmas) say intentional: see markers.py
     file_findings = honour_markers(file_findings, files, config.options.get("markers"))
     project_findings = honour_markers(project_findings, files, config.options.get("markers"))
     assign_roles([*file_findings, *project_findings], files)
