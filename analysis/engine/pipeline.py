@@ -33,10 +33,12 @@ from analysis.engine.calibration import calibrate
 from analysis.engine.config import EngineConfig
 from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
+from analysis.engine.detectors.security import drop_safe_yaml_loaders
 from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
 from analysis.engine.languages import PYTHON
 from analysis.engine.languages.resolve import resolve_other_imports
+from analysis.engine.markers import apply_markers
 from analysis.engine.model import Finding, Role
 from analysis.engine.project import build_project
 from analysis.engine.registry import (
@@ -265,9 +267,14 @@ def _analyze(
         if facts is not None:
             f.language = facts.language
     file_findings = [f for facts in files.values() for f in facts.findings]
+    # markers of other tools (noqa, nosec, no-cover pragmas) say intentional: see markers.py
+    file_findings = honour_markers(file_findings, files, config.options.get("markers"))
+    project_findings = honour_markers(project_findings, files, config.options.get("markers"))
     assign_roles([*file_findings, *project_findings], files)
     # A file-local detector cannot see that other modules import a name from this one.
     file_findings = drop_reexported_unused_imports(file_findings, project)
+    # nor that a yaml Loader imported from another module derives from SafeLoader
+    file_findings = drop_safe_yaml_loaders(file_findings, project)
     findings = sorted(
         file_findings + _disambiguate(project_findings),
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
@@ -438,6 +445,19 @@ def _parse(
 
 
 # --- project findings -----------------------------------------------------------------------------
+def honour_markers(findings: list[Finding], files: dict[str, FileFacts], enabled: Any) -> list[Finding]:
+    """Findings minus those other tools' inline markers cover (``markers.py``)."""
+    if enabled is not None and not isinstance(enabled, dict):
+        enabled = {}
+    out = []
+    for f in findings:
+        facts = files.get(f.path)
+        markers = facts.extra.get("markers") if facts is not None else None
+        if not markers or apply_markers([f], markers, enabled):
+            out.append(f)
+    return out
+
+
 def assign_roles(findings: list[Finding], files: dict[str, FileFacts]) -> None:
     """Every finding takes the role of its file (project-level findings without a file: source)."""
     for f in findings:
