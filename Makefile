@@ -6,7 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install run worker test pytest lint format migrate static bench clean-db
+# mypy: the engine, and every app's services, selectors and tasks (django-stubs plugin).
+MYPY_APPS := $(wildcard */services.py */services */selectors.py */tasks.py) analysis/providers.py analysis/hooks.py
+
+.PHONY: install run web worker background scheduler test pytest lint format migrate static bench clean-db
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,14 +30,17 @@ run: migrate static
 	$(PY) manage.py ensure_demo
 	$(PY) -m repotoire.run
 
-worker: install
-	$(PY) manage.py qcluster
+# One process role each (a host per role in production; `make run` starts them all).
+web: static
+	$(PY) -m repotoire.run web
+worker background scheduler: install
+	$(PY) -m repotoire.run $@
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy analysis/engine
+	REPOTOIRE_ENV=test $(VENV)/bin/mypy analysis/engine $(MYPY_APPS)
 	REPOTOIRE_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	REPOTOIRE_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import ApiKey, Membership, Organization, User
+from accounts.services import apikey_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -61,7 +62,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request, queryset):
-        from accounts.services import apikey_revoke
-
         for key in queryset:
             apikey_revoke(key=key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Self
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -17,7 +17,7 @@ class OrgScopedQuerySet(models.QuerySet):
 
     org_field = "organization"
 
-    def for_org(self, org: Any) -> OrgScopedQuerySet:
+    def for_org(self, org: Any) -> Self:
         return self.filter(**{self.org_field: org})
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import cast
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ROLE_SCOPES, ApiKey, Membership, Organization, Role, Scope, User, role_at_least
-from repotoire.api.exceptions import Forbidden, ValidationFailed
+from repotoire.api.exceptions import Conflict, Forbidden, ValidationFailed
 
 KEY_PREFIX = "rpt_"
 
@@ -51,8 +53,10 @@ def organization_set_stripe_customer(*, organization: Organization, customer_id:
     Organization.objects.filter(pk=organization.pk, stripe_customer_id__isnull=True).update(
         stripe_customer_id=customer_id, updated_at=timezone.now()
     )
-    organization.stripe_customer_id = Organization.objects.values_list("stripe_customer_id", flat=True).get(pk=organization.pk)
-    return organization.stripe_customer_id
+    recorded = Organization.objects.values_list("stripe_customer_id", flat=True).get(pk=organization.pk)
+    organization.stripe_customer_id = recorded
+    # Not null: set just above, unless another request recorded its own first.
+    return cast(str, recorded)
 
 
 def membership_ensure(*, organization: Organization, user: User, role: str) -> Membership:
@@ -181,3 +185,59 @@ def principal_provision_from_clerk(
         role = Role.OWNER
     membership_ensure(organization=org, user=user, role=role)
     return user, org, role
+
+
+@transaction.atomic
+def person_create(
+    *, email: str, organization: Organization, role: str = Role.MEMBER, password: str, is_staff: bool = False
+) -> tuple[User, bool]:
+    """Create (or update) a person who signs in to the dashboard with ``email`` and ``password``
+    and make them a ``role`` of ``organization``. Returns the user and whether it is new."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValidationFailed("email: enter a valid email address", fields={"email": ["Enter a valid email address."]})
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if user is None:
+        user = User(username=email[:150], email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(f"password: {exc.messages[0]}", fields={"password": list(exc.messages)}) from exc
+    user.set_password(password)
+    user.is_staff = user.is_staff or is_staff
+    user.save()
+    membership_ensure(organization=organization, user=user, role=role)
+    return user, created
+
+
+def membership_set_role(*, membership: Membership, role: str, actor_role: str) -> Membership:
+    """Change a member's role. Only owners grant or take away ownership, and an organisation
+    always keeps at least one owner."""
+    if Role.OWNER in (role, membership.role) and actor_role != Role.OWNER:
+        raise Forbidden("Only owners can grant or take away the owner role")
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=membership.organization_id).exists()
+        if membership.role == Role.OWNER and role != Role.OWNER and _owners(membership.organization_id) <= 1:
+            raise Conflict("An organisation needs at least one owner")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor_role: str) -> None:
+    """Remove a person from an organisation (their API keys stay the organisation's)."""
+    if membership.role == Role.OWNER and actor_role != Role.OWNER:
+        raise Forbidden("Only owners can remove an owner")
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=membership.organization_id).exists()
+        if membership.role == Role.OWNER and _owners(membership.organization_id) <= 1:
+            raise Conflict("An organisation needs at least one owner")
+        membership.delete()
+
+
+def _owners(organization_id: UUID) -> int:
+    return Membership.objects.filter(organization_id=organization_id, role=Role.OWNER, user__is_service=False).count()

@@ -50,6 +50,10 @@ class Repository(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def brief(self) -> dict[str, str]:
+        """How events and webhooks name the repository."""
+        return {"id": str(self.pk), "name": self.name}
+
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"

@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from analysis.models import AnalysisRun, Repository, RunStatus
 from analysis.sources import redact_clone_url
 
@@ -137,3 +138,21 @@ class AnalysisProgressEventOutputSerializer(serializers.Serializer):
     stage = serializers.CharField()
     message = serializers.CharField()
     timestamp = serializers.DateTimeField()
+
+
+class AnalysisReportViewInputSerializer(serializers.Serializer):
+    """Which findings a report lists (the same defaults as the finding list)."""
+
+    scope = serializers.ChoiceField(
+        choices=[("source", "source"), ("all", "all")],
+        required=False,
+        default="source",
+        help_text="`source` (default): findings of source files; `all`: tests, examples, vendored and generated code too.",
+    )
+    min_confidence = serializers.FloatField(
+        required=False,
+        min_value=0.0,
+        max_value=1.0,
+        default=DEFAULT_MIN_CONFIDENCE,
+        help_text=f"Only findings at or above this confidence. Default {DEFAULT_MIN_CONFIDENCE}.",
+    )

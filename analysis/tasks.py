@@ -7,7 +7,8 @@ from analysis import services
 
 def analysis_execute_task(run_id: str) -> str | None:
     """Claim and run the queued analysis ``run_id`` (a no-op when it is no longer queued or its
-    organisation has no free slot); returns the final status."""
+    organisation has no free slot); returns the final status (a worker told to stop puts the run
+    back in the queue: see repotoire.qworker)."""
     run = services.analysis_execute(run_id=run_id)
     return run.status if run is not None else None
 

@@ -22,10 +22,12 @@ from analysis import selectors, services
 from analysis.engine.reports import render
 from analysis.filters import filter_runs
 from analysis.models import AnalysisRun, Repository, RunStatus
+from analysis.selectors import repository_trend
 from analysis.serializers import (
     AnalysisConcurrencyOutputSerializer,
     AnalysisHistoryFilterInputSerializer,
     AnalysisProgressEventOutputSerializer,
+    AnalysisReportViewInputSerializer,
     AnalysisRunOutputSerializer,
     AnalysisTriggerInputSerializer,
     RepositoryCreateInputSerializer,
@@ -100,16 +102,7 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
             limit = 0
         if not 1 <= limit <= TREND_MAX_POINTS:
             raise ValidationFailed(f"limit: between 1 and {TREND_MAX_POINTS}", fields={"limit": ["Out of range"]})
-        runs = list(
-            AnalysisRun.objects.for_org(self.organization)
-            .completed()
-            .filter(repository=repo)
-            .order_by("-finished_at")
-            .only("id", "finished_at", "commit_sha", "branch", "health_score", "grade", "pillar_scores", "findings_counts")[
-                :limit
-            ]
-        )
-        runs.reverse()
+        runs = repository_trend(organization=self.organization, repository=repo, limit=limit)
         return Response(RepositoryTrendPointOutputSerializer(runs, many=True).data)
 
 
@@ -179,7 +172,8 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
     @extend_schema(
         summary="Report of a completed analysis",
         parameters=[
-            OpenApiParameter("format", str, enum=list(REPORT_CONTENT_TYPES), default="json", description="Report format.")
+            OpenApiParameter("format", str, enum=list(REPORT_CONTENT_TYPES), default="json", description="Report format."),
+            AnalysisReportViewInputSerializer,
         ],
         responses={
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON report (schema v1)"),
@@ -197,11 +191,13 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
                 f"format: one of {', '.join(REPORT_CONTENT_TYPES)}",
                 fields={"format": [f"One of {', '.join(REPORT_CONTENT_TYPES)}"]},
             )
+        view = AnalysisReportViewInputSerializer(data=request.query_params)
+        view.is_valid(raise_exception=True)
         if run.status != RunStatus.COMPLETED:
             raise Conflict(f"The analysis is {run.status}; reports exist for completed analyses")
         # the people-facing formats name the repository and show triage; the machine formats don't
         context = selectors.analysis_report_context(run=run) if fmt in ("html", "markdown") else None
-        body = render(services.report_result(run), fmt, context)
+        body = render(services.report_result(run), fmt, context, **view.validated_data)
         return HttpResponse(body.encode("utf-8"), content_type=REPORT_CONTENT_TYPES[fmt])
 
     @extend_schema(

@@ -77,10 +77,10 @@ def main() -> None:
 
     quiet = OrganizationFactory(plan="pro")
     with CaptureQueriesContext(connection) as ctx:
-        services.webhook_emit(organization=quiet, event_type="analysis.completed", data={})
+        services.webhook_emit(organization=quiet, event_type=services.ANALYSIS_COMPLETED, data={})
     t = time.perf_counter()
     for _ in range(args.events):
-        services.webhook_emit(organization=quiet, event_type="analysis.completed", data={})
+        services.webhook_emit(organization=quiet, event_type=services.ANALYSIS_COMPLETED, data={})
     per = (time.perf_counter() - t) / args.events
     print(f"emit, no endpoints:        {len(ctx.captured_queries)} query, {per * 1e6:.0f} µs per event")
 
@@ -88,18 +88,21 @@ def main() -> None:
         org = OrganizationFactory(plan="pro")
         for i in range(n):
             services.webhook_endpoint_create(
-                organization=org, created_by=None, name=f"e{i}", url=url, events=["analysis.completed"]
+                organization=org, created_by=None, name=f"e{i}", url=url, events=[services.ANALYSIS_COMPLETED]
             )
         t = time.perf_counter()
         for _ in range(args.events // n or 1):
             with transaction.atomic():
-                services.webhook_emit(organization=org, event_type="analysis.completed", data={"analysis_id": "x"})
+                services.webhook_emit(organization=org, event_type=services.ANALYSIS_COMPLETED, data={"analysis_id": "x"})
         per = (time.perf_counter() - t) / (args.events // n or 1)
         print(f"emit, {n:2d} endpoint(s):      {per * 1e3:.2f} ms per event (rows + enqueue on commit)")
 
     org = OrganizationFactory(plan="pro")
-    services.webhook_endpoint_create(organization=org, created_by=None, name="d", url=url, events=["analysis.completed"])
-    ids = [services.webhook_emit(organization=org, event_type="analysis.completed", data={"n": i})[0] for i in range(args.events)]
+    services.webhook_endpoint_create(organization=org, created_by=None, name="d", url=url, events=[services.ANALYSIS_COMPLETED])
+    ids = [
+        services.webhook_emit(organization=org, event_type=services.ANALYSIS_COMPLETED, data={"n": i})[0]
+        for i in range(args.events)
+    ]
     latencies = []
     t = time.perf_counter()
     for delivery_id in ids:

@@ -15,6 +15,7 @@ from billing import services
 from billing.entitlements import plan_decision
 from billing.models import BillingAccount
 from billing.plans import PLAN_CHOICES
+from billing.selectors import subscription_overview
 
 
 class PlanOverrideForm(forms.ModelForm):
@@ -67,8 +68,6 @@ def _effective(account: BillingAccount) -> str:
 
 
 def _usage(account: BillingAccount) -> str:
-    from billing.selectors import subscription_overview
-
     usage = subscription_overview(account.organization)["usage"]
 
     def show(counter: dict[str, Any]) -> str:

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from billing.models import PAID_STATUSES, BillingAccount, SubscriptionStatus
 from billing.plans import Plan, get_plan
 
 if TYPE_CHECKING:
     from accounts.models import Organization
-    from billing.models import BillingAccount
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,6 @@ class PlanDecision:
 
 def billing_account_of(org: Organization) -> BillingAccount | None:
     """The organisation's billing row, or None; cached on the instance (one query at most)."""
-    from billing.models import BillingAccount
-
     try:
         return org.billing_account
     except BillingAccount.DoesNotExist:
@@ -57,8 +55,6 @@ def _needs_lookup(org: Organization) -> bool:
 
 def plan_decision(org: Organization, *, now: datetime | None = None) -> PlanDecision:
     """Which plan applies to ``org`` now, and why."""
-    from billing.models import PAID_STATUSES, SubscriptionStatus
-
     account = billing_account_of(org) if _needs_lookup(org) else None
     if account is None:
         return PlanDecision(get_plan(org.plan), "default")

@@ -25,6 +25,7 @@ from billing import stripe_api
 from billing.entitlements import plan_decision
 from billing.models import PAID_STATUSES, BillingAccount, SubscriptionStatus
 from billing.plans import PLANS, get_plan
+from billing.signals import plan_changed
 from repotoire.api.exceptions import Conflict, ServiceUnavailable, ValidationFailed
 
 logger = logging.getLogger("repotoire.billing")
@@ -116,22 +117,13 @@ def _after_change(organization: Organization, previous_plan: str, account: Billi
     if organization.plan != current:
         organization_set_plan(organization=organization, plan=current)
     if current != previous_plan:
-        org_id, status = organization.pk, account.status
-        # robust: a failing announcement is logged; it must not turn a committed change into an error.
-        transaction.on_commit(lambda: _emit_plan_changed(org_id, previous_plan, current, status), robust=True)
-
-
-def _emit_plan_changed(org_id: Any, previous: str, current: str, status: str) -> None:
-    from webhooks.services import webhook_emit  # imported late: webhooks reads billing's entitlements
-
-    organization = Organization.objects.filter(pk=org_id).first()
-    if organization is None:
-        return
-    webhook_emit(
-        organization=organization,
-        event_type="billing.plan_changed",
-        data={"previous_plan": previous, "current_plan": current, "subscription_status": status or None},
-    )
+        plan_changed.send(
+            sender=BillingAccount,
+            organization=organization,
+            previous_plan=previous_plan,
+            current_plan=current,
+            subscription_status=account.status,
+        )
 
 
 # --- customers, checkout, portal ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.core.checks import Error, register
 def check_embedding_model(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     if settings.REPOTOIRE_EMBEDDING_BACKEND != "local":
         return []
+    # Imported only for the local backend: it loads numpy, which no other configuration needs.
     from codesearch.embeddings import LOCAL_MODEL_SHA256, LOCAL_TOKENIZER_SHA256, EmbeddingModelError, _verified, get_backend
 
     try:

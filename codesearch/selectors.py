@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, QuerySet
@@ -22,7 +23,8 @@ from accounts.models import Organization
 from analysis.models import Repository
 from codesearch.chunking import split_identifier
 from codesearch.embeddings import EmbeddingModelError, current_model_id, get_backend
-from codesearch.models import CodeChunk, CodeIndex
+from codesearch.models import CodeChunk, CodeChunkQuerySet, CodeIndex
+from findings.models import Finding
 from repotoire.api.exceptions import ServiceUnavailable
 
 RRF_K = 60
@@ -49,7 +51,7 @@ def _scoped(
     language: str | None = None,
     path: str | None = None,
     kind: str | None = None,
-) -> QuerySet[CodeChunk]:
+) -> CodeChunkQuerySet:
     qs = CodeChunk.objects.for_org(organization)
     if repository is not None:
         qs = qs.filter(repository=repository)
@@ -79,7 +81,7 @@ def embed_query(query: str) -> list[float]:
         raise ServiceUnavailable(f"Code search embeddings are unavailable: {exc}", error_code="EMBEDDINGS_UNAVAILABLE") from exc
 
 
-def vector_candidates(qs: QuerySet[CodeChunk], vector: list[float], limit: int) -> list[int]:
+def vector_candidates(qs: CodeChunkQuerySet, vector: list[float], limit: int) -> list[int]:
     """Ids of the nearest chunks by cosine distance (HNSW, filtered before ranking)."""
     with transaction.atomic(), connection.cursor() as cur:
         # relaxed_order: keep scanning the graph until `limit` rows pass the filter.
@@ -183,8 +185,6 @@ def code_search(
 
 def attach_findings(organization: Organization, hits: list[SearchHit]) -> None:
     """The unresolved findings inside each hit's line span, in one query for all hits."""
-    from findings.models import Finding
-
     if not hits:
         return
     span = Q()
@@ -207,8 +207,6 @@ def attach_findings(organization: Organization, hits: list[SearchHit]) -> None:
 
 def embedding_status(*, organization: Organization, repository: Repository | None = None) -> dict[str, Any]:
     """Chunks, embedded chunks (current model), coverage, pending, per-repository index states."""
-    from django.conf import settings
-
     model_id = current_model_id()
     qs = CodeChunk.objects.for_org(organization)
     indexes = CodeIndex.objects.for_org(organization).select_related("repository")

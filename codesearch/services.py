@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import re
-import zlib
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,20 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from accounts.models import Organization
-from analysis.models import AnalysisFacts, AnalysisRun, Provider, Repository, RunStatus, RunTrigger
+from analysis.engine import source
+from analysis.engine.facts import FileFacts
+from analysis.models import AnalysisRun, Provider, Repository, RunStatus, RunTrigger
+from analysis.services import facts_of, repository_clone_dir
+from billing.entitlements import effective_plan, has_feature
+from billing.plans import FEATURE_CODE_ASK
 from codesearch.chunking import ChunkSpec, chunk_file, content_hash_for, embed_text_for
 from codesearch.embeddings import EmbeddingModelError, LocalEmbeddingBackend, current_model_id, get_backend
+from codesearch.llm import NOT_CONFIGURED, chat, llm_configured
 from codesearch.models import CodeChunk, CodeIndex, IndexStatus
+from codesearch.selectors import code_search
+from repotoire.api.exceptions import PlanLimitExceeded, RateLimitExceeded, ServiceUnavailable
+from repotoire.api.ratelimit import consume
+from repotoire.qworker import shutdown_requested
 
 logger = logging.getLogger("repotoire.codesearch")
 
@@ -45,8 +54,6 @@ _FTS_CONFIG = "english"
 # --- reading the analysed files -------------------------------------------------------------------
 def _analysis_checkout_dir(repo: Repository) -> Path | None:
     """Where the analysis app checked the repository out (its workspace layout), if anywhere."""
-    from analysis.services import repository_clone_dir
-
     if repo.provider == Provider.LOCAL and not (Path(repo.clone_url) / ".git").exists():
         return Path(repo.clone_url)
     return repository_clone_dir(repo)
@@ -54,8 +61,6 @@ def _analysis_checkout_dir(repo: Repository) -> Path | None:
 
 def _refetch(run: AnalysisRun) -> Path | None:
     """A checkout of the run's commit of our own (the analysis workspace may have moved on)."""
-    from analysis.engine import source
-
     repo = run.repository
     url = repo.clone_url
     if repo.provider == Provider.LOCAL:
@@ -112,12 +117,9 @@ def _file_texts(run: AnalysisRun, files: dict[str, Any]) -> tuple[dict[str, str]
 
 
 # --- indexing -----------------------------------------------------------------------------------
-def _run_files(run: AnalysisRun) -> dict[str, Any] | None:
-    row = AnalysisFacts.objects.filter(run=run).first()
-    if row is None:
-        return None
-    data = pickle.loads(zlib.decompress(bytes(row.data)))  # noqa: S301 - written by our own analysis worker only
-    return dict(data["files"])
+def _run_files(run: AnalysisRun) -> dict[str, FileFacts] | None:
+    data = facts_of(run=run)
+    return None if data is None else dict(data["files"])
 
 
 def build_chunks(files: dict[str, Any], texts: dict[str, str]) -> list[ChunkSpec]:
@@ -250,7 +252,8 @@ def _enqueue_embedding(ids: list[int], repository_id: Any) -> int:
     batches = [ids[i : i + size] for i in range(0, len(ids), size)]
     for batch in batches:
         transaction.on_commit(
-            lambda batch=batch: async_task(
+            partial(
+                async_task,
                 EMBED_TASK,
                 batch,
                 group="codesearch-embed",
@@ -325,6 +328,10 @@ def codesearch_embed_chunks(*, chunk_ids: list[int]) -> int:
     written = 0
     repo_ids: set[Any] = set()
     for i in range(0, len(chunk_ids), batch_size):
+        if shutdown_requested():
+            # Our worker is stopping (repotoire.qworker): the rest goes back to the queue now.
+            _enqueue_embedding(chunk_ids[i:], "resumed")
+            break
         rows = list(
             CodeChunk.objects.filter(pk__in=chunk_ids[i : i + batch_size])
             .filter(Q(embedding__isnull=True) | ~Q(embedding_model=backend.model_id))
@@ -463,17 +470,9 @@ def validate_citations(answer: str, source_count: int) -> tuple[str, list[int], 
 
 
 def _check_ask_allowed(organization: Organization) -> None:
-    from billing.entitlements import effective_plan, has_feature
-    from billing.plans import FEATURE_CODE_ASK
-    from codesearch.llm import NOT_CONFIGURED, llm_configured
-    from repotoire.api.exceptions import PlanLimitExceeded, RateLimitExceeded
-    from repotoire.api.ratelimit import consume
-
     if not has_feature(organization, FEATURE_CODE_ASK):
         raise PlanLimitExceeded("Asking the codebase is not part of your plan; upgrade to Pro or Enterprise")
     if not llm_configured():
-        from repotoire.api.exceptions import ServiceUnavailable
-
         raise ServiceUnavailable(NOT_CONFIGURED, error_code="LLM_NOT_CONFIGURED")
     plan = effective_plan(organization)
     limit = int(settings.REPOTOIRE_ASK_PER_HOUR.get(plan.id, 0))
@@ -489,9 +488,6 @@ def codesearch_ask(
 ) -> dict[str, Any]:
     """Retrieve the best chunks for ``question`` and have the LLM answer from them with
     citations; citations of sources that do not exist are removed (and listed)."""
-    from codesearch.llm import chat
-    from codesearch.selectors import code_search
-
     _check_ask_allowed(organization)
     hits = code_search(organization=organization, query=question, repository=repository, top_k=top_k, with_findings=False)
     if not hits:

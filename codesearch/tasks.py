@@ -8,7 +8,7 @@ from codesearch import services
 
 
 def codesearch_index_run_task(run_id: str) -> dict[str, Any]:
-    """Post-analysis hook (REPOTOIRE_POST_ANALYSIS_TASKS): chunk the completed run ``run_id``
+    """Post-analysis hook (analysis.hooks): chunk the completed run ``run_id``
     and queue the embedding of what changed."""
     return services.codesearch_index_run(run_id=run_id)
 

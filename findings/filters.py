@@ -18,8 +18,9 @@ from django.db.models.expressions import RawSQL
 from rest_framework import serializers
 
 from accounts.models import Organization
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from analysis.models import AnalysisRun, Repository
-from findings.models import SEVERITY_RANK, Finding, FindingStatus, Severity
+from findings.models import SEVERITY_RANK, FileRole, Finding, FindingKind, FindingStatus, Severity
 from repotoire.api.exceptions import NotFound
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -62,6 +63,30 @@ class FindingFacetQueryInputSerializer(FindingScopeQueryInputSerializer):
         child=serializers.ChoiceField(choices=FindingStatus.choices),
         required=False,
         help_text="Repeatable or comma-separated. `fixed` adds the findings that the scope's runs no longer see.",
+    )
+
+    kind = _RepeatableChoiceField(
+        child=serializers.ChoiceField(choices=FindingKind.choices),
+        required=False,
+        help_text="vulnerability (security with evidence), hotspot (a risky pattern to review once), issue. Repeatable.",
+    )
+    role = _RepeatableChoiceField(
+        child=serializers.ChoiceField(choices=FileRole.choices),
+        required=False,
+        help_text="Role of the finding's file; overrides `scope`. Repeatable.",
+    )
+    scope = serializers.ChoiceField(
+        choices=[("source", "source"), ("all", "all")],
+        required=False,
+        default="source",
+        help_text="`source` (default): findings of source files only; `all`: tests, examples, vendored and generated code too.",
+    )
+    min_confidence = serializers.FloatField(
+        required=False,
+        min_value=0.0,
+        max_value=1.0,
+        default=DEFAULT_MIN_CONFIDENCE,
+        help_text=f"Only findings at or above this confidence (the share of such findings reviewers confirm). Default {DEFAULT_MIN_CONFIDENCE}.",
     )
 
 
@@ -178,6 +203,15 @@ def apply_facets(queryset: QuerySet[Finding], params: dict[str, Any]) -> QuerySe
         queryset = queryset.filter(detector=params["detector"])
     if params.get("status"):
         queryset = queryset.filter(status__in=params["status"])
+    if params.get("kind"):
+        queryset = queryset.filter(kind__in=params["kind"])
+    if params.get("role"):
+        queryset = queryset.filter(role__in=params["role"])
+    elif params.get("scope", "source") == "source":
+        queryset = queryset.filter(role=FileRole.SOURCE)
+    min_confidence = params.get("min_confidence", DEFAULT_MIN_CONFIDENCE)
+    if min_confidence > 0:
+        queryset = queryset.filter(confidence__gte=min_confidence)
     return queryset
 
 

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import OrgScopedQuerySet
+from analysis.engine.model import SEVERITY_ORDER
+from analysis.engine.model import Severity as EngineSeverity
 
 
 class Severity(models.TextChoices):
@@ -25,8 +27,26 @@ class Severity(models.TextChoices):
 
 
 # Higher is worse; stored on the row so "most severe first" is an index scan, not a CASE.
-SEVERITY_RANK: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+SEVERITY_RANK: dict[str, int] = {s: EngineSeverity(s).rank for s in reversed(SEVERITY_ORDER)}
 RANK_SEVERITY: dict[int, str] = {v: k for k, v in SEVERITY_RANK.items()}
+
+
+class FindingKind(models.TextChoices):
+    """What a finding claims (the engine's ``model.Kind``)."""
+
+    VULNERABILITY = "vulnerability", "Vulnerability"
+    HOTSPOT = "hotspot", "Security hotspot"
+    ISSUE = "issue", "Issue"
+
+
+class FileRole(models.TextChoices):
+    """What the finding's file is for (the engine's ``model.Role``); only source counts."""
+
+    SOURCE = "source", "Source"
+    TEST = "test", "Test"
+    EXAMPLE = "example", "Example or docs"
+    VENDORED = "vendored", "Vendored"
+    GENERATED = "generated", "Generated"
 
 
 class FindingStatus(models.TextChoices):
@@ -78,6 +98,11 @@ class Finding(models.Model):
     confidence = models.FloatField(default=1.0)
     effort_minutes = models.PositiveIntegerField(default=5)
     metadata = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=15, choices=FindingKind.choices, default=FindingKind.ISSUE)
+    role = models.CharField(max_length=10, choices=FileRole.choices, default=FileRole.SOURCE)
+    taint_path = models.JSONField(
+        default=list, blank=True, help_text="Vulnerabilities: steps {path, line, note} from the untrusted source to the sink."
+    )
 
     status = models.CharField(max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     triage_reason = models.TextField(blank=True, default="")

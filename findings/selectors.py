@@ -5,12 +5,24 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet, prefetch_related_objects
 
 from accounts.models import Organization
 from analysis.engine.registry import all_specs
 from findings.filters import apply_facets, apply_scope
-from findings.models import RANK_SEVERITY, SEVERITY_RANK, SUPPRESSED_STATUSES, Finding, FindingStatus
+from findings.models import (
+    RANK_SEVERITY,
+    SEVERITY_RANK,
+    SUPPRESSED_STATUSES,
+    FileRole,
+    Finding,
+    FindingKind,
+    FindingOccurrence,
+    FindingStatus,
+    FindingTriageEvent,
+)
+
+OCCURRENCE_HISTORY_LIMIT = 100
 
 
 @lru_cache(maxsize=1)
@@ -33,12 +45,16 @@ def findings_summary(*, queryset: QuerySet[Finding], organization: Organization,
     by_category: dict[str, int] = {}
     by_status = dict.fromkeys(FindingStatus.values, 0)
     total = 0
-    rows = scope.queryset.order_by().values_list("severity", "category", "status").annotate(n=Count("id"))
-    for severity, category, status, n in rows:
+    by_kind = dict.fromkeys(FindingKind.values, 0)
+    by_role = dict.fromkeys(FileRole.values, 0)
+    rows = scope.queryset.order_by().values_list("severity", "category", "status", "kind", "role").annotate(n=Count("id"))
+    for severity, category, status, kind, role, n in rows:
         total += n
         by_severity[severity] = by_severity.get(severity, 0) + n
         by_category[category] = by_category.get(category, 0) + n
         by_status[status] = by_status.get(status, 0) + n
+        by_kind[kind] = by_kind.get(kind, 0) + n
+        by_role[role] = by_role.get(role, 0) + n
     fixed_scope = queryset.filter(fixed_in_run_id__in=scope.run_ids)
     if params.get("repository_id") is not None:
         fixed_scope = fixed_scope.filter(repository_id=params["repository_id"])
@@ -52,6 +68,8 @@ def findings_summary(*, queryset: QuerySet[Finding], organization: Organization,
         "by_category": dict(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))),
         "by_status": by_status,
         "resolved": resolved,
+        "by_kind": by_kind,
+        "by_role": by_role,
     }
 
 
@@ -82,6 +100,20 @@ def findings_by_detector(
             }
         )
     return out
+
+
+def finding_with_history(finding: Finding) -> Finding:
+    """``finding`` with ``occurrence_history`` (newest first, at most 100, with their runs) and
+    its triage events (newest first, with their actors) loaded: two queries."""
+    # attached for the detail serializer, not a model field
+    finding.occurrence_history = list(  # type: ignore[attr-defined]
+        FindingOccurrence.objects.filter(finding=finding).select_related("run").order_by("-id")[:OCCURRENCE_HISTORY_LIMIT]
+    )
+    prefetch_related_objects(
+        [finding],
+        Prefetch("triage_events", queryset=FindingTriageEvent.objects.select_related("actor").order_by("-created_at", "-id")),
+    )
+    return finding
 
 
 def findings_report_states(*, repository_id: Any, run_id: Any) -> tuple[dict[str, str], frozenset[str]]:

@@ -37,6 +37,9 @@ class FindingOutputSerializer(serializers.ModelSerializer):
             "cwe",
             "confidence",
             "effort_minutes",
+            "kind",
+            "role",
+            "taint_path",
             "status",
             "triage_reason",
             "triaged_by",
@@ -153,6 +156,10 @@ class FindingSummaryOutputSerializer(serializers.Serializer):
     by_category = serializers.DictField(child=serializers.IntegerField())
     by_status = FindingStatusCountsOutputSerializer(help_text="Current status of the findings present in those runs.")
     resolved = serializers.IntegerField(help_text="Findings those runs marked fixed (no longer detected).")
+    by_kind = serializers.DictField(child=serializers.IntegerField(), help_text="vulnerability, hotspot, issue.")
+    by_role = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Role of the files: source, test, example, vendored, generated."
+    )
 
 
 class FindingDetectorOutputSerializer(serializers.Serializer):

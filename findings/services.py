@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID, uuid4
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from findings.models import (
     FindingTriageEvent,
 )
 from repotoire.api.exceptions import NotFound, ValidationFailed
+from webhooks.services import FINDING_NEW, FINDING_RESOLVED, webhook_emit_on_commit
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -60,6 +62,9 @@ _REFRESHED_FIELDS = (
     "confidence",
     "effort_minutes",
     "metadata",
+    "kind",
+    "role",
+    "taint_path",
     "status",
     "reopened_count",
     "reopened_at",
@@ -90,16 +95,17 @@ class _Table:
     def __init__(self, model: type[models.Model], table: str | None = None, only: Sequence[str] | None = None) -> None:
         fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
         if only is not None:
-            fields = [model._meta.get_field(name) for name in only]
+            fields = [cast(models.Field, model._meta.get_field(name)) for name in only]
         self.table = table or model._meta.db_table
         self.fields = fields
+        self.columns = [cast(str, f.column) for f in fields]
         self.attnames = [f.attname for f in fields]
         self.json_attnames = {f.attname for f in fields if isinstance(f, models.JSONField)}
         self.defaults = {f.attname: None if f.primary_key else f.get_default() for f in fields}
 
     def copy(self, cursor: Any, rows: Iterable[dict[str, Any]]) -> None:
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
+        columns = ", ".join(quote(c) for c in self.columns)
         attnames, json_attnames, defaults = self.attnames, self.json_attnames, self.defaults
         with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
@@ -130,6 +136,9 @@ def _engine_values(f: EngineFinding) -> dict[str, Any]:
         "confidence": float(f.confidence),
         "effort_minutes": max(int(f.effort_minutes), 0),
         "metadata": f.metadata or {},
+        "kind": f.kind,
+        "role": f.role,
+        "taint_path": list(f.taint_path or []),
     }
 
 
@@ -288,8 +297,7 @@ def findings_record_run(*, run: AnalysisRun, result: AnalysisResult, now: dateti
         }
         if created or fixed_ids:
             counts = {"new": len(created), "fixed": len(fixed_ids), "reopened": len(reopened_ids)}
-            # robust: the findings are committed; a webhook problem is logged, never raised to the run.
-            transaction.on_commit(lambda: _emit_run_webhooks(run_id=run.pk, counts=counts), robust=True)
+            _emit_run_webhooks(run=run, counts=counts)
     return summary
 
 
@@ -297,14 +305,14 @@ def _update_refreshed(cursor: Any, rows: list[dict[str, Any]]) -> None:
     """Refresh seen findings: COPY the new values into a temporary table, then one UPDATE … FROM."""
     quote = connection.ops.quote_name
     table = _Table(Finding, table="findings_refresh_tmp", only=("id", *_REFRESHED_FIELDS))
-    columns = ", ".join(quote(f.column) for f in table.fields)
+    columns = ", ".join(quote(c) for c in table.columns)
     cursor.execute("DROP TABLE IF EXISTS findings_refresh_tmp")
     # CREATE TABLE AS keeps the column types but no NOT NULL constraints or indexes.
     cursor.execute(
         f"CREATE TEMPORARY TABLE findings_refresh_tmp ON COMMIT DROP AS SELECT {columns} FROM findings_finding WITH NO DATA"
     )
     table.copy(cursor, rows)
-    assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in table.fields[1:])
+    assignments = ", ".join(f"{quote(c)} = t.{quote(c)}" for c in table.columns[1:])
     cursor.execute(f"UPDATE findings_finding AS f SET {assignments} FROM findings_refresh_tmp AS t WHERE f.id = t.id")
     cursor.execute("DROP TABLE findings_refresh_tmp")
 
@@ -323,44 +331,47 @@ def _finding_brief(f: Finding) -> dict[str, Any]:
     }
 
 
-def _emit_run_webhooks(*, run_id: UUID, counts: dict[str, int]) -> None:
+def _emit_run_webhooks(*, run: AnalysisRun, counts: dict[str, int]) -> None:
     """One ``finding.new`` and one ``finding.resolved`` delivery per run: a capped list of the
-    most severe findings and an API link for the rest (a run may bring thousands)."""
-    from analysis.models import AnalysisRun
-    from webhooks.services import webhook_emit
-
-    run = AnalysisRun.objects.select_related("repository", "organization").get(pk=run_id)
+    most severe findings and an API link for the rest (a run may bring thousands), read after
+    commit so the run's transaction does not pay for it."""
     base = f"{settings.PUBLIC_BASE_URL}/api/v1/findings"
-    batches = (
+    batches: tuple[tuple[str, int, models.QuerySet[Finding], str, dict[str, Any]], ...] = (
         (
-            "finding.new",
+            FINDING_NEW,
             counts["new"],
             Finding.objects.filter(first_seen_run_id=run.pk),
             f"{base}?repository_id={run.repository_id}&analysis_id={run.pk}&first_seen_in={run.pk}",
+            {"reopened_count": counts["reopened"]},
         ),
         (
-            "finding.resolved",
+            FINDING_RESOLVED,
             counts["fixed"],
             Finding.objects.filter(fixed_in_run_id=run.pk),
             f"{base}?repository_id={run.repository_id}&status=fixed&fixed_in={run.pk}",
+            {},
         ),
     )
-    for event_type, count, queryset, url in batches:
-        if not count:
-            continue
-        top = queryset.order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
-        data = {
-            "analysis_id": str(run.pk),
-            "repository": {"id": str(run.repository_id), "name": run.repository.name},
-            "commit_sha": run.commit_sha,
-            "count": count,
-            "findings": [_finding_brief(f) for f in top],
-            "truncated": count > WEBHOOK_FINDINGS_CAP,
-            "findings_url": url,
-        }
-        if event_type == "finding.new":
-            data["reopened_count"] = counts["reopened"]
-        webhook_emit(organization=run.organization, event_type=event_type, data=data, repository=run.repository)
+    for event_type, count, queryset, url, extra in batches:
+        if count:
+            data = partial(_findings_event_data, run, count, queryset, url, extra)
+            webhook_emit_on_commit(organization=run.organization, event_type=event_type, data=data, repository=run.repository)
+
+
+def _findings_event_data(
+    run: AnalysisRun, count: int, queryset: models.QuerySet[Finding], url: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    top = queryset.order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
+    return {
+        "analysis_id": str(run.pk),
+        "repository": run.repository.brief(),
+        "commit_sha": run.commit_sha,
+        "count": count,
+        "findings": [_finding_brief(f) for f in top],
+        "truncated": count > WEBHOOK_FINDINGS_CAP,
+        "findings_url": url,
+        **extra,
+    }
 
 
 # --- reads other apps need ------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -18,7 +17,7 @@ from findings.filters import (
     FindingScopeQueryInputSerializer,
     filter_findings,
 )
-from findings.models import Finding, FindingOccurrence, FindingTriageEvent
+from findings.models import Finding
 from findings.serializers import (
     FindingBulkTriageInputSerializer,
     FindingBulkTriageOutputSerializer,
@@ -29,8 +28,6 @@ from findings.serializers import (
     FindingTriageInputSerializer,
 )
 from repotoire.api.viewsets import OrgScopedViewSet
-
-OCCURRENCE_HISTORY_LIMIT = 100
 
 
 def _query(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -52,8 +49,9 @@ class FindingViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
         summary="List findings",
         description=(
             "By default the findings present in the latest completed analysis of each repository; "
-            "`analysis_id` lists one run's findings with their lines at that run. Paginated with "
-            "`page` and `page_size` (≤ 100)."
+            "`analysis_id` lists one run's findings with their lines at that run. Only findings of source files "
+            "at or above the default confidence are listed unless `scope=all`, `role` or `min_confidence` say "
+            "otherwise. Paginated with `page` and `page_size` (≤ 100)."
         ),
     )
     def list(self, request: Request) -> Response:
@@ -66,7 +64,10 @@ class FindingViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
         parameters=[FindingScopeQueryInputSerializer],
         responses=FindingSummaryOutputSerializer,
         summary="Findings summary",
-        description="Counts by severity, category and status for one analysis or the latest analysis of each repository.",
+        description=(
+            "Counts by severity, category, status, kind (vulnerability, hotspot, issue) and file role for one analysis or "
+            "the latest analysis of each repository: every finding present, whatever its role or confidence."
+        ),
     )
     @action(detail=False, methods=["get"], url_path="summary", pagination_class=None)
     def summary(self, request: Request) -> Response:
@@ -86,14 +87,7 @@ class FindingViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
         return Response(FindingDetectorOutputSerializer(rows, many=True).data)
 
     def _detail(self, finding: Finding) -> dict[str, Any]:
-        finding.occurrence_history = list(
-            FindingOccurrence.objects.filter(finding=finding).select_related("run").order_by("-id")[:OCCURRENCE_HISTORY_LIMIT]
-        )
-        prefetch_related_objects(
-            [finding],
-            Prefetch("triage_events", queryset=FindingTriageEvent.objects.select_related("actor").order_by("-created_at", "-id")),
-        )
-        return FindingDetailOutputSerializer(finding).data
+        return FindingDetailOutputSerializer(selectors.finding_with_history(finding)).data
 
     @extend_schema(responses=FindingDetailOutputSerializer, summary="Get a finding with its occurrence and triage history")
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

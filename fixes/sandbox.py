@@ -27,6 +27,12 @@ from typing import Any
 
 from django.conf import settings
 
+from analysis.engine import ConfigError, EngineConfig, analyze, source
+from analysis.engine.model import normalise_code
+from analysis.engine.source import redact
+from analysis.models import Provider
+from analysis.services import repository_auth_headers, repository_clone_dir
+
 logger = logging.getLogger("repotoire.fixes")
 
 OUTPUT_TAIL_CHARS = 4000
@@ -152,8 +158,6 @@ def git(args: list[str], cwd: Path, *, env: dict[str, str] | None = None, check:
         check=False,
     )
     if check and proc.returncode != 0:
-        from analysis.engine.source import redact
-
         raise SandboxError(redact(f"git {args[0]} failed: {(proc.stderr or proc.stdout).strip()[-500:]}"))
     return proc.stdout.strip() if proc.returncode == 0 else (proc.stderr or proc.stdout).strip()
 
@@ -253,8 +257,6 @@ class _suppress_process_lookup:
 def source_origin(repository: Any) -> str:
     """Where the sandbox fetches the base commit from: the analysis workspace's clone when there
     is one (no network), else the repository's own URL or local path."""
-    from analysis.services import repository_clone_dir
-
     cached = repository_clone_dir(repository)
     if (cached / ".git").is_dir():
         return f"file://{cached}"
@@ -262,8 +264,6 @@ def source_origin(repository: Any) -> str:
 
 
 def _own_url(repository: Any) -> str:
-    from analysis.models import Provider
-
     return f"file://{repository.clone_url}" if repository.provider == Provider.LOCAL else repository.clone_url
 
 
@@ -289,9 +289,6 @@ class Sandbox:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _materialise(self) -> Path:
-        from analysis.engine import source
-        from analysis.models import Provider
-
         if not self.commit:
             if self.repository.provider != Provider.LOCAL:
                 raise SandboxError("The proposal has no base commit")
@@ -300,8 +297,6 @@ class Sandbox:
             shutil.copytree(self.repository.clone_url, target, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             git(["init", "-q"], target)
             return target
-        from analysis.services import repository_auth_headers
-
         origin = source_origin(self.repository)
         local = self._from_analysis_clone(origin)
         if local is not None:
@@ -323,8 +318,6 @@ class Sandbox:
         ``checkout-index`` through a temporary index: no transport, no copy of the objects, the
         clone untouched; ~0.5 s for Django where a fetch took ~3.7 s). None when the origin is not
         a local clone or the commit is not in it (then it is fetched)."""
-        from analysis.engine import source
-
         if not origin.startswith("file://"):
             return None
         git_dir = Path(origin[len("file://") :]) / ".git"
@@ -377,13 +370,9 @@ class Sandbox:
         return proc.returncode == 0, proc.stderr.strip()[-2000:]
 
     def analyze(self, previous: Any = None) -> Any:
-        from analysis.engine import analyze
-
         return analyze(str(self.root), previous=previous, workers=1)
 
     def config_options(self) -> dict[str, Any]:
-        from analysis.engine import ConfigError, EngineConfig
-
         try:
             options = EngineConfig.load(self.root).options.get("fixes") or {}
         except ConfigError:
@@ -392,8 +381,6 @@ class Sandbox:
 
 
 def _identity(f: Any) -> tuple[str, str, str, str]:
-    from analysis.engine.model import normalise_code
-
     return (f.detector, f.path, f.symbol, normalise_code(f.snippet or f.message))
 
 

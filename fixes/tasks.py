@@ -12,5 +12,5 @@ def fix_generate_task(proposal_id: str) -> str | None:
 
 
 def fixes_after_analysis_task(run_id: str) -> dict[str, int]:
-    """Post-analysis hook (REPOTOIRE_POST_ANALYSIS_TASKS): stale marking and automatic proposals."""
+    """Post-analysis hook (analysis.hooks): stale marking and automatic proposals."""
     return services.fixes_after_analysis(run_id=run_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from findings.models import Finding
 from fixes import services
 from fixes.models import FixProposal, FixProposalEvent
+from fixes.selectors import fixes_filter
 from fixes.serializers import (
     FixProposalCheckOutputSerializer,
     FixProposalDetailOutputSerializer,
@@ -25,23 +26,6 @@ from fixes.serializers import (
 )
 from repotoire.api.exceptions import NotFound
 from repotoire.api.viewsets import OrgScopedViewSet
-
-
-def _filter(queryset: QuerySet[FixProposal], params: dict[str, Any]) -> QuerySet[FixProposal]:
-    if "status" in params:
-        queryset = queryset.filter(status=params["status"])
-    if "repository_id" in params:
-        queryset = queryset.filter(repository_id=params["repository_id"])
-    if "finding_id" in params:
-        queryset = queryset.filter(finding_id=params["finding_id"])
-    if "source" in params:
-        source = params["source"]
-        queryset = queryset.filter(provenance=source) if source in ("rule", "llm") else queryset.filter(source=source)
-    if "confidence" in params:
-        queryset = queryset.filter(confidence_label=params["confidence"])
-    if "min_confidence" in params:
-        queryset = queryset.filter(confidence__gte=params["min_confidence"])
-    return queryset
 
 
 def _detail(proposal: FixProposal) -> dict[str, Any]:
@@ -72,7 +56,7 @@ class FixProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSc
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = FixProposalListQueryInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(_filter(self.get_queryset(), query.validated_data))
+        page = self.paginate_queryset(fixes_filter(self.get_queryset(), query.validated_data))
         return self.get_paginated_response(FixProposalOutputSerializer(page, many=True).data)
 
     @extend_schema(

@@ -89,6 +89,8 @@ class GithubRepository(models.Model):
     fail_on_new_security = models.BooleanField(default=False)
     fail_on_new_import_cycle = models.BooleanField(default=False)
     max_score_drop = models.FloatField(null=True, blank=True)
+    # Findings below this confidence never fail the gate (null: the engine's default floor).
+    gate_min_confidence = models.FloatField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

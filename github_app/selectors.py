@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
+from analysis.engine.model import compute_fingerprint
 from analysis.models import AnalysisRun, RunTrigger
+from analysis.services import report_result
 from findings.models import SEVERITY_RANK, FindingOccurrence
-from github_app.models import GithubPullRequestCheck
+from findings.services import findings_suppressed_fingerprints
+from github_app.models import GithubPullRequestCheck, GithubRepository
 
 
 def github_serves(*, repository: Any) -> bool:
     """Whether the GitHub App serves this Repotoire repository (an enabled, granted repository),
     whatever its clone URL looks like (for other apps: fixes open pull requests through it)."""
-    from github_app.models import GithubRepository
-
     return GithubRepository.objects.enabled().filter(repository=repository).exists()
 
 
@@ -52,6 +54,10 @@ def _head_findings(run: AnalysisRun) -> dict[str, dict[str, Any]]:
         "finding__title",
         "finding__message",
         "finding__path",
+        "finding__kind",
+        "finding__role",
+        "finding__confidence",
+        "finding__taint_path",
     )
     out = {
         row["finding__fingerprint"]: _row(
@@ -65,14 +71,15 @@ def _head_findings(run: AnalysisRun) -> dict[str, dict[str, Any]]:
             title=row["finding__title"],
             message=row["finding__message"],
             path=row["finding__path"],
+            kind=row["finding__kind"],
+            role=row["finding__role"],
+            confidence=row["finding__confidence"],
+            taint_path=row["finding__taint_path"],
         )
         for row in rows
     }
     if out or not (run.findings_counts or {}).get("total"):
         return out
-    from analysis.engine.model import compute_fingerprint
-    from analysis.services import report_result
-
     for f in report_result(run).findings:
         fp = f.fingerprint or compute_fingerprint(f.detector, f.path, f.symbol, f.snippet or f.message)
         out.setdefault(
@@ -88,22 +95,43 @@ def _head_findings(run: AnalysisRun) -> dict[str, dict[str, Any]]:
                 title=f.title,
                 message=f.message,
                 path=f.path,
+                kind=f.kind,
+                role=f.role,
+                confidence=f.confidence,
+                taint_path=f.taint_path,
             ),
         )
     return out
 
 
-def findings_diff(*, run: AnalysisRun, base_run: AnalysisRun | None) -> dict[str, Any]:
+def counts_for_gate(row: dict[str, Any], min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> bool:
+    """A quality gate counts a source file's issue or vulnerability at or above the confidence
+    floor; security hotspots, tests, examples, vendored and generated code never fail it."""
+    return row["role"] == "source" and row["kind"] != "hotspot" and float(row["confidence"]) >= min_confidence
+
+
+def findings_diff(
+    *, run: AnalysisRun, base_run: AnalysisRun | None, min_confidence: float = DEFAULT_MIN_CONFIDENCE
+) -> dict[str, Any]:
     """Findings of ``run`` absent from ``base_run`` (by persistent identity: the fingerprint),
     with the head run's own lines, and the count of base findings gone in ``run``. Findings
-    triaged as accepted (unexpired) or false positive do not count."""
-    from findings.services import findings_suppressed_fingerprints
-
+    triaged as accepted (unexpired) or false positive do not count; ``new`` holds those a gate
+    counts (``counts_for_gate``), ``new_hotspots`` the new security hotspots of source files to
+    review, and ``new_not_counted`` the number of other new findings left out."""
     head = _head_findings(run)
     suppressed = findings_suppressed_fingerprints(run.repository)
     base: set[str] = set()
     if base_run is not None:
         base = set(FindingOccurrence.objects.filter(run=base_run).values_list("finding__fingerprint", flat=True))
-    new = [row for fp, row in head.items() if fp not in base and fp not in suppressed]
-    new.sort(key=lambda f: (-SEVERITY_RANK.get(f["severity"], 0), f["path"], f["line"]))
-    return {"new": new, "fixed_count": len(base - set(head)) if base_run is not None else 0}
+    every = [row for fp, row in head.items() if fp not in base and fp not in suppressed]
+    every.sort(key=lambda f: (-SEVERITY_RANK.get(f["severity"], 0), f["path"], f["line"]))
+    new = [row for row in every if counts_for_gate(row, min_confidence)]
+    hotspots = [
+        row for row in every if row["kind"] == "hotspot" and row["role"] == "source" and row["confidence"] >= min_confidence
+    ]
+    return {
+        "new": new,
+        "new_hotspots": hotspots,
+        "new_not_counted": len(every) - len(new),
+        "fixed_count": len(base - set(head)) if base_run is not None else 0,
+    }

@@ -43,6 +43,14 @@ class GithubQualityGateSerializer(serializers.ModelSerializer):
     fail_on_new_security = serializers.BooleanField(required=False)
     fail_on_new_import_cycle = serializers.BooleanField(required=False)
     max_score_drop = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100)
+    gate_min_confidence = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=1,
+        help_text="Findings below this confidence never fail the gate; null: the default floor. Security hotspots "
+        "and findings of tests, examples, vendored and generated code never count.",
+    )
 
     class Meta:
         model = GithubRepository
@@ -55,6 +63,7 @@ class GithubQualityGateSerializer(serializers.ModelSerializer):
             "fail_on_new_security",
             "fail_on_new_import_cycle",
             "max_score_drop",
+            "gate_min_confidence",
         ]
 
 

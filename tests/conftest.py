@@ -6,6 +6,7 @@ and the real django-q2 ORM broker; only outside services are stood in for, on 12
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -125,6 +126,39 @@ def qcluster(transactional_db):
 
         stop_processes(proc, embed)
         log.close()
+
+
+@pytest.fixture
+def redis_url(monkeypatch):
+    """A Redis database of its own on the machine's Redis (``REPOTOIRE_TEST_REDIS``, default
+    redis://127.0.0.1:6379), set as ``REDIS_URL`` for the worker and server processes started after
+    it (request it first). The first of databases 8-15 not claimed by another test run is taken,
+    emptied before and after. Skips, saying so, where no Redis answers; CI starts one (.ci/run)."""
+    import redis
+
+    base = os.environ.get("REPOTOIRE_TEST_REDIS", "redis://127.0.0.1:6379").rstrip("/")
+    claim = "repotoire:test-claim"
+    for number in range(8, 16):
+        client = redis.Redis.from_url(f"{base}/{number}", socket_connect_timeout=2)
+        try:
+            claimed = client.set(claim, os.getpid(), nx=True, ex=1800)
+        except redis.ConnectionError as exc:
+            if os.environ.get("REPOTOIRE_REQUIRE_REDIS"):
+                pytest.fail(f"No Redis answers at {base} ({exc}) and REPOTOIRE_REQUIRE_REDIS is set (CI)")
+            pytest.skip(f"No Redis answers at {base} ({exc}); CI starts one (.ci/run), or set REPOTOIRE_TEST_REDIS")
+        if claimed:
+            break
+    else:
+        pytest.fail(f"Redis databases 8-15 at {base} are all claimed by other test runs")
+    client.flushdb()
+    client.set(claim, os.getpid(), ex=1800)
+    url = f"{base}/{number}"
+    monkeypatch.setenv("REDIS_URL", url)
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
 
 
 @pytest.fixture(autouse=True)

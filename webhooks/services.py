@@ -14,6 +14,7 @@ import random
 import ssl
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -30,6 +31,7 @@ from accounts.models import Organization, User
 from billing.entitlements import effective_plan, has_feature
 from billing.plans import FEATURE_CUSTOMER_WEBHOOKS
 from repotoire.api.exceptions import Conflict, PlanLimitExceeded, ValidationFailed
+from repotoire.services import model_update
 from webhooks import crypto, netguard
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, generate_secret, signature_header
@@ -176,6 +178,29 @@ STALE_CLAIM_AFTER = timedelta(minutes=5)
 FRESH_DELIVERY_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 500
 USER_AGENT = "Repotoire-Webhooks/1.0"
+
+
+def webhook_emit_on_commit(
+    *,
+    organization: Organization,
+    event_type: str,
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
+    repository: Any = None,
+) -> None:
+    """``webhook_emit`` once the current transaction commits (at once outside one): the one way
+    other apps announce an event. ``data`` may be a function, called at commit time, when building
+    it costs queries better kept out of the caller's transaction. Whatever goes wrong is logged,
+    never raised into the caller's flow."""
+
+    def send() -> None:
+        webhook_emit(
+            organization=organization,
+            event_type=event_type,
+            data=data() if callable(data) else data,
+            repository=repository,
+        )
+
+    transaction.on_commit(send, robust=True)
 
 
 def retry_delay(retry_number: int, *, rng: random.Random | None = None) -> timedelta:
@@ -460,15 +485,12 @@ def webhook_endpoint_create(
     return endpoint, secret
 
 
-_UPDATABLE = {"name", "url", "events", "repository_id", "is_active"}
+_UPDATABLE = ("name", "url", "events", "repository_id", "is_active", "disabled_at", "disabled_reason", "failing_since")
 
 
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> WebhookEndpoint:
     """Change name, url, events, repository filter or is_active. Re-enabling clears the reason
     and the failure streak of an automatically disabled endpoint."""
-    unknown = set(changes) - _UPDATABLE
-    if unknown:
-        raise ValueError(f"Not updatable: {sorted(unknown)}")
     if "events" in changes:
         changes["events"] = _validate_events(changes["events"])
     if "url" in changes and changes["url"] != endpoint.url:
@@ -478,10 +500,8 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> Web
     if changes.get("is_active") and not endpoint.is_active:
         _require_feature(endpoint.organization)
         changes.update(disabled_at=None, disabled_reason="", failing_since=None)
-    for field, value in changes.items():
-        setattr(endpoint, field, value)
     # Only the changed columns: a delivery may be updating failing_since at the same moment.
-    endpoint.save(update_fields=[*changes, "updated_at"])
+    model_update(instance=endpoint, fields=_UPDATABLE, data=changes)
     return endpoint
 
 

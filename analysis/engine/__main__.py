@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE, visible
 from analysis.engine.config import ConfigError, EngineConfig, read_toml
 from analysis.engine.model import Finding, Severity
 from analysis.engine.pipeline import analyze
 from analysis.engine.report_text import finding_table, render_text
-from analysis.engine.reports import ReportContext, parse_json_report, ranked_findings, render
+from analysis.engine.reports import SCOPES, ReportContext, parse_json_report, ranked_findings, render
 from analysis.engine.source import SourceError
 
 FORMATS = ("text", "json", "sarif", "markdown", "html")
@@ -49,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when a new finding has this severity or a worse one",
     )
     p.add_argument("--baseline", help="earlier JSON report: its findings are not new")
+    p.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default="source",
+        help="findings of source files only (default), or of every file role (tests, examples, vendored, generated)",
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=_confidence,
+        default=DEFAULT_MIN_CONFIDENCE,
+        help=f"list (and fail on) findings at or above this confidence, 0-1 (default {DEFAULT_MIN_CONFIDENCE})",
+    )
     p.add_argument("--ref", help="branch, tag or commit to fetch when PATH is a git URL")
     p.add_argument("--workers", type=int, help="parsing processes (default: CPU count)")
     p.add_argument("--config", help="TOML file to use instead of the repository's repotoire.toml")
@@ -80,12 +93,29 @@ def load_baseline(path: str) -> set[str]:
         return set(parse_json_report(fh.read()))
 
 
-def failing(findings: Sequence[Finding], fail_on: str | None, baseline: set[str]) -> list[Finding]:
-    """New findings (not in the baseline) at or above the ``fail_on`` severity."""
+def _confidence(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("a confidence lies between 0 and 1")
+    return value
+
+
+def failing(
+    findings: Sequence[Finding], fail_on: str | None, baseline: set[str], min_confidence: float = DEFAULT_MIN_CONFIDENCE
+) -> list[Finding]:
+    """New findings (not in the baseline) at or above the ``fail_on`` severity that count as a
+    quality gate counts them: source files, no security hotspots, confidence >= the floor."""
     if fail_on is None:
         return []
     floor = Severity.parse(fail_on).rank
-    return [f for f in findings if f.fingerprint not in baseline and Severity.parse(f.severity).rank >= floor]
+    return [
+        f
+        for f in findings
+        if f.fingerprint not in baseline
+        and f.counts
+        and f.confidence >= min_confidence
+        and Severity.parse(f.severity).rank >= floor
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,14 +159,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if fmt == "text":
         text = render_text(
             result,
-            ranked_findings(result.findings),
+            ranked_findings(f for f in result.findings if visible(f, scope=args.scope, min_confidence=args.min_confidence)),
             width=shutil.get_terminal_size().columns,
             colour=to_terminal and not os.environ.get("NO_COLOR"),
             new=len(new) if args.baseline else None,
         )
     else:
         context = ReportContext(new=frozenset(f.fingerprint for f in new)) if args.baseline else None
-        text = render(result, fmt, context)
+        text = render(result, fmt, context, scope=args.scope, min_confidence=args.min_confidence)
     if args.output:
         directory = os.path.dirname(os.path.abspath(args.output))
         os.makedirs(directory, exist_ok=True)
@@ -144,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fh.write(text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    bad = failing(result.findings, args.fail_on, baseline)
+    bad = failing(result.findings, args.fail_on, baseline, args.min_confidence)
     if not args.quiet and fmt != "text":
         err.write(
             f"{result.files_analyzed} files, {len(result.findings)} findings ({len(new)} new), "

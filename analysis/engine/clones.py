@@ -134,6 +134,12 @@ def clone_windows(tree: ast.Module, lines: list[str], min_tokens: int = MIN_TOKE
     skel = skeleton_lines("\n".join(lines))
     stmts: list[tuple[int, int, int, int]] = []
     _statements(tree.body, skel, stmts)
+    return windows_from_units(stmts, min_tokens)
+
+
+def windows_from_units(stmts: list[tuple[int, int, int, int]], min_tokens: int = MIN_TOKENS) -> list[tuple[int, int, int]]:
+    """Windows over statement units ``(hash, weight, start_line, end_line)`` in source order
+    (shared by the Python and the tree-sitter front ends)."""
     hashes = [st[0] for st in stmts]
     windows: list[tuple[int, int, int]] = []
     n = len(stmts)

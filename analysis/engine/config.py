@@ -6,6 +6,7 @@ Example ``repotoire.toml``::
     exclude = ["docs/**", "scripts/legacy_*.py"]
     max_file_size = 500000          # bytes; larger files are skipped ("too_large")
     layers = ["app.web", "app.services", "app.domain"]   # top layer first
+    languages = ["python", "typescript"]   # default: every supported language
 
     [detectors.high-cyclomatic-complexity]
     max_complexity = 20
@@ -14,8 +15,16 @@ Example ``repotoire.toml``::
     [detectors.todo-comment]
     enabled = false
 
+    [detectors.high-cyclomatic-complexity.typescript]   # per-language thresholds
+    max_complexity = 15
+
+    [roles]                         # file roles (roles.py): only "source" counts in the score
+    test = ["qa/**"]
+    source = ["examples/real_app/**"]
+
 Every key of a ``[detectors.<id>]`` table other than ``enabled`` and ``severity`` is a threshold
-override for that detector. In ``pyproject.toml`` the same keys live under ``[tool.repotoire]``.
+override for that detector; a sub-table named after a language overrides thresholds for that
+language's files only (tree-sitter languages). In ``pyproject.toml`` the same keys live under ``[tool.repotoire]``.
 """
 
 from __future__ import annotations
@@ -30,8 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engine.context import DetectorSettings
+from analysis.engine.languages import ALL_LANGUAGES
 from analysis.engine.model import Severity
 from analysis.engine.registry import DetectorSpec
+from analysis.engine.roles import RoleConfigError, parse_role_globs
 
 CONFIG_FILENAMES = ("repotoire.toml", ".repotoire.toml")
 DEFAULT_MAX_FILE_SIZE = 1_000_000
@@ -60,6 +71,11 @@ class EngineConfig:
     # Layers for layer-violation, top first: a module may import from its own layer and the
     # layers below it. An entry is a module prefix, or a list of prefixes forming one layer.
     layers: list[str | list[str]] = field(default_factory=list)
+    # [roles]: gitignore-style globs per file role (roles.py), e.g. {"test": ["qa/**"]}
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    # languages to analyse (None: every supported one): `languages = ["python", "typescript"]`
+    languages: list[str] | None = None
+    include_declarations: bool = False  # analyse TypeScript declaration files (*.d.ts) too
     options: dict[str, Any] = field(default_factory=dict)  # any other top-level key, kept verbatim
     source_file: str | None = None  # the file the configuration was read from
 
@@ -102,6 +118,13 @@ class EngineConfig:
             "layers": self.layers,
             "options": self.options,
         }
+        # only when set, so that the fingerprint of a configuration without them is unchanged
+        if self.languages is not None:
+            data["languages"] = sorted(self.languages)
+        if self.include_declarations:
+            data["include_declarations"] = True
+        if self.roles:
+            data["roles"] = self.roles
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     # --- construction -------------------------------------------------------------------------
@@ -119,10 +142,18 @@ class EngineConfig:
                 if not isinstance(value, int) or value <= 0:
                     raise ConfigError("max_file_size must be a positive integer (bytes)")
                 new.max_file_size = value
-            elif key in ("use_gitignore", "default_excludes"):
+            elif key in ("use_gitignore", "default_excludes", "include_declarations"):
                 setattr(new, key, bool(value))
+            elif key == "languages":
+                new.languages = _languages(value)
             elif key == "layers":
                 new.layers = _layers(value)
+            elif key == "roles":
+                try:
+                    for role, globs in parse_role_globs(value).items():
+                        new.roles[role] = [*new.roles.get(role, []), *globs]
+                except RoleConfigError as exc:
+                    raise ConfigError(str(exc)) from exc
             elif key == "detectors":
                 if not isinstance(value, Mapping):
                     raise ConfigError("[detectors] must be a table of detector ids")
@@ -165,6 +196,15 @@ def _str_list(key: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{key} must be a list of strings")
     return list(value)
+
+
+def _languages(value: Any) -> list[str]:
+    names = [v.lower() for v in _str_list("languages", value)]
+    unknown = [n for n in names if n not in ALL_LANGUAGES]
+    if unknown:
+        raise ConfigError(f"languages: unknown language(s) {', '.join(unknown)} (known: {', '.join(ALL_LANGUAGES)})")
+    # a language of ALL_LANGUAGES without a front end yet is accepted and analyses nothing
+    return names
 
 
 def _layers(value: Any) -> list[str | list[str]]:

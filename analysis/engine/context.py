@@ -25,8 +25,83 @@ class DetectorSettings:
     severity: Severity | None = None
 
 
+class ReportsFindings:
+    """``report`` for per-file contexts (``FileContext`` here for Python, ``TreeContext`` for the
+    tree-sitter languages): a subclass says where a node is (``_span``), quotes it (``segment``)
+    and names its enclosing symbol (``_symbol_of``)."""
+
+    path: str
+    lines: list[str]
+    settings: dict[str, DetectorSettings]
+    findings: list[Finding]
+
+    def _span(self, node: Any, line: int | None) -> tuple[int, int, int, int]:
+        raise NotImplementedError
+
+    def _symbol_of(self, node: Any) -> str:
+        raise NotImplementedError
+
+    def segment(self, node: Any, max_lines: int = 8) -> str:
+        raise NotImplementedError
+
+    def _tag(self, finding: Finding) -> None:
+        """Per-context finishing touch (the tree contexts set the language)."""
+
+    def report(
+        self,
+        spec: DetectorSpec,
+        node: Any,
+        message: str,
+        *,
+        line: int | None = None,
+        title: str | None = None,
+        severity: Severity | str | None = None,
+        confidence: float = 1.0,
+        metadata: dict[str, Any] | None = None,
+        symbol: str | None = None,
+        code: str | None = None,
+        kind: str | None = None,
+        taint_path: list[dict[str, Any]] | None = None,
+    ) -> Finding:
+        """Record a finding at ``node`` (or at ``line`` when node is None); ``kind`` and
+        ``taint_path`` as in ``DetectorSpec.finding``."""
+        if node is not None:
+            start, col, end, end_col = self._span(node, line)
+        else:
+            start = line or 1
+            col, end, end_col = 0, start, 0
+        if code is not None:
+            snippet = code
+        elif node is not None:
+            snippet = self.segment(node)
+        else:
+            snippet = self.lines[start - 1] if 0 < start <= len(self.lines) else ""
+        settings = self.settings.get(spec.id)
+        finding = spec.finding(
+            severity=severity,
+            configured=settings.severity if settings else None,
+            message=message,
+            path=self.path,
+            line=start,
+            column=col,
+            end_line=end,
+            end_column=end_col,
+            symbol=self._symbol_of(node) if symbol is None else symbol,
+            snippet=snippet,
+            key=snippet,
+            title=title,
+            confidence=confidence,
+            metadata=metadata,
+            kind=kind,
+            taint_path=taint_path,
+        )
+        self._tag(finding)
+        self.findings.append(finding)
+        return finding
+
+
 @dataclass
-class FileContext:
+class FileContext(ReportsFindings):
     path: str  # repository-relative, posix separators
     module: str  # dotted module name ("pkg.sub.mod"; "pkg" for pkg/__init__.py)
     source: str
@@ -98,55 +173,10 @@ class FileContext:
         end = min(end, start + max_lines - 1)
         return "\n".join(self.lines[start - 1 : end])
 
-    def report(
-        self,
-        spec: DetectorSpec,
-        node: ast.AST | None,
-        message: str,
-        *,
-        line: int | None = None,
-        title: str | None = None,
-        severity: Severity | str | None = None,
-        confidence: float = 1.0,
-        metadata: dict[str, Any] | None = None,
-        symbol: str | None = None,
-        code: str | None = None,
-    ) -> Finding:
-        """Record a finding at ``node`` (or at ``line`` when node is None)."""
-        if node is not None:
-            start = getattr(node, "lineno", line or 1)
-            col = getattr(node, "col_offset", 0)
-            end = getattr(node, "end_lineno", start) or start
-            end_col = getattr(node, "end_col_offset", 0) or 0
-        else:
-            start = line or 1
-            col, end, end_col = 0, start, 0
-        snippet = (
-            code
-            if code is not None
-            else (self.segment(node) if node is not None else self.lines[start - 1] if 0 < start <= len(self.lines) else "")
-        )
-        sym = self.symbol if symbol is None else symbol
-        settings = self.settings.get(spec.id)
-        sev = (
-            Severity.parse(severity)
-            if severity is not None
-            else (settings.severity if settings and settings.severity else spec.severity)
-        )
-        finding = spec.finding(
-            severity=sev,
-            message=message,
-            path=self.path,
-            line=start,
-            column=col,
-            end_line=end,
-            end_column=end_col,
-            symbol=sym,
-            snippet=snippet,
-            key=snippet,
-            title=title,
-            confidence=confidence,
-            metadata=metadata,
-        )
-        self.findings.append(finding)
-        return finding
+    def _span(self, node: ast.AST, line: int | None) -> tuple[int, int, int, int]:
+        start = getattr(node, "lineno", line or 1)
+        end = getattr(node, "end_lineno", start) or start
+        return start, getattr(node, "col_offset", 0), end, getattr(node, "end_col_offset", 0) or 0
+
+    def _symbol_of(self, node: ast.AST | None) -> str:
+        return self.symbol

@@ -3,8 +3,13 @@
 Honours ``.gitignore`` files (the root one and nested ones, each relative to its directory),
 ``.repotoireignore`` (same syntax), the configuration's ``exclude`` globs, default excludes
 (virtualenvs, ``node_modules``, build output, VCS and cache directories, vendored code,
-generated protobuf modules) and the size cap. Only ``*.py`` files are analysed; other files are
-counted. Migrations are kept (they are code) but listed, so detectors can tell them apart.
+generated protobuf modules) and the size cap. A file's language comes from its extension, or for
+an extensionless script from its ``#!`` line (``languages.language_of_*``); files in no analysed
+language (``EngineConfig.languages``, default every supported one) are counted, not analysed.
+Each language adds its own excludes (JavaScript's ``out/``, ``coverage/``, ``*.min.js``,
+TypeScript's ``*.d.ts`` unless ``include_declarations = true``): they apply to that language's
+files only, so a Python file under ``coverage/`` is analysed as before. Migrations are kept (they
+are code) but listed, so detectors can tell them apart.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ from pathlib import Path
 
 import pathspec
 
+from analysis.engine import languages as langs
 from analysis.engine.config import EngineConfig
+from analysis.engine.model import Role
+from analysis.engine.roles import METADATA_FILES, path_role
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -63,6 +71,7 @@ class SourceFile:
     path: str  # repository-relative, posix separators
     size: int
     is_migration: bool = False
+    language: str = langs.PYTHON
 
 
 @dataclass
@@ -70,8 +79,9 @@ class Discovery:
     root: str
     files: list[SourceFile] = field(default_factory=list)  # sorted by path
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
-    other_files: int = 0  # non-Python files seen (not analysed)
+    other_files: int = 0  # files in no analysed language (not analysed)
     package_dirs: set[str] = field(default_factory=set)  # relative dirs holding an __init__.py
+    metadata_dirs: set[str] = field(default_factory=set)  # relative dirs holding project metadata (roles.py)
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
@@ -112,7 +122,20 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
                 verdict = res.include
         return bool(verdict)
 
-    def walk(directory: str, rel_dir: str) -> None:
+    wanted = set(config.languages if config.languages is not None else langs.supported_languages())
+    language_dirs = {spec.name: spec.excluded_dirs for spec in langs.specs().values()} if config.default_excludes else {}
+
+    def language_of(entry: os.DirEntry[str], size: int) -> str | None:
+        found = langs.language_of_path(entry.name)
+        if found is None and "." not in entry.name and 2 < size <= config.max_file_size:
+            try:
+                with open(entry.path, "rb") as fh:
+                    found = langs.language_of_shebang(fh.readline(200))
+            except OSError:
+                return None
+        return found
+
+    def walk(directory: str, rel_dir: str, off: frozenset[str] = frozenset()) -> None:
         try:
             with os.scandir(directory) as it:
                 entries = list(it)
@@ -120,6 +143,8 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
             result.skip("unreadable")
             return
         names = {e.name for e in entries}
+        if not names.isdisjoint(METADATA_FILES):
+            result.metadata_dirs.add(rel_dir)
         if rel_dir and config.default_excludes and "pyvenv.cfg" in names:
             result.skip("excluded_dir")  # a virtualenv, whatever its name
             return
@@ -146,12 +171,31 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
                 if ignored(rel, True):
                     result.skip("ignored_dir")
                     continue
-                subdirs.append((entry.path, rel))
+                # languages whose conventions exclude this directory (build output...)
+                sub_off = off | {lang for lang, names in language_dirs.items() if entry.name in names}
+                subdirs.append((entry.path, rel, frozenset(sub_off)))
                 continue
             if not stat.S_ISREG(st.st_mode):
                 continue
-            if not entry.name.endswith(".py"):
+            language = language_of(entry, st.st_size)
+            if language is None or language not in wanted:
                 result.other_files += 1
+                continue
+            if language != langs.PYTHON:
+                if language in off:
+                    result.skip("excluded_dir")
+                    continue
+                if config.default_excludes and langs.is_excluded_name(rel, language):
+                    if not (config.include_declarations and ".d." in entry.name):
+                        result.skip("declaration" if ".d." in entry.name else "generated")
+                        continue
+                if ignored(rel, False):
+                    result.skip("ignored")
+                    continue
+                if st.st_size > config.max_file_size:
+                    result.skip("too_large")
+                    continue
+                result.files.append(SourceFile(path=rel, size=st.st_size, language=language))
                 continue
             if entry.name == "__init__.py":
                 result.package_dirs.add(rel_dir)
@@ -165,8 +209,8 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
                 result.skip("too_large")
                 continue
             result.files.append(SourceFile(path=rel, size=st.st_size, is_migration=is_migration_path(rel)))
-        for path, rel in subdirs:
-            walk(path, rel)
+        for path, rel, sub_off in subdirs:
+            walk(path, rel, sub_off)
         if pushed:
             ignore_stack.pop()
 
@@ -181,12 +225,11 @@ def is_migration_path(path: str) -> bool:
 
 
 def is_test_path(path: str) -> bool:
-    """tests/ or test/ directories, test_*.py, *_test(s).py, conftest.py."""
-    parts = path.split("/")
-    name = parts[-1]
-    if name == "conftest.py" or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")):
-        return True
-    return any(p in ("tests", "test", "testing") for p in parts[:-1])
+    """tests/ or test/ directories, test_*.py, *_test(s).py, conftest.py; for other languages
+    also ``*.test.*``, ``*.spec.*``, ``*_test.*`` and ``__tests__/``, ``spec/`` directories
+    (``roles.path_role``; the pipeline decides with ``roles.RoleResolver``, which also reads the
+    configuration and package metadata)."""
+    return path_role(path) == Role.TEST
 
 
 def module_names(root: str | Path, paths: list[str], package_dirs: set[str]) -> dict[str, str]:

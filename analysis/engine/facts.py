@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.engine.model import Finding
+from analysis.engine.model import Finding, slots_getstate, slots_setstate
 
 
 @dataclass(slots=True)
@@ -42,7 +42,10 @@ class Definition:
 
 @dataclass(slots=True)
 class ImportFact:
-    module: str  # absolute dotted module as imported ("os.path"; relative imports made absolute)
+    # Python: absolute dotted module as imported ("os.path"; relative imports made absolute).
+    # Other languages: the specifier as written ("./util", "react"); once resolved in the parent
+    # (``languages.resolve``), the repository path it points at, the specifier kept in ``specifier``.
+    module: str
     names: list[str] = field(default_factory=list)  # for "from m import a, b"; empty for "import m"
     alias: str | None = None
     line: int = 0
@@ -50,6 +53,11 @@ class ImportFact:
     is_from: bool = False
     type_checking_only: bool = False  # inside "if TYPE_CHECKING:"
     in_function: bool = False
+    specifier: str = ""  # non-Python: the import specifier as written (``module`` may be rewritten)
+    kind: str = ""  # non-Python: "import", "require", "dynamic", "reexport", "type" (TS type-only)
+
+    __getstate__ = slots_getstate
+    __setstate__ = slots_setstate
 
 
 @dataclass(slots=True)
@@ -62,7 +70,7 @@ class CallFact:
 @dataclass(slots=True)
 class FileFacts:
     path: str
-    module: str
+    module: str  # dotted module name for Python; the repository-relative path for other languages
     content_hash: str  # sha256 of the bytes
     lines: int = 0  # physical lines
     code_lines: int = 0  # non-blank, non-comment lines (used for density and debt ratio)
@@ -79,6 +87,12 @@ class FileFacts:
     clone_windows: list[tuple[int, int, int]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # file-local detector findings
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str = "python"  # python, javascript, typescript, go, java, csharp, rust, c, cpp
+    # source | test | example | vendored | generated (roles.py); set in the parent for every run
+    role: str = "source"
+
+    __getstate__ = slots_getstate
+    __setstate__ = slots_setstate
 
 
 @dataclass

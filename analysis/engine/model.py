@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 
@@ -37,6 +37,33 @@ _SEVERITY_RANK = {
     Severity.HIGH: 3,
     Severity.CRITICAL: 4,
 }
+#: Severity values, worst first: the one order reports, counts and summaries list them in.
+SEVERITY_ORDER: tuple[str, ...] = tuple(s.value for s in sorted(_SEVERITY_RANK, key=_SEVERITY_RANK.__getitem__, reverse=True))
+
+
+class Kind(enum.StrEnum):
+    """What a finding claims (see DESIGN.md "Trust").
+
+    A *vulnerability* is a security finding with evidence: an untrusted source reaching the sink
+    (``Finding.taint_path`` holds the steps) or an unconditionally unsafe setting. A *hotspot* is a
+    risky pattern without evidence, for a person to review once; it is out of the score and the
+    quality gates by default. Everything else (quality, bug risk, design...) is an *issue*.
+    """
+
+    VULNERABILITY = "vulnerability"
+    HOTSPOT = "hotspot"
+    ISSUE = "issue"
+
+
+class Role(enum.StrEnum):
+    """What a file is for (decided in ``roles.py``); only ``source`` counts in the score, the
+    gates and the default views. Documentation counts as ``example``."""
+
+    SOURCE = "source"
+    TEST = "test"
+    EXAMPLE = "example"
+    VENDORED = "vendored"
+    GENERATED = "generated"
 
 
 class Category(enum.StrEnum):
@@ -73,6 +100,23 @@ def compute_fingerprint(detector_id: str, path: str, symbol: str, code: str, dis
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
+def slots_getstate(obj: Any) -> list[Any]:
+    return [getattr(obj, f.name) for f in fields(obj)]
+
+
+def slots_setstate(obj: Any, state: list[Any]) -> None:
+    """Restore a slotted dataclass pickled by an older engine: fields added since (always at the
+    end, with defaults) take their default instead of staying unset."""
+    for i, f in enumerate(fields(obj)):
+        if i < len(state):
+            value = state[i]
+        elif f.default is not MISSING:
+            value = f.default
+        else:
+            value = f.default_factory()  # type: ignore[misc]
+        object.__setattr__(obj, f.name, value)
+
+
 @dataclass(slots=True)
 class Finding:
     """One problem found in the analysed code."""
@@ -94,6 +138,19 @@ class Finding:
     effort_minutes: int = 5
     metadata: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    language: str = "python"  # language of the file the finding is in (FileFacts.language)
+    kind: str = Kind.ISSUE.value
+    role: str = Role.SOURCE.value
+    # vulnerabilities: the steps from the untrusted source to the sink, {"path", "line", "note"}
+    taint_path: list[dict[str, Any]] = field(default_factory=list)
+
+    __getstate__ = slots_getstate
+    __setstate__ = slots_setstate
+
+    @property
+    def counts(self) -> bool:
+        """Counted in the score and quality gates: a source file's issue or vulnerability."""
+        return self.role == Role.SOURCE.value and self.kind != Kind.HOTSPOT.value
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +171,10 @@ class Finding:
             "effort_minutes": self.effort_minutes,
             "metadata": self.metadata,
             "fingerprint": self.fingerprint,
+            "kind": self.kind,
+            "role": self.role,
+            "taint_path": [dict(step) for step in self.taint_path],
+            "language": self.language,
         }
 
     @classmethod

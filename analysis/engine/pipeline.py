@@ -29,14 +29,28 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engine import source as source_mod
+from analysis.engine.calibration import calibrate
 from analysis.engine.config import EngineConfig
 from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
-from analysis.engine.discovery import discover, is_test_path, module_names
+from analysis.engine.detectors.security import drop_safe_yaml_loaders
+from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
-from analysis.engine.model import Finding
+from analysis.engine.languages import PYTHON
+from analysis.engine.languages.resolve import resolve_other_imports
+from analysis.engine.markers import apply_markers
+from analysis.engine.model import Finding, Role
 from analysis.engine.project import build_project
-from analysis.engine.registry import DetectorSpec, NodeDetector, ProjectDetector, all_detectors
+from analysis.engine.registry import (
+    DetectorSpec,
+    NodeDetector,
+    ProjectDetector,
+    all_detectors,
+    all_specs,
+    detector_languages,
+    tree_detectors,
+)
+from analysis.engine.roles import resolver_for
 from analysis.engine.scoring import compute_score
 from analysis.engine.worker import (
     BatchResult,
@@ -102,6 +116,23 @@ def enabled_detectors(config: EngineConfig) -> dict[str, type[NodeDetector] | ty
     return {did: cls for did, cls in all_detectors().items() if config.is_enabled(did)}
 
 
+def _ran_specs(detectors: Mapping[str, type[NodeDetector] | type[ProjectDetector]], config: EngineConfig) -> list[DetectorSpec]:
+    """Specs of the enabled detectors that apply to a language this analysis covers."""
+    wanted = set(config.languages) if config.languages is not None else None
+    specs: dict[str, DetectorSpec] = {}
+    for did, cls in detectors.items():
+        covered = detector_languages(did)
+        if wanted is None or covered is None or not wanted.isdisjoint(covered):
+            specs[did] = cls.spec
+    for did, classes in tree_detectors().items():
+        if did in specs or not config.is_enabled(did):
+            continue
+        covered = detector_languages(did)
+        if wanted is None or covered is None or not wanted.isdisjoint(covered):
+            specs[did] = classes[0].spec
+    return sorted(specs.values(), key=lambda s: s.id)
+
+
 def analyze(
     source: str | os.PathLike[str],
     *,
@@ -156,9 +187,18 @@ def _analyze(
     config = effective_config(config_arg, root)
     detectors = enabled_detectors(config)
     disc = discover(root, config)
-    names = module_names(root, [f.path for f in disc.files], disc.package_dirs)
+    # module id: the dotted name for Python, the path itself for every other language
+    names = module_names(root, [f.path for f in disc.files if f.language == PYTHON], disc.package_dirs)
+    roles = resolver_for(root, config.roles, disc.metadata_dirs, disc.package_dirs)
     tasks: list[FileTask] = [
-        (f.path, names[f.path], is_test_path(f.path), f.path.rsplit("/", 1)[-1] == "__init__.py") for f in disc.files
+        (
+            f.path,
+            names.get(f.path, f.path),
+            roles.role(f.path) == Role.TEST,
+            f.language == PYTHON and f.path.rsplit("/", 1)[-1] == "__init__.py",
+            f.language,
+        )
+        for f in disc.files
     ]
     sizes = {f.path: f.size for f in disc.files}
     engine_meta = {
@@ -170,22 +210,27 @@ def _analyze(
     }
     reused, tasks = _reusable(root, tasks, previous, engine_meta)
     timings["discover"] = time.perf_counter() - t
-    report("discover", 1.0, f"{len(disc.files)} Python files found")
+    report("discover", 1.0, f"{len(disc.files)} source files found")
 
     # --- parse + file-local detectors -----------------------------------------------------------
     t = time.perf_counter()
     node_ids = sorted(did for did, cls in detectors.items() if issubclass(cls, NodeDetector))
+    node_ids = sorted({*node_ids, *(did for did in tree_detectors() if config.is_enabled(did))})
     batch = _parse(root, tasks, sizes, node_ids, config, workers, report, profile)
     files: dict[str, FileFacts] = dict(reused)
     for facts in batch.facts:
         files[facts.path] = facts
     files = dict(sorted(files.items()))
+    for facts in files.values():
+        facts.role = roles.role(facts.path, facts.extra.get("content_role"))
     resolve_imports(files.values())
+    resolve_other_imports(root, files.values())
     timings["parse"] = time.perf_counter() - t
+    specs_by_id = {spec.id: spec for spec in all_specs()}
     for key, value in batch.timings.items():
         if key.startswith("detector."):
             timings[key] = value
-            spec = detectors[key.removeprefix("detector.")].spec
+            spec = specs_by_id[key.removeprefix("detector.")]
             group = f"detect.{spec.category.value}"
             timings[group] = timings.get(group, 0.0) + value
         else:
@@ -217,13 +262,24 @@ def _analyze(
         timings[group] = timings.get(group, 0.0) + elapsed
         project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
         report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
+    for f in project_findings:
+        facts = files.get(f.path)
+        if facts is not None:
+            f.language = facts.language
     file_findings = [f for facts in files.values() for f in facts.findings]
+    # markers of other tools (noqa, nosec, no-cover pragmas) say intentional: see markers.py
+    file_findings = honour_markers(file_findings, files, config.options.get("markers"))
+    project_findings = honour_markers(project_findings, files, config.options.get("markers"))
+    assign_roles([*file_findings, *project_findings], files)
     # A file-local detector cannot see that other modules import a name from this one.
     file_findings = drop_reexported_unused_imports(file_findings, project)
+    # nor that a yaml Loader imported from another module derives from SafeLoader
+    file_findings = drop_safe_yaml_loaders(file_findings, project)
     findings = sorted(
         file_findings + _disambiguate(project_findings),
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
     )
+    calibrate(findings)
     timings["detect"] = time.perf_counter() - t
 
     # --- metrics and score ----------------------------------------------------------------------
@@ -238,14 +294,19 @@ def _analyze(
         metrics["detector_errors"] = [{"detector": d, "path": p, "error": e} for d, p, e in errors[:200]]
         metrics["detector_error_count"] = len(errors)
     score = _score(findings, files, metrics, config)
+    languages = {f.language for f in files.values()}
+    if languages != {PYTHON} and languages:
+        # one score for the repository, and the same formula per language for the breakdown
+        metrics["languages"] = _language_breakdown(findings, files, metrics, config)
     timings["score"] = time.perf_counter() - t
 
     skipped = dict(disc.skipped)
     for reason, n in batch.skipped.items():
         skipped[reason] = skipped.get(reason, 0) + n
     if disc.other_files:
-        skipped["not_python"] = disc.other_files
-    ran: list[DetectorSpec] = sorted((cls.spec for cls in detectors.values()), key=lambda s: s.id)
+        # a Python-only analysis keeps the historical name of the counter
+        skipped["not_python" if config.languages == [PYTHON] else "other_language"] = disc.other_files
+    ran = _ran_specs(detectors, config)
     timings["total"] = time.perf_counter() - started
     result = AnalysisResult(
         root=root,
@@ -274,9 +335,16 @@ def _reusable(
     reused: dict[str, FileFacts] = {}
     todo: list[FileTask] = []
     for task in tasks:
-        path, module, is_test, is_init = task
+        path, module, is_test, is_init = task[:4]
+        language = task[4] if len(task) > 4 else PYTHON  # type: ignore[misc]
         old = previous.files.get(path)
-        if old is None or old.module != module or old.is_test != is_test or old.is_package_init != is_init:
+        if (
+            old is None
+            or old.module != module
+            or old.is_test != is_test
+            or old.is_package_init != is_init
+            or old.language != language
+        ):
             todo.append(task)
             continue
         full = os.path.join(root, path)
@@ -377,6 +445,26 @@ def _parse(
 
 
 # --- project findings -----------------------------------------------------------------------------
+def honour_markers(findings: list[Finding], files: dict[str, FileFacts], enabled: Any) -> list[Finding]:
+    """Findings minus those other tools' inline markers cover (``markers.py``)."""
+    if enabled is not None and not isinstance(enabled, dict):
+        enabled = {}
+    out = []
+    for f in findings:
+        facts = files.get(f.path)
+        markers = facts.extra.get("markers") if facts is not None else None
+        if not markers or apply_markers([f], markers, enabled):
+            out.append(f)
+    return out
+
+
+def assign_roles(findings: list[Finding], files: dict[str, FileFacts]) -> None:
+    """Every finding takes the role of its file (project-level findings without a file: source)."""
+    for f in findings:
+        facts = files.get(f.path)
+        f.role = facts.role if facts is not None else Role.SOURCE.value
+
+
 def _finish_project_findings(
     found: list[Finding], spec: DetectorSpec, config: EngineConfig, files: dict[str, FileFacts]
 ) -> list[Finding]:
@@ -423,6 +511,25 @@ def _metrics(files: dict[str, FileFacts], project_metrics: dict[str, Any]) -> di
     for key, value in project_metrics.items():
         metrics.setdefault(key, value)
     return metrics
+
+
+def _language_breakdown(
+    findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig
+) -> dict[str, dict[str, Any]]:
+    """Per language: files, code lines, findings and the score its files alone would get."""
+    out: dict[str, dict[str, Any]] = {}
+    for language in sorted({f.language for f in files.values()}):
+        own_files = {p: f for p, f in files.items() if f.language == language}
+        own = [f for f in findings if f.language == language]
+        part = _score(own, own_files, {**metrics, "code_lines": sum(f.code_lines for f in own_files.values())}, config)
+        out[language] = {
+            "files": len(own_files),
+            "code_lines": sum(f.code_lines for f in own_files.values()),
+            "findings": len(own),
+            "score": part.overall,
+            "grade": part.grade,
+        }
+    return out
 
 
 def _score(findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig) -> HealthScore:

@@ -33,8 +33,11 @@ class ModuleGraphView:
     adjacency: dict[str, set[str]]
     fan_in: dict[str, int]
     fan_out: dict[str, int]
-    pagerank: dict[str, float]
+    pagerank: dict[str, float]  # per language: the ranks of one language's modules sum to 1
     components: list[list[str]]  # strongly connected components of size >= 2
+    # module -> number of modules of its language (imports never cross languages, so each
+    # language's modules form their own graph; averages are taken within it)
+    group_size: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,9 +133,9 @@ class ProjectContext:
     ) -> Finding:
         """Build a finding whose fingerprint hashes ``key`` (a line-independent description of
         the problem, e.g. the sorted members of a cycle) instead of the code at ``line``."""
-        sev = Severity.parse(severity) if severity is not None else self.severity(spec)
         return spec.finding(
-            severity=sev,
+            severity=severity,
+            configured=self.severity(spec),
             message=message,
             path=path,
             line=max(line, 1),
@@ -162,7 +165,20 @@ class ProjectContext:
                 adj[src].add(dst)
         fan_in, fan_out = g.fan_in_out(adj)
         components = [c for c in g.strongly_connected_components(adj) if len(c) > 1]
-        view = ModuleGraphView(adj, fan_in, fan_out, g.pagerank(adj), components)
+        groups: dict[str, list[str]] = {}
+        for module, path in self.modules.items():
+            facts = self.files.get(path)
+            groups.setdefault(facts.language if facts is not None else "", []).append(module)
+        ranks: dict[str, float] = {}
+        sizes: dict[str, int] = {}
+        for members in groups.values():
+            if len(groups) == 1:
+                ranks = g.pagerank(adj)
+            else:
+                wanted = set(members)
+                ranks.update(g.pagerank({m: adj[m] & wanted for m in members}))
+            sizes.update(dict.fromkeys(members, len(members)))
+        view = ModuleGraphView(adj, fan_in, fan_out, ranks, components, sizes)
         self._cache[cache_key] = view
         return view
 

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.engine.facts import HealthScore
+from analysis.engine.model import SEVERITY_ORDER
 from analysis.engine.scoring import PILLARS, grade_for
 
 PAGE_SIZE = 100
-SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITIES = SEVERITY_ORDER
 
 SEVERITY_COLOUR = {
     "critical": "#7f1d1d",

@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from pathlib import PurePath
 
 from analysis.engine.facts import AnalysisResult
-from analysis.engine.model import Finding, Severity
+from analysis.engine.model import SEVERITY_ORDER, Finding
 from analysis.engine.reports import _location, _severity
 from analysis.engine.scoring import PILLARS, grade_for
 
 TOP_FINDINGS = 15
-_SEVERITIES = [s.value for s in sorted(Severity, key=lambda s: s.rank, reverse=True)]
 _ANSI = {"critical": "1;37;41", "high": "1;31", "medium": "33", "low": "34", "info": "2", "bold": "1", "dim": "2"}
 _GRADE_ANSI = {"A": "1;32", "B": "1;32", "C": "1;33", "D": "1;31", "F": "1;31"}
 
@@ -61,7 +60,7 @@ def render_text(
     style = _Style(colour)
     score = result.score
     name = PurePath(result.root).name or "project"
-    by_severity = {s: 0 for s in _SEVERITIES}
+    by_severity = dict.fromkeys(SEVERITY_ORDER, 0)
     for f in ranked:
         by_severity[_severity(f)] += 1
     head = f"Repotoire: {name}" + (f"  (commit {result.commit[:12]})" if result.commit else "")

@@ -32,21 +32,22 @@ from typing import Any
 from urllib.parse import quote
 
 from analysis.engine import __version__
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE, visible
 from analysis.engine.facts import AnalysisResult, HealthScore
-from analysis.engine.model import Category, Finding, Severity
+from analysis.engine.model import SEVERITY_ORDER, Category, Finding, Kind, Severity
 from analysis.engine.report_html import HtmlPage, render_page
 from analysis.engine.scoring import PILLARS, grade_for
 
-JSON_SCHEMA_VERSION = "1.0"
+JSON_SCHEMA_VERSION = "1.1"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_FINGERPRINT_KEY = "repotoire/v1"
 TOOL_NAME = "Repotoire"
 FORMATS: tuple[str, ...] = ("json", "sarif", "markdown", "html")
+SCOPES: tuple[str, ...] = ("source", "all")
 MARKDOWN_TOP_FINDINGS = 50
 HTML_SNIPPET_LINES = 8
 
 _FORMAT_ALIASES = {"md": "markdown", "htm": "html", "sarif-json": "sarif"}
-_SEVERITIES = [s.value for s in sorted(Severity, key=lambda s: s.rank, reverse=True)]
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning sorts security alerts by this CVSS-like number.
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
@@ -68,11 +69,27 @@ class ReportContext:
     new: frozenset[str] = frozenset()
 
 
-def render(result: AnalysisResult, fmt: str, context: ReportContext | None = None) -> str:
-    """The report of ``result`` in ``fmt`` (json, sarif, markdown or html)."""
+def render(
+    result: AnalysisResult,
+    fmt: str,
+    context: ReportContext | None = None,
+    *,
+    scope: str = "source",
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+) -> str:
+    """The report of ``result`` in ``fmt`` (json, sarif, markdown or html).
+
+    Like the finding list, a report shows the findings of source files at or above the default
+    confidence floor unless asked otherwise (``scope="all"``, ``min_confidence=0``); the JSON
+    report says what it left out in ``view``."""
     name = _FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+    shown = [f for f in result.findings if visible(f, scope=scope, min_confidence=min_confidence)]
+    view = {"scope": scope, "min_confidence": min_confidence, "hidden": len(result.findings) - len(shown)}
+    result = dataclasses.replace(result, findings=shown)
     if name in ("json", "sarif"):
-        return render_json(result) if name == "json" else render_sarif(result)
+        return render_json(result, view) if name == "json" else render_sarif(result)
     if name == "markdown":
         return render_markdown(result, context)
     if name == "html":
@@ -202,9 +219,11 @@ def summarize(findings: Iterable[Finding]) -> dict[str, Any]:
     by_severity = Counter(_severity(f) for f in findings)
     return {
         "findings": len(findings),
-        "by_severity": {s: by_severity.get(s, 0) for s in _SEVERITIES},
+        "by_severity": {s: by_severity.get(s, 0) for s in SEVERITY_ORDER},
         "by_category": dict(sorted(Counter(_value(f.category) for f in findings).items())),
         "by_detector": dict(sorted(Counter(f.detector for f in findings).items())),
+        "by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
+        "by_role": dict(sorted(Counter(f.role for f in findings).items())),
         "effort_minutes": sum(int(f.effort_minutes or 0) for f in findings),
     }
 
@@ -220,9 +239,11 @@ def _detector_dicts(result: AnalysisResult) -> list[dict[str, Any]]:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def report_dict(result: AnalysisResult) -> dict[str, Any]:
-    """The JSON report as a dict (see ``schemas/report-1.json``)."""
+def report_dict(result: AnalysisResult, view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON report as a dict (see ``schemas/report-1.json``); ``view`` says which findings
+    ``result`` holds (default: all of them)."""
     return {
+        "view": view or {"scope": "all", "min_confidence": 0.0, "hidden": 0},
         "schema_version": JSON_SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version()},
         "root": result.root,
@@ -239,8 +260,9 @@ def report_dict(result: AnalysisResult) -> dict[str, Any]:
     }
 
 
-def render_json(result: AnalysisResult) -> str:
-    return _dumps(report_dict(result))
+def render_json(result: AnalysisResult, view: dict[str, Any] | None = None) -> str:
+    """Every finding of ``result`` (the stored form), unless ``view`` says they were filtered."""
+    return _dumps(report_dict(result, view))
 
 
 def load_json_report(text: str) -> AnalysisResult:
@@ -391,16 +413,22 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         properties["cwe"] = finding.cwe
     if finding.metadata:
         properties["metadata"] = finding.metadata
+    properties["kind"] = finding.kind
+    properties["role"] = finding.role
+    # SARIF: a result that is not a failure ("review": a hotspot to look at once) has level none
+    hotspot = finding.kind == Kind.HOTSPOT
     item: dict[str, Any] = {
         "ruleId": finding.detector,
         "ruleIndex": rule_index,
-        "level": _SARIF_LEVEL[severity],
+        "kind": "review" if hotspot else "fail",
+        "level": "none" if hotspot else _SARIF_LEVEL[severity],
         "message": {"text": message},
         "locations": [
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": _artifact_uri(finding.path), "uriBaseId": "%SRCROOT%"},
-                    "region": _region(finding),
+                    # SARIF's language identifiers are ours: python, javascript, typescript, go...
+                    "region": {**_region(finding), "sourceLanguage": finding.language},
                 }
             }
         ],
@@ -410,7 +438,21 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         item["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": finding.symbol}]
     if finding.fingerprint:
         item["partialFingerprints"] = {SARIF_FINGERPRINT_KEY: finding.fingerprint}
+    if finding.taint_path:
+        item["codeFlows"] = [{"threadFlows": [{"locations": [_flow_location(step) for step in finding.taint_path]}]}]
     return item
+
+
+def _flow_location(step: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "location": {
+            "physicalLocation": {
+                "artifactLocation": {"uri": _artifact_uri(str(step.get("path", ""))), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": max(1, int(step.get("line") or 0))},
+            },
+            "message": {"text": str(step.get("note") or "")},
+        }
+    }
 
 
 def sarif_dict(result: AnalysisResult) -> dict[str, Any]:
@@ -490,6 +532,14 @@ def _location(finding: Finding) -> str:
     return f"{finding.path}:{finding.line}" if finding.line else finding.path
 
 
+def taint_path_text(finding: Finding) -> str:
+    """`` — path: a.py:3 source: request.GET → a.py:9 sink: os.system`` for a finding with a taint path."""
+    if not finding.taint_path:
+        return ""
+    steps = " → ".join(f"{s.get('path')}:{s.get('line')} {s.get('note')}".strip() for s in finding.taint_path)
+    return f" — path: {steps}"
+
+
 def render_markdown(result: AnalysisResult, context: ReportContext | None = None) -> str:
     score = result.score
     summary = summarize(result.findings)
@@ -513,6 +563,19 @@ def render_markdown(result: AnalysisResult, context: ReportContext | None = None
             value = score.pillars[pillar]
             count = pillar_details.get(pillar, {}).get("findings", "")
             lines.append(f"| {pillar.capitalize()} | {value:.1f} | {grade_for(value)} | {count} |")
+    languages = result.metrics.get("languages") or {}
+    if languages:
+        lines += [
+            "",
+            "## Languages",
+            "",
+            "| Language | Files | Code lines | Findings | Score | Grade |",
+            "|---|---:|---:|---:|---:|:---:|",
+        ]
+        for name, row in languages.items():
+            lines.append(
+                f"| {_md(name)} | {row['files']} | {row['code_lines']} | {row['findings']} | {row['score']:.1f} | {row['grade']} |"
+            )
     lines += ["", "## Findings by severity", "", "| Severity | Count |", "|---|---:|"]
     lines += [f"| {sev} | {count} |" for sev, count in summary["by_severity"].items()]
     lines += ["", "## Findings by category", "", "| Category | Count |", "|---|---:|"]
@@ -541,10 +604,11 @@ def render_markdown(result: AnalysisResult, context: ReportContext | None = None
     shown = ranked[:MARKDOWN_TOP_FINDINGS]
     lines += ["", "## Top findings", ""]
     if shown:
-        lines += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
+        lines += ["| Severity | Kind | Rule | Location | Message |", "|---|---|---|---|---|"]
         for f in shown:
             lines.append(
-                f"| {_severity(f)} | {_md(f.detector)} | {_md(_location(f))} | {_md(_short(f.message or f.title, 200))} |"
+                f"| {_severity(f)} | {_md(f.kind)} | {_md(f.detector)} | {_md(_location(f))} | "
+                f"{_md(_short(f.message or f.title, 200))}{_md(_short(taint_path_text(f), 300))} |"
             )
         if len(ranked) > len(shown):
             lines += ["", f"_… and {len(ranked) - len(shown):,} more findings not shown (see the JSON or HTML report)._"]
@@ -578,7 +642,7 @@ def _html_item(finding: Finding, anchor: str, context: ReportContext) -> dict[st
         "cwe": finding.cwe or "",
         "conf": round(float(finding.confidence or 0), 2),
     }
-    # kind, role and language come with the trust and language work; older reports lack them
+    # older reports lack kind, role and language
     for key, short in (("kind", "kind"), ("role", "role"), ("language", "lang")):
         if data.get(key):
             item[short] = str(data[key])
@@ -621,6 +685,13 @@ def _html_facts(result: AnalysisResult, summary: dict[str, Any]) -> list[tuple[s
     duplicated = result.metrics.get("duplicated_lines_percent")
     if isinstance(duplicated, int | float):
         facts.append(("Duplicated lines", f"{duplicated:.1f} %"))
+    for name, row in (result.metrics.get("languages") or {}).items():
+        facts.append(
+            (
+                f"Language {name}",
+                f"{row['files']} files, {row['code_lines']} code lines, score {row['score']:.1f} ({row['grade']})",
+            )
+        )
     if result.skipped:
         facts.append(("Skipped files", ", ".join(f"{k}: {v}" for k, v in sorted(result.skipped.items()))))
     total = result.timings.get("total")

@@ -2,6 +2,9 @@
 
 The formula (documented for users in ``docs/scoring.md``):
 
+* Only findings that ``count`` do: those of source files (``roles.py``) that are not security
+  hotspots; the code lines are those of source files.
+
 * Every finding belongs to one pillar through its category and weighs
   ``severity_weight x confidence`` points (critical 10, high 5, medium 2, low 0.5, info 0).
 * A pillar's *density* is its points per thousand code lines (kLOC, at least ``min_kloc``), so a
@@ -26,9 +29,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from analysis.engine.facts import FileFacts, HealthScore
-from analysis.engine.model import Category, Finding, Severity
+from analysis.engine.model import Category, Finding, Role, Severity
 
-FORMULA_VERSION = 1
+FORMULA_VERSION = 2
 
 SECURITY = "security"
 RELIABILITY = "reliability"
@@ -208,7 +211,12 @@ def compute_score(
     """Health score of an analysed project. Deterministic and monotone: see the module docstring."""
     cfg = ScoreConfig.from_value(config)
     metrics = metrics or {}
-    code_lines = sum(max(0, int(f.code_lines)) for f in files.values())
+    # Only source files' issues and vulnerabilities count: tests, examples, vendored and generated
+    # code, and security hotspots (patterns without evidence), are listed but not scored; the
+    # density is per kLOC of source code for the same reason.
+    listed = len(findings)
+    findings = [f for f in findings if f.counts]
+    code_lines = sum(max(0, int(f.code_lines)) for f in files.values() if f.role == Role.SOURCE)
     kloc = max(code_lines / 1000.0, cfg.min_kloc)
 
     per_pillar: dict[str, dict[str, Any]] = {
@@ -285,6 +293,7 @@ def compute_score(
         "files": len(files),
         "test_files": sum(1 for f in files.values() if f.is_test),
         "findings": len(findings),
+        "findings_not_counted": listed - len(findings),
         "duplicated_lines_percent": duplicated if isinstance(duplicated, int | float) else None,
         "total_effort_minutes": round(total_effort, 1),
         "total_debt_ratio": round(total_debt_ratio, 5),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.engine.model import Category, Finding, Severity, compute_fingerprint
+from analysis.engine.model import Category, Finding, Kind, Severity, compute_fingerprint
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class DetectorSpec:
     def finding(
         self,
         *,
-        severity: Severity,
+        severity: Severity | str | None = None,
+        configured: Severity | None = None,
         message: str,
         path: str,
         line: int,
@@ -51,13 +52,22 @@ class DetectorSpec:
         end_column: int = 0,
         confidence: float = 1.0,
         metadata: dict[str, Any] | None = None,
+        kind: str | None = None,
+        taint_path: list[dict[str, Any]] | None = None,
     ) -> Finding:
         """A finding of this detector; its fingerprint hashes ``key`` (the code, or a
-        line-independent description of the problem) with the detector, path and symbol."""
+        line-independent description of the problem) with the detector, path and symbol. Its
+        severity: the one the detector gives this finding, else the one repotoire.toml
+        ``configured`` for the detector, else the spec's.
+
+        ``kind`` defaults to ``hotspot`` for security detectors (a pattern without evidence) and
+        ``issue`` for the others; a security detector passes ``vulnerability`` only with evidence:
+        a ``taint_path`` from an untrusted source, or an unconditionally unsafe setting."""
+        sev = Severity.parse(severity) if severity is not None else (configured or self.severity)
         return Finding(
             detector=self.id,
             category=self.category.value,
-            severity=severity.value,
+            severity=sev.value,
             title=title or self.title,
             message=message,
             path=path,
@@ -72,4 +82,6 @@ class DetectorSpec:
             effort_minutes=self.effort_minutes,
             metadata=metadata or {},
             fingerprint=compute_fingerprint(self.id, path, symbol, key),
+            kind=kind or (Kind.HOTSPOT.value if self.category == Category.SECURITY else Kind.ISSUE.value),
+            taint_path=list(taint_path or []),
         )

@@ -233,16 +233,36 @@ TRACKED_NODES: tuple[type[ast.AST], ...] = (
 )
 
 
+# Sources an outside party controls over the network: only these make a vulnerability. Input,
+# argv and the environment come from whoever runs the program (a CLI's --eval is its job).
+REMOTE = frozenset({REQUEST})
+
+
 @dataclass(frozen=True, slots=True)
 class Taint:
-    """Where a value may come from: ``kind`` is request/input/argv/environment."""
+    """Where a value may come from: ``kind`` is request/input/argv/environment; ``path`` is the
+    file of the source and ``via`` the calls it went through, as (path, line, note) steps
+    (filled by the inter-procedural pass)."""
 
     kind: str
     source: str
     line: int
+    path: str = ""
+    via: tuple[tuple[str, int, str], ...] = ()
+
+    @property
+    def remote(self) -> bool:
+        return self.kind in REMOTE
 
     def as_metadata(self) -> dict[str, object]:
         return {"taint_kind": self.kind, "taint_source": self.source, "taint_line": self.line}
+
+    def steps(self, sink_path: str, sink_line: int, sink: str) -> list[dict[str, object]]:
+        """The taint path of a finding: the source, the calls it went through, the sink."""
+        out: list[dict[str, object]] = [{"path": self.path or sink_path, "line": self.line, "note": f"source: {self.source}"}]
+        out += [{"path": p, "line": line, "note": note} for p, line, note in self.via]
+        out.append({"path": sink_path, "line": sink_line, "note": f"sink: {sink}"})
+        return out
 
 
 class Info(NamedTuple):
@@ -480,6 +500,16 @@ class TaintState:
             return
         chain = self._chain(ctx)
         chain[0].setdefault(name, []).append(_Binding(kind, target, value, op, self._seq, strong, chain))
+
+    def bound_value(self, name: str, ctx: FileContext) -> ast.AST | None:
+        """The expression ``name`` was last bound to before this point of the traversal (in the
+        current function or an enclosing scope), when one plain assignment made it; else None."""
+        for scope in self._chain(ctx):
+            bindings = [b for b in scope.get(name, ()) if b.seq <= self._seq]
+            if bindings:
+                last = bindings[-1]
+                return last.value if last.kind == VALUE else None
+        return None
 
     def _lookup(self, name: str, ctx: FileContext) -> Info | None:
         chain, seq = self._env

@@ -16,7 +16,7 @@ facts and reports), ``events`` (NOTIFY and customer webhooks), ``recovery`` (the
 from __future__ import annotations
 
 from analysis.services.events import NOTIFY_CHANNEL, progress_payload
-from analysis.services.facts import analysis_previous_result, facts_dump, facts_load, report_result
+from analysis.services.facts import StoredFacts, analysis_previous_result, facts_dump, facts_load, facts_of, report_result
 from analysis.services.recovery import SWEEP_TASK, analysis_sweep_stale
 from analysis.services.repositories import (
     repository_auth_headers,
@@ -40,6 +40,7 @@ __all__ = [
     "NOTIFY_CHANNEL",
     "SEVERITIES",
     "SWEEP_TASK",
+    "StoredFacts",
     "analysis_cancel",
     "analysis_execute",
     "analysis_previous_result",
@@ -50,6 +51,7 @@ __all__ = [
     "concurrency_usage",
     "facts_dump",
     "facts_load",
+    "facts_of",
     "progress_payload",
     "report_result",
     "repository_auth_headers",

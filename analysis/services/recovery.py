@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -17,9 +16,8 @@ from analysis.models import (
     RunErrorCode,
     RunStatus,
 )
-from analysis.services.events import _notify
 from analysis.services.scheduling import analysis_start_next_queued
-from analysis.services.worker import _fail
+from analysis.services.worker import _fail, _requeue
 
 logger = logging.getLogger("repotoire.analysis")
 
@@ -27,7 +25,7 @@ logger = logging.getLogger("repotoire.analysis")
 SWEEP_TASK = "analysis.tasks.analysis_sweep_task"
 
 
-def analysis_sweep_stale(*, now: Any = None) -> dict[str, int]:
+def analysis_sweep_stale(*, now: datetime | None = None) -> dict[str, int]:
     """Recover runs whose worker died: a running run with a heartbeat older than
     ``REPOTOIRE_ANALYSIS_STALE_SECONDS`` is re-queued (until it has been claimed
     ``REPOTOIRE_ANALYSIS_MAX_ATTEMPTS`` times) or failed with WORKER_LOST; one running longer than
@@ -48,22 +46,8 @@ def analysis_sweep_stale(*, now: Any = None) -> dict[str, int]:
     for run in stale.select_related("organization", "repository"):
         if run.attempts < settings.REPOTOIRE_ANALYSIS_MAX_ATTEMPTS:
             with transaction.atomic():
-                requeued = (
-                    AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING)
-                    .filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
-                    .update(
-                        status=RunStatus.QUEUED,
-                        started_at=None,
-                        heartbeat_at=None,
-                        dispatched_at=None,
-                        progress_percent=0,
-                        stage="queued",
-                        message="The worker stopped responding; re-queued",
-                    )
-                )
-                if requeued:
-                    run.refresh_from_db()
-                    _notify(run)
+                still_stale = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+                if _requeue(run, "The worker stopped responding; re-queued", only=still_stale):
                     out["requeued"] += 1
         elif _fail(run, RunErrorCode.WORKER_LOST, "The worker running this analysis stopped responding"):
             out["failed"] += 1

@@ -6,20 +6,24 @@ import logging
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
+from analysis.engine import source
 from analysis.models import (
     AnalysisRun,
     Provider,
     Repository,
     RunStatus,
 )
+from analysis.providers import clone_credentials
 from analysis.sources import CloneUrlError, normalize_clone_url
 from billing.entitlements import effective_plan
 from repotoire.api.exceptions import Conflict, PlanLimitExceeded, ValidationFailed
+from repotoire.services import model_update
 
 logger = logging.getLogger("repotoire.analysis")
 
@@ -61,6 +65,9 @@ def repository_create(*, organization: Organization, name: str, clone_url: str, 
         raise Conflict(f"A repository named {name!r} already exists") from exc
 
 
+_REPOSITORY_UPDATABLE = ("name", "clone_url", "provider", "default_branch", "is_active")
+
+
 def repository_update(
     *,
     repository: Repository,
@@ -70,26 +77,18 @@ def repository_update(
     is_active: bool | None = None,
 ) -> Repository:
     """Change a repository's settings (only the fields given)."""
-    changed: list[str] = []
-    if name is not None and name != repository.name:
-        repository.name = name
-        changed.append("name")
+    data: dict[str, Any] = {}
+    if name is not None:
+        data["name"] = name
     if clone_url is not None:
-        url, provider = _clean_url(clone_url)
-        if url != repository.clone_url:
-            repository.clone_url, repository.provider = url, provider
-            changed += ["clone_url", "provider"]
+        data["clone_url"], data["provider"] = _clean_url(clone_url)
     if default_branch is not None:
-        repository.default_branch = _clean_branch(default_branch, "default_branch")
-        changed.append("default_branch")
+        data["default_branch"] = _clean_branch(default_branch, "default_branch")
     if is_active is not None:
-        repository.is_active = is_active
-        changed.append("is_active")
-    if not changed:
-        return repository
+        data["is_active"] = is_active
     try:
         with transaction.atomic():
-            repository.save(update_fields=[*changed, "updated_at"])
+            model_update(instance=repository, fields=_REPOSITORY_UPDATABLE, data=data)
     except IntegrityError as exc:
         raise Conflict(f"A repository named {repository.name!r} already exists") from exc
     return repository
@@ -113,21 +112,16 @@ def _workspace(repository: Repository) -> Path:
 def repository_clone_dir(repository: Repository) -> Path:
     """Where analyses keep their git clone of ``repository`` (it may not exist yet). A local
     directory is cloned too when it is a git repository (it is analysed in place otherwise)."""
-    from analysis.engine import source
-
     url = f"file://{repository.clone_url}" if repository.provider == Provider.LOCAL else repository.clone_url
     return source.clone_dir(url, _workspace(repository))
 
 
 def repository_auth_headers(repo: Repository) -> list[str]:
-    """HTTP headers carrying a fresh GitHub App installation token, for repositories linked
-    through the GitHub App ([] otherwise: public repositories still clone)."""
+    """HTTP headers carrying fresh credentials from the registered providers (the GitHub App's
+    installation token for the repositories it serves; [] otherwise: public repositories still
+    clone)."""
     try:
-        from github_app.services import github_clone_auth_headers
-    except ImportError:
-        return []
-    try:
-        return github_clone_auth_headers(repository=repo)
+        return clone_credentials(repo)
     except Exception:  # noqa: BLE001 - fall back to no header (public repositories still clone)
-        logger.warning("No GitHub installation token for repository %s", repo.pk, exc_info=True)
+        logger.warning("No clone credentials for repository %s", repo.pk, exc_info=True)
         return []

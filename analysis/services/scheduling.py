@@ -7,6 +7,7 @@ import logging
 import re
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -49,7 +50,7 @@ def _start_next_on_commit(organization: Organization) -> None:
 def analysis_trigger(
     *,
     organization: Organization,
-    repository_id: Any,
+    repository_id: UUID | str,
     commit_sha: str = "",
     branch: str = "",
     trigger: str = RunTrigger.API,
@@ -115,7 +116,7 @@ def concurrency_usage(organization: Organization) -> dict[str, Any]:
     return {"current": current, "limit": plan.concurrent_analyses, "queued": queued, "plan": plan.id}
 
 
-def _lock_org_slots(organization_id: Any) -> None:
+def _lock_org_slots(organization_id: UUID | str) -> None:
     """Serialise dispatching and claiming of one organisation's runs (transaction-scoped)."""
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('analysis.claim'), hashtext(%s))", [str(organization_id)])

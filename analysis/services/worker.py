@@ -9,16 +9,29 @@ import shutil
 import threading
 import time
 import zlib
+from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 from django_q.tasks import async_task
 
+from analysis.engine import __version__ as engine_version
+from analysis.engine import source
+from analysis.engine.config import ConfigError, EngineConfig
+from analysis.engine.facts import AnalysisResult, HealthScore
+from analysis.engine.model import SEVERITY_ORDER, Finding
+from analysis.engine.pipeline import analyze
+from analysis.engine.reports import render_json
+from analysis.engine.scoring import compute_score
+from analysis.engine.source import SourceError
+from analysis.hooks import post_analysis_hooks
 from analysis.models import (
     AnalysisFacts,
     AnalysisReport,
@@ -29,24 +42,35 @@ from analysis.models import (
     RunStatus,
     RunTrigger,
 )
-from analysis.services.events import _emit, _event_data, _notify
+from analysis.providers import findings_store
+from analysis.services.events import _event_data, _notify
 from analysis.services.facts import analysis_previous_result, facts_dump
 from analysis.services.repositories import _workspace, repository_auth_headers
 from analysis.services.scheduling import _lock_org_slots, analysis_start_next_queued
 from billing.entitlements import effective_plan
+from repotoire.qworker import WorkerShutdown, shutdown_requested
+from webhooks.services import (
+    ANALYSIS_COMPLETED,
+    ANALYSIS_FAILED,
+    ANALYSIS_STARTED,
+    HEALTH_SCORE_CHANGED,
+    webhook_emit_on_commit,
+)
 
 logger = logging.getLogger("repotoire.analysis")
 
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITIES = SEVERITY_ORDER
 
 
+# The ``[score]`` table of the analysed repository's repotoire.toml, when it has one.
+ScoreOptions = Mapping[str, Any] | None
 # Share of the progress bar before the engine starts (fetch) and after it ends (persist).
 _FETCH_SPAN = 5
 _PERSIST_AT = 96
 
 
-def _claim(run_id: Any) -> AnalysisRun | None:
+def _claim(run_id: UUID | str) -> AnalysisRun | None:
     with transaction.atomic():
         run = AnalysisRun.objects.select_related("organization", "repository").filter(pk=run_id).first()
         if run is None or run.status != RunStatus.QUEUED:
@@ -74,7 +98,9 @@ def _claim(run_id: Any) -> AnalysisRun | None:
             return None
         run.refresh_from_db()
         _notify(run)
-        _emit(run, "analysis.started", _event_data(run))
+        webhook_emit_on_commit(
+            organization=run.organization, event_type=ANALYSIS_STARTED, data=_event_data(run), repository=run.repository
+        )
     return run
 
 
@@ -116,6 +142,8 @@ class _ProgressWriter:
         now = time.monotonic()
         if now > self.deadline:
             raise _Deadline
+        if shutdown_requested():
+            raise WorkerShutdown
         if stage == self.stage and now - self.last_write < self.interval:
             return
         updated = AnalysisRun.objects.filter(pk=self.run.pk, status=RunStatus.RUNNING).update(
@@ -133,7 +161,7 @@ class _Heartbeat(threading.Thread):
     """Keeps ``heartbeat_at`` fresh while the engine is busy between progress callbacks, so the
     sweeper can tell a slow stage from a dead worker."""
 
-    def __init__(self, run_id: Any, interval: float) -> None:
+    def __init__(self, run_id: UUID | str, interval: float) -> None:
         super().__init__(name=f"analysis-heartbeat-{run_id}", daemon=True)
         self.run_id = run_id
         self.interval = interval
@@ -165,9 +193,16 @@ def _engine_processes() -> int | None:
     return configured if configured > 0 else None
 
 
-def _checkout(run: AnalysisRun, timeout: float) -> Any:
-    from analysis.engine import source
+def _clear_stale_git_locks(git_dir: Path) -> None:
+    """A worker killed during a fetch leaves git's lock files behind, and every later fetch of
+    the clone fails on them. Only one run of a repository is active at a time (the claim), so a
+    lock found before the fetch is stale."""
+    if git_dir.is_dir():
+        for lock in [*git_dir.glob("*.lock"), *(git_dir / "refs").rglob("*.lock")]:
+            lock.unlink(missing_ok=True)
 
+
+def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
     repo = run.repository
     ref = run.commit_sha or run.branch or None
     url = repo.clone_url
@@ -184,6 +219,7 @@ def _checkout(run: AnalysisRun, timeout: float) -> Any:
         url = f"file://{path}"
     headers = repository_auth_headers(repo) if repo.provider != Provider.LOCAL else []
     workspace = _workspace(repo)
+    _clear_stale_git_locks(source.clone_dir(url, workspace) / ".git")
     try:
         checkout = source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
     except source.SourceError as exc:
@@ -197,7 +233,7 @@ def _checkout(run: AnalysisRun, timeout: float) -> Any:
     return checkout
 
 
-def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
+def analysis_execute(*, run_id: UUID | str) -> AnalysisRun | None:
     """Claim the queued run ``run_id`` and analyse it. Returns None when the run could not be
     claimed (already taken, cancelled, or no free concurrency slot: it stays queued)."""
     run = _claim(run_id)
@@ -225,6 +261,8 @@ def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
         _fail(run, RunErrorCode.TIMEOUT, f"The analysis exceeded the {timeout:.0f} s time limit")
     except _RunFailed as exc:
         _fail(run, exc.code, exc.message)
+    except WorkerShutdown:
+        _requeue_interrupted(run)
     except Exception:
         logger.exception("Analysis %s failed", run.pk)
         _fail(run, RunErrorCode.INTERNAL, "The analysis failed because of an internal error")
@@ -234,9 +272,34 @@ def analysis_execute(*, run_id: Any) -> AnalysisRun | None:
     return run
 
 
-def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[Any, Any]:
-    from analysis.engine import ConfigError, EngineConfig, SourceError, analyze
+def _requeue_interrupted(run: AnalysisRun) -> None:
+    """Its worker is shutting down: the run goes back to the queue at once (this claim does not count
+    as an attempt) and is dispatched again by ``analysis_start_next_queued``, to another worker."""
+    if _requeue(run, "The worker was stopped; re-queued", attempts=F("attempts") - 1):
+        logger.info("Analysis %s re-queued: its worker is shutting down", run.pk)
 
+
+def _requeue(run: AnalysisRun, message: str, *, only: Q | None = None, **fields: Any) -> bool:
+    """Put a running run back in the queue (when it is still running and matches ``only``) and
+    tell SSE listeners; True when it was."""
+    runs = AnalysisRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING)
+    requeued = (runs.filter(only) if only is not None else runs).update(
+        status=RunStatus.QUEUED,
+        started_at=None,
+        heartbeat_at=None,
+        dispatched_at=None,
+        progress_percent=0,
+        stage="queued",
+        message=message,
+        **fields,
+    )
+    if requeued:
+        run.refresh_from_db()
+        _notify(run)
+    return bool(requeued)
+
+
+def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[AnalysisResult, ScoreOptions]:
     writer("fetch", 1, "Fetching the code")
     checkout = _checkout(run, timeout)
     writer("fetch", _FETCH_SPAN, f"Checked out {checkout.commit[:12]}" if checkout.commit else "Source ready")
@@ -257,7 +320,7 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tu
     return result, score_options
 
 
-def _severity_counts(findings: list[Any]) -> dict[str, int]:
+def _severity_counts(findings: list[Finding]) -> dict[str, int]:
     counts = dict.fromkeys(SEVERITIES, 0)
     for finding in findings:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
@@ -265,34 +328,22 @@ def _severity_counts(findings: list[Any]) -> dict[str, int]:
     return counts
 
 
-def _record_findings(run: AnalysisRun, result: Any) -> dict[str, Any]:
-    try:
-        from findings.services import findings_record_run
-    except ImportError:
-        logger.warning("findings.services.findings_record_run is not available; findings of %s not stored", run.pk)
-        return {}
-    return dict(findings_record_run(run=run, result=result) or {})
+def _record_findings(run: AnalysisRun, result: AnalysisResult) -> dict[str, Any]:
+    return dict(findings_store().record_run(run=run, result=result) or {})
 
 
-def _effective_score(repository: Repository, result: Any, score_options: Any) -> tuple[Any, list[Any]]:
+def _effective_score(
+    repository: Repository, result: AnalysisResult, score_options: ScoreOptions
+) -> tuple[HealthScore, list[Finding]]:
     """The health score without the findings triaged as accepted or false positive (they stay
     listed but stop counting), and the findings that count."""
-    try:
-        from findings.services import findings_effective_for_score
-    except ImportError:
-        return result.score, list(result.findings)
-    effective = findings_effective_for_score(repository=repository, findings=result.findings)
+    effective = findings_store().effective_for_score(repository=repository, findings=result.findings)
     if len(effective) == len(result.findings):
         return result.score, effective
-    from analysis.engine.scoring import compute_score
-
     return compute_score(effective, result.files, result.metrics, score_options), effective
 
 
-def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engine_seconds: float) -> None:
-    from analysis.engine import __version__ as engine_version
-    from analysis.engine.reports import render_json
-
+def _complete(run: AnalysisRun, result: AnalysisResult, *, score_options: ScoreOptions = None, engine_seconds: float) -> None:
     t = time.perf_counter()
     facts_blob = facts_dump(result)
     report_blob = zlib.compress(render_json(result).encode("utf-8"), 6)
@@ -369,14 +420,15 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
             "lines_analyzed": locked.lines_analyzed,
             "duration_seconds": locked.duration_seconds,
         }
-        _emit(locked, "analysis.completed", data)
+        webhook_emit_on_commit(organization=locked.organization, event_type=ANALYSIS_COMPLETED, data=data, repository=repo)
         if tracks_repository and previous_score is not None and round(previous_score, 2) != locked.health_score:
-            _emit(
-                locked,
-                "health_score.changed",
-                {
+            webhook_emit_on_commit(
+                organization=locked.organization,
+                event_type=HEALTH_SCORE_CHANGED,
+                repository=repo,
+                data={
                     "analysis_id": str(locked.pk),
-                    "repository": {"id": str(repo.pk), "name": repo.name},
+                    "repository": repo.brief(),
                     "previous": previous_score,
                     "current": locked.health_score,
                     "delta": round(locked.health_score - previous_score, 2),
@@ -385,17 +437,9 @@ def _complete(run: AnalysisRun, result: Any, *, score_options: Any = None, engin
                 },
             )
         run_id = str(locked.pk)
-        hooks = settings.REPOTOIRE_POST_ANALYSIS_TASKS if tracks_repository else settings.REPOTOIRE_POST_PR_ANALYSIS_TASKS
-        for task_path in hooks:
-            # bulk hooks (indexing, automatic fixes) on the background cluster's queue
-            background = task_path in settings.REPOTOIRE_BACKGROUND_HOOKS
-            cluster = (settings.REPOTOIRE_BACKGROUND_CLUSTER or None) if background else None
-            transaction.on_commit(
-                lambda task_path=task_path, cluster=cluster: async_task(
-                    task_path, run_id, group="post-analysis", cluster=cluster
-                ),
-                robust=True,
-            )
+        for hook in post_analysis_hooks(pull_request=not tracks_repository):
+            cluster = (settings.REPOTOIRE_BACKGROUND_CLUSTER or None) if hook.background else None
+            transaction.on_commit(partial(async_task, hook.task, run_id, group="post-analysis", cluster=cluster), robust=True)
 
 
 def _fail(run: AnalysisRun, code: str, message: str, *, from_status: str = RunStatus.RUNNING) -> bool:
@@ -417,7 +461,12 @@ def _fail(run: AnalysisRun, code: str, message: str, *, from_status: str = RunSt
                     return False
                 run.refresh_from_db()
                 _notify(run)
-                _emit(run, "analysis.failed", {**_event_data(run), "error_code": code, "error_message": message})
+                webhook_emit_on_commit(
+                    organization=run.organization,
+                    event_type=ANALYSIS_FAILED,
+                    data={**_event_data(run), "error_code": code, "error_message": message},
+                    repository=run.repository,
+                )
             return True
         except OperationalError:
             # An interrupted statement can leave the connection unusable: reconnect once.

@@ -9,7 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from analysis.models import AnalysisFacts, AnalysisRun
+from analysis.models import AnalysisRun
+from analysis.services import facts_of
 from findings.models import ACTIVE_STATUSES as FINDING_ACTIVE_STATUSES
 from findings.models import Finding
 from fixes.fixers import covered_detectors, fixers_for
@@ -30,14 +31,9 @@ logger = logging.getLogger("repotoire.fixes")
 
 # --- after an analysis ----------------------------------------------------------------------------
 def _current_hashes(run: AnalysisRun) -> dict[str, str] | None:
-    from analysis.services import facts_load
 
-    row = AnalysisFacts.objects.filter(run=run).first()
-    if row is None:
-        return None
-    try:
-        data = facts_load(bytes(row.data))
-    except Exception:  # noqa: BLE001 - without facts nothing can be compared
+    data = facts_of(run=run)
+    if data is None:
         return None
     return {path: facts.content_hash for path, facts in data["files"].items()}
 

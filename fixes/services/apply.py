@@ -25,13 +25,16 @@ from fixes.sandbox import (
     git,
     source_origin,
 )
-from fixes.services.states import _check, _emit, _lock, _repo_brief, _transition, _user
+from fixes.services.states import _check, _lock, _transition, _user
+from github_app.selectors import github_serves
+from github_app.services import github_open_pull_request
 from repotoire.api.exceptions import (
     ApplicationError,
     Conflict,
     NotFound,
     ValidationFailed,
 )
+from webhooks.services import FIX_APPLIED, webhook_emit_on_commit
 
 logger = logging.getLogger("repotoire.fixes")
 
@@ -40,23 +43,6 @@ _ZERO_SHA = "0" * 40
 
 
 # --- apply -----------------------------------------------------------------------------------------
-def _github_open_pull_request() -> Any:
-    try:
-        from github_app import services as github_services
-    except ImportError:
-        return None
-    return getattr(github_services, "github_open_pull_request", None)
-
-
-def _github_linked(repository: Repository) -> bool:
-    """Whether the GitHub App serves this repository (whatever its clone URL looks like)."""
-    try:
-        from github_app.selectors import github_serves
-    except ImportError:
-        return False
-    return github_serves(repository=repository)
-
-
 def _commit_branch(git_dir: Path, *, base: str, diff: str, branch: str, message: str) -> str:
     """Commit ``diff`` on top of ``base`` as a new branch of the repository at ``git_dir``
     without touching its working tree, index or current branch (a private index file)."""
@@ -75,13 +61,13 @@ def _commit_branch(git_dir: Path, *, base: str, diff: str, branch: str, message:
     return commit
 
 
-def _open_pull_request(open_pr: Any, proposal: FixProposal, repo: Repository, branch: str) -> Any:
+def _open_pull_request(proposal: FixProposal, repo: Repository, branch: str) -> dict[str, Any]:
     """Call the GitHub App with the diff (it is applied to the base branch's head there, so a
     branch that moved on is never overwritten with stale file contents). Not connected → 409
     GITHUB_NOT_CONNECTED; GitHub unreachable → its 503 (the proposal stays approved, retry
     later); a patch that no longer applies → SandboxError (the proposal fails)."""
     try:
-        return open_pr(
+        return github_open_pull_request(
             repository=repo,
             branch=branch,
             base=repo.default_branch or "main",
@@ -124,16 +110,10 @@ def fix_apply(*, proposal: FixProposal, actor: User) -> FixProposal:
             return _transition(locked, FixStatus.FAILED, actor=actor, reason=str(exc), error_code="DIFF_REJECTED", error=str(exc))
         result: dict[str, Any] = {"branch": branch, "commit_sha": "", "pull_request_url": None}
         try:
-            if repo.provider == Provider.GITHUB or _github_linked(repo):
-                open_pr = _github_open_pull_request()
-                if open_pr is None:
-                    raise Conflict(
-                        "This repository is on GitHub but the GitHub App is not connected", error_code="GITHUB_NOT_CONNECTED"
-                    )
-                pr = _open_pull_request(open_pr, locked, repo, branch)
-                get = pr.get if isinstance(pr, dict) else lambda k, d=None: getattr(pr, k, d)
-                result["commit_sha"] = get("commit_sha", "") or ""
-                result["pull_request_url"] = get("pull_request_url", None) or get("html_url", None) or get("url", None)
+            if repo.provider == Provider.GITHUB or github_serves(repository=repo):
+                pr = _open_pull_request(locked, repo, branch)
+                result["commit_sha"] = pr["commit_sha"] or ""
+                result["pull_request_url"] = pr["pull_request_url"]
             elif repo.provider == Provider.LOCAL:
                 path = Path(repo.clone_url)
                 if not (path / ".git").exists() or not locked.base_commit:
@@ -178,13 +158,14 @@ def fix_apply(*, proposal: FixProposal, actor: User) -> FixProposal:
             error_code="",
             error="",
         )
-        _emit(
-            locked,
-            "fix.applied",
-            {
+        webhook_emit_on_commit(
+            organization=locked.organization,
+            event_type=FIX_APPLIED,
+            repository=locked.repository,
+            data={
                 "fix_id": str(locked.pk),
                 "finding_id": str(locked.finding_id),
-                "repository": _repo_brief(repo),
+                "repository": repo.brief(),
                 "branch": result["branch"],
                 "commit_sha": result["commit_sha"],
                 "pull_request_url": result["pull_request_url"],

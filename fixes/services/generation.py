@@ -14,6 +14,7 @@ from django_q.tasks import async_task
 
 from accounts.models import Organization, User
 from analysis.models import AnalysisRun, Repository
+from analysis.services import analysis_previous_result
 from billing.entitlements import has_feature
 from billing.plans import FEATURE_LLM_FIXES
 from findings.models import Finding, FindingStatus
@@ -32,12 +33,13 @@ from fixes.sandbox import (
     check_in_sandbox,
     diff_paths,
 )
-from fixes.services.states import _emit, _lock, _record, _repo_brief, _transition
+from fixes.services.states import _lock, _record, _transition
 from repotoire.api.exceptions import (
     Conflict,
     PlanLimitExceeded,
     ServiceUnavailable,
 )
+from webhooks.services import FIX_PROPOSED, webhook_emit_on_commit
 
 logger = logging.getLogger("repotoire.fixes")
 
@@ -133,8 +135,6 @@ def _abandoned(proposal: FixProposal) -> bool:
 
 def _stored_previous(repository: Repository) -> Any:
     """The latest stored engine facts of ``repository`` (reused by the sandbox's baseline)."""
-    from analysis.services import analysis_previous_result
-
     return analysis_previous_result(repository=repository)
 
 
@@ -225,13 +225,14 @@ def _generate_in(sandbox: Sandbox, baseline: Any, proposal: FixProposal) -> FixP
             return locked
         if validation["applies"] and validation["syntax_ok"]:
             locked = _transition(locked, FixStatus.PENDING, reason="validated in sandbox", data=_summary(validation), **fields)
-            _emit(
-                locked,
-                "fix.proposed",
-                {
+            webhook_emit_on_commit(
+                organization=locked.organization,
+                event_type=FIX_PROPOSED,
+                repository=locked.repository,
+                data={
                     "fix_id": str(locked.pk),
                     "finding_id": str(locked.finding_id),
-                    "repository": _repo_brief(locked.repository),
+                    "repository": locked.repository.brief(),
                     "provenance": locked.provenance,
                     "source": locked.source,
                     "confidence": locked.confidence,

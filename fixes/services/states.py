@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from analysis.models import Repository
 from fixes.models import (
     ALLOWED_TRANSITIONS,
     FixProposal,
@@ -73,22 +72,6 @@ def _transition(
     proposal.save()
     _record(proposal, old, to, actor=actor, reason=reason, data=data)
     return proposal
-
-
-def _repo_brief(repository: Repository) -> dict[str, str]:
-    return {"id": str(repository.pk), "name": repository.name}
-
-
-def _emit(proposal: FixProposal, event_type: str, data: dict[str, Any]) -> None:
-    def send() -> None:
-        try:
-            from webhooks.services import webhook_emit
-
-            webhook_emit(organization=proposal.organization, event_type=event_type, data=data, repository=proposal.repository)
-        except Exception:  # noqa: BLE001 - a webhook problem never undoes a fix transition
-            logger.exception("Could not emit %s for fix %s", event_type, proposal.pk)
-
-    transaction.on_commit(send)
 
 
 # --- review ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis.models import AnalysisRun, RunStatus, RunTrigger
+from analysis.services import analysis_trigger
 from github_app.client import GithubError
 from github_app.models import (
     CheckStatus,
@@ -128,7 +129,7 @@ def _check_queue(repo: GithubRepository, *, number: int, head: dict[str, Any], b
             head_sha=head_sha,
             status__in=[CheckStatus.PENDING, CheckStatus.ANALYZING],
             defaults={
-                "organization_id": repo.organization_id,
+                "organization_id": repo.organization_id,  # type: ignore[misc]  # an enabled repository has one
                 "head_ref": str(head.get("ref") or "")[:255],
                 "base_sha": str(base.get("sha") or "")[:64],
                 "base_ref": str(base.get("ref") or "")[:255],
@@ -159,8 +160,6 @@ def _check_queue(repo: GithubRepository, *, number: int, head: dict[str, Any], b
 def github_dispatch_pending(*, github_repository_id: Any) -> str:
     """Start the next waiting analysis of a GitHub repository when it has none running: the
     oldest pending pull-request check first, then the latest pushed default-branch commit."""
-    from analysis.services import analysis_trigger
-
     with transaction.atomic():
         repo = (
             GithubRepository.objects.select_for_update(of=("self",))
@@ -168,7 +167,7 @@ def github_dispatch_pending(*, github_repository_id: Any) -> str:
             .filter(pk=github_repository_id, enabled=True, repository__isnull=False)
             .first()
         )
-        if repo is None or repo.organization is None:
+        if repo is None or repo.organization is None or repo.repository_id is None:
             return "not enabled"
         check = repo.checks.filter(status=CheckStatus.PENDING).order_by("created_at").first()
         try:

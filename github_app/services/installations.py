@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from analysis.services import repository_update
 from github_app.models import (
     GithubInstallation,
     GithubRepository,
@@ -71,8 +72,6 @@ def _repos_upsert(installation: GithubInstallation, repos: list[dict[str, Any]])
 
 def _repos_disable(repos: list[GithubRepository], *, removed: bool) -> int:
     """Stop analysing these repositories (their ``analysis.Repository`` becomes inactive)."""
-    from analysis.services import repository_update
-
     now = timezone.now()
     for repo in repos:
         repo.enabled = False
@@ -80,9 +79,15 @@ def _repos_disable(repos: list[GithubRepository], *, removed: bool) -> int:
         if removed:
             repo.removed_at = now
         repo.save(update_fields=["enabled", "pending_push_sha", "removed_at", "updated_at"])
-        if repo.repository_id is not None and not repo.repository.github_links.filter(enabled=True).exists():
-            repository_update(repository=repo.repository, is_active=False)
+        linked = repo.repository
+        if linked is not None and not linked.github_links.filter(enabled=True).exists():
+            repository_update(repository=linked, is_active=False)
     return len(repos)
+
+
+def _installation_of(data: dict[str, Any]) -> GithubInstallation | None:
+    installation_id = data.get("id")
+    return GithubInstallation.objects.filter(installation_id=installation_id).first() if installation_id is not None else None
 
 
 def _on_installation(payload: dict[str, Any]) -> str:
@@ -90,10 +95,9 @@ def _on_installation(payload: dict[str, Any]) -> str:
     data = payload.get("installation") or {}
     if action == "created":
         with transaction.atomic():
-            installation = _installation_upsert(data)
-            _repos_upsert(installation, payload.get("repositories") or [])
+            _repos_upsert(_installation_upsert(data), payload.get("repositories") or [])
         return "installation created"
-    installation = GithubInstallation.objects.filter(installation_id=data.get("id")).first()
+    installation = _installation_of(data)
     if installation is None:
         return f"ignored: unknown installation {data.get('id')}"
     with transaction.atomic():
@@ -122,7 +126,7 @@ def _on_installation(payload: dict[str, Any]) -> str:
 
 def _on_installation_repositories(payload: dict[str, Any]) -> str:
     data = payload.get("installation") or {}
-    installation = GithubInstallation.objects.filter(installation_id=data.get("id")).first()
+    installation = _installation_of(data)
     with transaction.atomic():
         if installation is None:
             installation = _installation_upsert(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django_q.tasks import async_task
 
 from accounts.models import Organization
 from analysis.models import Repository
+from analysis.services import repository_create, repository_update
 from github_app.client import GithubError
 from github_app.gates import GATE_FIELDS
 from github_app.models import (
@@ -25,18 +27,18 @@ from repotoire.api.exceptions import (
     NotFound,
     ValidationFailed,
 )
+from repotoire.services import model_update
 
 logger = logging.getLogger("repotoire.github")
 
 
 # --- enabling repositories and quality gates ------------------------------------------------------
 def _link_repository(repo: GithubRepository, organization: Organization) -> Repository:
-    from analysis.services import repository_create, repository_update
-
-    if repo.repository_id is not None and repo.repository.organization_id == organization.pk:
-        if not repo.repository.is_active:
-            repository_update(repository=repo.repository, is_active=True)
-        return repo.repository
+    linked = repo.repository
+    if linked is not None and linked.organization_id == organization.pk:
+        if not linked.is_active:
+            repository_update(repository=linked, is_active=True)
+        return linked
     clone_url = repo.clone_url or f"{settings.GITHUB_WEB_URL}/{repo.full_name}.git"
     try:
         return repository_create(
@@ -86,7 +88,7 @@ def github_repos_set_enabled(*, installation: GithubInstallation, repo_ids: list
             repo.save()
             if first_time:
                 repo_pk = repo.pk
-                transaction.on_commit(lambda repo_pk=repo_pk: _queue_initial_analysis(repo_pk), robust=True)
+                transaction.on_commit(partial(_queue_initial_analysis, repo_pk), robust=True)
     return repos
 
 
@@ -100,10 +102,5 @@ def _queue_initial_analysis(repo_pk: Any) -> None:
 
 def github_quality_gate_update(*, github_repository: GithubRepository, **fields: Any) -> GithubRepository:
     """Change a repository's quality gate (only the fields given)."""
-    allowed = {"gate_enabled", *GATE_FIELDS}
-    changed = [k for k in fields if k in allowed]
-    for key in changed:
-        setattr(github_repository, key, fields[key])
-    if changed:
-        github_repository.save(update_fields=[*changed, "updated_at"])
+    model_update(instance=github_repository, fields=("gate_enabled", "gate_min_confidence", *GATE_FIELDS), data=fields)
     return github_repository

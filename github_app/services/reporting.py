@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
+from analysis.engine.model import SEVERITY_ORDER
 from analysis.models import AnalysisRun, RunStatus
 from billing.entitlements import has_feature
 from billing.plans import FEATURE_QUALITY_GATES
@@ -25,6 +27,7 @@ from github_app.services.tokens import installation_client
 from repotoire.api.exceptions import (
     ServiceUnavailable,
 )
+from webhooks.services import QUALITY_GATE_FAILED, webhook_emit_on_commit
 
 logger = logging.getLogger("repotoire.github")
 
@@ -33,6 +36,7 @@ COMMENT_MARKER = "<!-- repotoire:pull-request-summary -->"
 
 
 ANNOTATIONS_PER_REQUEST = 50
+TRUST_LIST_LIMIT = 10  # vulnerabilities and hotspots listed by name in a pull-request summary
 
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
@@ -94,7 +98,7 @@ def _summary_markdown(check: GithubPullRequestCheck, run: AnalysisRun, counts: d
         f"**Health score:** {run.health_score:.1f} ({run.grade}) — delta vs base: {_fmt_delta(check.score_delta)}",
         "",
         "**New findings:** "
-        + (", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts.get(s)) or "none")
+        + (", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts.get(s)) or "none")
         + f" · **fixed:** {check.fixed_findings}",
         "",
     ]
@@ -119,12 +123,35 @@ def _summary_markdown(check: GithubPullRequestCheck, run: AnalysisRun, counts: d
     return "\n".join(lines)
 
 
+def _trust_markdown(diff: dict[str, Any], limit: int = TRUST_LIST_LIMIT) -> str:
+    """New vulnerabilities with their source-to-sink paths, the new security hotspots to review
+    (they never fail the gate) and how many other new findings were not counted."""
+    lines: list[str] = []
+    vulnerabilities = [f for f in diff["new"] if f["kind"] == "vulnerability"]
+    if vulnerabilities:
+        lines += ["", f"**New vulnerabilities ({len(vulnerabilities)}):**", ""]
+        for f in vulnerabilities[:limit]:
+            steps = " → ".join(f"`{s['path']}:{s['line']}` {s['note']}" for s in f.get("taint_path") or [])
+            lines.append(f"- [{f['severity']}] {f['title']} at `{f['path']}:{f['line']}`" + (f" — {steps}" if steps else ""))
+    hotspots = diff.get("new_hotspots") or []
+    if hotspots:
+        lines += ["", f"**Security hotspots to review ({len(hotspots)}, not counted in the gate):**", ""]
+        lines += [f"- {f['title']} at `{f['path']}:{f['line']}`" for f in hotspots[:limit]]
+    if diff.get("new_not_counted"):
+        lines += [
+            "",
+            f"_{diff['new_not_counted']} other new findings (tests, examples, vendored or generated code, hotspots, "
+            "or below the confidence floor) are not counted._",
+        ]
+    return "\n".join(lines)
+
+
 def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRequestCheck:
     """Compare the check's run with its base run, evaluate the quality gate, store the result,
     then complete the check run (annotations in batches of 50), update the PR comment and emit
     ``quality_gate.failed``."""
     repo = GithubRepository.objects.select_related("installation", "organization").get(pk=check.github_repository_id)
-    run = AnalysisRun.objects.filter(pk=check.run_id).first()
+    run = AnalysisRun.objects.filter(pk=check.run_id).first() if check.run_id is not None else None
     if run is None or run.status != RunStatus.COMPLETED:
         check.status, check.conclusion = CheckStatus.FAILED, "neutral"
         check.error = run.error_message if run is not None else "The analysis was deleted"
@@ -134,9 +161,10 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
         return check
 
     base = selectors.base_run_for(check=check, run=run)
-    diff = selectors.findings_diff(run=run, base_run=base)
+    floor = repo.gate_min_confidence if repo.gate_min_confidence is not None else DEFAULT_MIN_CONFIDENCE
+    diff = selectors.findings_diff(run=run, base_run=base, min_confidence=floor)
     new = diff["new"]
-    counts = {s: 0 for s in ("critical", "high", "medium", "low", "info")}
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
     for f in new:
         counts[f["severity"]] = counts.get(f["severity"], 0) + 1
     available = has_feature(repo.organization, FEATURE_QUALITY_GATES) if repo.organization else False
@@ -154,10 +182,15 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
         ),
     )
     gate["available"] = available
+    gate["min_confidence"] = floor
     with transaction.atomic():
         check.base_run = base
         check.health_score = run.health_score
-        check.score_delta = round(run.health_score - base.health_score, 2) if base and base.health_score is not None else None
+        check.score_delta = (
+            round(run.health_score - base.health_score, 2)
+            if base and base.health_score is not None and run.health_score is not None
+            else None
+        )
         check.new_findings = {**counts, "total": len(new)}
         check.fixed_findings = diff["fixed_count"]
         check.gate = gate
@@ -167,15 +200,17 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
         if gate["enabled"] and not gate["passed"]:
             data = {
                 "analysis_id": str(run.pk),
-                "repository": {"id": str(run.repository_id), "name": run.repository.name, "full_name": repo.full_name},
+                "repository": {**run.repository.brief(), "full_name": repo.full_name},
                 "pull_request": check.pull_request_number,
                 "head_sha": check.head_sha,
                 "health_score": run.health_score,
                 "failed_conditions": gate["failed_conditions"],
             }
-            transaction.on_commit(lambda: _emit_gate_failed(repo, run, data), robust=True)
+            webhook_emit_on_commit(
+                organization=run.organization, event_type=QUALITY_GATE_FAILED, data=data, repository=run.repository
+            )
 
-    summary = _summary_markdown(check, run, counts)
+    summary = _summary_markdown(check, run, counts) + _trust_markdown(diff)
     if gate["enabled"]:
         title = "Quality gate passed" if gate["passed"] else f"Quality gate failed ({len(gate['failed_conditions'])} conditions)"
     else:
@@ -190,15 +225,6 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
     _report_check_run(repo, check, {"title": title, "summary": summary}, annotations)
     _upsert_comment(repo, check, run, counts, summary)
     return check
-
-
-def _emit_gate_failed(repo: GithubRepository, run: AnalysisRun, data: dict[str, Any]) -> None:
-    try:
-        from webhooks.services import webhook_emit
-
-        webhook_emit(organization=run.organization, event_type="quality_gate.failed", data=data, repository=run.repository)
-    except Exception:  # noqa: BLE001 - customer webhooks are best effort from the check's point of view
-        logger.exception("Could not emit quality_gate.failed for %s", run.pk)
 
 
 def _report_check_run(

@@ -55,7 +55,8 @@ def _setup_state_org(state: str, *, consume: bool = True) -> Organization:
         ) from exc
     except signing.BadSignature as exc:
         raise ValidationFailed("The setup state is invalid", fields={"state": ["Invalid"]}) from exc
-    org = Organization.objects.filter(pk=data.get("org")).first() if isinstance(data, dict) else None
+    org_id = data.get("org") if isinstance(data, dict) else None
+    org = Organization.objects.filter(pk=org_id).first() if org_id is not None else None
     if org is None:
         raise ValidationFailed("The setup state is invalid", fields={"state": ["Invalid"]})
     if consume and not cache.add(f"github-setup-nonce:{data.get('nonce')}", 1, timeout=settings.GITHUB_SETUP_STATE_MAX_AGE + 60):

@@ -19,6 +19,7 @@ from github_app.models import (
 from repotoire.api.exceptions import (
     ServiceUnavailable,
 )
+from webhooks.crypto import decrypt, encrypt
 
 logger = logging.getLogger("repotoire.github")
 
@@ -31,13 +32,12 @@ TOKEN_MARGIN = timedelta(minutes=5)
 def installation_token(installation: GithubInstallation, *, now: Any = None) -> str:
     """A valid installation access token: the cached one (decrypted) until ``TOKEN_MARGIN``
     before it expires, else a new one from GitHub (cached encrypted)."""
-    from webhooks.crypto import decrypt, encrypt
-
     now = now or timezone.now()
     if not installation.is_active:
         raise ServiceUnavailable("This GitHub installation is suspended or removed")
-    row = GithubInstallation.objects.filter(pk=installation.pk).values("token_encrypted", "token_expires_at").first() or {}
-    if row.get("token_encrypted") and row.get("token_expires_at") and row["token_expires_at"] - TOKEN_MARGIN > now:
+    row = GithubInstallation.objects.filter(pk=installation.pk).values("token_encrypted", "token_expires_at").first()
+    expires_at = row["token_expires_at"] if row else None
+    if row and row["token_encrypted"] and expires_at and expires_at - TOKEN_MARGIN > now:
         return decrypt(row["token_encrypted"])
     try:
         with GithubClient() as app:

@@ -5,7 +5,7 @@
   confusion are refused by construction), verified against a JWKS URL (keys cached) or a PEM;
   ``exp``/``nbf``/``iss`` with a small leeway, ``azp`` against the authorised parties; org claims
   in both the v1 (``org_id``/``org_role``) and v2 (``o: {id, rol}``) shapes.
-* Session (staff in the browser): the staff user's first membership.
+* Session (the dashboard, staff in the browser): the organisation chosen in the dashboard, else the first.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from accounts.models import ROLE_SCOPES, ApiKey, Membership, Organization, Role, User
+from accounts.models import ROLE_SCOPES, ApiKey, Organization, Role, User
+from accounts.selectors import SESSION_ORG_KEY, membership_for_session
+from accounts.services import apikey_touch, hash_api_key, principal_provision_from_clerk
 
 
 @dataclass
@@ -41,8 +43,6 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = request.META.get(self.header)
         if raw is None:
             return None
-        from accounts.services import apikey_touch, hash_api_key
-
         key = ApiKey.objects.select_related("organization", "created_by").filter(key_hash=hash_api_key(raw.strip())).first()
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid API key")
@@ -128,8 +128,6 @@ class ClerkJWTAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Token has expired") from exc
         except (jwt.PyJWTError, ValueError) as exc:
             raise exceptions.AuthenticationFailed(f"Invalid token: {exc}") from exc
-        from accounts.services import principal_provision_from_clerk
-
         org_id, org_role, org_slug = org_claims(claims)
         user, org, role = principal_provision_from_clerk(
             sub=str(claims["sub"]), org_id=org_id, org_role=org_role, org_slug=org_slug, email=claims.get("email")
@@ -151,14 +149,17 @@ NO_ORGANISATION = (
 
 
 class StaffSessionAuthentication(authentication.SessionAuthentication):
-    """Session login (Django admin users) acting in their first organisation."""
+    """Session login (the dashboard, staff in the admin) acting in the organisation chosen in the
+    dashboard's switcher, else the person's first organisation."""
 
     def authenticate(self, request: Any) -> tuple[User, AuthContext] | None:
         result = super().authenticate(request)
         if result is None:
             return None
         user = result[0]
-        membership = Membership.objects.select_related("organization").filter(user=user).order_by("created_at").first()
+        session = getattr(request, "session", None)
+        org_id = session.get(SESSION_ORG_KEY) if session is not None else None
+        membership = membership_for_session(user=user, org_id=org_id)
         if membership is None:
             raise exceptions.PermissionDenied(NO_ORGANISATION)
         scopes = [str(s) for s in ROLE_SCOPES[Role(membership.role)]]

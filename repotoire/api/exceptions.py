@@ -18,6 +18,8 @@ from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 
+from repotoire.logs import current_request_id
+
 logger = logging.getLogger("repotoire.errors")
 
 # status -> (error, error_code); the seed's codes plus the few HTTP answers DRF produces itself.
@@ -111,6 +113,9 @@ def envelope(
     if fields:
         body["fields"] = fields
     body.update(extra)
+    if status_code >= 500 and (request_id := current_request_id()):
+        # What a user quotes to an operator, who finds the request's log lines (and stack trace) by it.
+        body["request_id"] = request_id
     return body
 
 
@@ -146,6 +151,12 @@ def _summary(fields: dict[str, list[str]]) -> str:
     name, messages = next(iter(fields.items()))
     text = messages[0] if messages else "Invalid value"
     return text if name == "non_field_errors" else f"{name}: {text}"
+
+
+def validation_failed(detail: Any) -> ValidationFailed:
+    """A serializer's errors as the ValidationFailed the API answers with (same wording)."""
+    fields = _flatten(detail)
+    return ValidationFailed(_summary(fields) if fields else "Invalid request", fields=fields)
 
 
 DATABASE_BUSY_RETRY_AFTER = 5

@@ -13,8 +13,9 @@ from repotoire.api.exceptions import DATABASE_BUSY_RETRY_AFTER, STATUS_CODES, da
 
 logger = logging.getLogger("repotoire.errors")
 
-# Paths whose own HTML error pages are right for their users (staff in the admin, the docs).
-_HTML_PREFIXES = ("/admin/", "/docs", "/redoc")
+# Paths whose own HTML error pages are right for their users (staff in the admin, the docs,
+# people in the dashboard).
+_HTML_PREFIXES = ("/admin/", "/docs", "/redoc", "/app/")
 _CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
 

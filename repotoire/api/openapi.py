@@ -28,6 +28,10 @@ ERROR_SCHEMA = {
             "description": "Validation errors by field (400 only).",
         },
         "retry_after": {"type": "integer", "description": "Seconds to wait (429 only)."},
+        "request_id": {
+            "type": "string",
+            "description": "The request's id (5xx only; also the X-Request-ID header of every response).",
+        },
     },
     "required": ["error", "detail", "error_code"],
 }

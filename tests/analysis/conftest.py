@@ -56,7 +56,7 @@ def _workspace(tmp_path: Path, settings) -> None:
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
     settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
     # Other apps hook into completion (code search, GitHub); these tests cover the hook itself.
-    settings.REPOTOIRE_POST_ANALYSIS_TASKS = []
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
 
 
 @pytest.fixture
@@ -94,3 +94,34 @@ def worker_env(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("REPOTOIRE_WORKSPACE_DIR", str(tmp_path / "workspaces"))
     monkeypatch.setenv("REPOTOIRE_ALLOW_LOCAL_REPOS", "true")
     monkeypatch.setenv("REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE", "false")
+
+
+MODULE = '''def f{i}(a, b):
+    """Doc."""
+    if a > b:
+        return a - b
+    for i in range(a):
+        b += i
+    return b
+
+
+def g{i}(x):
+    """Doc."""
+    return f{i}(x, 1)
+'''
+
+
+def many_modules_repo(path: Path, modules: int) -> Path:
+    """A git repository of ``modules`` small modules (and a package ``__init__``)."""
+    (path / "pkg").mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    files = {f"pkg/m{i}.py": MODULE.format(i=i) for i in range(modules)}
+    files["pkg/__init__.py"] = ""
+    commit_files(path, files, "many modules")
+    return path
+
+
+@pytest.fixture
+def big_repo(tmp_path: Path) -> Path:
+    """Enough files that the analysis runs for seconds on one core."""
+    return many_modules_repo(tmp_path / "big", 1500)

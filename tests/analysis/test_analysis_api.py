@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django_q.models import OrmQ
 
-from analysis import services
+from analysis import hooks, services
+from analysis.hooks import PostAnalysisHook
 from analysis.models import AnalysisFacts, AnalysisRun, Repository
 from analysis.services import SEVERITIES
 from tests.analysis.conftest import commit_files
@@ -355,7 +356,8 @@ def test_findings_triaged_false_positive_stop_counting_in_the_next_score(
         first_id = trigger(member.client, repo).json()["id"]
     first = AnalysisRun.objects.get(pk=first_id)
     assert first.metrics["findings"]["new"] == 3
-    injection = Finding.objects.get(repository=repo, detector="code-injection")
+    # a counted finding (eval(input()) is a hotspot: out of the score already)
+    injection = Finding.objects.get(repository=repo, detector="bare-or-swallowed-except")
     finding_triage(finding=injection, actor=member.user, status="false_positive", reason="test input only")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -369,12 +371,21 @@ def test_findings_triaged_false_positive_stop_counting_in_the_next_score(
     # the report still lists everything the engine found
     report = json.loads(member.client.get(f"/api/v1/analysis/{second.pk}/report?format=json").content)
     assert len(report["findings"]) == 3
+    assert report["view"]["scope"] == "source" and report["view"]["hidden"] == 0
+    # the eval(input()) hotspot (confidence 0.5) disappears under a stricter floor
+    strict = json.loads(member.client.get(f"/api/v1/analysis/{second.pk}/report?format=json&min_confidence=0.6").content)
+    assert "code-injection" not in {f["detector"] for f in strict["findings"]} and strict["view"]["hidden"] == 1
+    bad = member.client.get(f"/api/v1/analysis/{second.pk}/report?format=json&scope=tests")
+    assert bad.status_code == 400 and "scope" in bad.json()["fields"]
 
 
 def test_completion_emits_webhooks_and_enqueues_post_analysis_tasks(
     member, org, sample_repo, q_sync, django_capture_on_commit_callbacks, settings, monkeypatch
 ):
-    settings.REPOTOIRE_POST_ANALYSIS_TASKS = ["tests.analysis.test_analysis_api.record_post_analysis"]
+    monkeypatch.setattr(
+        hooks, "POST_ANALYSIS_HOOKS", [PostAnalysisHook("record", "tests.analysis.test_analysis_api.record_post_analysis")]
+    )
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {"record": True}
     emitted: list[tuple[str, dict]] = []
     import webhooks.services
 

@@ -139,6 +139,12 @@ def test_many_listeners_share_one_database_listener(asgi_server, member, org):
 def test_end_to_end_with_a_real_worker_following_the_stream(worker_env, qcluster, asgi_server, member, org, sample_repo):
     """Trigger through the API of the ASGI server, a ``qcluster`` worker runs the analysis, the
     SSE stream follows it to completion; then status and report agree."""
+    follow_an_analysis_end_to_end(asgi_server, member, org, sample_repo)
+
+
+def follow_an_analysis_end_to_end(asgi_server: str, member, org, sample_repo) -> str:  # type: ignore[no-untyped-def]
+    """Trigger, follow the SSE stream to ``completed``, check status and SARIF; returns the run id."""
+
     repo = services.repository_create(organization=org, name="sample", clone_url=str(sample_repo))
     headers = {"X-API-Key": member.key}
     response = httpx.post(f"{asgi_server}/api/v1/analysis/trigger", json={"repository_id": str(repo.pk)}, headers=headers)
@@ -164,6 +170,7 @@ def test_end_to_end_with_a_real_worker_following_the_stream(worker_env, qcluster
         "bare-or-swallowed-except",
         "unused-import",
     }
+    return run_id
 
 
 def test_stream_without_a_database_listener_asks_the_client_to_retry(db, monkeypatch):

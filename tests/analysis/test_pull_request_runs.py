@@ -12,7 +12,7 @@ from tests.analysis.test_analysis_api import make_repo
 def test_pull_request_run_does_not_move_the_repository_state(
     org, sample_repo, q_sync, django_capture_on_commit_callbacks, settings
 ):
-    settings.REPOTOIRE_POST_PR_ANALYSIS_TASKS = []
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
     repo = make_repo(org, sample_repo)
     with django_capture_on_commit_callbacks(execute=True):
         main = services.analysis_trigger(organization=org, repository_id=repo.pk)

@@ -6,7 +6,6 @@ import os
 import signal
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -14,35 +13,8 @@ from django.utils import timezone
 from analysis import services
 from analysis.models import AnalysisRun
 from repotoire.run import descendants
-from tests.analysis.conftest import commit_files, git
 
 pytestmark = [pytest.mark.slow]
-
-MODULE = '''def f{i}(a, b):
-    """Doc."""
-    if a > b:
-        return a - b
-    for i in range(a):
-        b += i
-    return b
-
-
-def g{i}(x):
-    """Doc."""
-    return f{i}(x, 1)
-'''
-
-
-@pytest.fixture
-def big_repo(tmp_path: Path) -> Path:
-    """Enough files that the analysis runs for seconds on one core."""
-    path = tmp_path / "big"
-    (path / "pkg").mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    files = {f"pkg/m{i}.py": MODULE.format(i=i) for i in range(1500)}
-    files["pkg/__init__.py"] = ""
-    commit_files(path, files, "many modules")
-    return path
 
 
 def test_sigkilled_worker_run_is_requeued_by_the_sweeper_and_completes(worker_env, qcluster, member, org, big_repo, settings):

@@ -91,7 +91,7 @@ def _codesearch_settings(settings, tmp_path: Path) -> None:
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
     settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
     settings.REPOTOIRE_ANALYSIS_PROCESSES = 1
-    settings.REPOTOIRE_POST_ANALYSIS_TASKS = []
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
     settings.REPOTOIRE_EMBEDDING_BACKEND = "local"
     settings.REPOTOIRE_EMBEDDING_DIMENSIONS = 384
     settings.OPENAI_API_KEY = ""

@@ -63,7 +63,7 @@ def test_an_older_run_does_not_replace_a_newer_index(org, indexed, sample_repo, 
 
 
 def test_post_analysis_hook_indexes_the_run(org, sample_repo, settings, q_sync, django_capture_on_commit_callbacks):
-    settings.REPOTOIRE_POST_ANALYSIS_TASKS = ["codesearch.tasks.codesearch_index_run_task"]
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {"codesearch-index": True}
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run = analyse(org, sample_repo)
     # The hook's own task queues the embedding tasks at its commit; run those too.
@@ -82,8 +82,10 @@ def test_setting_registers_the_index_task_as_post_analysis_hook():
     from django.utils.module_loading import import_string
 
     import repotoire.settings as project_settings
+    from analysis.hooks import POST_ANALYSIS_HOOKS
 
-    assert "codesearch.tasks.codesearch_index_run_task" in project_settings.REPOTOIRE_POST_ANALYSIS_TASKS
+    hook = next(h for h in POST_ANALYSIS_HOOKS if h.task == "codesearch.tasks.codesearch_index_run_task")
+    assert project_settings.REPOTOIRE_POST_ANALYSIS_HOOKS[hook.name] is True
     assert callable(import_string("codesearch.tasks.codesearch_index_run_task"))
     assert django_settings.REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE is True
 

@@ -20,7 +20,8 @@ from tests.engine.test_reports import html_data
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = {
     "app/__init__.py": "",
-    "app/views.py": "import os\n\n\ndef run(cmd):\n    os.system('ls ' + cmd)\n    return eval(cmd)\n",
+    # request data reaching two sinks: vulnerabilities (a parameter alone would be a hotspot)
+    "app/views.py": "import os\n\n\ndef run(request):\n    cmd = request.GET['c']\n    os.system('ls ' + cmd)\n    return eval(cmd)\n",
 }
 
 
@@ -29,7 +30,7 @@ def test_a_directory_without_source_files_exits_2_and_says_why(make_tree, capsys
     assert main([str(root)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""  # no report, no score
-    assert "no source file to analyse" in captured.err and "not_python 2" in captured.err
+    assert "no source file to analyse" in captured.err and "other_language 2" in captured.err  # files in no analysed language
     assert "score" not in captured.err
 
 
@@ -100,7 +101,7 @@ def test_fail_on_names_the_findings_that_failed_the_run(make_tree, tmp_path, cap
 
 
 def test_failures_are_capped_with_a_count(make_tree, tmp_path, capsys):
-    body = "".join(f"\n\ndef f{i}(x):\n    return eval(x)\n" for i in range(25))
+    body = "".join(f"\n\ndef f{i}(request):\n    return eval(request.GET['x'])\n" for i in range(25))
     root = make_tree({"m.py": body})
     assert main([str(root), "--fail-on", "high", "--quiet", "-o", str(tmp_path / "r.json")]) == 1
     err = capsys.readouterr().err

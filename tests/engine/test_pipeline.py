@@ -69,7 +69,7 @@ def test_analyze_end_to_end(make_tree):
     assert result.files_analyzed == 5
     assert result.files["app/core.py"].module == "app.core"
     assert result.files["tests/test_core.py"].is_test
-    assert result.skipped["not_python"] == 1
+    assert result.skipped["other_language"] == 1  # README.md: in no analysed language
     assert result.score.grade in "ABCDF"
     for stage in ("discover", "parse", "graph", "detect", "score"):
         assert stage in result.timings

@@ -296,7 +296,7 @@ def test_markdown_escapes_cells_and_raw_html():
     assert "\\<script>" in text
     assert "a \\| b" in text
     top = text.split("## Top findings", 1)[1].splitlines()
-    assert top[4].startswith("| critical | code-injection |")  # worst first
+    assert top[4].startswith("| critical | issue | code-injection |")  # worst first
 
 
 def test_markdown_truncates_the_findings_table_with_a_count():
@@ -367,9 +367,9 @@ def test_reports_of_a_real_analysis_are_valid():
     assert result.findings
     sarif = json.loads(render(result, "sarif"))
     assert not list(sarif_schema_validator().iter_errors(sarif))
-    report = json.loads(render(result, "json"))
+    report = json.loads(render(result, "json", scope="all", min_confidence=0.0))
     jsonschema.Draft202012Validator(json.loads((SCHEMAS / "report-1.json").read_text())).validate(report)
     assert len(report["findings"]) == len(result.findings)
-    html_text = render(result, "html")
+    html_text = render(result, "html", scope="all", min_confidence=0.0)
     assert len(html_data(html_text)["findings"]) == len(result.findings)
     assert f"**Grade {result.score.grade}**" in render(result, "markdown")

@@ -295,21 +295,27 @@ def test_request_data_reaching_sql_raises_confidence_and_names_the_source() -> N
     assert tainted[0].metadata["taint_kind"] == "request"
     assert tainted[0].metadata["taint_line"] == 3
     assert tainted[0].severity == "critical" and unknown[0].severity == "high"
+    # request data reaching the sink is evidence: a vulnerability with its path; the pattern alone is a hotspot
+    assert (tainted[0].kind, unknown[0].kind) == ("vulnerability", "hotspot")
+    assert [step["line"] for step in tainted[0].taint_path] == [3, 4] and unknown[0].taint_path == []
 
 
-def test_local_sources_raise_confidence_but_not_severity() -> None:
+def test_local_sources_make_a_hotspot_with_its_path_not_a_vulnerability() -> None:
     source = """
         def prompt():
             code = input(">>> ")
             return eval(code)
     """
     findings = scan(source, "code-injection")
-    assert [(f.severity, f.confidence, f.metadata["taint_kind"]) for f in findings] == [("high", 0.9, "input")]
+    assert [(f.severity, f.kind, f.metadata["taint_kind"]) for f in findings] == [("high", "hotspot", "input")]
+    assert [s["note"] for s in findings[0].taint_path] == ["source: input()", "sink: eval"]
 
 
 def test_weak_hash_is_less_certain_than_weak_cipher() -> None:
     source = "import hashlib, crypt\nfrom Crypto.Cipher import ARC4\nh = hashlib.md5(b'x')\nc = ARC4.new(k)\np = crypt.crypt(pw, crypt.METHOD_MD5)\n"
-    assert [f.confidence for f in scan(source, "weak-crypto")] == [0.7, 1.0, 1.0]
+    found = scan(source, "weak-crypto")
+    # the hash's use is unknown: a hotspot; a broken cipher and MD5 password crypt: vulnerabilities
+    assert [(f.confidence, f.kind) for f in found] == [(0.4, "hotspot"), (0.9, "vulnerability"), (0.9, "vulnerability")]
 
 
 @pytest.mark.parametrize(
@@ -341,7 +347,7 @@ def test_taint_propagates_through_strings_and_calls(expr: str) -> None:
     findings = scan(source, "command-injection")
     assert len(findings) == 1
     assert findings[0].metadata["taint_kind"] == "input"
-    assert findings[0].confidence == 0.9
+    assert findings[0].taint_path[0] == {"path": "app/views.py", "line": 4, "note": "source: input()"}
 
 
 @pytest.mark.parametrize(

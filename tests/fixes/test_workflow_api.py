@@ -97,7 +97,6 @@ def test_github_repository_apply_is_409_until_the_github_app_is_connected(member
     analysed.repo.provider = "github"
     analysed.repo.save(update_fields=["provider"])
     proposal = make_proposal(analysed.finding("unused-import"), FixStatus.APPROVED)
-    monkeypatch.setattr(apply, "_github_open_pull_request", lambda: None)
     response = member.client.post(f"/api/v1/fixes/{proposal.pk}/apply")
     assert response.status_code == 409
     assert response.json()["error_code"] == "GITHUB_NOT_CONNECTED"
@@ -117,7 +116,7 @@ def test_github_repository_apply_opens_a_pull_request_through_the_github_app(mem
         calls.append(kwargs)
         return {"pull_request_url": "https://github.com/acme/shop/pull/7", "commit_sha": "abc123"}
 
-    monkeypatch.setattr(apply, "_github_open_pull_request", lambda: open_pull_request)
+    monkeypatch.setattr(apply, "github_open_pull_request", open_pull_request)
     body = member.client.post(f"/api/v1/fixes/{proposal.pk}/apply").json()
     assert body["status"] == "applied"
     assert body["apply_result"]["pull_request_url"] == "https://github.com/acme/shop/pull/7"
@@ -150,7 +149,7 @@ def test_github_patch_that_no_longer_applies_fails_the_proposal(member, analysed
     def open_pull_request(**kwargs):
         raise Conflict("The patch does not apply to the base branch: app.py: patch does not apply")
 
-    monkeypatch.setattr(apply, "_github_open_pull_request", lambda: open_pull_request)
+    monkeypatch.setattr(apply, "github_open_pull_request", open_pull_request)
     body = member.client.post(f"/api/v1/fixes/{proposal.pk}/apply").json()
     assert body["status"] == "failed" and body["error_code"] == "APPLY_FAILED"
     assert "does not apply" in body["error"]
@@ -240,7 +239,7 @@ def test_apply_to_another_remote_pushes_the_branch(member, org, tmp_path, analys
 
 def test_preview_marks_a_proposal_stale_when_its_file_changed_since(member, analysed, generate, analyse, settings):
     proposal = generate(member.client, analysed.finding("unused-import"))
-    settings.REPOTOIRE_POST_ANALYSIS_TASKS = []  # no post-analysis hook: only the preview notices
+    settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}  # no post-analysis hook: only the preview notices
     commit_files(analysed.path, {"app.py": analysed.path.joinpath("app.py").read_text() + "\n\nY = 2\n"}, "edit app")
     analyse(analysed.repo)
     proposal.refresh_from_db()

@@ -46,7 +46,7 @@ def github(app_keys, settings, tmp_path: Path):
         settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
         settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
         settings.REPOTOIRE_ANALYSIS_PROCESSES = 1
-        settings.REPOTOIRE_POST_ANALYSIS_TASKS = ["github_app.tasks.github_after_analysis_task"]
+        settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {"github": True}
         yield fake
 
 

@@ -222,7 +222,13 @@ def test_quality_gate_update_changes_only_given_fields(github, org, member, remo
     repo = GithubRepository.objects.get()
     response = member.client.patch(
         f"/api/v1/github/repos/{repo.pk}/quality-gates",
-        {"min_health_score": 70, "max_new_high": 2, "fail_on_new_security": True, "max_new_critical": None},
+        {
+            "min_health_score": 70,
+            "max_new_high": 2,
+            "fail_on_new_security": True,
+            "max_new_critical": None,
+            "gate_min_confidence": 0.8,
+        },
         format="json",
     )
     assert response.status_code == 200, response.content
@@ -236,7 +242,10 @@ def test_quality_gate_update_changes_only_given_fields(github, org, member, remo
         "fail_on_new_security": True,
         "fail_on_new_import_cycle": False,
         "max_score_drop": None,
+        "gate_min_confidence": 0.8,
     }
+    bad = member.client.patch(f"/api/v1/github/repos/{repo.pk}/quality-gates", {"gate_min_confidence": 1.5}, format="json")
+    assert bad.status_code == 400 and "gate_min_confidence" in bad.json()["fields"]
 
 
 def test_quality_gate_update_validates_ranges(github, org, member, remote):

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from analysis.models import AnalysisRun
 from github_app import services
 from github_app.models import CheckStatus, GithubPullRequestCheck, GithubRepository
@@ -90,6 +91,39 @@ def test_pr_with_a_new_critical_finding_fails_with_an_annotation_and_one_comment
 
     (comment,) = github.comments.values()
     assert services.COMMENT_MARKER in comment["body"] and "failed" in comment["body"]
+    # the vulnerability is shown with its source-to-sink path
+    assert "New vulnerabilities (1)" in comment["body"]
+    assert "`pkg/danger.py:6` source: request.GET → `pkg/danger.py:7` sink: eval" in comment["body"]
+
+
+def test_hotspots_and_test_files_never_fail_the_gate_but_are_listed(
+    github, linked, anon, remote, django_capture_on_commit_callbacks
+):
+    GithubRepository.objects.update(fail_on_new_security=True)
+    tool = '''"""A calculator for whoever runs it."""
+
+
+def main():
+    """Evaluate what the operator types."""
+    return eval(input())
+'''
+    _open_pr(
+        anon,
+        github,
+        remote,
+        {"tests/test_danger.py": DANGER_PY, "pkg/tool.py": tool},
+        capture=django_capture_on_commit_callbacks,
+    )
+    check = GithubPullRequestCheck.objects.get()
+    assert check.conclusion == "success", check.gate
+    assert check.new_findings["critical"] == 0 and check.gate["min_confidence"] == DEFAULT_MIN_CONFIDENCE
+    (comment,) = github.comments.values()
+    assert "Security hotspots to review (1" in comment["body"] and "`pkg/tool.py:6`" in comment["body"]
+    assert "are not counted" in comment["body"]
+
+    # a stricter confidence floor set through the API is what the next gate uses
+    GithubRepository.objects.update(gate_min_confidence=0.95)
+    assert reporting.github_pull_request_report(check=check).gate["min_confidence"] == 0.95
 
 
 def test_fixing_the_pr_passes_the_gate_and_updates_the_same_comment(

@@ -88,10 +88,10 @@ class ArchitecturalBottleneck(ProjectDetector):
         min_in = int(project.threshold(self.spec, "min_fan_in"))
         min_out = int(project.threshold(self.spec, "min_fan_out"))
         factor = float(project.threshold(self.spec, "pagerank_factor"))
-        n = len(view.pagerank)
-        floor = factor / n
         for module in sorted(view.pagerank):
             rank = view.pagerank[module]
+            n = view.group_size.get(module) or len(view.pagerank)  # modules of the same language
+            floor = factor / n
             fan_in, fan_out = view.fan_in[module], view.fan_out[module]
             if rank >= floor and fan_in >= min_in and fan_out >= min_out:
                 yield project.report(

@@ -1,0 +1,193 @@
+"""Settings pages (API keys, members, webhooks, billing, GitHub) and code search / ask."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import ApiKey, Membership
+from tests.factories import MembershipFactory, OrganizationFactory
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import webhook_endpoint_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_settings_overview_for_every_role(viewer_page, admin_page):
+    viewer = viewer_page.get("/app/settings/").content.decode()
+    assert "<title>Settings · Repotoire</title>" in viewer and "/app/settings/api-keys/" not in viewer
+    assert "/app/settings/api-keys/" in admin_page.get("/app/settings/").content.decode()
+
+
+def test_api_key_shown_once_then_works_against_me_and_revokes(admin_page, admin_user, org):
+    response = admin_page.post("/app/settings/api-keys/", {"name": "ci", "role": "viewer"})
+    assert response.status_code == 302
+    html = admin_page.get("/app/settings/api-keys/").content.decode()
+    raw = re.search(r'id="new-key">(rpt_[^<]+)<', html).group(1)
+    assert raw not in admin_page.get("/app/settings/api-keys/").content.decode()  # shown once
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=raw)
+    me = client.get("/api/v1/me").json()
+    assert me["organization"]["slug"] == org.slug and me["role"] == "viewer"
+    key = ApiKey.objects.get(name="ci")
+    assert admin_page.post(f"/app/settings/api-keys/{key.pk}/revoke/").status_code == 302
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_api_key_errors_use_the_api_wording(admin_page, admin_user):
+    response = admin_page.post("/app/settings/api-keys/", {"name": "x", "role": "owner"})
+    api = admin_user.client.post("/api/v1/api-keys", {"name": "x", "role": "owner"}, format="json").json()
+    assert response.status_code == 403 == 403 and api["detail"] in response.content.decode()
+    response = admin_page.post("/app/settings/api-keys/", {"name": "x", "role": "viewer", "scopes": ["write"]})
+    assert response.status_code == 400 and "Scopes exceed the key&#x27;s role" in response.content.decode()
+
+
+def test_members_and_keys_need_an_admin(member_page, outsider_page, org):
+    assert member_page.get("/app/settings/api-keys/").status_code == 403
+    assert member_page.get("/app/settings/members/").status_code == 403
+    assert member_page.post("/app/settings/api-keys/", {"name": "x"}).status_code == 403
+    key = ApiKey.objects.filter(organization=org).first()
+    assert outsider_page.post(f"/app/settings/api-keys/{key.pk}/revoke/").status_code == 404
+    key.refresh_from_db()
+    assert key.revoked_at is None
+
+
+def test_admin_changes_roles_but_only_owners_touch_owners(admin_page, owner_page, owner, member, org):
+    member_ship = Membership.objects.get(user=member.user, organization=org)
+    owner_ship = Membership.objects.get(user=owner.user, organization=org)
+    assert admin_page.post("/app/settings/members/", {"membership": member_ship.pk, "role": "viewer"}).status_code == 302
+    member_ship.refresh_from_db()
+    assert member_ship.role == "viewer"
+    assert admin_page.post("/app/settings/members/", {"membership": member_ship.pk, "role": "owner"}).status_code == 403
+    assert admin_page.post("/app/settings/members/", {"membership": owner_ship.pk, "action": "remove"}).status_code == 403
+    last = owner_page.post("/app/settings/members/", {"membership": owner_ship.pk, "role": "admin"})
+    assert last.status_code == 409 and "at least one owner" in last.content.decode()
+    assert owner_page.post("/app/settings/members/", {"membership": member_ship.pk, "action": "remove"}).status_code == 302
+    assert not Membership.objects.filter(pk=member_ship.pk).exists()
+    foreign = MembershipFactory(organization=OrganizationFactory())
+    assert owner_page.post("/app/settings/members/", {"membership": foreign.pk, "role": "viewer"}).status_code == 404
+    assert owner_page.post("/app/settings/members/", {"membership": "nope", "role": "viewer"}).status_code == 404
+
+
+def test_webhook_create_test_delivery_redeliver_rotate(admin_page, org, receiver, allow_private_targets, q_sync):
+    response = admin_page.post(
+        "/app/settings/webhooks/", {"name": "ci", "url": receiver.url, "events": ["analysis.completed"], "is_active": "on"}
+    )
+    endpoint = WebhookEndpoint.objects.get(organization=org, name="ci")
+    assert response.status_code == 302 and response["Location"] == f"/app/settings/webhooks/{endpoint.pk}/"
+    page = admin_page.get(response["Location"]).content.decode()
+    assert re.search(r'id="new-secret">[^<]+<', page)
+    assert admin_page.post(f"/app/settings/webhooks/{endpoint.pk}/test/").status_code == 302
+    [request] = receiver.wait_for(1)
+    assert b"webhook.test" in request.body
+    page = admin_page.get(f"/app/settings/webhooks/{endpoint.pk}/").content.decode()
+    assert "Test event sent: answered 200." in page and "webhook.test" in page and "status-succeeded" in page
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert admin_page.post(f"/app/settings/webhooks/{endpoint.pk}/deliveries/{delivery.pk}/redeliver/").status_code == 302
+    assert WebhookDelivery.objects.filter(endpoint=endpoint, redelivery_of=delivery).exists()
+    hint = endpoint.secret_hint
+    admin_page.post(f"/app/settings/webhooks/{endpoint.pk}/rotate/", {"grace_hours": "24"})
+    endpoint.refresh_from_db()
+    assert endpoint.secret_hint != hint or endpoint.previous_secret_encrypted
+
+
+def test_webhook_edit_validation_and_roles(admin_page, member_page, outsider_page, org, receiver, allow_private_targets):
+    bad = admin_page.post("/app/settings/webhooks/", {"name": "x", "url": "not a url", "events": ["analysis.completed"]})
+    assert bad.status_code == 400 and "Enter a valid URL." in bad.content.decode()
+    assert member_page.post("/app/settings/webhooks/", {"name": "x"}).status_code == 403
+    assert member_page.get("/app/settings/webhooks/").status_code == 200  # everyone reads
+    endpoint, _ = webhook_endpoint_create(
+        organization=org, created_by=None, name="a", url=receiver.url, events=["analysis.completed"]
+    )
+    ok = admin_page.post(
+        f"/app/settings/webhooks/{endpoint.pk}/", {"name": "b", "url": receiver.url + "?b", "events": ["analysis.failed"]}
+    )
+    endpoint.refresh_from_db()
+    assert ok.status_code == 302 and endpoint.name == "b" and endpoint.events == ["analysis.failed"] and not endpoint.is_active
+    assert outsider_page.get(f"/app/settings/webhooks/{endpoint.pk}/").status_code == 404
+    assert outsider_page.post(f"/app/settings/webhooks/{endpoint.pk}/delete/").status_code == 404
+    assert admin_page.post(f"/app/settings/webhooks/{endpoint.pk}/delete/").status_code == 302
+    assert not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+
+
+def test_billing_page_shows_plan_usage_and_limits(owner_page, admin_page, member_page, org):
+    html = owner_page.get("/app/settings/billing/").content.decode()
+    assert "Analyses this hour" in html and "Concurrent analyses" in html and "Repositories" in html
+    assert "not configured" in html  # no Stripe key in tests: no checkout button
+    assert admin_page.get("/app/settings/billing/").status_code == 200
+    assert admin_page.post("/app/settings/billing/", {"action": "portal"}).status_code == 403  # owners bill
+    assert member_page.get("/app/settings/billing/").status_code == 403
+
+
+def test_billing_checkout_without_stripe_is_the_api_error(owner_page, owner):
+    # The success and cancel URLs are this page on the host the browser used.
+    response = owner_page.post("/app/settings/billing/", {"action": "checkout", "plan": "pro"}, HTTP_HOST="127.0.0.1")
+    api = owner.client.post(
+        "/api/v1/billing/checkout",
+        {"plan": "pro", "success_url": "http://127.0.0.1/ok", "cancel_url": "http://127.0.0.1/no"},
+        format="json",
+    )
+    assert response.status_code == api.status_code == 503
+    assert api.json()["detail"] in response.content.decode()
+
+
+def test_github_page_lists_installations_of_the_org_only(member_page, org, other_org):
+    from github_app.models import GithubInstallation, GithubRepository
+
+    mine = GithubInstallation.objects.create(organization=org, installation_id=11, account_login="acme")
+    GithubRepository.objects.create(organization=org, installation=mine, github_id=5, full_name="acme/api")
+    theirs = GithubInstallation.objects.create(organization=other_org, installation_id=12, account_login="globex")
+    html = member_page.get("/app/settings/github/").content.decode()
+    assert "acme/api" in html and "globex" not in html
+    gh_repo = GithubRepository.objects.get(full_name="acme/api")
+    response = member_page.post(
+        f"/app/settings/github/repos/{gh_repo.pk}/gate/",
+        {"gate_enabled": "on", "max_new_critical": "0", "min_health_score": "70"},
+    )
+    gh_repo.refresh_from_db()
+    assert response.status_code == 302 and gh_repo.min_health_score == 70 and gh_repo.max_new_high is None
+    assert member_page.post(f"/app/settings/github/installations/{theirs.pk}/repos/", {"repo_ids": "5"}).status_code == 404
+
+
+def test_code_search_and_ask_without_an_llm(viewer_page, viewer, indexed, django_assert_max_num_queries):
+    html = viewer_page.get("/app/code/?query=session+store").content.decode()
+    api = viewer.client.post("/api/v1/code/search", {"query": "session store"}, format="json").json()
+    assert api["results"] and all(f"{r['file']}:{r['start_line']}" in html for r in api["results"])
+    assert "chunks embedded" in html
+    viewer_page.get("/app/code/?query=warm+up")
+    with django_assert_max_num_queries(20):
+        viewer_page.get("/app/code/?query=cookie+signature")
+    ask = viewer_page.post("/app/code/", {"question": "How are cookies signed?"})
+    api_ask = viewer.client.post("/api/v1/code/ask", {"question": "How are cookies signed?"}, format="json")
+    assert ask.status_code == api_ask.status_code
+    assert api_ask.json()["detail"] in ask.content.decode()
+
+
+def test_code_search_for_another_orgs_repository_is_404(viewer_page, other_org):
+    from tests.factories import RepositoryFactory
+
+    foreign = RepositoryFactory(organization=other_org)
+    assert viewer_page.get(f"/app/code/?query=x&repository_id={foreign.pk}").status_code == 404
+
+
+def test_every_settings_page_is_titled(owner_page):
+    for url, title in (
+        ("/app/settings/api-keys/", "API keys"),
+        ("/app/settings/members/", "Members"),
+        ("/app/settings/webhooks/", "Webhooks"),
+        ("/app/settings/billing/", "Billing"),
+        ("/app/settings/github/", "GitHub"),
+        ("/app/code/", "Code search"),
+        ("/app/fixes/", "Fix proposals"),
+    ):
+        assert f"<title>{title} · Repotoire</title>" in owner_page.get(url).content.decode(), url
+
+
+def test_csrf_is_enforced_on_dashboard_forms(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user.user)
+    assert client.post("/app/settings/api-keys/", {"name": "x"}).status_code == 403
+    assert not ApiKey.objects.filter(name="x").exists()
