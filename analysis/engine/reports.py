@@ -428,7 +428,8 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": _artifact_uri(finding.path), "uriBaseId": "%SRCROOT%"},
-                    "region": _region(finding),
+                    # SARIF's language identifiers are ours: python, javascript, typescript, go...
+                    "region": {**_region(finding), "sourceLanguage": finding.language},
                 }
             }
         ],
@@ -586,6 +587,19 @@ def render_markdown(result: AnalysisResult, context: ReportContext | None = None
             value = score.pillars[pillar]
             count = pillar_details.get(pillar, {}).get("findings", "")
             lines.append(f"| {pillar.capitalize()} | {value:.1f} | {grade_for(value)} | {count} |")
+    languages = result.metrics.get("languages") or {}
+    if languages:
+        lines += [
+            "",
+            "## Languages",
+            "",
+            "| Language | Files | Code lines | Findings | Score | Grade |",
+            "|---|---:|---:|---:|---:|:---:|",
+        ]
+        for name, row in languages.items():
+            lines.append(
+                f"| {_md(name)} | {row['files']} | {row['code_lines']} | {row['findings']} | {row['score']:.1f} | {row['grade']} |"
+            )
     lines += ["", "## Findings by severity", "", "| Severity | Count |", "|---|---:|"]
     lines += [f"| {sev} | {count} |" for sev, count in summary["by_severity"].items()]
     lines += ["", "## Findings by category", "", "| Category | Count |", "|---|---:|"]
@@ -695,6 +709,13 @@ def _html_facts(result: AnalysisResult, summary: dict[str, Any]) -> list[tuple[s
     duplicated = result.metrics.get("duplicated_lines_percent")
     if isinstance(duplicated, int | float):
         facts.append(("Duplicated lines", f"{duplicated:.1f} %"))
+    for name, row in (result.metrics.get("languages") or {}).items():
+        facts.append(
+            (
+                f"Language {name}",
+                f"{row['files']} files, {row['code_lines']} code lines, score {row['score']:.1f} ({row['grade']})",
+            )
+        )
     if result.skipped:
         facts.append(("Skipped files", ", ".join(f"{k}: {v}" for k, v in sorted(result.skipped.items()))))
     total = result.timings.get("total")
