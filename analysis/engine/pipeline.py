@@ -33,10 +33,12 @@ from analysis.engine.calibration import calibrate
 from analysis.engine.config import EngineConfig
 from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
+from analysis.engine.detectors.security import drop_safe_yaml_loaders
 from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
 from analysis.engine.languages import PYTHON
 from analysis.engine.languages.resolve import resolve_other_imports
+from analysis.engine.markers import apply_markers
 from analysis.engine.model import Finding, Role
 from analysis.engine.project import build_project
 from analysis.engine.registry import (
@@ -44,6 +46,7 @@ from analysis.engine.registry import (
     NodeDetector,
     ProjectDetector,
     all_detectors,
+    all_specs,
     detector_languages,
     tree_detectors,
 )
@@ -223,10 +226,11 @@ def _analyze(
     resolve_imports(files.values())
     resolve_other_imports(root, files.values())
     timings["parse"] = time.perf_counter() - t
+    specs_by_id = {spec.id: spec for spec in all_specs()}
     for key, value in batch.timings.items():
         if key.startswith("detector."):
             timings[key] = value
-            spec = detectors[key.removeprefix("detector.")].spec
+            spec = specs_by_id[key.removeprefix("detector.")]
             group = f"detect.{spec.category.value}"
             timings[group] = timings.get(group, 0.0) + value
         else:
@@ -263,9 +267,14 @@ def _analyze(
         if facts is not None:
             f.language = facts.language
     file_findings = [f for facts in files.values() for f in facts.findings]
+    # markers of other tools (noqa, nosec, no-cover pragmas) say intentional: see markers.py
+    file_findings = honour_markers(file_findings, files, config.options.get("markers"))
+    project_findings = honour_markers(project_findings, files, config.options.get("markers"))
     assign_roles([*file_findings, *project_findings], files)
     # A file-local detector cannot see that other modules import a name from this one.
     file_findings = drop_reexported_unused_imports(file_findings, project)
+    # nor that a yaml Loader imported from another module derives from SafeLoader
+    file_findings = drop_safe_yaml_loaders(file_findings, project)
     findings = sorted(
         file_findings + _disambiguate(project_findings),
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
@@ -285,6 +294,10 @@ def _analyze(
         metrics["detector_errors"] = [{"detector": d, "path": p, "error": e} for d, p, e in errors[:200]]
         metrics["detector_error_count"] = len(errors)
     score = _score(findings, files, metrics, config)
+    languages = {f.language for f in files.values()}
+    if languages != {PYTHON} and languages:
+        # one score for the repository, and the same formula per language for the breakdown
+        metrics["languages"] = _language_breakdown(findings, files, metrics, config)
     timings["score"] = time.perf_counter() - t
 
     skipped = dict(disc.skipped)
@@ -432,6 +445,19 @@ def _parse(
 
 
 # --- project findings -----------------------------------------------------------------------------
+def honour_markers(findings: list[Finding], files: dict[str, FileFacts], enabled: Any) -> list[Finding]:
+    """Findings minus those other tools' inline markers cover (``markers.py``)."""
+    if enabled is not None and not isinstance(enabled, dict):
+        enabled = {}
+    out = []
+    for f in findings:
+        facts = files.get(f.path)
+        markers = facts.extra.get("markers") if facts is not None else None
+        if not markers or apply_markers([f], markers, enabled):
+            out.append(f)
+    return out
+
+
 def assign_roles(findings: list[Finding], files: dict[str, FileFacts]) -> None:
     """Every finding takes the role of its file (project-level findings without a file: source)."""
     for f in findings:
@@ -485,6 +511,25 @@ def _metrics(files: dict[str, FileFacts], project_metrics: dict[str, Any]) -> di
     for key, value in project_metrics.items():
         metrics.setdefault(key, value)
     return metrics
+
+
+def _language_breakdown(
+    findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig
+) -> dict[str, dict[str, Any]]:
+    """Per language: files, code lines, findings and the score its files alone would get."""
+    out: dict[str, dict[str, Any]] = {}
+    for language in sorted({f.language for f in files.values()}):
+        own_files = {p: f for p, f in files.items() if f.language == language}
+        own = [f for f in findings if f.language == language]
+        part = _score(own, own_files, {**metrics, "code_lines": sum(f.code_lines for f in own_files.values())}, config)
+        out[language] = {
+            "files": len(own_files),
+            "code_lines": sum(f.code_lines for f in own_files.values()),
+            "findings": len(own),
+            "score": part.overall,
+            "grade": part.grade,
+        }
+    return out
 
 
 def _score(findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig) -> HealthScore:

@@ -501,6 +501,16 @@ class TaintState:
         chain = self._chain(ctx)
         chain[0].setdefault(name, []).append(_Binding(kind, target, value, op, self._seq, strong, chain))
 
+    def bound_value(self, name: str, ctx: FileContext) -> ast.AST | None:
+        """The expression ``name`` was last bound to before this point of the traversal (in the
+        current function or an enclosing scope), when one plain assignment made it; else None."""
+        for scope in self._chain(ctx):
+            bindings = [b for b in scope.get(name, ()) if b.seq <= self._seq]
+            if bindings:
+                last = bindings[-1]
+                return last.value if last.kind == VALUE else None
+        return None
+
     def _lookup(self, name: str, ctx: FileContext) -> Info | None:
         chain, seq = self._env
         for scope in chain:

@@ -31,6 +31,7 @@ from analysis.engine.discovery import is_migration_path
 from analysis.engine.facts import FileFacts, ImportFact
 from analysis.engine.languages import PYTHON
 from analysis.engine.languages.frontend import TreeFrontEnd
+from analysis.engine.markers import parse_markers
 from analysis.engine.model import Finding, compute_fingerprint
 from analysis.engine.registry import NodeDetector, TreeDetector, all_detectors, tree_detectors
 from analysis.engine.roles import content_role
@@ -76,7 +77,7 @@ class FileProcessor:
         self.tree_detectors: list[TreeDetector] = [
             cls() for did, classes in sorted(tree_detectors().items()) if did in wanted for cls in classes
         ]
-        self.front_end = TreeFrontEnd(self.tree_detectors)
+        self.front_end = TreeFrontEnd(self.tree_detectors, profile)
         parse_cls = registry.get(PARSE_ERROR_ID)
         self.parse_error_spec = parse_cls.spec if parse_cls is not None and PARSE_ERROR_ID in wanted else None
 
@@ -179,6 +180,9 @@ class FileProcessor:
         suppressions = parse_suppressions(source, lines)
         if suppressions is not None:
             facts.extra["suppressions"] = suppressions
+        markers = parse_markers(source, lines)
+        if markers is not None:
+            facts.extra["markers"] = markers
         facts.findings = assign_discriminators(apply_suppressions(ctx.findings, suppressions))
         return facts
 

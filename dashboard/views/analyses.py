@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from analysis import services as analysis_services
 from analysis.models import AnalysisRun
 from dashboard.access import OrgView, redirect_to
-from findings.models import Finding
+from findings.models import Finding, Severity
 
 # (label, ?format=) of GET /api/v1/analysis/{id}/report, which the browser fetches with its session.
+SEVERITIES = [s.value for s in Severity]  # critical first
 REPORTS = (("HTML", "html"), ("SARIF", "sarif"), ("Markdown", "markdown"), ("JSON", "json"))
 
 
@@ -38,6 +39,8 @@ class RunDetailView(OrgView):
             "new_count": findings.filter(first_seen_run=run).count() if run.status == "completed" else None,
             "fixed_count": findings.filter(fixed_in_run=run).count() if run.status == "completed" else None,
             "reports": REPORTS,
+            "severity_counts": [(sev, run.findings_counts.get(sev, 0)) for sev in SEVERITIES],
+            "suppressed": run.findings_counts.get("suppressed", 0),
         }
         return self.render("dashboard/run.html", context)
 

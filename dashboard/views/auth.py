@@ -10,13 +10,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.selectors import SESSION_ORG_KEY, membership_for_session
-from dashboard.access import LOGIN_URL, OrgView, clerk_sign_in, parse_uuid, redirect_to, safe_next
+from dashboard.access import LOGIN_URL, OrgView, clerk_sign_in, parse_uuid, redirect_to, safe_next, with_csp
 from repotoire.api.exceptions import NotFound
 
 SIGN_IN_FAILED = "Invalid email or password"
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
+    return with_csp(_login(request))
+
+
+def _login(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
     if request.user.is_authenticated or clerk_sign_in(request):
         return HttpResponseRedirect(next_url)

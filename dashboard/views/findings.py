@@ -20,6 +20,8 @@ from fixes.models import FixProposal
 from repotoire.api.exceptions import ApplicationError, ValidationFailed
 
 PAGE_SIZES = (25, 50, 100)
+# The table's columns only: snippets, messages and metadata stay in the database.
+LIST_FIELDS = ("id", "title", "severity", "path", "line", "detector", "status", "repository__name")
 FILTER_LISTS = ("severity", "status")
 SORTS = {"severity": "Severity", "file": "File", "detector": "Detector", "created": "Newest last", "-created": "Newest first"}
 
@@ -42,7 +44,9 @@ class FindingListView(OrgView):
         try:
             params = validated(FindingListQueryInputSerializer, data)
             scope = filter_findings(
-                Finding.objects.for_org(self.org).select_related("repository"), organization=self.org, params=params
+                Finding.objects.for_org(self.org).select_related("repository").only(*LIST_FIELDS),
+                organization=self.org,
+                params=params,
             )
             queryset = scope.queryset
         except ApplicationError as exc:
@@ -54,9 +58,12 @@ class FindingListView(OrgView):
             page = paginator.page(int(page_number) if str(page_number).isdigit() else 1)
         except EmptyPage:
             page = paginator.page(paginator.num_pages)
+        findings = list(page.object_list)
+        for finding in findings:  # a run's own line when the list is one run's, else the current one
+            finding.shown_line = getattr(finding, "run_line", None) or finding.line
         context = {
             "page": page,
-            "findings": list(page.object_list),
+            "findings": findings,
             "values": data,
             "selected_severity": data.get("severity", []),
             "selected_status": data.get("status", []),

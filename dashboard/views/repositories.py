@@ -14,7 +14,7 @@ from analysis.serializers import RepositoryCreateInputSerializer, RepositoryUpda
 from analysis.sources import redact_clone_url
 from dashboard import charts
 from dashboard.access import OrgView, form_data, redirect_to, validated
-from findings.models import Finding
+from findings.models import SEVERITY_RANK, Finding
 from findings.selectors import findings_summary
 from repotoire.api.exceptions import ApplicationError
 
@@ -65,6 +65,7 @@ class RepositoryDetailView(OrgView):
             "clone_url": redact_clone_url(repo.clone_url),
             "latest": latest,
             "summary": summary,
+            "severity_counts": sorted(summary["by_severity"].items(), key=lambda kv: -SEVERITY_RANK[kv[0]]),
             "recent": recent,
             "chart": chart,
             "active_run": next((r for r in recent if r.status in ("queued", "running")), None),

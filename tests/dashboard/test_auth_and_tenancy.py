@@ -135,3 +135,12 @@ def test_organisation_in_two_memberships_lists_both_in_switcher_by_name(member):
     client.force_login(member.user)
     html = client.get("/app/repositories/").content.decode()
     assert html.index(">Acme<") < html.index(">Zeta<")
+
+
+def test_pages_carry_a_strict_script_policy_and_no_inline_script(member_page, org):
+    for url in ("/app/repositories/", "/app/findings/", "/app/settings/"):
+        response = member_page.get(url)
+        assert "script-src 'self'" in response["Content-Security-Policy"], url
+        html = response.content.decode()
+        assert "<script>" not in html and " onchange=" not in html and " onclick=" not in html, url
+    assert "script-src 'self'" in Client().get("/app/login/")["Content-Security-Policy"]

@@ -13,9 +13,11 @@ import ast
 import re
 from typing import ClassVar
 
+from analysis.engine import graph as g
 from analysis.engine import taint
 from analysis.engine.context import FileContext
-from analysis.engine.model import Category, Kind, Severity
+from analysis.engine.model import Category, Finding, Kind, Severity
+from analysis.engine.project import ProjectContext
 from analysis.engine.registry import DetectorSpec, NodeDetector, register
 from analysis.engine.taint import Info, Taint, TaintState, call_terminal
 
@@ -137,8 +139,9 @@ class TaintDetector(NodeDetector):
         sink: str,
         tainted_severity: Severity | None = None,
         unknown_confidence: float = UNKNOWN_CONFIDENCE,
+        extra: dict[str, object] | None = None,
     ) -> None:
-        metadata: dict[str, object] = {"sink": sink}
+        metadata: dict[str, object] = {"sink": sink, **(extra or {})}
         if info.taint is not None:
             found = info.taint
             metadata.update(found.as_metadata())
@@ -347,6 +350,51 @@ _DESERIALIZERS = frozenset(
     }
 )
 _SAFE_YAML_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
+# bases that make a loader class safe, and those that make it unsafe whatever else it mixes in
+SAFE_YAML_BASES = frozenset({*_SAFE_YAML_LOADERS, "SafeConstructor", "BaseConstructor"})
+UNSAFE_YAML_BASES = frozenset(
+    {
+        "Loader",
+        "UnsafeLoader",
+        "FullLoader",
+        "CLoader",
+        "CUnsafeLoader",
+        "CFullLoader",
+        "Constructor",
+        "UnsafeConstructor",
+        "FullConstructor",
+    }
+)
+
+
+def yaml_loader_verdict(bases: list[str]) -> bool | None:
+    """True (safe), False (unsafe) or None (unknown) from a loader class's base names."""
+    names = {b.rsplit(".", 1)[-1] for b in bases}
+    if names & UNSAFE_YAML_BASES:
+        return False
+    if names & SAFE_YAML_BASES:
+        return True
+    return None
+
+
+def _local_loader_is_safe(name: str, ctx: FileContext, seen: set[str] | None = None) -> bool | None:
+    """Whether the class ``name`` defined in this file derives from a safe loader (through the
+    file's own classes); None when it is not defined here or its bases are not known."""
+    seen = seen if seen is not None else set()
+    if name in seen:
+        return None
+    seen.add(name)
+    for node in ctx.tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            bases = [ctx.qualified_name(b) or "" for b in node.bases]
+            verdict = yaml_loader_verdict(bases)
+            if verdict is not None:
+                return verdict
+            for base in node.bases:
+                if isinstance(base, ast.Name) and _local_loader_is_safe(base.id, ctx, seen):
+                    return True
+            return None
+    return None
 
 
 @register
@@ -384,6 +432,8 @@ class UnsafeDeserialization(TaintDetector):
             loader_name = (ctx.qualified_name(loader) or "") if loader is not None else ""
             if loader_name.rsplit(".", 1)[-1] in _SAFE_YAML_LOADERS:
                 return
+            if isinstance(loader, ast.Name) and _local_loader_is_safe(loader.id, ctx):
+                return  # class MyLoader(yaml.SafeLoader) in this file
         elif name == "torch.load":
             if is_const(keyword(node, "weights_only"), True):
                 return
@@ -394,6 +444,7 @@ class UnsafeDeserialization(TaintDetector):
             return
         data = node.args[0] if node.args else None
         info = state.info(data, ctx) if data is not None else taint.UNKNOWN
+        loader = argument(node, 1, "Loader") if name in ("yaml.load", "yaml.load_all") else None
         self.report_value(
             ctx,
             node,
@@ -402,6 +453,7 @@ class UnsafeDeserialization(TaintDetector):
             sink=name,
             tainted_severity=Severity.CRITICAL,
             unknown_confidence=0.7,
+            extra={"yaml_loader": ctx.qualified_name(loader) or ""} if loader is not None else None,
         )
 
 
@@ -588,6 +640,24 @@ _HTTP_VERBS = frozenset(
 _HTTP_MODULES = ("requests", "httpx", "urllib.request", "urllib2", "urllib3", "aiohttp")
 
 
+_CLIENT_NAME = re.compile(r"(^|_)(session|client|http|https|http_client|sess|requests|httpx)$", re.IGNORECASE)
+
+
+def _http_client(receiver: ast.expr, state: TaintState, ctx: FileContext) -> bool:
+    """Whether ``receiver.get(...)`` is an HTTP call: the receiver is bound to an HTTP client
+    (``s = requests.Session()``), or, when its binding is not visible (a parameter, an attribute
+    set elsewhere), its name is a client's. ``headers.get(url)`` or a dict is not."""
+    name = taint.dotted(receiver)
+    if name is None:
+        return False
+    value = state.bound_value(name, ctx)
+    if value is not None:
+        if isinstance(value, ast.Call):
+            return (ctx.qualified_name(value.func) or "").startswith(_HTTP_MODULES)
+        return False
+    return _CLIENT_NAME.search(name.rpartition(".")[2]) is not None
+
+
 @register
 class ServerSideRequestForgery(_RequestSinkDetector):
     """Request data used as the URL of an outgoing HTTP request."""
@@ -608,8 +678,7 @@ class ServerSideRequestForgery(_RequestSinkDetector):
         if module.startswith(_HTTP_MODULES):
             pass
         elif isinstance(node.func, ast.Attribute) and verb != "open":
-            receiver = (taint.dotted(node.func.value) or "").lower()
-            if not any(word in receiver for word in ("session", "client", "http")):
+            if not _http_client(node.func.value, state, ctx):
                 return
         else:
             return
@@ -619,3 +688,35 @@ class ServerSideRequestForgery(_RequestSinkDetector):
         found = state.is_tainted(url, ctx, REQUEST_ONLY)
         if found is not None:
             self.report_request(node, found, f"{name} fetches a URL derived from request data", name, ctx)
+
+
+def drop_safe_yaml_loaders(findings: list[Finding], project: ProjectContext) -> list[Finding]:
+    """``yaml.load(..., Loader=X)`` findings whose ``X`` is a class of the project deriving
+    (through the project's classes) from a safe loader or ``SafeConstructor``: a file-local
+    detector cannot see another module's class hierarchy."""
+    out = []
+    for f in findings:
+        loader = f.metadata.get("yaml_loader") if f.detector == UnsafeDeserialization.spec.id else None
+        if loader and _project_loader_is_safe(project, str(loader), f.path):
+            continue
+        out.append(f)
+    return out
+
+
+def _project_loader_is_safe(project: ProjectContext, name: str, path: str) -> bool:
+    facts = project.files.get(path)
+    candidates = [name]
+    if facts is not None and "." not in name:
+        candidates.append(f"{facts.module}.{name}")
+    queue = [c for c in candidates if c in project.definitions]
+    seen = set(queue)
+    while queue:
+        qual = queue.pop(0)
+        verdict = yaml_loader_verdict(project.definitions[qual].bases)
+        if verdict is not None:
+            return verdict
+        for base in sorted(project.graph.successors(g.INHERITS, qual)):
+            if base not in seen:
+                seen.add(base)
+                queue.append(base)
+    return False

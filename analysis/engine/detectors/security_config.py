@@ -14,9 +14,10 @@ from typing import ClassVar
 
 from analysis.engine.context import FileContext
 from analysis.engine.detectors.security import is_const, keyword, spec, user_severity
-from analysis.engine.model import Severity
+from analysis.engine.model import Kind, Severity
 from analysis.engine.registry import NodeDetector, register
 from analysis.engine.taint import call_terminal, dotted
+from analysis.engine.usage import enclosing_block, option_guard, purpose, usage_names
 
 
 def is_settings_module(ctx: FileContext) -> bool:
@@ -106,8 +107,19 @@ class HardcodedSecretKey(NodeDetector):
                 return
 
     def _report(self, node: ast.AST, ctx: FileContext) -> None:
-        confidence = 0.3 if ctx.is_test else 0.95
-        ctx.report(self.spec, node, "SECRET_KEY is a string literal; load it from the environment", confidence=confidence)
+        value = next((v for v in ast.walk(node) if _str_value(v) is not None), None)
+        placeholder = _PLACEHOLDER.search(_str_value(value) or "") is not None
+        # a literal signing key in the code is unsafe whatever runs it, unless it is a placeholder,
+        # set only on an option (if DEBUG: ...) or in a development settings module
+        opted = placeholder or option_guard(ctx) is not None or _DEV_SETTINGS.search(ctx.path) is not None
+        confidence = 0.3 if ctx.is_test else 0.5 if opted else 0.95
+        ctx.report(
+            self.spec,
+            node,
+            "SECRET_KEY is a string literal; load it from the environment",
+            confidence=confidence,
+            kind=Kind.HOTSPOT if opted else Kind.VULNERABILITY,
+        )
 
 
 # --- hardcoded-secret -----------------------------------------------------------------------------
@@ -145,7 +157,18 @@ _PLACEHOLDER = re.compile(
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][\w.-]*")
+_DEV_SETTINGS = re.compile(r"(^|[/_])(dev|development|local|test|tests|testing|ci|example|sample)[^/]*\.py$", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z_.\-]+")
+
+
+def _documentation(ctx: FileContext) -> bool:
+    """The string being visited is a statement of its own (a docstring or a bare string) or sits
+    in a call that prints or documents: examples in documentation are not credentials."""
+    parent = ctx.parents[-1] if ctx.parents else None
+    return isinstance(parent, ast.Expr) or (
+        isinstance(parent, ast.Call)
+        and (dotted(parent.func) or "").rpartition(".")[2] in ("print", "echo", "help", "add_argument")
+    )
 
 
 def shannon_entropy(text: str) -> float:
@@ -194,7 +217,7 @@ class HardcodedSecret(NodeDetector):
         kind = node.__class__
         if kind is ast.Constant:
             value = node.value  # type: ignore[attr-defined]
-            if value.__class__ is str and len(value) >= 16 and _TOKEN_HINT.search(value):
+            if value.__class__ is str and len(value) >= 16 and _TOKEN_HINT.search(value) and not _documentation(ctx):
                 self._known_token(node, value, ctx)
             return
         # (name, target node or None, value) triples; only string literals can be secrets
@@ -238,12 +261,15 @@ class HardcodedSecret(NodeDetector):
             match = pattern.search(value)
             if match is None or "EXAMPLE" in match.group(0).upper() or "XXXX" in match.group(0).upper():
                 continue
+            if _PLACEHOLDER.search(value) and label != "private key":
+                continue
             confidence = 0.5 if ctx.is_test else 0.95
             ctx.report(
                 self.spec,
                 node,
                 f"{label} written in the source",
                 confidence=confidence,
+                kind=Kind.VULNERABILITY,  # a live credential in the code is unsafe wherever it is used
                 metadata={"kind": label, "match": match.group(0)[:12] + "…"},
             )
             return
@@ -310,6 +336,9 @@ class WeakCrypto(NodeDetector):
         message = None
         if last in ("crypt", "mksalt"):
             message = self._crypt(node, ctx)
+            if message is not None:
+                ctx.report(self.spec, node, message, confidence=0.9, kind=Kind.VULNERABILITY)
+            return
         elif last.lower() in _WEAK_HASHES or last == "new" or last in _WEAK_CIPHERS or last == "ECB":
             message = self._message(node, last, ctx.qualified_name(node.func) or "")
         if (
@@ -320,10 +349,42 @@ class WeakCrypto(NodeDetector):
             )
         ):
             message = "block cipher used in ECB mode, which leaks patterns of the plaintext"
-        if message is not None:
-            # a broken hash is often a checksum or cache key; a broken cipher is always a problem
-            confidence = 0.7 if "usedforsecurity" in message or message.endswith("hash is broken for security use") else 1.0
-            ctx.report(self.spec, node, message, confidence=confidence)
+        if message is None:
+            return
+        if "usedforsecurity" in message or message.endswith("hash is broken for security use"):
+            self._weak_hash(node, message, ctx)
+            return
+        # a broken cipher or ECB mode: unsafe whatever it protects, unless the code implements a
+        # legacy or compatibility format on purpose
+        legacy = purpose([ctx.symbol]) == "benign"
+        ctx.report(
+            self.spec,
+            node,
+            message,
+            confidence=0.5 if legacy else 0.9,
+            kind=Kind.HOTSPOT if legacy else Kind.VULNERABILITY,
+        )
+
+    def _weak_hash(self, node: ast.Call, message: str, ctx: FileContext) -> None:
+        """A broken hash is a finding only when its use may be security: a value derived from a
+        password, token or secret (a vulnerability), or nothing says what it is for (a hotspot
+        at low confidence). Cache keys, ETags, checksums, ``sha1().digest_size`` and code that
+        implements the algorithm's own format are not findings."""
+        algorithm = message.split(" ", 1)[0].lower()
+        names = usage_names(node, ctx)
+        if algorithm in ctx.symbol.lower():
+            return
+        use = purpose(names)
+        if use == "benign":
+            return
+        ctx.report(
+            self.spec,
+            node,
+            message,
+            confidence=0.8 if use == "security" else 0.4,
+            kind=Kind.VULNERABILITY if use == "security" else Kind.HOTSPOT,
+            metadata={"use": use or "unknown"},
+        )
 
     def _crypt(self, node: ast.Call, ctx: FileContext) -> str | None:
         if not (ctx.qualified_name(node.func) or "").startswith("crypt."):
@@ -406,33 +467,59 @@ class InsecureTls(NodeDetector):
     )
     node_types = (ast.Call, ast.Assign)
 
+    def start_file(self, ctx: FileContext) -> None:
+        self.blocks: set[int] = set()
+
+    def _report(self, ctx: FileContext, node: ast.AST, message: str) -> None:
+        """Once per block: ``check_hostname = False`` and ``verify_mode = CERT_NONE`` side by side
+        are one decision. Inside a branch on an option (``if not verify_certs:``) it is opted
+        into: a hotspot; otherwise the connection never verifies: a vulnerability."""
+        guard = option_guard(ctx)
+        block = guard if guard is not None else enclosing_block(ctx)
+        if id(block) in self.blocks:
+            return
+        self.blocks.add(id(block))
+        ctx.report(
+            self.spec,
+            node,
+            message,
+            confidence=0.5 if guard is not None else 0.9,
+            kind=Kind.HOTSPOT if guard is not None else Kind.VULNERABILITY,
+        )
+
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if isinstance(node, ast.Assign):
             value_name = (ctx.qualified_name(node.value) or "") if node.value.__class__ is ast.Attribute else ""
-            if value_name in ("ssl.CERT_NONE", "ssl._create_unverified_context"):
-                ctx.report(self.spec, node, f"{value_name} disables certificate verification")
-            elif is_const(node.value, False) and any(target_name(t) == "check_hostname" for t in node.targets):
-                ctx.report(self.spec, node, "check_hostname = False disables host name verification")
+            targets = [target_name(t) for t in node.targets]
+            if value_name == "ssl.CERT_NONE" and any(_VERIFY_TARGET.search(t) for t in targets):
+                self._report(ctx, node, f"{value_name} disables certificate verification")
+            elif value_name == "ssl._create_unverified_context" and any("context" in t for t in targets):
+                self._report(ctx, node, f"{value_name} disables certificate verification")
+            elif is_const(node.value, False) and "check_hostname" in targets:
+                self._report(ctx, node, "check_hostname = False disables host name verification")
             return
         assert isinstance(node, ast.Call)
         last = node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)
         if last == "_create_unverified_context":
             if ctx.qualified_name(node.func) == "ssl._create_unverified_context":
-                ctx.report(self.spec, node, "ssl._create_unverified_context() accepts any certificate")
+                self._report(ctx, node, "ssl._create_unverified_context() accepts any certificate")
             return
         for kw in node.keywords:
             if kw.arg in ("verify", "ssl", "verify_ssl") and is_const(kw.value, False):
                 if last in _HTTP_CALLS or (ctx.qualified_name(node.func) or "").startswith(("requests.", "httpx.", "aiohttp.")):
-                    ctx.report(self.spec, node, f"{kw.arg}=False turns off certificate verification")
+                    self._report(ctx, node, f"{kw.arg}=False turns off certificate verification")
                     return
             elif kw.arg in ("cert_reqs", "verify_mode") and (
                 ctx.qualified_name(kw.value) == "ssl.CERT_NONE" or _str_value(kw.value) == "CERT_NONE"
             ):
-                ctx.report(self.spec, node, f"{kw.arg}=CERT_NONE turns off certificate verification")
+                self._report(ctx, node, f"{kw.arg}=CERT_NONE turns off certificate verification")
                 return
             elif kw.arg in ("check_hostname", "assert_hostname") and is_const(kw.value, False):
-                ctx.report(self.spec, node, f"{kw.arg}=False turns off host name verification")
+                self._report(ctx, node, f"{kw.arg}=False turns off host name verification")
                 return
+
+
+_VERIFY_TARGET = re.compile(r"(verify|cert_req|cert_reqs|verify_mode)", re.IGNORECASE)
 
 
 # --- insecure-random ------------------------------------------------------------------------------
@@ -441,7 +528,7 @@ _RANDOM_FUNCTIONS = frozenset(
     {"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "shuffle", "uniform", "randbytes"}
 )
 _SECURITY_NAME = re.compile(
-    r"(token|passw|passphrase|pwd|secret|nonce|salt|otp|api_?key|session_?(id|key)|csrf|private_?key|"
+    r"(token(?!i[sz])|passw|passphrase|pwd|secret|nonce|otp|api_?key|session_?(id|key)|csrf|private_?key|"
     r"signing_?key|encryption_?key|crypt|auth_?code|reset_?code|verification|activation|invite_?code|"
     r"one_?time|pin_?code|challenge|credential)",
     re.IGNORECASE,
@@ -469,6 +556,9 @@ class InsecureRandom(NodeDetector):
         last = node.func.attr if node.func.__class__ is ast.Attribute else call_terminal(node.func, ctx)
         if last not in _RANDOM_FUNCTIONS or (ctx.qualified_name(node.func) or "") != f"random.{last}":
             return
+        # jitter, delays, sampling, colours...: the value's names say it is not a secret
+        if purpose([n for n in usage_names(node, ctx) if n != (ctx.function.name if ctx.function else None)]) == "benign":
+            return
         for parent in reversed(ctx.parents):
             names: list[str] = []
             if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -485,15 +575,17 @@ class InsecureRandom(NodeDetector):
                         f"random.{last}() used for '{name}'; use the secrets module",
                         confidence=0.8,
                         metadata={"name": name},
+                        kind=Kind.VULNERABILITY,  # the value is bound to a secret's name
                     )
                     return
+        # only the enclosing function's name hints at a secret: a hotspot at low confidence
         function = ctx.function
         if function is not None and _SECURITY_NAME.search(function.name):
             ctx.report(
                 self.spec,
                 node,
                 f"random.{last}() used in {function.name}(); use the secrets module",
-                confidence=0.6,
+                confidence=0.3,
                 metadata={"name": function.name},
             )
 
@@ -603,18 +695,29 @@ class JwtVerificationDisabled(NodeDetector):
         if not (name.startswith(("jwt.", "jose.", "authlib.jose.")) or ".jwt." in name):
             return
         if is_const(keyword(node, "verify"), False):
-            ctx.report(self.spec, node, "jwt.decode(verify=False) accepts unsigned and forged tokens")
+            self._report(ctx, node, "jwt.decode(verify=False) accepts unsigned and forged tokens")
             return
         options = keyword(node, "options")
         if isinstance(options, ast.Dict):
             for key, value in zip(options.keys, options.values, strict=True):
                 if _str_value(key) == "verify_signature" and is_const(value, False):
-                    ctx.report(self.spec, node, "jwt.decode with verify_signature=False accepts forged tokens")
+                    self._report(ctx, node, "jwt.decode with verify_signature=False accepts forged tokens")
                     return
         algorithms = keyword(node, "algorithms")
         values = algorithms.elts if isinstance(algorithms, (ast.List, ast.Tuple, ast.Set)) else [algorithms]
         if any((_str_value(v) or "").lower() == "none" for v in values if v is not None):
-            ctx.report(self.spec, node, "jwt.decode accepts the 'none' algorithm, i.e. unsigned tokens")
+            self._report(ctx, node, "jwt.decode accepts the 'none' algorithm, i.e. unsigned tokens")
+
+    def _report(self, ctx: FileContext, node: ast.AST, message: str) -> None:
+        """Unconditionally: a vulnerability; on an option (``if not verify:``): a hotspot."""
+        guarded = option_guard(ctx) is not None
+        ctx.report(
+            self.spec,
+            node,
+            message,
+            confidence=0.5 if guarded else 0.9,
+            kind=Kind.HOTSPOT if guarded else Kind.VULNERABILITY,
+        )
 
 
 # --- bind-all-interfaces --------------------------------------------------------------------------
