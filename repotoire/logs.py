@@ -62,7 +62,10 @@ class RequestIdFilter(logging.Filter):
     """Put ``request_id`` on every record ("-" outside a request), for both formats."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get() or "-"
+        # Django's own "Internal Server Error" line is written after the middleware has returned,
+        # with the request attached to the record.
+        request = getattr(record, "request", None)
+        record.request_id = _request_id.get() or getattr(request, "request_id", "") or "-"
         return True
 
 

@@ -94,23 +94,25 @@ def test_a_500_names_its_request_id_in_the_body_and_in_the_log_line(fmt):
     handler = logging.StreamHandler(stream)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s [%(request_id)s] %(message)s"))
-    errors = logging.getLogger("repotoire.errors")
-    errors.addHandler(handler)
+    loggers = [logging.getLogger("repotoire.errors"), logging.getLogger("django.request")]
+    for logger in loggers:
+        logger.addHandler(handler)
     try:
         response = APIClient(raise_request_exception=False).get("/test/plain-crash", HTTP_X_REQUEST_ID="req-42")
     finally:
-        errors.removeHandler(handler)
+        for logger in loggers:
+            logger.removeHandler(handler)
     assert response.status_code == 500
     assert response.json()["request_id"] == "req-42"
     assert response["X-Request-ID"] == "req-42"
-    line = stream.getvalue().splitlines()[0]
     if fmt == "json":
-        entry = json.loads(line)
-        assert entry["request_id"] == "req-42"
-        assert entry["level"] == "ERROR"
-        assert "Traceback" in entry["exception"]
+        entries = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+        assert {e["logger"] for e in entries} == {"repotoire.errors", "django.request"}
+        assert all(e["request_id"] == "req-42" and e["level"] == "ERROR" for e in entries)
+        assert any("Traceback" in e.get("exception", "") for e in entries)
     else:
-        assert "[req-42]" in line
+        lines = [line for line in stream.getvalue().splitlines() if line.startswith("ERROR")]
+        assert len(lines) == 2 and all("[req-42]" in line for line in lines), lines
 
 
 @pytest.mark.django_db
