@@ -181,8 +181,7 @@ def compare(name: str, reuse_bandit: bool = False) -> dict[str, Any]:
         theirs_matched = [r for r in theirs if _found_by_us(r, ours_lines)]
         rows[detector] = {
             "ours": len(mine),
-            # the trust work splits security results into vulnerabilities (evidence) and hotspots
-            "ours_by_kind": dict(Counter(getattr(f, "kind", "issue") for f in mine)),
+            "ours_by_kind": dict(Counter(f.kind for f in mine)),
             "ours_also_in_bandit": len(ours_matched),
             "bandit": len(theirs),
             "bandit_also_in_ours": len(theirs_matched),

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engine import analyze
+from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from benchmarks import _cache
 from benchmarks import precision_labels as pl
 from benchmarks._cache import CACHE, project_root
@@ -77,9 +78,8 @@ def engine_rows(project: str, root: Path) -> list[dict[str, Any]]:
                 "line": f.line,
                 "message": f.message,
                 "confidence": f.confidence,
-                # fields the trust work adds; absent on an older engine
-                "kind": getattr(f, "kind", "issue"),
-                "role": getattr(f, "role", "source"),
+                "kind": f.kind,
+                "role": f.role,
             }
         )
     return rows
@@ -267,18 +267,35 @@ def _table(title: str, tallies: dict[str, pl.Tally], targets: dict[str, float] |
         print(f"  {name:28} {t.reported:8} {t.labelled:8} {t.tp:4} {t.fp:4} {pl.fmt_pct(t.precision):>9}{target}")
 
 
-def report(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], labels: list[dict[str, Any]]) -> dict[str, Any]:
+def report(
+    ours: list[dict[str, Any]], theirs: list[dict[str, Any]], labels: list[dict[str, Any]], min_confidence: float
+) -> dict[str, Any]:
     our_labels = [label for label in labels if label["tool"] == "repotoire"]
     summary: dict[str, Any] = {}
+    # one match over everything, then each scope keeps its part (occurrence indices stay stable)
+    everything = pl.match(ours, our_labels)
+    held_out = {
+        pl.full_key(f): pl.held_out_confidence(everything, f) for f in [f for f, _ in everything.pairs] + everything.unlabelled
+    }
     scopes = {
         "every file role": lambda r: True,
         "source files only (role=source)": lambda r: r["role"] == "source",
+        f"default view (role=source, engine confidence ≥ {min_confidence})": lambda r: (
+            r["role"] == "source" and float(r["confidence"]) >= min_confidence
+        ),
+        f"default view, held-out calibration (role=source, leave-one-project-out TP rate ≥ {min_confidence})": lambda r: (
+            r["role"] == "source" and held_out[pl.full_key(r)] >= min_confidence
+        ),
     }
     for scope, keep in scopes.items():
-        rows = [r for r in ours if keep(r)]
-        m = pl.match(rows, our_labels)
+        m = pl.Match(
+            pairs=[(f, label) for f, label in everything.pairs if keep(f)],
+            unlabelled=[f for f in everything.unlabelled if keep(f)],
+            gone=everything.gone + [label for f, label in everything.pairs if not keep(f)],
+        )
+        rows = [f for f, _ in m.pairs] + m.unlabelled
         print(
-            f"\n=== repotoire, {scope}: {len(rows)} findings in {', '.join(CATEGORIES)}; {len(m.pairs)} labelled ({m.loose} matched loosely), {len(m.unlabelled)} unlabelled"
+            f"\n=== repotoire, {scope}: {len(rows)} findings in {', '.join(CATEGORIES)}; {len(m.pairs)} labelled ({everything.loose} matched loosely overall), {len(m.unlabelled)} unlabelled"
         )
         by_category = pl.tally(m, lambda f: f["category"])
         by_detector = pl.tally(m, lambda f: f["detector"])
@@ -299,17 +316,21 @@ def report(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], labels: lis
             _table("security per kind", pl.tally(pl.Match(pairs=sec), lambda f: f["kind"]))
         kept, trues = pl.recall(our_labels, m)
         print(f"\n  true findings kept: {kept} / {trues} = {pl.fmt_pct(kept / trues if trues else None)} (target ≥ 80%)")
+        lost = [label for label in m.gone if label["label"] == "TP"]
+        for label in lost:
+            print(
+                f"    no longer reported (TP): {label['project']} {label['path']}:{label['line']} {label['detector']} — {label['reason'][:70]}"
+            )
         summary[scope] = {
             "findings": len(rows),
             "labelled": len(m.pairs),
-            "loose": m.loose,
+            "loose": everything.loose,
             "unlabelled": len(m.unlabelled),
             "categories": {c: vars(t) | {"precision": t.precision, "estimate": estimates[c]} for c, t in by_category.items()},
             "detectors": {d: vars(t) | {"precision": t.precision} for d, t in by_detector.items()},
             "true_kept": [kept, trues],
         }
-    m = pl.match(ours, our_labels)
-    unlabelled_sec = [f for f in m.unlabelled if f["category"] == "security"]
+    unlabelled_sec = [f for f in everything.unlabelled if f["category"] == "security"]
     print(f"\nunlabelled security findings (every role): {len(unlabelled_sec)}")
     for f in unlabelled_sec[:20]:
         print(f"  {f['project']} {f['path']}:{f['line']} {f['detector']} {pl.normalise_code(f['snippet'])[:80]}")
@@ -365,8 +386,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--import", dest="import_file", type=Path, help='append labels from "ID TP|FP reason" lines')
     parser.add_argument("--rates", action="store_true", help="TP/FP per detector and kind, also written to labels/tp_rates.json")
     parser.add_argument("--markdown", action="store_true", help="also print the summary tables as markdown (README)")
-    parser.add_argument("--per-group", type=int, default=3, help="sample size per project and detector outside security")
-    parser.add_argument("--bandit-per-group", type=int, default=3, help="bandit sample size per project and test id")
+    parser.add_argument("--per-group", type=int, default=5, help="sample size per project and detector outside security")
+    parser.add_argument("--bandit-per-group", type=int, default=2, help="bandit sample size per project and test id")
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=DEFAULT_MIN_CONFIDENCE,
+        help="the default view's confidence floor (the engine's default)",
+    )
     parser.add_argument("--reuse-bandit", action="store_true", help="re-read bandit's last JSON output")
     args = parser.parse_args(argv)
     if args.import_file:
@@ -385,7 +412,7 @@ def main(argv: list[str]) -> int:
     if args.rates:
         rates(ours, labels)
         return 0
-    summary = report(ours, theirs, labels)
+    summary = report(ours, theirs, labels, args.min_confidence)
     if args.markdown:
         print_markdown(summary)
     out = CACHE / "precision.json"

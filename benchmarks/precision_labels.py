@@ -172,3 +172,18 @@ def fmt_pct(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{100 * value:.1f}%" if 0 < value < 0.1 else f"{100 * value:.0f}%"
+
+
+def held_out_confidence(m: Match, finding: dict[str, Any], min_labelled: int = 3) -> float:
+    """The confidence ``finding`` would get if the engine were calibrated on the labels of the
+    *other* projects only (leave-one-project-out): the TP rate of its detector/kind there, else of
+    its detector (each only from at least ``min_labelled`` labels), else the engine's own
+    confidence. Judges a confidence floor on labels it was not fitted to."""
+    for same in (
+        lambda f: f["detector"] == finding["detector"] and f["kind"] == finding["kind"],
+        lambda f: f["detector"] == finding["detector"],
+    ):
+        verdicts = [label["label"] == "TP" for f, label in m.pairs if f["project"] != finding["project"] and same(f)]
+        if len(verdicts) >= min_labelled:
+            return sum(verdicts) / len(verdicts)
+    return float(finding["confidence"])

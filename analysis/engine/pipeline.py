@@ -47,6 +47,7 @@ from analysis.engine.registry import (
     NodeDetector,
     ProjectDetector,
     all_detectors,
+    all_specs,
     detector_languages,
     tree_detectors,
 )
@@ -226,10 +227,11 @@ def _analyze(
     resolve_imports(files.values())
     resolve_other_imports(root, files.values())
     timings["parse"] = time.perf_counter() - t
+    specs_by_id = {spec.id: spec for spec in all_specs()}
     for key, value in batch.timings.items():
         if key.startswith("detector."):
             timings[key] = value
-            spec = detectors[key.removeprefix("detector.")].spec
+            spec = specs_by_id[key.removeprefix("detector.")]
             group = f"detect.{spec.category.value}"
             timings[group] = timings.get(group, 0.0) + value
         else:
@@ -297,6 +299,10 @@ def _analyze(
         metrics["detector_errors"] = [{"detector": d, "path": p, "error": e} for d, p, e in errors[:200]]
         metrics["detector_error_count"] = len(errors)
     score = _score(findings, files, metrics, config)
+    languages = {f.language for f in files.values()}
+    if languages != {PYTHON} and languages:
+        # one score for the repository, and the same formula per language for the breakdown
+        metrics["languages"] = _language_breakdown(findings, files, metrics, config)
     timings["score"] = time.perf_counter() - t
 
     skipped = dict(disc.skipped)
@@ -510,6 +516,25 @@ def _metrics(files: dict[str, FileFacts], project_metrics: dict[str, Any]) -> di
     for key, value in project_metrics.items():
         metrics.setdefault(key, value)
     return metrics
+
+
+def _language_breakdown(
+    findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig
+) -> dict[str, dict[str, Any]]:
+    """Per language: files, code lines, findings and the score its files alone would get."""
+    out: dict[str, dict[str, Any]] = {}
+    for language in sorted({f.language for f in files.values()}):
+        own_files = {p: f for p, f in files.items() if f.language == language}
+        own = [f for f in findings if f.language == language]
+        part = _score(own, own_files, {**metrics, "code_lines": sum(f.code_lines for f in own_files.values())}, config)
+        out[language] = {
+            "files": len(own_files),
+            "code_lines": sum(f.code_lines for f in own_files.values()),
+            "findings": len(own),
+            "score": part.overall,
+            "grade": part.grade,
+        }
+    return out
 
 
 def _score(findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig) -> HealthScore:

@@ -78,7 +78,7 @@ class FileProcessor:
         self.tree_detectors: list[TreeDetector] = [
             cls() for did, classes in sorted(tree_detectors().items()) if did in wanted for cls in classes
         ]
-        self.front_end = TreeFrontEnd(self.tree_detectors)
+        self.front_end = TreeFrontEnd(self.tree_detectors, profile)
         parse_cls = registry.get(PARSE_ERROR_ID)
         self.parse_error_spec = parse_cls.spec if parse_cls is not None and PARSE_ERROR_ID in wanted else None
 

@@ -100,3 +100,16 @@ def test_the_label_file_is_well_formed():
         key = pl.full_key(lab)
         assert key not in keys, f"labelled twice: {key}"
         keys.add(key)
+
+
+def test_held_out_confidence_uses_only_the_other_projects_labels():
+    here = row(1, "a()", kind="hotspot", confidence=0.9)
+    there_tp = {**row(2, "b()", kind="hotspot"), "project": "other"}
+    there_fp = {**row(3, "c()", kind="hotspot"), "project": "other"}
+    lonely = row(4, "d()", detector="xss", kind="issue", confidence=0.7)
+    labels = [label(here, "TP"), label(there_tp, "TP"), label(there_fp, "FP")]
+    m = pl.match([here, there_tp, there_fp, lonely], labels)
+    assert pl.held_out_confidence(m, here, min_labelled=1) == 0.5  # its own TP label is not used
+    assert pl.held_out_confidence(m, there_tp, min_labelled=1) == 1.0
+    assert pl.held_out_confidence(m, here) == 0.9  # two labels elsewhere are too few by default
+    assert pl.held_out_confidence(m, lonely, min_labelled=1) == 0.7  # nothing labelled elsewhere
