@@ -87,13 +87,14 @@ def render(
         raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
     shown = [f for f in result.findings if visible(f, scope=scope, min_confidence=min_confidence)]
     view = {"scope": scope, "min_confidence": min_confidence, "hidden": len(result.findings) - len(shown)}
+    left_out = left_out_note(result.findings, scope=scope, min_confidence=min_confidence)
     result = dataclasses.replace(result, findings=shown)
     if name in ("json", "sarif"):
         return render_json(result, view) if name == "json" else render_sarif(result)
     if name == "markdown":
-        return render_markdown(result, context)
+        return render_markdown(result, context, left_out)
     if name == "html":
-        return render_html(result, context)
+        return render_html(result, context, left_out)
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -540,7 +541,28 @@ def taint_path_text(finding: Finding) -> str:
     return f" — path: {steps}"
 
 
-def render_markdown(result: AnalysisResult, context: ReportContext | None = None) -> str:
+def left_out_note(findings: Iterable[Finding], *, scope: str, min_confidence: float) -> str:
+    """What a people-facing report leaves out of ``findings`` and how to ask for it ("" if nothing)."""
+    other_roles = low_confidence = 0
+    for f in findings:
+        if scope != "all" and f.role != "source":
+            other_roles += 1
+        elif float(f.confidence) < min_confidence:
+            low_confidence += 1
+    reasons = []
+    if other_roles:
+        reasons.append(f"{other_roles:,} in tests, examples, vendored or generated files")
+    if low_confidence:
+        reasons.append(f"{low_confidence:,} below confidence {min_confidence:g}")
+    if not reasons:
+        return ""
+    return (
+        f"Not listed: {' and '.join(reasons)} (scope all and min confidence 0 list them: "
+        "?scope=all&min_confidence=0 on the API, --scope all --min-confidence 0 on the command line)."
+    )
+
+
+def render_markdown(result: AnalysisResult, context: ReportContext | None = None, left_out: str = "") -> str:
     score = result.score
     summary = summarize(result.findings)
     details = score.details or {}
@@ -556,6 +578,8 @@ def render_markdown(result: AnalysisResult, context: ReportContext | None = None
     origin = _origin(result, context)
     if origin:
         lines += ["", " · ".join(_md(line) for line in origin)]
+    if left_out:
+        lines += ["", f"_{_md(left_out)}_"]
     lines += ["", "## Pillars", "", "| Pillar | Score | Grade | Findings |", "|---|---:|:---:|---:|"]
     pillar_details = details.get("pillars", {})
     for pillar in PILLARS:
@@ -701,15 +725,17 @@ def _html_facts(result: AnalysisResult, summary: dict[str, Any]) -> list[tuple[s
     return facts
 
 
-def render_html(result: AnalysisResult, context: ReportContext | None = None) -> str:
+def render_html(result: AnalysisResult, context: ReportContext | None = None, left_out: str = "") -> str:
     context = context or ReportContext()
     summary = summarize(result.findings)
     ranked = ranked_findings(result.findings)
     items = [_html_item(f, anchor, context) for f, anchor in zip(ranked, _anchors(ranked), strict=True)]
     clipped = sum(1 for f in ranked if f.snippet and len(str(f.snippet).rstrip("\n").splitlines()) > HTML_SNIPPET_LINES)
-    notice = f"All {len(ranked):,} findings are listed below, worst first." if ranked else "No findings."
+    notice = f"{len(ranked):,} findings are listed below, worst first." if ranked else "No findings are listed."
     if clipped:
         notice += f" Code snippets longer than {HTML_SNIPPET_LINES} lines are cut ({clipped:,}); the JSON report has them whole."
+    if left_out:
+        notice += " " + left_out
     titles = {str(d.get("id")): str(d.get("title", "")) for d in result.detectors if d.get("id")}
     page = HtmlPage(
         title=_project_name(result, context),
