@@ -201,7 +201,7 @@ class FindingOccurrence(models.Model):
         indexes = [models.Index(fields=["finding", "-id"], name="occurrence_finding")]
 
     def __str__(self) -> str:
-        return f"{self.finding_id} @ {self.run_id}:{self.line}"
+        return f"{self.finding.path}:{self.line} in {self.run}"
 
 
 class FindingTriageEventQuerySet(OrgScopedQuerySet):
@@ -235,4 +235,4 @@ class FindingTriageEvent(models.Model):
         indexes = [models.Index(fields=["finding", "-created_at"], name="triage_event_finding")]
 
     def __str__(self) -> str:
-        return f"{self.finding_id}: {self.from_status} → {self.to_status}"
+        return f"{self.finding}: {self.from_status} → {self.to_status}"

@@ -263,9 +263,9 @@ def _analyze(
         project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
         report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
     for f in project_findings:
-        facts = files.get(f.path)
-        if facts is not None:
-            f.language = facts.language
+        finding_file = files.get(f.path)
+        if finding_file is not None:
+            f.language = finding_file.language
     file_findings = [f for facts in files.values() for f in facts.findings]
     # markers of other tools (noqa, nosec, no-cover pragmas) say intentional: see markers.py
     file_findings = honour_markers(file_findings, files, config.options.get("markers"))
