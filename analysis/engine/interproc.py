@@ -144,11 +144,11 @@ def propagate(findings: list[Finding], project: ProjectContext) -> list[Finding]
                 if kind != PARAM or owner != call["caller"]:
                     continue
                 param = _param_name(project, target, position)
-                inner = chains.get((target, param)) if param else None
-                if not inner:
+                reached = chains.get((target, param)) if param else None
+                if not reached:
                     continue
                 key = (call["caller"], name)
-                for chain in inner:
+                for chain in reached:
                     if len(chains[key]) >= MAX_CHAINS:
                         break
                     step = (path, call["line"], f"passed to {call['callee']}({param})")
@@ -176,15 +176,15 @@ def propagate(findings: list[Finding], project: ProjectContext) -> list[Finding]
             passed = (path, call["line"], f"passed to {call['callee']}({param})")
             if kind == RETURN:  # f(g()): what g returns
                 produced = resolve(module, call["caller"], name)
-                inner = returned.get(produced) if produced else None
-                if inner is None:
+                producer = returned.get(produced) if produced else None
+                if producer is None:
                     continue
                 source = Source(
-                    inner.kind,
-                    inner.source,
-                    inner.path,
-                    inner.line,
-                    (*inner.steps, (path, line, f"returned by {name}()"), passed),
+                    producer.kind,
+                    producer.source,
+                    producer.path,
+                    producer.line,
+                    (*producer.steps, (path, line, f"returned by {name}()"), passed),
                 )
             else:
                 source = Source(kind, name, src_path or path, line, (passed,))
@@ -194,11 +194,11 @@ def propagate(findings: list[Finding], project: ProjectContext) -> list[Finding]
         if s["origin"] != RETURN:
             continue
         target = resolve(project.files[path].module, s["fn"], s["name"])
-        source = returned.get(target) if target else None
-        if source is not None:
+        origin = returned.get(target) if target else None
+        if origin is not None:
             chain = SinkChain(s["det"], s["sink"], path, s["line"], s["message"], s["severity"])
             call_step = (path, s["line"], f"value returned by {s['name']}()")
-            _keep(evidence, Source(source.kind, source.source, source.path, source.line, (*source.steps, call_step)), chain)
+            _keep(evidence, Source(origin.kind, origin.source, origin.path, origin.line, (*origin.steps, call_step)), chain)
     return _apply(findings, evidence, project)
 
 
