@@ -118,7 +118,7 @@ class TaintDetector(NodeDetector):
         first = next(d for d in detectors if isinstance(d, TaintDetector))
         if first is self:
             # the observer also records every call for the inter-procedural pass
-            self.call_names = None  # type: ignore[assignment]
+            self.call_names = None  # type: ignore[assignment, misc]
             return type(self).node_types
         return (ast.Call,)
 
