@@ -100,13 +100,13 @@ def propagate(findings: list[Finding], project: ProjectContext) -> list[Finding]
         for path, module, r in pending:
             target = resolve(module, r["fn"], r["source"])
             if target in returned and r["fn"] not in returned:
-                origin = returned[target]
+                inner = returned[target]
                 returned[r["fn"]] = Source(
-                    origin.kind,
-                    origin.source,
-                    origin.path,
-                    origin.line,
-                    (*origin.steps, (path, r["line"], f"returned by {r['source']}()")),
+                    inner.kind,
+                    inner.source,
+                    inner.path,
+                    inner.line,
+                    (*inner.steps, (path, r["line"], f"returned by {r['source']}()")),
                 )
                 changed = True
         if not changed:
@@ -144,11 +144,11 @@ def propagate(findings: list[Finding], project: ProjectContext) -> list[Finding]
                 if kind != PARAM or owner != call["caller"]:
                     continue
                 param = _param_name(project, target, position)
-                below = chains.get((target, param)) if param else None
-                if not below:
+                reached = chains.get((target, param)) if param else None
+                if not reached:
                     continue
                 key = (call["caller"], name)
-                for chain in below:
+                for chain in reached:
                     if len(chains[key]) >= MAX_CHAINS:
                         break
                     step = (path, call["line"], f"passed to {call['callee']}({param})")
@@ -176,15 +176,15 @@ def propagate(findings: list[Finding], project: ProjectContext) -> list[Finding]
             passed = (path, call["line"], f"passed to {call['callee']}({param})")
             if kind == RETURN:  # f(g()): what g returns
                 produced = resolve(module, call["caller"], name)
-                given = returned.get(produced) if produced else None
-                if given is None:
+                producer = returned.get(produced) if produced else None
+                if producer is None:
                     continue
                 source = Source(
-                    given.kind,
-                    given.source,
-                    given.path,
-                    given.line,
-                    (*given.steps, (path, line, f"returned by {name}()"), passed),
+                    producer.kind,
+                    producer.source,
+                    producer.path,
+                    producer.line,
+                    (*producer.steps, (path, line, f"returned by {name}()"), passed),
                 )
             else:
                 source = Source(kind, name, src_path or path, line, (passed,))
@@ -194,11 +194,11 @@ def propagate(findings: list[Finding], project: ProjectContext) -> list[Finding]
         if s["origin"] != RETURN:
             continue
         target = resolve(project.files[path].module, s["fn"], s["name"])
-        used = returned.get(target) if target else None
-        if used is not None:
+        origin = returned.get(target) if target else None
+        if origin is not None:
             chain = SinkChain(s["det"], s["sink"], path, s["line"], s["message"], s["severity"])
             call_step = (path, s["line"], f"value returned by {s['name']}()")
-            _keep(evidence, Source(used.kind, used.source, used.path, used.line, (*used.steps, call_step)), chain)
+            _keep(evidence, Source(origin.kind, origin.source, origin.path, origin.line, (*origin.steps, call_step)), chain)
     return _apply(findings, evidence, project)
 
 

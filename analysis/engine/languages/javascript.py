@@ -409,7 +409,8 @@ HOOKS = LanguageHooks(
 _COMMON = {
     "roles": ROLES,
     "identifiers": frozenset({"identifier", "property_identifier", "shorthand_property_identifier", "type_identifier"}),
-    "name_uses": frozenset({"export_specifier"}),  # export { a } uses the local a
+    # export { a } uses the local a; Foo<T> in a heritage clause or an expression uses Foo
+    "name_uses": frozenset({"export_specifier", "generic_type", "nested_type_identifier"}),
     "conditional": frozenset(
         {
             "binary_expression",
