@@ -143,3 +143,10 @@ def test_security_hotspot_without_evidence(make_tree):
     root = make_tree({"a.js": "function build(table) {\n  return db.query(`SELECT * FROM ${table}`);\n}\n"})
     found = [f for f in analyze(str(root), workers=1).findings if f.detector == "sql-injection"]
     assert [(f.kind, f.taint_path) for f in found] == [("hotspot", [])]
+
+
+def test_js_hardcoded_secret(make_tree):
+    positive = 'const apiKey = "q8Zr3xT1vN7pLk2WmY5s";\nconst aws = "AKIAIOSFODNN7ABCDEFG";\n'
+    negative = 'const apiKey = process.env.API_KEY;\nconst password = "changeme";\nconst tokenName = "x-auth-token-header";\n'
+    assert len(_findings(make_tree, positive, "hardcoded-secret")) == 2
+    assert not _findings(make_tree, negative, "hardcoded-secret")

@@ -30,11 +30,19 @@ from analysis.engine.detectors.security import (
     spec,
 )
 from analysis.engine.detectors.security_config import (
+    _NOT_A_SECRET_NAME,
+    _PLACEHOLDER,
+    _SECRET_NAME,
     _SECURITY_NAME,
+    _TOKEN_HINT,
+    KNOWN_TOKENS,
+    HardcodedSecret,
     InsecureRandom,
     InsecureTls,
     JwtVerificationDisabled,
     WeakCrypto,
+    _looks_random,
+    shannon_entropy,
 )
 from analysis.engine.model import Kind, Severity
 from analysis.engine.registry import TreeDetector, register
@@ -563,3 +571,46 @@ class JsJwtNone(TreeDetector):
                 kind=Kind.VULNERABILITY.value,
                 confidence=0.9,
             )
+
+
+@register
+class JsHardcodedSecret(TreeDetector):
+    """Known token formats in any string, and high-entropy literals bound to secret-looking names
+    (``const apiKey = "..."``, ``{ password: "..." }``)."""
+
+    spec = HardcodedSecret.spec
+    languages = JS
+    kinds = frozenset({"variable_declarator", "pair", "assignment_expression"})
+    roles = ("string",)
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        if node.type in ("string", "template_string"):
+            value = ctx.text(node)[1:-1]
+            if len(value) >= 16 and _TOKEN_HINT.search(value):
+                for label, pattern in KNOWN_TOKENS:
+                    match = pattern.search(value)
+                    if match is not None and "EXAMPLE" not in match.group(0).upper():
+                        ctx.report(self.spec, node, f"{label} written in the source", confidence=0.5 if ctx.is_test else 0.95)
+                        return
+            return
+        target = node.child_by_field_name("name") or node.child_by_field_name("left") or node.child_by_field_name("key")
+        value = node.child_by_field_name("value") or node.child_by_field_name("right")
+        if target is None or value is None or value.type != "string":
+            return
+        name = ctx.text(target).rsplit(".", 1)[-1].strip("'\"")
+        secret = ctx.text(value)[1:-1]
+        if not _SECRET_NAME.search(name) or _NOT_A_SECRET_NAME.search(name) or _TOKEN_HINT.search(secret):
+            return
+        if len(secret) < ctx.threshold(self.spec, "min_length") or _PLACEHOLDER.search(secret) or not _looks_random(secret):
+            return
+        entropy = shannon_entropy(secret)
+        if entropy < ctx.threshold(self.spec, "entropy_threshold"):
+            return
+        ctx.report(
+            self.spec,
+            node,
+            f"'{name}' is bound to a literal that looks like a secret",
+            confidence=0.3 if ctx.is_test else 0.6,
+            severity=Severity.MEDIUM,
+            metadata={"name": name, "entropy": round(entropy, 2)},
+        )
