@@ -75,6 +75,17 @@ def service_user_for(organization: Organization) -> User:
     return user
 
 
+def staff_login_create(*, username: str, organization: Organization, role: str = Role.OWNER) -> tuple[User, str] | None:
+    """A staff user (admin and API through the session) with a generated password, member of
+    ``organization``; returns it with the password, or None when the username is taken."""
+    if User.objects.filter(username=username).exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    user = User.objects.create_user(username=username, password=password, is_staff=True, is_superuser=True)
+    membership_ensure(organization=organization, user=user, role=role)
+    return user, password
+
+
 def apikey_create(
     *,
     organization: Organization,

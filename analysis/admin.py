@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from analysis import services
-from analysis.models import AnalysisRun, Repository
+from analysis import selectors, services
+from analysis.engine.reports import render
+from analysis.models import AnalysisRun, Repository, RunStatus
 from analysis.sources import redact_clone_url
+from repotoire.admin_site import without_delete_selected
 from repotoire.api.exceptions import ApplicationError
 
 
@@ -38,7 +44,7 @@ class RepositoryAdmin(admin.ModelAdmin):
 @admin.register(AnalysisRun)
 class AnalysisRunAdmin(admin.ModelAdmin):
     list_display = (
-        "id",
+        "__str__",
         "repository",
         "organization",
         "status",
@@ -55,10 +61,34 @@ class AnalysisRunAdmin(admin.ModelAdmin):
     list_select_related = ("repository", "organization")
     date_hierarchy = "queued_at"
     actions = ("rerun_analysis", "cancel_analysis")
-    readonly_fields = [f.name for f in AnalysisRun._meta.fields]
+    readonly_fields = ["report_and_findings", *(f.name for f in AnalysisRun._meta.fields)]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # A run is history (scores, trend, findings' first/last seen): cancel it, don't delete it.
+        return without_delete_selected(super().get_actions(request))
+
+    def get_urls(self) -> list[Any]:
+        report = self.admin_site.admin_view(self.report_view)
+        return [path("<uuid:run_id>/report/", report, name="analysis_analysisrun_report"), *super().get_urls()]
+
+    def report_view(self, request: HttpRequest, run_id: str) -> HttpResponse:
+        """The run's HTML report, for staff of any organisation (the API shows a user's own only)."""
+        run = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.COMPLETED).first()
+        if run is None or not self.has_view_permission(request, run):
+            raise Http404("No completed analysis run with this id")
+        body = render(services.report_result(run), "html", selectors.analysis_report_context(run=run))
+        return HttpResponse(body, content_type="text/html; charset=utf-8")
+
+    @admin.display(description="Report and findings")
+    def report_and_findings(self, run: AnalysisRun) -> str:
+        findings = reverse("admin:findings_finding_changelist") + f"?run={run.pk}"
+        if run.status != RunStatus.COMPLETED:
+            return format_html('<a href="{}">Findings seen in this run</a> (a report exists once it completes)', findings)
+        report = reverse("admin:analysis_analysisrun_report", args=[run.pk])
+        return format_html('<a href="{}">HTML report</a> · <a href="{}">Findings seen in this run</a>', report, findings)
 
     @admin.action(description="Re-run analysis")
     def rerun_analysis(self, request: HttpRequest, queryset: QuerySet[AnalysisRun]) -> None:

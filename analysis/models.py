@@ -155,7 +155,9 @@ class AnalysisRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.repository_id} {self.status} {self.commit_sha[:12]}"
+        when = f" {self.queued_at:%Y-%m-%d %H:%M}" if self.queued_at else ""
+        commit = f" @ {self.commit_sha[:12]}" if self.commit_sha else ""
+        return f"{self.repository.name}{when}{commit} ({self.status})"
 
     @property
     def is_terminal(self) -> bool:
@@ -199,7 +201,7 @@ class AnalysisFacts(models.Model):
         verbose_name_plural = "analysis facts"
 
     def __str__(self) -> str:
-        return f"facts of {self.run_id} ({self.size_bytes} bytes)"
+        return f"facts of {self.run} ({self.size_bytes} bytes)"
 
 
 class AnalysisReport(models.Model):
@@ -212,4 +214,4 @@ class AnalysisReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"report of {self.run_id} ({self.size_bytes} bytes)"
+        return f"report of {self.run} ({self.size_bytes} bytes)"

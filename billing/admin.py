@@ -50,6 +50,18 @@ READONLY_STATE = [
 ]
 
 
+class NewBillingAccountForm(PlanOverrideForm):
+    """A billing row for an organisation that has none yet (optionally with a staff plan override)."""
+
+    class Meta(PlanOverrideForm.Meta):
+        fields = ["organization", "override_plan", "override_reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.filter(billing_account__isnull=True).order_by("name")
+        self.fields["organization"].help_text = "Organisations that have no billing account yet."
+
+
 def _effective(account: BillingAccount) -> str:
     decision = plan_decision(account.organization)
     return f"{decision.plan.name} ({decision.source})"
@@ -86,8 +98,16 @@ class BillingAccountAdmin(admin.ModelAdmin):
     readonly_fields = READONLY_STATE
     fields = [*READONLY_STATE[:-3], "override_plan", "override_reason", "override_by", "override_at", "usage"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:  # rows come with the organisation's admin page
-        return False
+    def get_form(self, request: HttpRequest, obj: BillingAccount | None = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = NewBillingAccountForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: BillingAccount | None = None) -> list[str]:
+        return ["organization", "override_plan", "override_reason"] if obj is None else list(self.fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: BillingAccount | None = None) -> list[str]:
+        return [] if obj is None else list(self.readonly_fields)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -101,7 +121,9 @@ class BillingAccountAdmin(admin.ModelAdmin):
         return _usage(account)
 
     def save_model(self, request: HttpRequest, obj: BillingAccount, form: forms.ModelForm, change: bool) -> None:
+        # The service writes the row (created on first need), who and when included.
         _save_override(request, obj, form)
+        obj.pk = BillingAccount.objects.get(organization=obj.organization).pk
         messages.info(request, f"{obj.organization}: now on {_effective(obj)}")
 
 

@@ -81,7 +81,7 @@ class BillingAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization_id}: {self.subscribed_plan} ({self.status or 'none'})"
+        return f"{self.organization}: {self.subscribed_plan} ({self.status or 'none'})"
 
     @property
     def has_subscription(self) -> bool:

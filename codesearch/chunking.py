@@ -35,7 +35,13 @@ LANGUAGES = {
     ".py": "python",
     ".pyi": "python",
     ".js": "javascript",
+    ".jsx": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
     ".ts": "typescript",
+    ".tsx": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
     ".go": "go",
     ".java": "java",
     ".rb": "ruby",
@@ -188,7 +194,8 @@ def _attr(obj: Any, name: str, default: Any = None) -> Any:
 def chunk_file(facts: Any, text: str) -> list[ChunkSpec]:
     """The chunks of one file, from its engine facts (``FileFacts``) and its text."""
     path: str = facts.path
-    language = language_of(path)
+    # the engine's language of the file (JavaScript, TypeScript... since the language seam)
+    language = _attr(facts, "language") or language_of(path)
     lines = text.splitlines()
     n = len(lines)
     definitions = sorted(_attr(facts, "definitions") or [], key=lambda d: (d.line, -d.end_line))

@@ -121,4 +121,4 @@ class CodeIndex(models.Model):
         verbose_name_plural = "code indexes"
 
     def __str__(self) -> str:
-        return f"{self.repository_id} {self.status} {self.commit_sha[:12]}"
+        return f"{self.repository.name} @ {self.commit_sha[:12]} ({self.status})"

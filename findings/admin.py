@@ -4,12 +4,15 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import Organization
+from analysis.models import AnalysisRun
 from findings.models import Finding, FindingStatus, FindingTriageEvent
 from findings.services import MAX_BULK_TRIAGE, findings_triage_bulk
+from repotoire.admin_site import code_block, without_delete_selected
 from repotoire.api.exceptions import ApplicationError
 
 
@@ -35,6 +38,26 @@ class DetectorListFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Finding]) -> QuerySet[Finding]:
         return queryset.filter(detector=self.value()) if self.value() else queryset
+
+
+class RunListFilter(admin.SimpleListFilter):
+    """Findings seen in one analysis run (the run's page links here with ``?run=<id>``)."""
+
+    title = "analysis run"
+    parameter_name = "run"
+
+    def _run(self) -> AnalysisRun | None:
+        try:
+            return AnalysisRun.objects.select_related("repository").filter(pk=self.value()).first()
+        except (ValueError, ValidationError):
+            return None
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        run = self._run() if self.value() else None
+        return [(str(run.pk), str(run))] if run else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Finding]) -> QuerySet[Finding]:
+        return queryset.filter(occurrences__run_id=self.value()) if self.value() and self._run() else queryset
 
 
 def _triage_action(status: str, label: str) -> Any:
@@ -69,7 +92,14 @@ def _triage_action(status: str, label: str) -> Any:
 @admin.register(Finding)
 class FindingAdmin(admin.ModelAdmin):
     list_display = ["title", "repository", "severity", "status", "detector", "path", "line", "updated_at"]
-    list_filter = ["severity", "status", DetectorListFilter, "category", ("repository", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "severity",
+        "status",
+        DetectorListFilter,
+        "category",
+        ("repository", admin.RelatedOnlyFieldListFilter),
+        RunListFilter,
+    ]
     list_select_related = ["repository"]
     search_fields = ["title", "message", "path", "fingerprint", "id"]
     show_full_result_count = False
@@ -87,6 +117,7 @@ class FindingAdmin(admin.ModelAdmin):
         "triaged_at",
         "created_at",
         "updated_at",
+        "snippet_code",
     ]
     inlines = [FindingTriageEventInline]
     actions = [
@@ -98,6 +129,17 @@ class FindingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:  # findings come from analyses
         return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Findings leave through triage (audited) or a later analysis, never a bulk delete.
+        return without_delete_selected(super().get_actions(request))
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return ["snippet_code" if f == "snippet" else f for f in super().get_fields(request, obj) if f != "snippet_code"]
+
+    @admin.display(description="Snippet")
+    def snippet_code(self, finding: Finding) -> str:
+        return code_block(finding.snippet)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Read-only form: status changes go through the triage actions so that history is recorded.

@@ -20,7 +20,7 @@ from rest_framework import serializers
 from accounts.models import Organization
 from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from analysis.models import AnalysisRun, Repository
-from findings.models import SEVERITY_RANK, FileRole, Finding, FindingKind, FindingStatus, Severity
+from findings.models import SEVERITY_RANK, FileRole, Finding, FindingKind, FindingLanguage, FindingStatus, Severity
 from repotoire.api.exceptions import NotFound
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -74,6 +74,11 @@ class FindingFacetQueryInputSerializer(FindingScopeQueryInputSerializer):
         child=serializers.ChoiceField(choices=FileRole.choices),
         required=False,
         help_text="Role of the finding's file; overrides `scope`. Repeatable.",
+    )
+    language = _RepeatableChoiceField(
+        child=serializers.ChoiceField(choices=FindingLanguage.choices),
+        required=False,
+        help_text="Language of the finding's file (python, javascript, typescript...). Repeatable or comma-separated.",
     )
     scope = serializers.ChoiceField(
         choices=[("source", "source"), ("all", "all")],
@@ -205,6 +210,8 @@ def apply_facets(queryset: QuerySet[Finding], params: dict[str, Any]) -> QuerySe
         queryset = queryset.filter(status__in=params["status"])
     if params.get("kind"):
         queryset = queryset.filter(kind__in=params["kind"])
+    if params.get("language"):
+        queryset = queryset.filter(language__in=params["language"])
     if params.get("role"):
         queryset = queryset.filter(role__in=params["role"])
     elif params.get("scope", "source") == "source":

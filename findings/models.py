@@ -70,6 +70,20 @@ class FindingQuerySet(OrgScopedQuerySet):
         return self.exclude(status=FindingStatus.FIXED)
 
 
+class FindingLanguage(models.TextChoices):
+    """The engine's languages (``analysis.engine.languages.ALL_LANGUAGES``)."""
+
+    PYTHON = "python", "Python"
+    JAVASCRIPT = "javascript", "JavaScript"
+    TYPESCRIPT = "typescript", "TypeScript"
+    GO = "go", "Go"
+    JAVA = "java", "Java"
+    CSHARP = "csharp", "C#"
+    RUST = "rust", "Rust"
+    C = "c", "C"
+    CPP = "cpp", "C++"
+
+
 class Finding(models.Model):
     """One problem in one repository, identified by the engine's fingerprint across analyses."""
 
@@ -102,6 +116,12 @@ class Finding(models.Model):
     role = models.CharField(max_length=10, choices=FileRole.choices, default=FileRole.SOURCE)
     taint_path = models.JSONField(
         default=list, blank=True, help_text="Vulnerabilities: steps {path, line, note} from the untrusted source to the sink."
+    )
+    language = models.CharField(
+        max_length=20,
+        choices=FindingLanguage.choices,
+        default=FindingLanguage.PYTHON,
+        help_text="Language of the finding's file.",
     )
 
     status = models.CharField(max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN)
@@ -181,7 +201,7 @@ class FindingOccurrence(models.Model):
         indexes = [models.Index(fields=["finding", "-id"], name="occurrence_finding")]
 
     def __str__(self) -> str:
-        return f"{self.finding_id} @ {self.run_id}:{self.line}"
+        return f"{self.finding.path}:{self.line} in {self.run}"
 
 
 class FindingTriageEventQuerySet(OrgScopedQuerySet):
@@ -215,4 +235,4 @@ class FindingTriageEvent(models.Model):
         indexes = [models.Index(fields=["finding", "-created_at"], name="triage_event_finding")]
 
     def __str__(self) -> str:
-        return f"{self.finding_id}: {self.from_status} → {self.to_status}"
+        return f"{self.finding}: {self.from_status} → {self.to_status}"

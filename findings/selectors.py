@@ -47,8 +47,14 @@ def findings_summary(*, queryset: QuerySet[Finding], organization: Organization,
     total = 0
     by_kind = dict.fromkeys(FindingKind.values, 0)
     by_role = dict.fromkeys(FileRole.values, 0)
-    rows = scope.queryset.order_by().values_list("severity", "category", "status", "kind", "role").annotate(n=Count("id"))
-    for severity, category, status, kind, role, n in rows:
+    by_language: dict[str, int] = {}
+    rows = (
+        scope.queryset.order_by()
+        .values_list("severity", "category", "status", "kind", "role", "language")
+        .annotate(n=Count("id"))
+    )
+    for severity, category, status, kind, role, language, n in rows:
+        by_language[language] = by_language.get(language, 0) + n
         total += n
         by_severity[severity] = by_severity.get(severity, 0) + n
         by_category[category] = by_category.get(category, 0) + n
@@ -70,6 +76,7 @@ def findings_summary(*, queryset: QuerySet[Finding], organization: Organization,
         "resolved": resolved,
         "by_kind": by_kind,
         "by_role": by_role,
+        "by_language": dict(sorted(by_language.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
 
 

@@ -40,6 +40,7 @@ class FindingOutputSerializer(serializers.ModelSerializer):
             "kind",
             "role",
             "taint_path",
+            "language",
             "status",
             "triage_reason",
             "triaged_by",
@@ -159,6 +160,9 @@ class FindingSummaryOutputSerializer(serializers.Serializer):
     by_kind = serializers.DictField(child=serializers.IntegerField(), help_text="vulnerability, hotspot, issue.")
     by_role = serializers.DictField(
         child=serializers.IntegerField(), help_text="Role of the files: source, test, example, vendored, generated."
+    )
+    by_language = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Language of the files (languages with findings only)."
     )
 
 

@@ -65,6 +65,7 @@ _REFRESHED_FIELDS = (
     "kind",
     "role",
     "taint_path",
+    "language",
     "status",
     "reopened_count",
     "reopened_at",
@@ -139,6 +140,7 @@ def _engine_values(f: EngineFinding) -> dict[str, Any]:
         "kind": f.kind,
         "role": f.role,
         "taint_path": list(f.taint_path or []),
+        "language": f.language,
     }
 
 

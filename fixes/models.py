@@ -141,7 +141,7 @@ class FixProposal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source or self.provenance} for {self.finding_id} ({self.status})"
+        return f"{self.title or self.source or self.provenance} ({self.status})"
 
     @property
     def short_id(self) -> str:
@@ -176,4 +176,4 @@ class FixProposalEvent(models.Model):
         indexes = [models.Index(fields=["proposal", "created_at"], name="fix_event_proposal")]
 
     def __str__(self) -> str:
-        return f"{self.proposal_id}: {self.from_status or '∅'} → {self.to_status}"
+        return f"{self.proposal}: {self.from_status or '∅'} → {self.to_status}"

@@ -3,7 +3,8 @@
 Every request gets an id: the proxy's ``X-Request-ID`` when it sends a sane one (so one id follows a
 request from the load balancer to our logs), else a new one. It is on the response
 (``X-Request-ID``), in the body of every 5xx error (so a user can quote it), and on every log record
-written while the request is handled. ``LOG_FORMAT=json`` writes one JSON object per line.
+written while the request is handled, the access line ``repotoire.access`` included (the web role
+turns uvicorn's own access log off). ``LOG_FORMAT=json`` writes one JSON object per line.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse
 
+access_logger = logging.getLogger("repotoire.access")
 _request_id: ContextVar[str] = ContextVar("repotoire_request_id", default="")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -37,10 +40,19 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
         token = _request_id.set(request_id)
+        started = time.monotonic()
         try:
             request.request_id = request_id  # type: ignore[attr-defined]
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
+            # The access log (uvicorn's own runs outside the request and cannot name its id).
+            access_logger.info(
+                "%s %s %s %.0fms",
+                request.method,
+                request.path[:500],  # no query string: it can carry codes and tokens
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
             return response
         finally:
             _request_id.reset(token)

@@ -174,6 +174,7 @@ def _web(python: str) -> list[str]:
         os.environ.get("WEB_CONCURRENCY", "1"),
         "--timeout-graceful-shutdown",
         "5",
+        "--no-access-log",  # repotoire.access logs each request with its id instead
     ]
 
 

@@ -115,7 +115,7 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} → {self.endpoint_id} ({self.status})"
+        return f"{self.event_type} → {self.endpoint.name} ({self.status})"
 
 
 class WebhookDeliveryAttempt(models.Model):
@@ -137,4 +137,4 @@ class WebhookDeliveryAttempt(models.Model):
         constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="webhooks_attempt_uniq_number")]
 
     def __str__(self) -> str:
-        return f"attempt {self.number} of {self.delivery_id}"
+        return f"attempt {self.number} of {self.delivery}"

@@ -24,7 +24,7 @@ from analysis.engine.config import ConfigError, EngineConfig, read_toml
 from analysis.engine.model import Finding, Severity
 from analysis.engine.pipeline import analyze
 from analysis.engine.report_text import finding_table, render_text
-from analysis.engine.reports import SCOPES, ReportContext, parse_json_report, ranked_findings, render
+from analysis.engine.reports import SCOPES, ReportContext, left_out_note, parse_json_report, ranked_findings, render
 from analysis.engine.source import SourceError
 
 FORMATS = ("text", "json", "sarif", "markdown", "html")
@@ -163,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             width=shutil.get_terminal_size().columns,
             colour=to_terminal and not os.environ.get("NO_COLOR"),
             new=len(new) if args.baseline else None,
+            left_out=left_out_note(
+                result.findings, scope=args.scope, min_confidence=args.min_confidence, ask="--scope all --min-confidence 0"
+            ),
         )
     else:
         context = ReportContext(new=frozenset(f.fingerprint for f in new)) if args.baseline else None

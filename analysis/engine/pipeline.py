@@ -36,6 +36,7 @@ from analysis.engine.detectors.duplication import duplication_metrics
 from analysis.engine.detectors.security import drop_safe_yaml_loaders
 from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
+from analysis.engine.interproc import propagate
 from analysis.engine.languages import PYTHON
 from analysis.engine.languages.resolve import resolve_other_imports
 from analysis.engine.markers import apply_markers
@@ -46,6 +47,7 @@ from analysis.engine.registry import (
     NodeDetector,
     ProjectDetector,
     all_detectors,
+    all_specs,
     detector_languages,
     tree_detectors,
 )
@@ -225,10 +227,11 @@ def _analyze(
     resolve_imports(files.values())
     resolve_other_imports(root, files.values())
     timings["parse"] = time.perf_counter() - t
+    specs_by_id = {spec.id: spec for spec in all_specs()}
     for key, value in batch.timings.items():
         if key.startswith("detector."):
             timings[key] = value
-            spec = detectors[key.removeprefix("detector.")].spec
+            spec = specs_by_id[key.removeprefix("detector.")]
             group = f"detect.{spec.category.value}"
             timings[group] = timings.get(group, 0.0) + value
         else:
@@ -261,9 +264,9 @@ def _analyze(
         project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
         report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
     for f in project_findings:
-        facts = files.get(f.path)
-        if facts is not None:
-            f.language = facts.language
+        finding_file = files.get(f.path)
+        if finding_file is not None:
+            f.language = finding_file.language
     file_findings = [f for facts in files.values() for f in facts.findings]
     # markers of other tools (noqa, nosec, no-cover pragmas) say intentional: see markers.py
     file_findings = honour_markers(file_findings, files, config.options.get("markers"))
@@ -273,6 +276,10 @@ def _analyze(
     file_findings = drop_reexported_unused_imports(file_findings, project)
     # nor that a yaml Loader imported from another module derives from SafeLoader
     file_findings = drop_safe_yaml_loaders(file_findings, project)
+    # sources reaching sinks through calls across functions and modules
+    t_taint = time.perf_counter()
+    file_findings = propagate(file_findings, project)
+    timings["taint"] = time.perf_counter() - t_taint
     findings = sorted(
         file_findings + _disambiguate(project_findings),
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
@@ -292,6 +299,10 @@ def _analyze(
         metrics["detector_errors"] = [{"detector": d, "path": p, "error": e} for d, p, e in errors[:200]]
         metrics["detector_error_count"] = len(errors)
     score = _score(findings, files, metrics, config)
+    languages = {f.language for f in files.values()}
+    if languages != {PYTHON} and languages:
+        # one score for the repository, and the same formula per language for the breakdown
+        metrics["languages"] = _language_breakdown(findings, files, metrics, config)
     timings["score"] = time.perf_counter() - t
 
     skipped = dict(disc.skipped)
@@ -505,6 +516,25 @@ def _metrics(files: dict[str, FileFacts], project_metrics: dict[str, Any]) -> di
     for key, value in project_metrics.items():
         metrics.setdefault(key, value)
     return metrics
+
+
+def _language_breakdown(
+    findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig
+) -> dict[str, dict[str, Any]]:
+    """Per language: files, code lines, findings and the score its files alone would get."""
+    out: dict[str, dict[str, Any]] = {}
+    for language in sorted({f.language for f in files.values()}):
+        own_files = {p: f for p, f in files.items() if f.language == language}
+        own = [f for f in findings if f.language == language]
+        part = _score(own, own_files, {**metrics, "code_lines": sum(f.code_lines for f in own_files.values())}, config)
+        out[language] = {
+            "files": len(own_files),
+            "code_lines": sum(f.code_lines for f in own_files.values()),
+            "findings": len(own),
+            "score": part.overall,
+            "grade": part.grade,
+        }
+    return out
 
 
 def _score(findings: list[Finding], files: dict[str, FileFacts], metrics: dict[str, Any], config: EngineConfig) -> HealthScore:

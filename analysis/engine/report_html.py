@@ -196,7 +196,10 @@ _JS = """
   function row(i) {
     var f = items[i], meta = [f.cat], tags = "";
     if (f.cwe) { meta.push(f.cwe); }
-    ["kind", "role", "lang"].forEach(function (k) { if (f[k]) { meta.push(f[k]); } });
+    // the usual (source files, the page's only language) goes without saying
+    if (f.kind) { meta.push(f.kind); }
+    if (f.role && f.role !== "source") { meta.push(f.role); }
+    if (f.lang && el.lang) { meta.push(f.lang); }
     if (f.new) { tags += '<span class="tag new">new</span>'; }
     if (f.status && f.status !== "open") {
       tags += '<span class="tag st-' + esc(f.status) + '">' + esc(f.status.replace("_", " ")) + "</span>";

@@ -3,6 +3,7 @@ findings as a table sized to the terminal. Machines get the JSON report instead.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import PurePath
 
@@ -54,9 +55,16 @@ def finding_table(findings: Sequence[Finding], *, width: int = 100, colour: bool
 
 
 def render_text(
-    result: AnalysisResult, ranked: Sequence[Finding], *, width: int = 100, colour: bool = False, new: int | None = None
+    result: AnalysisResult,
+    ranked: Sequence[Finding],
+    *,
+    width: int = 100,
+    colour: bool = False,
+    new: int | None = None,
+    left_out: str = "",
 ) -> str:
-    """The summary: ``ranked`` is the findings worst first; ``new`` the count not in a baseline."""
+    """The summary: ``ranked`` is the findings worst first; ``new`` the count not in a baseline;
+    ``left_out`` says which findings the view does not count (``reports.left_out_note``)."""
     style = _Style(colour)
     score = result.score
     name = PurePath(result.root).name or "project"
@@ -77,6 +85,7 @@ def render_text(
     lines = [
         style(head, "bold"),
         f"Grade {style(score.grade, _GRADE_ANSI.get(score.grade, 'bold'))}  score {score.overall:.1f}/100  " + " · ".join(facts),
+        *(style(line, "dim") for line in textwrap.wrap(left_out, max(40, width - 1))),
         "",
         f"Pillars   {pillars}",
         f"Severity  {severities}",

@@ -87,13 +87,14 @@ def render(
         raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
     shown = [f for f in result.findings if visible(f, scope=scope, min_confidence=min_confidence)]
     view = {"scope": scope, "min_confidence": min_confidence, "hidden": len(result.findings) - len(shown)}
+    left_out = left_out_note(result.findings, scope=scope, min_confidence=min_confidence)
     result = dataclasses.replace(result, findings=shown)
     if name in ("json", "sarif"):
         return render_json(result, view) if name == "json" else render_sarif(result)
     if name == "markdown":
-        return render_markdown(result, context)
+        return render_markdown(result, context, left_out)
     if name == "html":
-        return render_html(result, context)
+        return render_html(result, context, left_out)
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -427,7 +428,8 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": _artifact_uri(finding.path), "uriBaseId": "%SRCROOT%"},
-                    "region": _region(finding),
+                    # SARIF's language identifiers are ours: python, javascript, typescript, go...
+                    "region": {**_region(finding), "sourceLanguage": finding.language},
                 }
             }
         ],
@@ -539,7 +541,29 @@ def taint_path_text(finding: Finding) -> str:
     return f" — path: {steps}"
 
 
-def render_markdown(result: AnalysisResult, context: ReportContext | None = None) -> str:
+_ASK_FOR_ALL = "?scope=all&min_confidence=0 on the API, --scope all --min-confidence 0 on the command line"
+
+
+def left_out_note(findings: Iterable[Finding], *, scope: str, min_confidence: float, ask: str = _ASK_FOR_ALL) -> str:
+    """What a people-facing report leaves out of ``findings`` and how to ask for it (``ask``); ""
+    when nothing is left out."""
+    other_roles = low_confidence = 0
+    for f in findings:
+        if scope != "all" and f.role != "source":
+            other_roles += 1
+        elif float(f.confidence) < min_confidence:
+            low_confidence += 1
+    reasons = []
+    if other_roles:
+        reasons.append(f"{other_roles:,} in tests, examples, vendored or generated files")
+    if low_confidence:
+        reasons.append(f"{low_confidence:,} below confidence {min_confidence:g}")
+    if not reasons:
+        return ""
+    return f"Not listed: {' and '.join(reasons)} (to list them: {ask})."
+
+
+def render_markdown(result: AnalysisResult, context: ReportContext | None = None, left_out: str = "") -> str:
     score = result.score
     summary = summarize(result.findings)
     details = score.details or {}
@@ -555,6 +579,8 @@ def render_markdown(result: AnalysisResult, context: ReportContext | None = None
     origin = _origin(result, context)
     if origin:
         lines += ["", " · ".join(_md(line) for line in origin)]
+    if left_out:
+        lines += ["", f"_{_md(left_out)}_"]
     lines += ["", "## Pillars", "", "| Pillar | Score | Grade | Findings |", "|---|---:|:---:|---:|"]
     pillar_details = details.get("pillars", {})
     for pillar in PILLARS:
@@ -562,6 +588,19 @@ def render_markdown(result: AnalysisResult, context: ReportContext | None = None
             value = score.pillars[pillar]
             count = pillar_details.get(pillar, {}).get("findings", "")
             lines.append(f"| {pillar.capitalize()} | {value:.1f} | {grade_for(value)} | {count} |")
+    languages = result.metrics.get("languages") or {}
+    if languages:
+        lines += [
+            "",
+            "## Languages",
+            "",
+            "| Language | Files | Code lines | Findings | Score | Grade |",
+            "|---|---:|---:|---:|---:|:---:|",
+        ]
+        for name, row in languages.items():
+            lines.append(
+                f"| {_md(name)} | {row['files']} | {row['code_lines']} | {row['findings']} | {row['score']:.1f} | {row['grade']} |"
+            )
     lines += ["", "## Findings by severity", "", "| Severity | Count |", "|---|---:|"]
     lines += [f"| {sev} | {count} |" for sev, count in summary["by_severity"].items()]
     lines += ["", "## Findings by category", "", "| Category | Count |", "|---|---:|"]
@@ -671,6 +710,13 @@ def _html_facts(result: AnalysisResult, summary: dict[str, Any]) -> list[tuple[s
     duplicated = result.metrics.get("duplicated_lines_percent")
     if isinstance(duplicated, int | float):
         facts.append(("Duplicated lines", f"{duplicated:.1f} %"))
+    for name, row in (result.metrics.get("languages") or {}).items():
+        facts.append(
+            (
+                f"Language {name}",
+                f"{row['files']} files, {row['code_lines']} code lines, score {row['score']:.1f} ({row['grade']})",
+            )
+        )
     if result.skipped:
         facts.append(("Skipped files", ", ".join(f"{k}: {v}" for k, v in sorted(result.skipped.items()))))
     total = result.timings.get("total")
@@ -680,15 +726,17 @@ def _html_facts(result: AnalysisResult, summary: dict[str, Any]) -> list[tuple[s
     return facts
 
 
-def render_html(result: AnalysisResult, context: ReportContext | None = None) -> str:
+def render_html(result: AnalysisResult, context: ReportContext | None = None, left_out: str = "") -> str:
     context = context or ReportContext()
     summary = summarize(result.findings)
     ranked = ranked_findings(result.findings)
     items = [_html_item(f, anchor, context) for f, anchor in zip(ranked, _anchors(ranked), strict=True)]
     clipped = sum(1 for f in ranked if f.snippet and len(str(f.snippet).rstrip("\n").splitlines()) > HTML_SNIPPET_LINES)
-    notice = f"All {len(ranked):,} findings are listed below, worst first." if ranked else "No findings."
+    notice = f"{len(ranked):,} findings are listed below, worst first." if ranked else "No findings are listed."
     if clipped:
         notice += f" Code snippets longer than {HTML_SNIPPET_LINES} lines are cut ({clipped:,}); the JSON report has them whole."
+    if left_out:
+        notice += " " + left_out
     titles = {str(d.get("id")): str(d.get("title", "")) for d in result.detectors if d.get("id")}
     page = HtmlPage(
         title=_project_name(result, context),

@@ -35,6 +35,7 @@ from analysis.engine.markers import parse_markers
 from analysis.engine.model import Finding, compute_fingerprint
 from analysis.engine.registry import NodeDetector, TreeDetector, all_detectors, tree_detectors
 from analysis.engine.roles import content_role
+from analysis.engine.taint import SUMMARY_KEY
 from analysis.engine.visitor import Traversal
 
 PARSE_ERROR_ID = "parse-error"
@@ -77,7 +78,7 @@ class FileProcessor:
         self.tree_detectors: list[TreeDetector] = [
             cls() for did, classes in sorted(tree_detectors().items()) if did in wanted for cls in classes
         ]
-        self.front_end = TreeFrontEnd(self.tree_detectors)
+        self.front_end = TreeFrontEnd(self.tree_detectors, profile)
         parse_cls = registry.get(PARSE_ERROR_ID)
         self.parse_error_spec = parse_cls.spec if parse_cls is not None and PARSE_ERROR_ID in wanted else None
 
@@ -183,6 +184,9 @@ class FileProcessor:
         markers = parse_markers(source, lines)
         if markers is not None:
             facts.extra["markers"] = markers
+        summary = ctx.shared.get(SUMMARY_KEY)
+        if summary:
+            facts.extra[SUMMARY_KEY] = summary  # inter-procedural taint facts (interproc.py)
         facts.findings = assign_discriminators(apply_suppressions(ctx.findings, suppressions))
         return facts
 

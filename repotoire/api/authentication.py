@@ -141,6 +141,13 @@ class ClerkJWTAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+NO_ORGANISATION = (
+    "Your user belongs to no organisation. A staff user can add you to one in the admin: "
+    "/admin/accounts/membership/add/ (Accounts › Memberships › Add). Locally, the first `make run` "
+    "prints a demo login that owns the 'demo' organisation; API keys act for their own organisation."
+)
+
+
 class StaffSessionAuthentication(authentication.SessionAuthentication):
     """Session login (the dashboard, staff in the admin) acting in the organisation chosen in the
     dashboard's switcher, else the person's first organisation."""
@@ -154,6 +161,6 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         org_id = session.get(SESSION_ORG_KEY) if session is not None else None
         membership = membership_for_session(user=user, org_id=org_id)
         if membership is None:
-            raise exceptions.PermissionDenied("Your user belongs to no organisation")
+            raise exceptions.PermissionDenied(NO_ORGANISATION)
         scopes = [str(s) for s in ROLE_SCOPES[Role(membership.role)]]
         return user, AuthContext(organization=membership.organization, role=membership.role, scopes=scopes, method="session")

@@ -96,6 +96,8 @@ def live_platform(django_db_setup, tmp_path_factory: pytest.TempPathFactory) -> 
         # memory on a shared 2-core machine); the code-search tests cover that path.
         "REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE": "false",
         "REPOTOIRE_SSE_HEARTBEAT_SECONDS": "1",
+        # Customer webhooks may reach a receiver on 127.0.0.1 (the dashboard's test delivery).
+        "REPOTOIRE_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
         "Q_WORKERS": "1",
         "Q_BACKGROUND_WORKERS": "1",
     }

@@ -19,7 +19,7 @@ def test_every_finding_of_a_django_size_run_is_in_the_page_and_the_top_says_so()
     assert len(items) == 10_000
     assert sorted(i["id"] for i in items) == sorted({i["id"] for i in items})  # one anchor each
     notice = re.search(r'<p class="notice" id="notice">(.*?)</p>', text).group(1)
-    assert "All 10,000 findings are listed" in notice
+    assert "10,000 findings are listed" in notice
     assert "longer than 8 lines are cut" in notice  # the only thing left out, said where it shows
     assert text.index('id="notice"') < text.index('id="findings"')
 
@@ -103,3 +103,20 @@ def test_anchors_are_stable_from_one_report_to_the_next():
     again = [i["id"] for i in html_data(render(result, "html"))["findings"]]
     assert sorted(first) == sorted(again)
     assert all(re.fullmatch(r"f-[0-9a-f]{16}", anchor) for anchor in first)
+
+
+def test_the_top_says_which_findings_the_view_leaves_out_and_how_to_list_them():
+    result = synthetic_result(400)
+    for f in result.findings[:30]:
+        f.role = "test"
+    for f in result.findings[30:35]:
+        f.confidence = 0.2
+    text = render(result, "html")
+    notice = re.search(r'<p class="notice" id="notice">(.*?)</p>', text).group(1)
+    assert "365 findings are listed" in notice
+    assert "Not listed: 30 in tests, examples, vendored or generated files and 5 below confidence 0.5" in notice
+    assert "?scope=all&amp;min_confidence=0" in notice and "--scope all --min-confidence 0" in notice
+    assert len(html_data(text)["findings"]) == 365
+    everything = render(result, "html", scope="all", min_confidence=0)
+    assert "Not listed" not in everything and len(html_data(everything)["findings"]) == 400
+    assert "Not listed: 30 in tests" in render(result, "markdown")

@@ -117,3 +117,21 @@ def test_a_500_names_its_request_id_in_the_body_and_in_the_log_line(fmt):
 def test_client_errors_keep_the_plain_envelope(anon):
     # The id is on the header of a 4xx; its body stays the documented three keys.
     assert set(anon.get("/api/v1/me").json()) == {"error", "detail", "error_code"}
+
+
+@pytest.mark.django_db
+def test_the_access_line_names_the_request_id_status_and_path():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("repotoire.access")
+    access.addHandler(handler)
+    try:
+        response = APIClient().get("/api/v1/me?x=1", HTTP_X_REQUEST_ID="req-7")
+    finally:
+        access.removeHandler(handler)
+    entry = json.loads(stream.getvalue().splitlines()[0])
+    assert response.status_code == 401
+    assert entry["request_id"] == "req-7"
+    assert entry["message"].startswith("GET /api/v1/me 401 ")  # the query string is never logged

@@ -33,6 +33,7 @@ from analysis.engine.registry import (
     register,
 )
 
+_EXPORTED_CONFIDENCE = 0.2
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 _BUILTINS = frozenset(dir(builtins)) | {
@@ -475,6 +476,8 @@ class UnusedFunctionOrClass(ProjectDetector):
             for dsts in project.graph.edges[kind].values():
                 targets.update(dsts)
         public_conf = float(project.threshold(self.spec, "public_confidence"))
+        # an exported JS/TS symbol is meant for code outside the project more often than not
+        exported_conf = min(public_conf, _EXPORTED_CONFIDENCE)
         private_conf = float(project.threshold(self.spec, "private_confidence"))
         public_methods = bool(project.threshold(self.spec, "report_public_methods"))
         configured = project.severity(self.spec) != self.spec.severity
@@ -489,6 +492,7 @@ class UnusedFunctionOrClass(ProjectDetector):
             if not _candidate(project, qual, d, facts, public_methods):
                 continue
             private = d.name.startswith("_")
+            exported = d.name in facts.extra.get("exports", ())  # public API of a JS/TS module
             kind = {"class": "Class", "method": "Method"}.get(d.kind, "Function")
             yield project.report(
                 self.spec,
@@ -498,11 +502,17 @@ class UnusedFunctionOrClass(ProjectDetector):
                 message=f"{kind} '{d.name}' is never referenced in the project.",
                 symbol=qual.removeprefix(facts.module + "."),
                 key=f"{d.kind}:{qual}",
-                confidence=private_conf if private else public_conf,
+                confidence=exported_conf if exported else private_conf if private else public_conf,
                 # public names may be API used from outside the project: informational only,
                 # unless repotoire.toml sets this detector's severity
-                severity=None if private or configured else Severity.INFO,
-                metadata={"kind": d.kind, "qualname": qual, "public": not private, "lines": d.end_line - d.line + 1},
+                severity=None if (private and not exported) or configured else Severity.INFO,
+                metadata={
+                    "kind": d.kind,
+                    "qualname": qual,
+                    "public": not private,
+                    "lines": d.end_line - d.line + 1,
+                    **({"exported": True} if exported else {}),
+                },
             )
 
 

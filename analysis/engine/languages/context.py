@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analysis.engine.context import DetectorSettings, ReportsFindings
-from analysis.engine.facts import FunctionMetrics
+from analysis.engine.facts import FileFacts, FunctionMetrics
 from analysis.engine.model import Finding
 from analysis.engine.spec import DetectorSpec
 
@@ -51,6 +51,8 @@ class TreeContext(ReportsFindings):
     qualnames: dict[int, str] = field(default_factory=dict)  # function/class node id -> qualname
     # (start_byte, end_byte, qualname) of every function/class, for ``symbol_at``
     spans: list[tuple[int, int, str]] = field(default_factory=list)
+    # the file's facts: complete (definitions, imports, names_used...) in ``match`` and ``end_file``
+    facts: FileFacts | None = None
     shared: dict[str, Any] = field(default_factory=dict)  # per-file scratch space shared by detectors
     findings: list[Finding] = field(default_factory=list)
 

@@ -15,6 +15,7 @@ the worker; the tree is dropped with the context.
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from collections.abc import Callable
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
 # role bits (a kind's roles are OR-ed into one int for the hot loop)
-FUNCTION, CLASS, BRANCH, LOOP, DECISION, NESTING, CALL, IMPORT, COMMENT, STRING, ASSIGNMENT, STATEMENT, JUMP = (
-    1 << i for i in range(13)
+FUNCTION, CLASS, BRANCH, LOOP, DECISION, NESTING, CALL, IMPORT, COMMENT, STRING, ASSIGNMENT, STATEMENT, JUMP, EXPORT = (
+    1 << i for i in range(14)
 )
 _ROLE_BITS = {
     "function": FUNCTION,
@@ -52,9 +53,11 @@ _ROLE_BITS = {
     "assignment": ASSIGNMENT,
     "statement": STATEMENT,
     "jump": JUMP,
+    "export": EXPORT,
 }
-_LEAVE_BITS = FUNCTION | CLASS | LOOP | NESTING | BRANCH
+_LEAVE_BITS = FUNCTION | CLASS | LOOP | NESTING | BRANCH | IMPORT
 _ANONYMOUS = "<anonymous>"
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 @dataclass(slots=True)
@@ -68,12 +71,15 @@ class _Kind:
     else_kind: bool = False  # +1 cognitive (an else that is not an else-if)
     logical: bool = False  # a logical operator node (cognitive: +1 per sequence)
     name_hash: int = 0  # CRC-32 of the kind name (clone-window statement type)
+    opaque: bool = False  # not walked into: its identifiers are taken from its text
     visit: list[Callable[[Node, TreeContext], None]] = field(default_factory=list)
     leave: list[Callable[[Node, TreeContext], None]] = field(default_factory=list)
+    active: bool = False  # enter() has something to do (set by ``finish``)
+    needs_leave: bool = False
 
-    @property
-    def needs_leave(self) -> bool:
-        return bool(self.bits & _LEAVE_BITS) or bool(self.leave)
+    def finish(self) -> None:
+        self.needs_leave = bool(self.bits & _LEAVE_BITS) or bool(self.leave)
+        self.active = bool(self.bits or self.visit or self.conditional or self.cognitive or self.else_kind or self.logical)
 
 
 @dataclass(slots=True)
@@ -101,8 +107,9 @@ class _Grammar:
 class TreeFrontEnd:
     """Parsers, dispatch tables and compiled queries for every tree-sitter language; one per process."""
 
-    def __init__(self, detectors: list[TreeDetector]) -> None:
+    def __init__(self, detectors: list[TreeDetector], profile: bool = False) -> None:
         self.detectors = detectors
+        self.profile = profile  # time every detector (timings["detector.<id>"]); costs some speed
         self._grammars: dict[tuple[str, str], _Grammar] = {}
         self.detector_times: dict[str, float] = {}
         self.errors: list[tuple[str, str, str]] = []
@@ -145,8 +152,11 @@ class TreeFrontEnd:
             for role in det.leave_roles:
                 for kind in spec.kinds(role):
                     by_name.setdefault(kind, _Kind()).leave.append(det.leave)
+        for kind in spec.opaque:
+            by_name.setdefault(kind, _Kind()).opaque = True
         for name, info in by_name.items():
             info.name_hash = zlib.crc32(name.encode())
+            info.finish()
         table: list[_Kind | None] = [None] * language.node_kind_count
         for kind_id in range(language.node_kind_count):
             if language.node_kind_is_named(kind_id):
@@ -177,6 +187,7 @@ class TreeFrontEnd:
             tree=tree,
             is_test=facts.is_test,
             settings=settings,
+            facts=facts,
         )
         if tree.root_node.has_error:
             facts.extra["syntax_errors"] = _count_errors(tree)
@@ -189,6 +200,8 @@ class TreeFrontEnd:
         facts.code_lines = _code_lines(lines, walker.comment_rows)
         facts.clone_windows = windows_from_units(walker.units, MIN_TOKENS)
         facts.names_used = sorted(walker.names)
+        if walker.exports:
+            facts.extra["exports"] = sorted(walker.exports)
         facts.definitions.sort(key=lambda d: (d.line, d.end_line))
         ctx.in_traversal = False
         ctx.symbol = ""
@@ -234,7 +247,11 @@ class _Walker:
         self.units: list[tuple[int, int, int, int]] = []  # (hash, weight, start_line, end_line)
         self.skeleton = skeleton_lines("\n".join(ctx.lines))
         self.seen_imports: set[int] = set()  # ids of top-level import nodes already recorded
+        self.binding_imports: set[int] = set()  # ids of import nodes that bound names
+        self.import_depth = 0  # > 0 inside an import statement: its identifiers are not uses
+        self.top_loop_depth = 0  # loops of top-level code (a function's own are in its frame)
         self.taken: dict[str, int] = {}  # qualname -> times used (anonymous functions)
+        self.exports: set[str] = set()  # names the file exports (``export`` role)
 
     def text(self, node: Node) -> str:
         return self.ctx.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -246,8 +263,11 @@ class _Walker:
             kid = child.kind_id
             info = table[kid] if kid < len(table) else None
             if info is not None and info.bits & IMPORT:
-                self._record_imports(self.hooks.imports(child, self.text), in_function=False)
+                found = self.hooks.imports(child, self.text)
+                self._record_imports(found, in_function=False)
                 self.seen_imports.add(child.id)
+                if found:
+                    self.binding_imports.add(child.id)
 
     def _record_imports(self, found: list[ImportFact], in_function: bool) -> None:
         for imp in found:
@@ -270,6 +290,7 @@ class _Walker:
         table = self.table
         n_kinds = len(table)
         name_field = tree.language.field_id_for_name(self.spec.name_field)
+        name_uses = self.spec.name_uses
         cursor = tree.walk()
         stack: list[tuple[int, _Kind, Node]] = []
         depth = 0
@@ -277,25 +298,36 @@ class _Walker:
             node = cursor.node
             assert node is not None
             while stack and stack[-1][0] >= depth:
-                _, info, left = stack.pop()
-                self.leave(left, info)
+                _, left_info, left = stack.pop()
+                self.leave(left, left_info)
             kid = node.kind_id
             info = table[kid] if kid < n_kinds else None
             if info is not None:
                 # a declared name (function, class, variable, import specifier) is not a use
-                if info.identifier and cursor.field_id != name_field:
-                    self.names.add(self.text(node))
-                self.enter(node, info)
+                if info.identifier and not self.import_depth:
+                    if cursor.field_id != name_field or (node.parent is not None and node.parent.type in name_uses):
+                        self.names.add(self.text(node))
+                if info.active:
+                    self.enter(node, info)
                 if info.needs_leave:
                     stack.append((depth, info, node))
-            if cursor.goto_first_child():
+                if info.opaque:
+                    # type annotations and the like: no facts inside but the names they use
+                    if not self.import_depth:
+                        self.names.update(_WORD.findall(self.text(node)))
+                    skip = True
+                else:
+                    skip = False
+            else:
+                skip = False
+            if not skip and cursor.goto_first_child():
                 depth += 1
                 continue
             while not cursor.goto_next_sibling():
                 if not cursor.goto_parent():
                     while stack:
-                        _, info, left = stack.pop()
-                        self.leave(left, info)
+                        _, left_info, left = stack.pop()
+                        self.leave(left, left_info)
                     return
                 depth -= 1
 
@@ -321,14 +353,25 @@ class _Walker:
                 if bits & LOOP:
                     frame.loop_depth += 1
                     self.ctx.loop_depth = frame.loop_depth
+            elif bits & LOOP and not bits & FUNCTION:
+                self.top_loop_depth += 1  # a loop of top-level code
+                self.ctx.loop_depth = self.top_loop_depth
             if bits & STATEMENT:
                 self._unit(node, info)
             if bits & CALL:
                 self._call(node)
-            if bits & IMPORT and node.id not in self.seen_imports:
-                self._record_imports(self.hooks.imports(node, self.text), in_function=bool(self.frames))
+            if bits & IMPORT:
+                if node.id not in self.seen_imports:
+                    found = self.hooks.imports(node, self.text)
+                    self._record_imports(found, in_function=bool(self.frames))
+                    if found:
+                        self.binding_imports.add(node.id)
+                if node.id in self.binding_imports:
+                    self.import_depth += 1
             if bits & COMMENT:
                 self._comment(node)
+            if bits & EXPORT:
+                self.exports.update(self.hooks.exports(node, self.text))
         if frame is not None:
             m = frame.metrics
             if info.conditional:
@@ -358,7 +401,12 @@ class _Walker:
             # leave hooks report on the class itself, in its enclosing scope
             self._sync_scope()
             self.ctx.class_ = node
-        elif self.frames:
+        if bits & IMPORT and node.id in self.binding_imports:
+            self.import_depth -= 1
+        if bits & LOOP and not self.frames:
+            self.top_loop_depth -= 1
+            self.ctx.loop_depth = self.top_loop_depth
+        if not bits & (FUNCTION | CLASS) and self.frames:
             frame = self.frames[-1]
             if bits & NESTING:
                 frame.nesting -= 1
@@ -372,6 +420,9 @@ class _Walker:
 
     def _dispatch(self, fn: Callable[[Node, TreeContext], None], node: Node) -> None:
         det = fn.__self__  # type: ignore[attr-defined]
+        if not self.owner.profile:
+            self.owner._call(det, fn.__name__, fn, node, self.ctx)
+            return
         t = time.process_time()
         self.owner._call(det, fn.__name__, fn, node, self.ctx)
         did = det.spec.id
@@ -451,7 +502,7 @@ class _Walker:
         ctx.symbol = ctx.qualnames[self.scopes[-1][1].id] if self.scopes else ""
         ctx.function = self.frames[-1].node if self.frames else None
         ctx.class_ = next((n for kind, n in reversed(self.scopes) if kind == "class"), None)
-        ctx.loop_depth = self.frames[-1].loop_depth if self.frames else 0
+        ctx.loop_depth = self.frames[-1].loop_depth if self.frames else self.top_loop_depth
         ctx.nesting = self.frames[-1].nesting if self.frames else 0
 
     # --- facts --------------------------------------------------------------------------------
@@ -503,8 +554,7 @@ def _operator(node: Node) -> str:
 
 
 def _is_async(node: Node) -> bool:
-    first = node.child(0)
-    return first is not None and first.type == "async"
+    return any(child.type == "async" and not child.is_named for child in node.children)
 
 
 def _count_errors(tree: Tree) -> int:

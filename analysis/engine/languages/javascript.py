@@ -82,6 +82,7 @@ ROLES: dict[str, frozenset[str]] = {
     "assignment": frozenset({"assignment_expression", "augmented_assignment_expression", "variable_declarator"}),
     "statement": STATEMENTS,
     "jump": frozenset({"return_statement", "throw_statement", "break_statement", "continue_statement"}),
+    "export": frozenset({"export_statement", "assignment_expression"}),
 }
 
 
@@ -200,11 +201,11 @@ def imports(node: Node, text: Text) -> list[ImportFact]:
     kind = "type" if type_only else "import"
     require = next((c for c in node.named_children if c.type == "import_require_clause"), None)
     if require is not None:  # TypeScript: import fs = require("fs")
-        name = require.named_child(0)
+        bound = require.named_child(0)
         spec_source = _string_value(require.child_by_field_name("source"), text)
         if spec_source is None:
             return []
-        return [ImportFact(module=spec_source, alias=text(name) if name is not None else None, line=line, kind="require")]
+        return [ImportFact(module=spec_source, alias=text(bound) if bound is not None else None, line=line, kind="require")]
     if source is None:
         return []
     clause = next((c for c in node.named_children if c.type == "import_clause"), None)
@@ -338,6 +339,56 @@ def bases(node: Node, text: Text) -> list[str]:
     return out
 
 
+def exports(node: Node, text: Text) -> list[str]:
+    """Names exported by ``export ...`` (ESM) or ``module.exports``/``exports.x =`` (CommonJS)."""
+    if node.type == "export_statement":
+        if node.child_by_field_name("source") is not None:
+            return []
+        declaration = node.child_by_field_name("declaration")
+        if declaration is not None:
+            name = declaration.child_by_field_name("name")
+            if name is not None:
+                return [text(name)]
+            return [
+                text(declared)
+                for d in declaration.named_children
+                if d.type == "variable_declarator" and (declared := d.child_by_field_name("name")) is not None
+            ]  # type: ignore[arg-type]
+        clause = next((c for c in node.named_children if c.type == "export_clause"), None)
+        if clause is not None:
+            return [text(n) for s in clause.named_children if (n := s.child_by_field_name("name")) is not None]
+        value = node.child_by_field_name("value")
+        return [text(value)] if value is not None and value.type == "identifier" else ["default"]
+    left = node.child_by_field_name("left")
+    if left is None or left.type != "member_expression":
+        return []
+    target = text(left)
+    right = node.child_by_field_name("right")
+    if target in ("module.exports", "exports"):
+        if right is None:
+            return []
+        if right.type == "identifier":
+            return [text(right)]
+        if right.type == "object":
+            out = []
+            for member in right.named_children:
+                if member.type == "shorthand_property_identifier":
+                    out.append(text(member))
+                elif member.type == "pair":
+                    value = member.child_by_field_name("value")
+                    if value is not None and value.type == "identifier":
+                        out.append(text(value))
+            return out
+        return []
+    if target.startswith(("module.exports.", "exports.")):
+        prop = left.child_by_field_name("property")
+        names = [text(prop)] if prop is not None else []
+        if right is not None and right.type == "identifier":
+            names.append(text(right))
+        return names
+    return []
+
+
 def is_else_if(node: Node) -> bool:
     parent = node.parent
     return parent is not None and parent.type == "else_clause"
@@ -351,12 +402,15 @@ HOOKS = LanguageHooks(
     complexity=complexity,
     callee=callee,
     bases=bases,
+    exports=exports,
     is_else_if=is_else_if,
 )
 
 _COMMON = {
     "roles": ROLES,
     "identifiers": frozenset({"identifier", "property_identifier", "shorthand_property_identifier", "type_identifier"}),
+    # export { a } uses the local a; Foo<T> in a heritage clause or an expression uses Foo
+    "name_uses": frozenset({"export_specifier", "generic_type", "nested_type_identifier"}),
     "conditional": frozenset(
         {
             "binary_expression",
@@ -368,6 +422,11 @@ _COMMON = {
         }
     ),
     "logical": frozenset({"binary_expression"}),
+    # TypeScript types: no calls, branches or functions inside (a conditional type is not a
+    # decision), only the names they mention; about a third of the nodes of typed code
+    "opaque": frozenset(
+        {"type_annotation", "type_arguments", "type_parameters", "asserts_annotation", "type_predicate_annotation"}
+    ),
     "cognitive": frozenset({"if_statement", "switch_statement", "catch_clause", "ternary_expression", *LOOPS}),
     "else_kinds": frozenset({"else_clause"}),
     "hooks": HOOKS,

@@ -23,6 +23,7 @@ Roles (a node kind may play several):
 ``assignment``  an assignment or variable declarator
 ``statement``   a statement: counted in ``FunctionMetrics.statements``; a clone-window unit
 ``jump``        return/throw/break/continue: what follows it in the same block is unreachable
+``export``      a node that may export names: ``hooks.exports`` lists them (``FileFacts.extra["exports"]``)
 ==============  =================================================================================
 
 Cyclomatic complexity = 1 + branch/loop/decision nodes + ``hooks.complexity`` of the
@@ -56,6 +57,7 @@ ROLES = (
     "assignment",
     "statement",
     "jump",
+    "export",
 )
 
 
@@ -90,6 +92,8 @@ class LanguageHooks:
     callee: Callable[[Node, Callable[[Node], str]], str | None] = _no_name
     # base classes / implemented interfaces of a class node, as written
     bases: Callable[[Node, Callable[[Node], str]], list[str]] = lambda node, text: []
+    # names a node of the ``export`` role exports (public API: dead-code findings get low confidence)
+    exports: Callable[[Node, Callable[[Node], str]], list[str]] = lambda node, text: []
     # is this ``branch`` node an "else if" (cognitive complexity: +1 without nesting bonus)?
     is_else_if: Callable[[Node], bool] = lambda node: False
 
@@ -108,8 +112,10 @@ class LanguageSpec:
     name_field: str = "name"
     body_field: str = "body"
     parameters_field: str = "parameters"
-    # identifier-like node kinds: their text is recorded in FileFacts.names_used
+    # identifier-like node kinds: their text is recorded in FileFacts.names_used, except the
+    # declared name (the ``name_field`` child) unless its parent is one of ``name_uses``
     identifiers: frozenset[str] = frozenset({"identifier"})
+    name_uses: frozenset[str] = frozenset()
     # kinds whose cyclomatic increment depends on the node (operators): ``hooks.complexity`` decides
     conditional: frozenset[str] = frozenset()
     # logical-operator kinds: +1 cognitive per sequence of the same operator (hooks.complexity
@@ -119,6 +125,8 @@ class LanguageSpec:
     cognitive: frozenset[str] = frozenset()
     # kinds adding a flat +1 to cognitive complexity (an else clause that is not an else-if)
     else_kinds: frozenset[str] = frozenset()
+    # kinds whose subtree holds no facts (type annotations): not walked, their words are names used
+    opaque: frozenset[str] = frozenset()
     hooks: LanguageHooks = field(default_factory=LanguageHooks)
     # sparse patterns (security sinks...) as one tree-sitter query, run once on each file's tree;
     # TreeDetectors subscribe to capture names

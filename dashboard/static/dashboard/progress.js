@@ -6,9 +6,12 @@
   var source = new EventSource(box.getAttribute("data-stream"));
   var terminal = { completed: true, failed: true, cancelled: true };
   var lastMessage = null;
+  var received = 0;
   function text(id, value) { document.getElementById(id).textContent = value; }
   source.addEventListener("progress", function (event) {
     var data = JSON.parse(event.data);
+    received += 1;
+    box.setAttribute("data-events", String(received));
     var percent = Math.max(0, Math.min(100, data.progress_percent || 0));
     var status = document.getElementById("live-status");
     status.innerHTML = "";

@@ -1,0 +1,180 @@
+"""Quality detectors for every tree-sitter language, written against roles only (no node kind
+names), so a new language gets them from its spec. Each reuses the spec — id, thresholds,
+configuration — of the Python detector of the same check.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import TYPE_CHECKING
+
+from analysis.engine.detectors.bugrisk import UnreachableCode
+from analysis.engine.detectors.design import DataClumps, GodClass, LargeFile
+from analysis.engine.detectors.docs import TodoComment
+from analysis.engine.registry import TreeDetector, register
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from analysis.engine.languages.context import TreeContext
+
+
+@register
+class TreeLargeFile(TreeDetector):
+    """A file with too many lines of code (comment-only and blank lines excluded)."""
+
+    spec = LargeFile.spec
+
+    def end_file(self, ctx: TreeContext) -> None:
+        limit = ctx.threshold(self.spec, "max_code_lines")
+        code_lines = ctx.facts.code_lines if ctx.facts is not None else len(ctx.lines)
+        if code_lines <= limit:
+            return
+        ctx.report(
+            self.spec,
+            None,
+            f"This file has {code_lines} lines of code (limit {limit}).",
+            line=1,
+            symbol="",
+            metadata={"code_lines": code_lines, "threshold": limit},
+            code="",
+        )
+
+
+@register
+class TreeTodoComment(TreeDetector):
+    """TODO/FIXME/XXX/HACK comments."""
+
+    spec = TodoComment.spec
+    roles = ("comment",)
+
+    def start_file(self, ctx: TreeContext) -> None:
+        tags = tuple(ctx.threshold(self.spec, "tags"))
+        ctx.shared["todo_pattern"] = re.compile(rf"\b({'|'.join(re.escape(t) for t in tags)})\b")
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        text = ctx.text(node)
+        match = ctx.shared["todo_pattern"].search(text)
+        if match is None:
+            return
+        line = node.start_point[0] + text[: match.start()].count("\n")
+        comment = ctx.lines[line].strip() if line < len(ctx.lines) else text
+        ctx.report(
+            self.spec,
+            None,
+            f"{match.group(1)} comment: {comment[:120]}",
+            line=line + 1,
+            metadata={"tag": match.group(1)},
+            code=comment,
+        )
+
+
+@register
+class TreeUnreachableCode(TreeDetector):
+    """Statements after a return/throw/break/continue in the same block."""
+
+    spec = UnreachableCode.spec
+    roles = ("jump",)
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        statements = ctx.spec.kinds("statement")
+        hoisted = ctx.spec.kinds("function")  # a function declaration after a return still exists
+        sibling = node.next_named_sibling
+        while sibling is not None and (sibling.type not in statements or sibling.type in hoisted):
+            sibling = sibling.next_named_sibling
+        if sibling is None:
+            return
+        keyword = ctx.text(node).split(None, 1)[0].rstrip(";")
+        ctx.report(
+            self.spec,
+            sibling,
+            f"This code can never run: it follows a '{keyword}' in the same block.",
+            metadata={"after": keyword},
+        )
+
+
+@register
+class TreeDataClumps(TreeDetector):
+    """The same group of parameters passed together to several functions of a file."""
+
+    spec = DataClumps.spec
+
+    def end_file(self, ctx: TreeContext) -> None:
+        if ctx.facts is None:
+            return
+        min_params = int(ctx.threshold(self.spec, "min_parameters"))
+        min_functions = int(ctx.threshold(self.spec, "min_functions"))
+        groups: dict[tuple[str, ...], dict[str, int]] = {}
+        for d in ctx.facts.definitions:
+            params = sorted({p for p in d.parameters if p.isidentifier()})
+            if d.kind == "class" or len(params) < min_params or len(params) > 8:
+                continue
+            for combo in itertools.combinations(params, min_params):
+                # methods overriding one another have one signature: count a name once
+                groups.setdefault(combo, {}).setdefault(d.name, d.line)
+        reported: set[str] = set()
+        for combo, members in sorted(groups.items(), key=lambda kv: min(kv[1].values())):
+            if len(members) < min_functions:
+                continue
+            names = sorted(members, key=lambda n: members[n])
+            key = ",".join(names)
+            if key in reported:
+                continue  # the same functions share a bigger group: one finding for them
+            reported.add(key)
+            group = ", ".join(combo)
+            ctx.report(
+                self.spec,
+                None,
+                f"Parameters ({group}) are passed together to {len(members)} functions: {', '.join(names[:6])}"
+                + ("..." if len(names) > 6 else "")
+                + "; consider grouping them in one object.",
+                line=members[names[0]],
+                symbol="",
+                metadata={
+                    "parameters": list(combo),
+                    "functions": names,
+                    "count": len(members),
+                    "thresholds": {"min_parameters": min_params, "min_functions": min_functions},
+                },
+                code=f"data clump ({group})",
+            )
+
+
+@register
+class TreeGodClass(TreeDetector):
+    """A large and complex class: many methods or lines, and a high weighted method complexity
+    (the sum of its methods' cyclomatic complexity). The tree-sitter version has no cohesion
+    (LCOM4) figure, so ``min_lcom4`` does not apply."""
+
+    spec = GodClass.spec
+    leave_roles = ("class",)
+
+    def leave(self, node: Node, ctx: TreeContext) -> None:
+        if ctx.facts is None or ctx.is_test:
+            return
+        qual = ctx.qualnames.get(node.id)
+        if qual is None:
+            return
+        prefix = qual + "."
+        methods = [
+            d
+            for d in ctx.facts.definitions
+            if d.kind == "method" and d.qualname.startswith(prefix) and "." not in d.qualname[len(prefix) :]
+        ]
+        wmc = sum(d.metrics.cyclomatic for d in methods if d.metrics is not None)
+        lines = node.end_point[0] - node.start_point[0] + 1
+        max_methods = int(ctx.threshold(self.spec, "max_methods"))
+        max_lines = int(ctx.threshold(self.spec, "max_lines"))
+        max_wmc = int(ctx.threshold(self.spec, "max_wmc"))
+        if wmc <= max_wmc or (len(methods) <= max_methods and lines <= max_lines):
+            return
+        name = qual.rsplit(".", 1)[-1]
+        ctx.report(
+            self.spec,
+            node,
+            f"Class {name} has {len(methods)} methods, {lines} lines and a weighted method complexity of {wmc}.",
+            symbol=qual,
+            code=ctx.lines[node.start_point[0]].strip() if node.start_point[0] < len(ctx.lines) else name,
+            metadata={"methods": len(methods), "lines": lines, "wmc": wmc},
+        )
