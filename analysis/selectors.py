@@ -50,6 +50,7 @@ class RepositoryOverview:
     repository: Repository
     latest_run: AnalysisRun | None = None
     scores: list[float] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # of the latest completed run
 
 
 def repositories_overview(*, organization: Organization, spark_points: int = 12) -> list[RepositoryOverview]:
@@ -69,11 +70,15 @@ def repositories_overview(*, organization: Organization, spark_points: int = 12)
         AnalysisRun.objects.for_org(organization)
         .completed()
         .annotate(n=Window(RowNumber(), partition_by=[F("repository_id")], order_by=F("finished_at").desc()))
+        .annotate(language_breakdown=F("metrics__languages"))
         .filter(n__lte=spark_points)
-        .values("repository_id", "health_score", "n")
+        .values("repository_id", "health_score", "n", "language_breakdown")
     )
     points: dict[Any, list[tuple[int, float]]] = {}
     for row in ranked:
+        if row["n"] == 1:
+            # The engine lists languages only for projects that are not pure Python.
+            rows[row["repository_id"]].languages = sorted(row["language_breakdown"] or {"python": None})
         if row["health_score"] is not None:
             points.setdefault(row["repository_id"], []).append((row["n"], row["health_score"]))
     for repo_id, values in points.items():

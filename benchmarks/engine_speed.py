@@ -39,7 +39,7 @@ def _rss_mb() -> tuple[float, float]:
 
 
 def _print_timings(timings: dict[str, float], indent: str = "  ") -> None:
-    stages = ["source", "discover", "parse", "graph", "detect", "score", "report", "total"]
+    stages = ["source", "discover", "parse", "graph", "detect", "taint", "score", "report", "total"]
     present = [s for s in stages if s in timings]
     if present:
         print(f"{indent}stages (wall s): " + ", ".join(f"{s} {timings[s]:.2f}" for s in present))

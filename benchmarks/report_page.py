@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.report_page                  # Django 5.2 analysed, then the page
     .venv/bin/python -m benchmarks.report_page --synthetic 20000  # a generated result of that size
+    .venv/bin/python -m benchmarks.report_page --html report.html # a page saved from the platform
 
 For each width (1,400 and 390 px) it prints the time until the list is drawn, then the in-page time
 of each filter (from the control's change event to the next frame after layout: filtering every
@@ -57,16 +58,20 @@ def _result(synthetic: int | None):  # type: ignore[no-untyped-def]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic", type=int, help="use a generated result with this many findings")
+    parser.add_argument("--html", help="measure this saved report page instead of rendering one")
     args = parser.parse_args(argv)
-    result, label = _result(args.synthetic)
-    started = time.perf_counter()
-    page_html = render(result, "html", ReportContext(name="django/django", branch="main", commit=result.commit or ""))
-    rendered = time.perf_counter() - started
     path = Path(tempfile.mkdtemp(prefix="report-page-")) / "report.html"
-    path.write_text(page_html, encoding="utf-8")
-    print(
-        f"{label}: {len(result.findings):,} findings, page {len(page_html.encode()) / 1e6:.1f} MB, rendered in {rendered:.2f} s"
-    )
+    if args.html:
+        shutil.copyfile(args.html, path)
+        print(f"{args.html}: page {path.stat().st_size / 1e6:.1f} MB")
+    else:
+        result, label = _result(args.synthetic)
+        started = time.perf_counter()
+        page_html = render(result, "html", ReportContext(name="django/django", branch="main", commit=result.commit or ""))
+        rendered = time.perf_counter() - started
+        path.write_text(page_html, encoding="utf-8")
+        size = len(page_html.encode()) / 1e6
+        print(f"{label}: {len(result.findings):,} findings, page {size:.1f} MB, rendered in {rendered:.2f} s")
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(

@@ -66,7 +66,7 @@ def safe_next(request: HttpRequest, default: str = "/app/") -> str:
 def clerk_sign_in(request: HttpRequest) -> bool:
     """Sign the browser in from Clerk's session cookie (same verification as the API's Bearer)."""
     token = request.COOKIES.get(CLERK_COOKIE)
-    if not token or not settings.CLERK_ENABLED:
+    if not token or not (settings.CLERK_JWKS_URL or settings.CLERK_JWT_KEY):
         return False
     try:
         claims = decode_clerk_token(token)

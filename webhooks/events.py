@@ -6,6 +6,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from webhooks.services import (
+    ANALYSIS_COMPLETED,
+    ANALYSIS_FAILED,
+    ANALYSIS_STARTED,
+    BILLING_PLAN_CHANGED,
+    FINDING_NEW,
+    FINDING_RESOLVED,
+    FIX_APPLIED,
+    FIX_PROPOSED,
+    HEALTH_SCORE_CHANGED,
+    QUALITY_GATE_FAILED,
+)
+
 _RUN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 _REPO_ID = "6f1c2b1e-3d0a-4d52-9a57-2f4d1c1e9b10"
 # Every repository-scoped event names its repository the same way: {"id", "name"} (plus the
@@ -35,8 +48,8 @@ _FINDING = {
 _FINDINGS_URL = "https://repotoire.example.com/api/v1/findings?repository_id=" + _REPO_ID
 
 EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
-    "analysis.started": _RUN_FIELDS,
-    "analysis.completed": {
+    ANALYSIS_STARTED: _RUN_FIELDS,
+    ANALYSIS_COMPLETED: {
         **_RUN_FIELDS,
         "status": "completed",
         "health_score": 82.4,
@@ -47,8 +60,8 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "lines_analyzed": 18430,
         "duration_seconds": 14.2,
     },
-    "analysis.failed": {**_RUN_FIELDS, "status": "failed", "error_code": "CLONE_FAILED", "error_message": "Clone failed"},
-    "health_score.changed": {
+    ANALYSIS_FAILED: {**_RUN_FIELDS, "status": "failed", "error_code": "CLONE_FAILED", "error_message": "Clone failed"},
+    HEALTH_SCORE_CHANGED: {
         "analysis_id": _RUN,
         "repository": _REPO,
         "previous": 85.4,
@@ -57,7 +70,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "previous_grade": "B",
         "grade": "B",
     },
-    "finding.new": {
+    FINDING_NEW: {
         "analysis_id": _RUN,
         "repository": _REPO,
         "commit_sha": "3f2a9c1e",
@@ -67,7 +80,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "findings_url": _FINDINGS_URL + "&first_seen_in=" + _RUN,
         "reopened_count": 0,
     },
-    "finding.resolved": {
+    FINDING_RESOLVED: {
         "analysis_id": _RUN,
         "repository": _REPO,
         "commit_sha": "3f2a9c1e",
@@ -76,7 +89,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "truncated": False,
         "findings_url": _FINDINGS_URL + "&status=fixed&fixed_in=" + _RUN,
     },
-    "fix.proposed": {
+    FIX_PROPOSED: {
         "fix_id": "c0ffee00-1234-4abc-8def-0123456789ab",
         "finding_id": _FINDING["id"],
         "repository": _REPO,
@@ -86,7 +99,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "finding_resolved": True,
         "new_findings": 0,
     },
-    "fix.applied": {
+    FIX_APPLIED: {
         "fix_id": "c0ffee00-1234-4abc-8def-0123456789ab",
         "finding_id": _FINDING["id"],
         "repository": _REPO,
@@ -94,7 +107,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "commit_sha": "8d1e4b7a",
         "pull_request_url": "https://github.com/acme/api/pull/128",
     },
-    "quality_gate.failed": {
+    QUALITY_GATE_FAILED: {
         "analysis_id": _RUN,
         "repository": {**_REPO, "full_name": "acme/api"},
         "pull_request": 128,
@@ -102,7 +115,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "health_score": 71.5,
         "failed_conditions": [{"metric": "new_high_findings", "operator": ">", "threshold": 0, "actual": 2}],
     },
-    "billing.plan_changed": {"previous_plan": "free", "current_plan": "pro", "subscription_status": "active"},
+    BILLING_PLAN_CHANGED: {"previous_plan": "free", "current_plan": "pro", "subscription_status": "active"},
 }
 
 TEST_EXAMPLE = {"message": "This is a test event from Repotoire.", "webhook_id": "5d0c1f0e-7a44-4d8e-9a0e-6c3b2f1a0d99"}

@@ -163,7 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             width=shutil.get_terminal_size().columns,
             colour=to_terminal and not os.environ.get("NO_COLOR"),
             new=len(new) if args.baseline else None,
-            left_out=left_out_note(result.findings, scope=args.scope, min_confidence=args.min_confidence),
+            left_out=left_out_note(
+                result.findings, scope=args.scope, min_confidence=args.min_confidence, ask="--scope all --min-confidence 0"
+            ),
         )
     else:
         context = ReportContext(new=frozenset(f.fingerprint for f in new)) if args.baseline else None

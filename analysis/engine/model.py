@@ -113,7 +113,7 @@ def slots_setstate(obj: Any, state: list[Any]) -> None:
         elif f.default is not MISSING:
             value = f.default
         else:
-            value = f.default_factory()  # type: ignore[misc]
+            value = f.default_factory()  # type: ignore[misc, operator]
         object.__setattr__(obj, f.name, value)
 
 

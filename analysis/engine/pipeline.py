@@ -36,6 +36,7 @@ from analysis.engine.detectors.duplication import duplication_metrics
 from analysis.engine.detectors.security import drop_safe_yaml_loaders
 from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
+from analysis.engine.interproc import propagate
 from analysis.engine.languages import PYTHON
 from analysis.engine.languages.resolve import resolve_other_imports
 from analysis.engine.markers import apply_markers
@@ -263,9 +264,9 @@ def _analyze(
         project_findings.extend(_finish_project_findings(found, cls.spec, config, files))
         report("detect", (i + 1) / max(1, len(project_detectors)), cls.spec.id, force=False)
     for f in project_findings:
-        facts = files.get(f.path)
-        if facts is not None:
-            f.language = facts.language
+        finding_file = files.get(f.path)
+        if finding_file is not None:
+            f.language = finding_file.language
     file_findings = [f for facts in files.values() for f in facts.findings]
     # markers of other tools (noqa, nosec, no-cover pragmas) say intentional: see markers.py
     file_findings = honour_markers(file_findings, files, config.options.get("markers"))
@@ -275,6 +276,10 @@ def _analyze(
     file_findings = drop_reexported_unused_imports(file_findings, project)
     # nor that a yaml Loader imported from another module derives from SafeLoader
     file_findings = drop_safe_yaml_loaders(file_findings, project)
+    # sources reaching sinks through calls across functions and modules
+    t_taint = time.perf_counter()
+    file_findings = propagate(file_findings, project)
+    timings["taint"] = time.perf_counter() - t_taint
     findings = sorted(
         file_findings + _disambiguate(project_findings),
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),

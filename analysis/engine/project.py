@@ -149,6 +149,18 @@ class ProjectContext:
         )
 
     # --- derived views ------------------------------------------------------------------------
+    def resolve_call(self, module: str, caller: str, callee: str) -> str | None:
+        """The definition a call written ``callee`` inside ``caller`` (a qualified name) of
+        ``module`` reaches: through imports and re-exports, or ``self.x`` through the class and its
+        bases; None when it is not a definition of the repository."""
+        resolver = self._cache.get("resolver")
+        if resolver is None:
+            resolver = self._cache["resolver"] = _Resolver(self)
+        head, _, rest = callee.partition(".")
+        if head in _SELF_NAMES and rest and "." not in rest:
+            return _self_call(self, resolver, caller, head, rest)
+        return resolver.in_module(module, callee)
+
     def module_graph(self, *, include_type_checking: bool = False, include_function_imports: bool = False) -> ModuleGraphView:
         """The module import graph restricted to the chosen kinds of import, with fan-in/out,
         PageRank and the import cycles (cached per combination of flags)."""
@@ -370,7 +382,7 @@ def build_project(files: dict[str, FileFacts], config: Any, root: str) -> Projec
             continue
         project.modules.setdefault(facts.module, facts.path)
         graph.add_node(facts.module, "module")
-    resolver = _Resolver(project)
+    resolver = project._cache["resolver"] = _Resolver(project)  # kept for resolve_call
     nodes = graph.nodes
     contains = graph.edges[g.CONTAINS]
 

@@ -3,6 +3,7 @@ findings as a table sized to the terminal. Machines get the JSON report instead.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import PurePath
 
@@ -84,7 +85,7 @@ def render_text(
     lines = [
         style(head, "bold"),
         f"Grade {style(score.grade, _GRADE_ANSI.get(score.grade, 'bold'))}  score {score.overall:.1f}/100  " + " · ".join(facts),
-        *([style(left_out, "dim")] if left_out else []),
+        *(style(line, "dim") for line in textwrap.wrap(left_out, max(40, width - 1))),
         "",
         f"Pillars   {pillars}",
         f"Severity  {severities}",

@@ -541,8 +541,12 @@ def taint_path_text(finding: Finding) -> str:
     return f" — path: {steps}"
 
 
-def left_out_note(findings: Iterable[Finding], *, scope: str, min_confidence: float) -> str:
-    """What a people-facing report leaves out of ``findings`` and how to ask for it ("" if nothing)."""
+_ASK_FOR_ALL = "?scope=all&min_confidence=0 on the API, --scope all --min-confidence 0 on the command line"
+
+
+def left_out_note(findings: Iterable[Finding], *, scope: str, min_confidence: float, ask: str = _ASK_FOR_ALL) -> str:
+    """What a people-facing report leaves out of ``findings`` and how to ask for it (``ask``); ""
+    when nothing is left out."""
     other_roles = low_confidence = 0
     for f in findings:
         if scope != "all" and f.role != "source":
@@ -556,10 +560,7 @@ def left_out_note(findings: Iterable[Finding], *, scope: str, min_confidence: fl
         reasons.append(f"{low_confidence:,} below confidence {min_confidence:g}")
     if not reasons:
         return ""
-    return (
-        f"Not listed: {' and '.join(reasons)} (scope all and min confidence 0 list them: "
-        "?scope=all&min_confidence=0 on the API, --scope all --min-confidence 0 on the command line)."
-    )
+    return f"Not listed: {' and '.join(reasons)} (to list them: {ask})."
 
 
 def render_markdown(result: AnalysisResult, context: ReportContext | None = None, left_out: str = "") -> str:

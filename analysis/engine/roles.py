@@ -194,8 +194,11 @@ def pytest_testpaths(root: str | Path) -> list[str]:
 def resolver_for(
     root: str | Path, overrides: Mapping[str, list[str]], metadata_dirs: Iterable[str], package_dirs: set[str]
 ) -> RoleResolver:
+    # A testpath that is a package is the shipped code run with --doctest-modules
+    # (``testpaths = mypkg tests``): not a test directory; its test-looking files still are.
+    test_paths = [p for p in pytest_testpaths(root) if p.strip("/").removeprefix("./") not in package_dirs]
     return RoleResolver(
         overrides=dict(overrides),
-        test_paths=pytest_testpaths(root),
+        test_paths=test_paths,
         vendored_roots=vendored_roots(metadata_dirs, package_dirs),
     )

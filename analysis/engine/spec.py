@@ -82,6 +82,6 @@ class DetectorSpec:
             effort_minutes=self.effort_minutes,
             metadata=metadata or {},
             fingerprint=compute_fingerprint(self.id, path, symbol, key),
-            kind=kind or (Kind.HOTSPOT.value if self.category == Category.SECURITY else Kind.ISSUE.value),
+            kind=Kind(kind).value if kind else (Kind.HOTSPOT.value if self.category == Category.SECURITY else Kind.ISSUE.value),
             taint_path=list(taint_path or []),
         )

@@ -17,6 +17,7 @@ replacing it, which keeps the pass conservative without a control-flow graph.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import weakref
 from dataclasses import dataclass
@@ -236,6 +237,13 @@ TRACKED_NODES: tuple[type[ast.AST], ...] = (
 # Sources an outside party controls over the network: only these make a vulnerability. Input,
 # argv and the environment come from whoever runs the program (a CLI's --eval is its job).
 REMOTE = frozenset({REQUEST})
+# Symbolic origins, resolved across functions by ``interproc.py``: a parameter of the function
+# (``source`` is its name, ``owner`` the function) and the return value of a call (``source``
+# is the callee as written). They are not evidence by themselves.
+PARAM = "param"
+RETURN = "return"
+SYMBOLIC = frozenset({PARAM, RETURN})
+SUMMARY_KEY = "taint_summary"  # FileContext.shared / FileFacts.extra key of the per-file summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,10 +257,15 @@ class Taint:
     line: int
     path: str = ""
     via: tuple[tuple[str, int, str], ...] = ()
+    owner: str = ""  # PARAM: the qualified name of the function the parameter belongs to
 
     @property
     def remote(self) -> bool:
         return self.kind in REMOTE
+
+    @property
+    def symbolic(self) -> bool:
+        return self.kind in SYMBOLIC
 
     def as_metadata(self) -> dict[str, object]:
         return {"taint_kind": self.kind, "taint_source": self.source, "taint_line": self.line}
@@ -266,10 +279,16 @@ class Taint:
 
 
 class Info(NamedTuple):
-    taint: Taint | None = None
+    taint: Taint | None = None  # a source, or a symbolic origin (PARAM/RETURN)
     const: bool = False  # a literal, or built only from literals
     built: bool = False  # a string formatted/concatenated with non-constant parts
     safe: bool = False  # the result of a sanitiser (int(), quote_name(), basename()...)
+
+    @property
+    def evidence(self) -> Taint | None:
+        """The source the value comes from, when one is known in this function."""
+        taint = self.taint
+        return taint if taint is not None and taint.kind not in SYMBOLIC else None
 
 
 CONST = Info(const=True)
@@ -281,9 +300,16 @@ def _fixed(info: Info) -> bool:
     return info.const or info.safe
 
 
+def _prefer(a: Taint | None, b: Taint | None) -> Taint | None:
+    """A real source over a symbolic origin; else the first."""
+    if a is None or (a.kind in SYMBOLIC and b is not None and b.kind not in SYMBOLIC):
+        return b
+    return a
+
+
 def merge(a: Info, b: Info) -> Info:
     return Info(
-        taint=a.taint or b.taint,
+        taint=_prefer(a.taint, b.taint),
         const=a.const and b.const,
         built=a.built or b.built,
         safe=_fixed(a) and _fixed(b) and not (a.const and b.const),
@@ -326,6 +352,14 @@ def call_terminal(func: ast.AST, ctx: FileContext) -> str:
         imported = ctx.imports.get(name)
         return imported.rpartition(".")[2] if imported else name
     return ""
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _owner(ctx: FileContext) -> str:
+    fn = ctx.function
+    return ctx.qualnames.get(fn, "") if fn is not None else ctx.module
 
 
 _STATES: dict[int, TaintState] = {}
@@ -431,6 +465,59 @@ class TaintState:
         elif kind in _FUNCTIONS:
             self._enter_function(node, ctx)  # type: ignore[arg-type]
 
+    # --- inter-procedural facts (see interproc.py) -----------------------------------------------
+    def _summary(self, ctx: FileContext) -> dict[str, list[dict[str, object]]]:
+        summary: dict[str, list[dict[str, object]]] = ctx.shared.setdefault(
+            SUMMARY_KEY, {"sinks": [], "calls": [], "returns": []}
+        )
+        return summary
+
+    def observe_call(self, node: ast.Call, ctx: FileContext) -> None:
+        """Record a call of a function of the project (a plain name, ``self.x``, ``module.f``)
+        that passes a source or a parameter of the caller: the inter-procedural pass follows it."""
+        fn = ctx.function
+        if fn is None or not (node.args or node.keywords):
+            return
+        callee = dotted(node.func)
+        if callee is None:
+            return
+        head, _, rest = callee.partition(".")
+        if rest and head not in ("self", "cls") and head not in ctx.imports:
+            return  # a method of a local object: not resolvable without types
+        last = callee.rpartition(".")[2]
+        if (not rest and last in _BUILTINS) or last in SANITIZERS:
+            return
+        args: list[list[object]] = []
+        for position, arg in [*enumerate(node.args), *((k.arg, k.value) for k in node.keywords if k.arg)]:
+            if arg.__class__ in (ast.Constant, ast.Starred, ast.Lambda):
+                continue
+            origin = self.info(arg, ctx).taint
+            if origin is None:
+                continue
+            args.append([position, origin.kind, origin.source, origin.line, origin.path, origin.owner])
+        if args:
+            self._summary(ctx)["calls"].append(
+                {"caller": ctx.qualnames.get(fn, ""), "callee": callee, "line": node.lineno, "args": args}
+            )
+
+    def observe_return(self, node: ast.Return, ctx: FileContext) -> None:
+        """Record a function that returns a source, or what another call returned."""
+        fn = ctx.function
+        if fn is None or node.value is None:
+            return
+        origin = self.info(node.value, ctx).taint
+        if origin is None or origin.kind == PARAM:
+            return
+        self._summary(ctx)["returns"].append(
+            {
+                "fn": ctx.qualnames.get(fn, ""),
+                "kind": origin.kind,
+                "source": origin.source,
+                "line": origin.line,
+                "path": origin.path,
+            }
+        )
+
     def _route_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef, params: list[ast.arg]) -> set[str]:
         """Parameters that carry request data: all of them for a function registered as a route
         (Flask/FastAPI-style decorators), URL-like ones after ``request`` for a Django view."""
@@ -453,12 +540,14 @@ class TaintState:
         if params and params[0].arg in ("self", "cls"):
             params = params[1:]
         routed = self._route_parameters(node, [*params, *node.args.kwonlyargs])
+        owner = ctx.qualnames.get(node, "")
         for param in [*params, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]:
             if param is None:
                 continue
-            info = UNKNOWN
             if param.arg in routed:
-                info = Info(taint=Taint(REQUEST, f"view argument '{param.arg}'", node.lineno))
+                info = Info(taint=Taint(REQUEST, f"view argument '{param.arg}'", node.lineno, ctx.path))
+            else:
+                info = Info(taint=Taint(PARAM, param.arg, node.lineno, ctx.path, owner=owner))
             scope[param.arg] = [_Binding(FIXED, None, None, None, seq, True, chain, info)]
 
     def _chain(self, ctx: FileContext) -> Chain:
@@ -645,20 +734,20 @@ class TaintState:
             if isinstance(base, ast.Name) and base.id in REQUEST_NAMES:
                 imported = ctx.imports.get(base.id)
                 if imported is None or imported in WEB_REQUEST_OBJECTS:
-                    return Taint(REQUEST, f"request.{attr}", node.lineno)
+                    return Taint(REQUEST, f"request.{attr}", node.lineno, ctx.path)
             elif (
                 isinstance(base, ast.Attribute)
                 and base.attr in REQUEST_NAMES
                 and isinstance(base.value, ast.Name)
                 and base.value.id == "self"
             ):
-                return Taint(REQUEST, f"self.request.{attr}", node.lineno)
+                return Taint(REQUEST, f"self.request.{attr}", node.lineno, ctx.path)
             elif ctx.qualified_name(base) in WEB_REQUEST_OBJECTS:
-                return Taint(REQUEST, f"request.{attr}", node.lineno)
+                return Taint(REQUEST, f"request.{attr}", node.lineno, ctx.path)
         if attr in ("argv", "environ", "environb"):
             hit = SOURCE_ATTRIBUTES.get(ctx.qualified_name(node) or "")
             if hit is not None:
-                return Taint(hit[0], hit[1], node.lineno)
+                return Taint(hit[0], hit[1], node.lineno, ctx.path)
         return None
 
     def _call(self, node: ast.Call, ctx: FileContext) -> Info:
@@ -669,13 +758,16 @@ class TaintState:
         if last in ("input", "raw_input", "getenv", "getenvb", "get"):
             hit = SOURCE_CALLS.get(ctx.qualified_name(func) or "")
             if hit is not None:
-                return Info(taint=Taint(hit[0], hit[1], node.lineno))
+                return Info(taint=Taint(hit[0], hit[1], node.lineno, ctx.path))
         args = [self._info(a, ctx) for a in node.args]
         args += [self._info(k.value, ctx) for k in node.keywords]
         arg_info = _merge_all(args)
         if last in GETTEXT and arg_info.const:
             return CONST
         if isinstance(func, ast.Attribute):
+            called = self._attribute_source(func, ctx) if func.attr in REQUEST_ATTRS else None
+            if called is not None:  # request.get_json(), request.get_data()
+                return Info(taint=called)
             receiver = self._info(func.value, ctx)
             if receiver.taint is None and last in _LOOKUP_METHODS:
                 return UNKNOWN
@@ -690,4 +782,9 @@ class TaintState:
                 return Info(taint=arg_info.taint, built=True)
         elif isinstance(func, ast.Name) and last in ("str", "bytes", "repr") and len(node.args) == 1:
             return args[0]
+        if arg_info.taint is None and func.__class__ in (ast.Name, ast.Attribute) and last not in _BUILTINS:
+            # what an unknown function returns: resolved across functions by interproc.py
+            callee = dotted(func)
+            if callee is not None:
+                return Info(taint=Taint(RETURN, callee, node.lineno, ctx.path, owner=_owner(ctx)))
         return Info(taint=arg_info.taint)

@@ -241,7 +241,7 @@ class Traversal:
         call_hooks = self.visitors.pop(ast.Call, [])
         call_filters = [getattr(hook, "__self__", None) for hook in call_hooks]
         self._call_hooks: list[tuple[Hook, frozenset[str] | None]] = [
-            (hook, type(det).call_names if isinstance(det, NodeDetector) else None)
+            (hook, det.call_names if isinstance(det, NodeDetector) else None)  # an instance may widen its filter
             for hook, det in zip(call_hooks, call_filters, strict=True)
         ]
         self._special: dict[type, Callable[[ast.AST], None]] = {

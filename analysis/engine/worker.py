@@ -35,6 +35,7 @@ from analysis.engine.markers import parse_markers
 from analysis.engine.model import Finding, compute_fingerprint
 from analysis.engine.registry import NodeDetector, TreeDetector, all_detectors, tree_detectors
 from analysis.engine.roles import content_role
+from analysis.engine.taint import SUMMARY_KEY
 from analysis.engine.visitor import Traversal
 
 PARSE_ERROR_ID = "parse-error"
@@ -183,6 +184,9 @@ class FileProcessor:
         markers = parse_markers(source, lines)
         if markers is not None:
             facts.extra["markers"] = markers
+        summary = ctx.shared.get(SUMMARY_KEY)
+        if summary:
+            facts.extra[SUMMARY_KEY] = summary  # inter-procedural taint facts (interproc.py)
         facts.findings = assign_discriminators(apply_suppressions(ctx.findings, suppressions))
         return facts
 

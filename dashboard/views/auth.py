@@ -24,7 +24,12 @@ def _login(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
     if request.user.is_authenticated or clerk_sign_in(request):
         return HttpResponseRedirect(next_url)
-    context = {"next": next_url, "email": "", "error": "", "clerk_enabled": settings.CLERK_ENABLED}
+    context = {
+        "next": next_url,
+        "email": "",
+        "error": "",
+        "clerk_enabled": bool(settings.CLERK_JWKS_URL or settings.CLERK_JWT_KEY),
+    }
     if request.method == "POST":
         email = request.POST.get("email", "").strip()
         candidate = User.objects.filter(email__iexact=email, is_service=False).first() if email else None

@@ -13,7 +13,7 @@ from analysis.models import Repository
 from dashboard.access import OrgView, form_data, redirect_to, safe_next, validated
 from findings import selectors, services
 from findings.filters import ORDERINGS, FindingListQueryInputSerializer, filter_findings
-from findings.models import TRIAGE_STATUSES, Finding, FindingStatus, Severity
+from findings.models import TRIAGE_STATUSES, FileRole, Finding, FindingKind, FindingLanguage, FindingStatus, Severity
 from findings.serializers import FindingBulkTriageInputSerializer, FindingTriageInputSerializer
 from fixes import services as fix_services
 from fixes.models import FixProposal
@@ -21,7 +21,7 @@ from repotoire.api.exceptions import ApplicationError, ValidationFailed
 
 PAGE_SIZES = (25, 50, 100)
 # The table's columns only: snippets, messages and metadata stay in the database.
-LIST_FIELDS = ("id", "title", "severity", "path", "line", "detector", "status", "repository__name")
+LIST_FIELDS = ("id", "title", "severity", "kind", "role", "path", "line", "detector", "status", "repository__name")
 FILTER_LISTS = ("severity", "status")
 SORTS = {"severity": "Severity", "file": "File", "detector": "Detector", "created": "Newest last", "-created": "Newest first"}
 
@@ -72,6 +72,9 @@ class FindingListView(OrgView):
             "repositories": list(Repository.objects.for_org(self.org).order_by("name").values_list("id", "name")),
             "severities": Severity.choices,
             "statuses": FindingStatus.choices,
+            "kinds": FindingKind.choices,
+            "roles": FileRole.choices,
+            "languages": FindingLanguage.choices,
             "triage_statuses": [(s.value, s.label) for s in TRIAGE_STATUSES],
             "categories": sorted({spec["category"] for spec in selectors.detector_specs().values()}),
             "detectors": sorted(selectors.detector_specs()),

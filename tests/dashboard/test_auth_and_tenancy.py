@@ -144,3 +144,36 @@ def test_pages_carry_a_strict_script_policy_and_no_inline_script(member_page, or
         html = response.content.decode()
         assert "<script>" not in html and " onchange=" not in html and " onclick=" not in html, url
     assert "script-src 'self'" in Client().get("/app/login/")["Content-Security-Policy"]
+
+
+def test_clerk_session_cookie_signs_the_browser_in_with_the_api_verification(settings):
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    settings.CLERK_JWKS_URL, settings.CLERK_JWT_KEY = "", public.decode()
+    settings.CLERK_ISSUER, settings.CLERK_AUTHORIZED_PARTIES = "https://clerk.example.test", ["https://app.example.test"]
+    now = int(time.time())
+    claims = {
+        "sub": "user_9",
+        "iss": "https://clerk.example.test",
+        "azp": "https://app.example.test",
+        "nbf": now - 1,
+        "exp": now + 300,
+        "o": {"id": "org_9", "rol": "admin", "slg": "clerk-co"},
+    }
+    forged = Client()
+    forged.cookies["__session"] = jwt.encode(claims, other, algorithm="RS256")
+    assert forged.get("/app/repositories/").status_code == 302  # wrong signature: sign in by hand
+    client = Client()
+    client.cookies["__session"] = jwt.encode(claims, key, algorithm="RS256")
+    page = client.get("/app/repositories/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "clerk-co" in html and 'title="Your role">admin<' in html
+    assert User.objects.get(clerk_user_id="user_9").memberships.get().organization.clerk_org_id == "org_9"

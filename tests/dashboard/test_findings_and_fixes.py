@@ -162,3 +162,22 @@ def test_fix_list_in_a_fixed_number_of_queries(member_page, world, django_assert
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert member_page.get("/app/fixes/").content.decode().count("/app/fixes/") >= 3
     assert FixProposal.objects.count() == 3
+
+
+def test_test_files_are_hidden_by_default_like_the_api(member_page, member, org):
+    from tests.findings.factories import RepositoryFactory
+
+    repo = RepositoryFactory(organization=org, name="roles")
+    record(
+        AnalysisRunFactory(repository=repo),
+        [
+            engine_finding("bare-except", "app/a.py", 1, symbol="a"),
+            engine_finding("bare-except", "tests/test_a.py", 1, symbol="t", role="test"),
+        ],
+    )
+    default = _rows(member_page.get(f"/app/findings/?repository_id={repo.pk}").content.decode())
+    everything = _rows(member_page.get(f"/app/findings/?repository_id={repo.pk}&scope=all").content.decode())
+    tests_only = _rows(member_page.get(f"/app/findings/?repository_id={repo.pk}&role=test").content.decode())
+    api = member.client.get(f"/api/v1/findings?repository_id={repo.pk}&scope=all").json()
+    assert len(default) == 1 and len(everything) == 2 and len(tests_only) == 1
+    assert sorted(everything) == sorted(f["id"] for f in api["results"])

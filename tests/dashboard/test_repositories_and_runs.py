@@ -25,6 +25,13 @@ def test_list_shows_grade_score_sparkline_and_last_status(member_page, org):
     assert "acme/api" in html and "81.5" in html and "grade-B" in html
     assert "<polyline" in html and "Score trend: 70, 75, 82" in html
     assert "status-completed" in html
+    assert '<td class="hide-narrow">python</td>' in html
+
+
+def test_list_shows_the_languages_of_the_latest_analysis(member_page, org):
+    repo = RepositoryFactory(organization=org, name="poly")
+    AnalysisRunFactory(repository=repo, health_score=70, metrics={"languages": {"go": {"files": 2}, "python": {"files": 1}}})
+    assert "go, python" in member_page.get("/app/repositories/").content.decode()
 
 
 def test_list_renders_in_a_fixed_number_of_queries(member_page, org, django_assert_max_num_queries):

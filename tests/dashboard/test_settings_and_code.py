@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from django.test import Client
@@ -191,3 +192,51 @@ def test_csrf_is_enforced_on_dashboard_forms(admin_user):
     client.force_login(admin_user.user)
     assert client.post("/app/settings/api-keys/", {"name": "x"}).status_code == 403
     assert not ApiKey.objects.filter(name="x").exists()
+
+
+def test_settings_pages_render_in_a_fixed_number_of_queries(owner_page, owner, org, django_assert_max_num_queries):
+    from accounts import services as account_services
+
+    urls = ("/app/settings/api-keys/", "/app/settings/members/", "/app/settings/webhooks/", "/app/settings/github/")
+    owner_page.get("/app/settings/")
+    counts = {}
+    for url in urls:
+        with django_assert_max_num_queries(12) as few:
+            owner_page.get(url)
+        counts[url] = len(few.captured_queries)
+    for i in range(8):
+        account_services.apikey_create(organization=org, created_by=owner.user, name=f"k{i}", role="viewer")
+        MembershipFactory(organization=org, role="viewer")
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            owner_page.get(url)
+
+
+def test_webhook_page_with_deliveries_in_a_fixed_number_of_queries(
+    admin_page, org, receiver, allow_private_targets, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from webhooks.models import WebhookDeliveryAttempt
+
+    endpoint, _ = webhook_endpoint_create(
+        organization=org, created_by=None, name="a", url=receiver.url, events=["analysis.completed"]
+    )
+
+    def deliveries(n: int) -> None:
+        for _ in range(n):
+            delivery = WebhookDelivery.objects.create(
+                organization=org, endpoint=endpoint, event_id=uuid.uuid4(), event_type="analysis.completed", body="{}"
+            )
+            WebhookDeliveryAttempt.objects.create(
+                delivery=delivery, number=1, started_at=timezone.now(), response_status_code=500
+            )
+
+    deliveries(1)
+    url = f"/app/settings/webhooks/{endpoint.pk}/"
+    admin_page.get(url)
+    with django_assert_max_num_queries(12) as few:
+        admin_page.get(url)
+    deliveries(10)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert admin_page.get(url).content.decode().count("Redeliver") == 11

@@ -147,3 +147,13 @@ def test_the_cli_never_prints_the_html_entities_of_markdown(make_tree, capsys):
     out = capsys.readouterr().out
     assert "->" in out  # the import cycle's "a -> b -> a"
     assert "&gt;" not in out and "&lt;" not in out and "&amp;" not in out
+
+
+def test_the_summary_says_what_the_default_view_leaves_out(make_tree, capsys):
+    root = make_tree({**PROJECT, "tests/test_views.py": "import os\n\n\ndef test_run(x):\n    return eval(x)\n"})
+    assert main([str(root), "--format", "text"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # wrapped to the terminal's width
+    assert "Not listed: 3 in tests, examples, vendored or generated files (to list them: --scope all --min-confidence 0)" in out
+    assert "tests/test_views.py" not in out
+    assert main([str(root), "--format", "text", "--scope", "all", "--min-confidence", "0"]) == 0
+    assert "Not listed" not in capsys.readouterr().out

@@ -9,6 +9,7 @@ import pytest
 
 from analysis.engine import analyze
 from analysis.engine.reports import render
+from benchmarks.js_security_samples import run
 from codesearch.chunking import chunk_file
 
 
@@ -129,3 +130,23 @@ def test_code_search_chunks_of_typescript(make_tree):
     assert {c.kind for c in chunks} == {"module", "class", "method"}
     assert {c.language for c in chunks} == {"typescript"}
     assert any(c.qualname == "src/cart.ts.Cart.total" for c in chunks)
+
+
+def test_security_samples_found_with_evidence_and_safe_twins_quiet():
+    wanted, found, alarms = run()
+    assert len(wanted) >= 13
+    assert wanted <= found, sorted(wanted - found)
+    assert alarms == []
+
+
+def test_security_hotspot_without_evidence(make_tree):
+    root = make_tree({"a.js": "function build(table) {\n  return db.query(`SELECT * FROM ${table}`);\n}\n"})
+    found = [f for f in analyze(str(root), workers=1).findings if f.detector == "sql-injection"]
+    assert [(f.kind, f.taint_path) for f in found] == [("hotspot", [])]
+
+
+def test_js_hardcoded_secret(make_tree):
+    positive = 'const apiKey = "q8Zr3xT1vN7pLk2WmY5s";\nconst aws = "AKIAIOSFODNN7ABCDEFG";\n'
+    negative = 'const apiKey = process.env.API_KEY;\nconst password = "changeme";\nconst tokenName = "x-auth-token-header";\n'
+    assert len(_findings(make_tree, positive, "hardcoded-secret")) == 2
+    assert not _findings(make_tree, negative, "hardcoded-secret")

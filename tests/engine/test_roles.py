@@ -129,3 +129,13 @@ def test_cli_fails_only_on_counted_findings(project):
     (project / "app" / "views.py").write_text("import os\n\n\ndef run(arg):\n    os.system('ls ' + arg)\n")
     # the test file's and the remaining hotspot's findings never fail the build
     assert main([str(project), "--quiet", "--fail-on", "low", "--workers", "1", "--min-confidence", "0.7"]) == 0
+
+
+def test_a_package_listed_in_testpaths_for_its_doctests_stays_source(tmp_path):
+    from analysis.engine.roles import resolver_for
+
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = mypkg tests\naddopts = --doctest-modules\n")
+    resolver = resolver_for(tmp_path, {}, set(), {"mypkg", "mypkg/sub"})
+    assert resolver.role("mypkg/core.py") == "source"
+    assert resolver.role("mypkg/test_core.py") == "test"
+    assert resolver.role("tests/helpers.py") == "test"

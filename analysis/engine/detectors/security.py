@@ -75,10 +75,36 @@ def is_const(node: ast.AST | None, value: object) -> bool:
     return isinstance(node, ast.Constant) and node.value is value
 
 
+def summarise_sink(
+    ctx: FileContext,
+    detector: DetectorSpec,
+    node: ast.AST,
+    origin: Taint,
+    sink: str,
+    message: str,
+    tainted_severity: Severity | None,
+) -> None:
+    """Record that a parameter (or what a call returned) reaches a sink in this function: the
+    inter-procedural pass (``interproc.py``) turns it into a finding when a caller passes a source."""
+    summary = ctx.shared.setdefault(taint.SUMMARY_KEY, {"sinks": [], "calls": [], "returns": []})
+    summary["sinks"].append(
+        {
+            "fn": origin.owner,
+            "origin": origin.kind,
+            "name": origin.source,
+            "det": detector.id,
+            "sink": sink,
+            "line": getattr(node, "lineno", 0),
+            "message": message,
+            "severity": (tainted_severity or detector.severity).value,
+        }
+    )
+
+
 class TaintDetector(NodeDetector):
     """Base of the detectors that look at calls and use the shared taint state."""
 
-    node_types: ClassVar[tuple[type[ast.AST], ...]] = (*taint.TRACKED_NODES, ast.Call)
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = (*taint.TRACKED_NODES, ast.Call, ast.Return)
     # last component of the called names this detector cares about (cheap pre-filter)
     call_names: ClassVar[frozenset[str]] = frozenset()
 
@@ -90,7 +116,11 @@ class TaintDetector(NodeDetector):
         # state (see ``start_file``); detectors start in list order, so that is always the first
         # one in ``detectors``. The others only need the calls.
         first = next(d for d in detectors if isinstance(d, TaintDetector))
-        return type(self).node_types if first is self else (ast.Call,)
+        if first is self:
+            # the observer also records every call for the inter-procedural pass
+            self.call_names = None  # type: ignore[assignment, misc]
+            return type(self).node_types
+        return (ast.Call,)
 
     def start_file(self, ctx: FileContext) -> None:
         self.reported: set[object] = set()
@@ -104,18 +134,24 @@ class TaintDetector(NodeDetector):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if node.__class__ is ast.Call:
+            if self._observing:
+                self._state.observe_call(node, ctx)  # type: ignore[union-attr, arg-type]
             func = node.func  # type: ignore[attr-defined]
             kind = func.__class__
             last = func.attr if kind is ast.Attribute else func.id if kind is ast.Name else ""  # type: ignore[attr-defined]
-            if kind is ast.Name and last not in self.call_names:
+            names = type(self).call_names
+            if kind is ast.Name and last not in names:
                 imported = ctx.imports.get(last)
                 if imported:
                     last = imported.rpartition(".")[2]
-            if last in self.call_names:
+            if last in names:
                 state = self._state
                 if state is None or state.ctx_ref() is not ctx:
                     state = taint.state_for(ctx)
                 self.check_call(node, state.call_name(node, ctx), state, ctx)  # type: ignore[arg-type]
+        elif node.__class__ is ast.Return:
+            if self._observing:
+                self._state.observe_return(node, ctx)  # type: ignore[union-attr, arg-type]
         elif self._observing:
             self._state.observe(node, ctx)  # type: ignore[union-attr]
         elif self._state is None:
@@ -142,8 +178,10 @@ class TaintDetector(NodeDetector):
         extra: dict[str, object] | None = None,
     ) -> None:
         metadata: dict[str, object] = {"sink": sink, **(extra or {})}
-        if info.taint is not None:
-            found = info.taint
+        if info.taint is not None and info.taint.symbolic:
+            summarise_sink(ctx, self.spec, node, info.taint, sink, message, tainted_severity)
+        if info.evidence is not None:
+            found = info.evidence
             metadata.update(found.as_metadata())
             message = f"{message} (value from {found.source}, line {found.line})"
             # Only data from the network is evidence of a vulnerability and raises the severity;
@@ -221,7 +259,9 @@ class SqlInjection(TaintDetector):
             values = [k.value for k in sql.keywords]
         for value in values:
             info = state.info(value, ctx)
-            if info.taint is None and not info.built:
+            if info.evidence is None and not info.built:
+                if info.taint is not None:
+                    summarise_sink(ctx, self.spec, call, info.taint, sink, "SQL built from a value", Severity.CRITICAL)
                 continue
             self.report_value(
                 ctx,
@@ -501,7 +541,7 @@ class CrossSiteScripting(TaintDetector):
         if info.const or info.safe:
             return
         if last == "format_html":
-            if not (info.built or info.taint):
+            if not (info.built or info.evidence):
                 return
             self.report_value(
                 ctx,
@@ -573,6 +613,19 @@ class XmlExternalEntities(TaintDetector):
 class _RequestSinkDetector(TaintDetector):
     """Fires only for request-derived values; one finding per source per function."""
 
+    def request_taint(
+        self, node: ast.Call, value: ast.AST, sink: str, message: str, state: TaintState, ctx: FileContext
+    ) -> Taint | None:
+        """The request source ``value`` comes from; a parameter or a call's result is recorded for
+        the inter-procedural pass instead."""
+        origin = state.info(value, ctx).taint
+        if origin is None:
+            return None
+        if origin.symbolic:
+            summarise_sink(ctx, self.spec, node, origin, sink, message, None)
+            return None
+        return origin if origin.kind == taint.REQUEST else None
+
     def report_request(self, node: ast.Call, found: Taint, message: str, sink: str, ctx: FileContext) -> None:
         key = (id(ctx.function), found)
         if key in self.reported:
@@ -628,7 +681,7 @@ class PathTraversal(_RequestSinkDetector):
             return
         values = node.args if name.endswith("join") else node.args[:1]
         for value in values:
-            found = state.is_tainted(value, ctx, REQUEST_ONLY)
+            found = self.request_taint(node, value, name, f"{name} uses a path derived from request data", state, ctx)
             if found is not None:
                 self.report_request(node, found, f"{name} uses a path derived from request data", name, ctx)
                 return
@@ -685,7 +738,7 @@ class ServerSideRequestForgery(_RequestSinkDetector):
         url = argument(node, 1, "url") if verb == "request" else argument(node, 0, "url")
         if url is None:
             return
-        found = state.is_tainted(url, ctx, REQUEST_ONLY)
+        found = self.request_taint(node, url, name, f"{name} fetches a URL derived from request data", state, ctx)
         if found is not None:
             self.report_request(node, found, f"{name} fetches a URL derived from request data", name, ctx)
 

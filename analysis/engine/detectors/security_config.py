@@ -19,6 +19,10 @@ from analysis.engine.registry import NodeDetector, register
 from analysis.engine.taint import call_terminal, dotted
 from analysis.engine.usage import enclosing_block, option_guard, purpose, usage_names
 
+# an unsafe setting opted into through an option (or a placeholder, or development settings):
+# worth a look once, below the default confidence floor of the views
+GUARDED_CONFIDENCE = 0.4
+
 
 def is_settings_module(ctx: FileContext) -> bool:
     parts = ctx.path.lower().split("/")
@@ -112,7 +116,7 @@ class HardcodedSecretKey(NodeDetector):
         # a literal signing key in the code is unsafe whatever runs it, unless it is a placeholder,
         # set only on an option (if DEBUG: ...) or in a development settings module
         opted = placeholder or option_guard(ctx) is not None or _DEV_SETTINGS.search(ctx.path) is not None
-        confidence = 0.3 if ctx.is_test else 0.5 if opted else 0.95
+        confidence = 0.3 if ctx.is_test else GUARDED_CONFIDENCE if opted else 0.95
         ctx.report(
             self.spec,
             node,
@@ -483,7 +487,7 @@ class InsecureTls(NodeDetector):
             self.spec,
             node,
             message,
-            confidence=0.5 if guard is not None else 0.9,
+            confidence=GUARDED_CONFIDENCE if guard is not None else 0.9,
             kind=Kind.HOTSPOT if guard is not None else Kind.VULNERABILITY,
         )
 
@@ -715,7 +719,7 @@ class JwtVerificationDisabled(NodeDetector):
             self.spec,
             node,
             message,
-            confidence=0.5 if guarded else 0.9,
+            confidence=GUARDED_CONFIDENCE if guarded else 0.9,
             kind=Kind.HOTSPOT if guarded else Kind.VULNERABILITY,
         )
 

@@ -298,8 +298,8 @@ class _Walker:
             node = cursor.node
             assert node is not None
             while stack and stack[-1][0] >= depth:
-                _, info, left = stack.pop()
-                self.leave(left, info)
+                _, left_info, left = stack.pop()
+                self.leave(left, left_info)
             kid = node.kind_id
             info = table[kid] if kid < n_kinds else None
             if info is not None:
@@ -326,8 +326,8 @@ class _Walker:
             while not cursor.goto_next_sibling():
                 if not cursor.goto_parent():
                     while stack:
-                        _, info, left = stack.pop()
-                        self.leave(left, info)
+                        _, left_info, left = stack.pop()
+                        self.leave(left, left_info)
                     return
                 depth -= 1
 

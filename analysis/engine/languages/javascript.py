@@ -201,11 +201,11 @@ def imports(node: Node, text: Text) -> list[ImportFact]:
     kind = "type" if type_only else "import"
     require = next((c for c in node.named_children if c.type == "import_require_clause"), None)
     if require is not None:  # TypeScript: import fs = require("fs")
-        name = require.named_child(0)
+        bound = require.named_child(0)
         spec_source = _string_value(require.child_by_field_name("source"), text)
         if spec_source is None:
             return []
-        return [ImportFact(module=spec_source, alias=text(name) if name is not None else None, line=line, kind="require")]
+        return [ImportFact(module=spec_source, alias=text(bound) if bound is not None else None, line=line, kind="require")]
     if source is None:
         return []
     clause = next((c for c in node.named_children if c.type == "import_clause"), None)
@@ -350,9 +350,9 @@ def exports(node: Node, text: Text) -> list[str]:
             if name is not None:
                 return [text(name)]
             return [
-                text(d.child_by_field_name("name"))
+                text(declared)
                 for d in declaration.named_children
-                if d.type == "variable_declarator" and d.child_by_field_name("name") is not None
+                if d.type == "variable_declarator" and (declared := d.child_by_field_name("name")) is not None
             ]  # type: ignore[arg-type]
         clause = next((c for c in node.named_children if c.type == "export_clause"), None)
         if clause is not None:
@@ -409,7 +409,8 @@ HOOKS = LanguageHooks(
 _COMMON = {
     "roles": ROLES,
     "identifiers": frozenset({"identifier", "property_identifier", "shorthand_property_identifier", "type_identifier"}),
-    "name_uses": frozenset({"export_specifier"}),  # export { a } uses the local a
+    # export { a } uses the local a; Foo<T> in a heritage clause or an expression uses Foo
+    "name_uses": frozenset({"export_specifier", "generic_type", "nested_type_identifier"}),
     "conditional": frozenset(
         {
             "binary_expression",

@@ -1,0 +1,3 @@
+const params = new URLSearchParams(location.search);
+const message = params.get("msg");
+document.getElementById("out")!.textContent = message ?? "";
