@@ -55,6 +55,17 @@ def test_a_branch_on_a_result_is_not_an_option():
     assert kinds(source, "insecure-tls") == [(6, "vulnerability")]
 
 
+def test_each_unverified_request_is_its_own_vulnerability():
+    source = """
+        import requests
+        def fetch():
+            requests.get("https://a.example", verify=True, timeout=5)
+            requests.get("https://a.example", verify=False, timeout=5)
+            requests.post("https://a.example", verify=False, timeout=5)
+    """
+    assert kinds(source, "insecure-tls") == [(5, "vulnerability"), (6, "vulnerability")]
+
+
 def test_a_cert_none_constant_in_a_mapping_is_not_a_setting():
     source = """
         import ssl

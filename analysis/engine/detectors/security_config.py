@@ -474,15 +474,17 @@ class InsecureTls(NodeDetector):
     def start_file(self, ctx: FileContext) -> None:
         self.blocks: set[int] = set()
 
-    def _report(self, ctx: FileContext, node: ast.AST, message: str) -> None:
+    def _report(self, ctx: FileContext, node: ast.AST, message: str, *, per_block: bool = True) -> None:
         """Once per block: ``check_hostname = False`` and ``verify_mode = CERT_NONE`` side by side
         are one decision. Inside a branch on an option (``if not verify_certs:``) it is opted
-        into: a hotspot; otherwise the connection never verifies: a vulnerability."""
+        into: a hotspot; otherwise the connection never verifies: a vulnerability. Separate
+        requests (``per_block=False``) are separate connections, each reported unless guarded."""
         guard = option_guard(ctx)
-        block = guard if guard is not None else enclosing_block(ctx)
-        if id(block) in self.blocks:
-            return
-        self.blocks.add(id(block))
+        if per_block or guard is not None:
+            block = guard if guard is not None else enclosing_block(ctx)
+            if id(block) in self.blocks:
+                return
+            self.blocks.add(id(block))
         ctx.report(
             self.spec,
             node,
@@ -511,7 +513,7 @@ class InsecureTls(NodeDetector):
         for kw in node.keywords:
             if kw.arg in ("verify", "ssl", "verify_ssl") and is_const(kw.value, False):
                 if last in _HTTP_CALLS or (ctx.qualified_name(node.func) or "").startswith(("requests.", "httpx.", "aiohttp.")):
-                    self._report(ctx, node, f"{kw.arg}=False turns off certificate verification")
+                    self._report(ctx, node, f"{kw.arg}=False turns off certificate verification", per_block=False)
                     return
             elif kw.arg in ("cert_reqs", "verify_mode") and (
                 ctx.qualified_name(kw.value) == "ssl.CERT_NONE" or _str_value(kw.value) == "CERT_NONE"
