@@ -585,10 +585,10 @@ class JsHardcodedSecret(TreeDetector):
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         if node.type in ("string", "template_string"):
-            value = ctx.text(node)[1:-1]
-            if len(value) >= 16 and _TOKEN_HINT.search(value):
+            literal = ctx.text(node)[1:-1]
+            if len(literal) >= 16 and _TOKEN_HINT.search(literal):
                 for label, pattern in KNOWN_TOKENS:
-                    match = pattern.search(value)
+                    match = pattern.search(literal)
                     if match is not None and "EXAMPLE" not in match.group(0).upper():
                         ctx.report(self.spec, node, f"{label} written in the source", confidence=0.5 if ctx.is_test else 0.95)
                         return
