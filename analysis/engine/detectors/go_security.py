@@ -151,8 +151,14 @@ def _resolved_value(node: Node, ctx: TreeContext) -> Node:
 
 
 class _GoSecurity(TreeDetector):
+    """Sink calls come from the Go query (``languages/go.py``: calls of the sink names)."""
+
     languages = GO
-    kinds = frozenset({"call_expression"})
+    captures = ("go.sink",)
+
+    def match(self, captures: dict[str, list[Node]], ctx: TreeContext) -> None:
+        for node in captures.get("go.sink", ()):
+            self.visit(node, ctx)
 
 
 _SHELLS = frozenset({'"sh"', '"bash"', '"/bin/sh"', '"/bin/bash"', '"zsh"', '"cmd"', '"cmd.exe"', '"powershell"'})
@@ -329,7 +335,7 @@ class GoWeakHash(_GoSecurity):
         if algorithm is None or func not in ("New", "Sum"):
             return
         statement = node.parent.parent if node.parent is not None and node.parent.parent is not None else node
-        password = bool(_PASSWORD.search(ctx.text(statement) + " " + ctx.symbol))
+        password = bool(_PASSWORD.search(ctx.text(statement) + " " + ctx.symbol_at(node)))
         ctx.report(
             self.spec,
             node,
@@ -379,7 +385,7 @@ def _bound_name(node: Node, ctx: TreeContext) -> str:
     if parent is None or parent.type == "block":
         return ""
     if parent.type == "return_statement":
-        return ctx.symbol.rsplit(".", 1)[-1]
+        return ctx.symbol_at(node).rsplit(".", 1)[-1]
     if parent.type == "keyed_element":
         key = parent.named_child(0)
         return ctx.text(key) if key is not None else ""

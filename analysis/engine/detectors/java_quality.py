@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from analysis.engine.detectors.bugrisk import BareOrSwallowedExcept
+from analysis.engine.detectors.tree_taint import enclosing
 from analysis.engine.model import Category, Severity
 from analysis.engine.registry import DetectorSpec, TreeDetector, register
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 JAVA = frozenset({"java"})
 _FUNCTIONS = frozenset({"method_declaration", "constructor_declaration", "lambda_expression", "compact_constructor_declaration"})
+_CLASSES = frozenset({"class_declaration", "enum_declaration", "record_declaration", "interface_declaration"})
 
 
 @register
@@ -51,7 +53,7 @@ def _declared_strings(node: Node, ctx: TreeContext) -> list[str]:
     return [ctx.text(n) for d in node.children_by_field_name("declarator") if (n := d.child_by_field_name("name")) is not None]
 
 
-def _string_names(function: Node | None, ctx: TreeContext) -> set[str]:
+def _string_names(function: Node | None, owner: Node | None, ctx: TreeContext) -> set[str]:
     """Names declared as ``String``: the function's parameters and locals, the class's fields."""
     cache: dict[int, set[str]] = ctx.shared.setdefault("java_strings", {})
     out: set[str] = set()
@@ -68,17 +70,17 @@ def _string_names(function: Node | None, ctx: TreeContext) -> set[str]:
                     stack.extend(node.named_children)
             cache[function.id] = found
         out |= found
-    if ctx.class_ is not None:
-        found = cache.get(ctx.class_.id)
+    if owner is not None:
+        found = cache.get(owner.id)
         if found is None:
-            body = ctx.class_.child_by_field_name("body")
+            body = owner.child_by_field_name("body")
             found = {
                 name
                 for c in (body.named_children if body is not None else [])
                 if c.type == "field_declaration"
                 for name in _declared_strings(c, ctx)
             }
-            cache[ctx.class_.id] = found
+            cache[owner.id] = found
         out |= found
     return out
 
@@ -99,18 +101,19 @@ class StringReferenceEquality(TreeDetector):
         effort_minutes=2,
     )
     languages = JAVA
-    kinds = frozenset({"binary_expression"})
+    captures = ("java.eq",)  # ``==``/``!=`` from the Java query (``languages/java.py``)
 
-    def visit(self, node: Node, ctx: TreeContext) -> None:
-        op = node.child_by_field_name("operator")
-        if op is None or op.type not in ("==", "!="):
-            return
+    def match(self, captures: dict[str, list[Node]], ctx: TreeContext) -> None:
+        for node in captures.get("java.eq", ()):
+            self.compare(node, ctx)
+
+    def compare(self, node: Node, ctx: TreeContext) -> None:
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         if left is None or right is None or "null_literal" in (left.type, right.type):
             return
         literal = left.type == "string_literal" or right.type == "string_literal"
         if not literal:
-            names = _string_names(ctx.function, ctx)
+            names = _string_names(enclosing(node, _FUNCTIONS), enclosing(node, _CLASSES), ctx)
             if not (
                 left.type == "identifier" and right.type == "identifier" and ctx.text(left) in names and ctx.text(right) in names
             ):

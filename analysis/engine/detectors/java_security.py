@@ -24,7 +24,7 @@ from analysis.engine.detectors.security import (
     XmlExternalEntities,
 )
 from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom, InsecureTls, WeakCrypto
-from analysis.engine.detectors.tree_taint import TaintRules, flag, taint, value_of
+from analysis.engine.detectors.tree_taint import TaintRules, enclosing, flag, taint, value_of
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
 
@@ -182,8 +182,22 @@ def _first_literal(node: Node, ctx: TreeContext) -> str:
 
 
 class _JavaSecurity(TreeDetector):
+    """Sink calls come from the Java query (``languages/java.py``: calls of the sink names)."""
+
     languages = JAVA
-    kinds = frozenset({"method_invocation", "object_creation_expression"})
+    captures = ("java.sink",)
+
+    def match(self, captures: dict[str, list[Node]], ctx: TreeContext) -> None:
+        for node in captures.get("java.sink", ()):
+            self.visit(node, ctx)
+
+
+_CLASSES = frozenset({"class_declaration", "enum_declaration", "record_declaration", "interface_declaration"})
+
+
+def _function_of(node: Node, ctx: TreeContext) -> Node:
+    """The method (or lambda) around ``node``, else its class, else the file."""
+    return enclosing(node, _FUNCTIONS) or enclosing(node, _CLASSES) or ctx.tree.root_node
 
 
 _SQL_METHODS = frozenset(
@@ -283,14 +297,14 @@ class JavaDeserialization(_JavaSecurity):
     def visit(self, node: Node, ctx: TreeContext) -> None:
         if node.type != "object_creation_expression" or callee(node, ctx).rsplit(".", 1)[-1] != "ObjectInputStream":
             return
-        if ctx.class_ is not None and "extends ObjectInputStream" in ctx.text(ctx.class_)[:300]:
+        owner = enclosing(node, _CLASSES)
+        if owner is not None and "extends ObjectInputStream" in ctx.text(owner)[:300]:
             return
         a = args(node)
         if not a:
             return
         # a resolveClass allow-list (a subclass, or an ObjectInputFilter set on the stream) is the fix
-        scope = ctx.function if ctx.function is not None else ctx.tree.root_node
-        if "setObjectInputFilter" in ctx.text(scope):
+        if "setObjectInputFilter" in ctx.text(_function_of(node, ctx)):
             return
         flag(RULES, self.spec, ctx, node, a[0], "ObjectInputStream.readObject", hotspot=True, confidence=0.8)
 
@@ -331,9 +345,9 @@ class JavaXxe(_JavaSecurity):
             factory = _XML_FACTORIES.get(name.rsplit(".", 1)[-1])
         if factory is None:
             return
-        scope = ctx.function if ctx.function is not None else (ctx.class_ or ctx.tree.root_node)
-        text = ctx.text(scope)
-        if _XML_SAFE.search(text) or (ctx.class_ is not None and _XML_SAFE.search(ctx.text(ctx.class_))):
+        scope = _function_of(node, ctx)
+        owner = enclosing(node, _CLASSES)
+        if _XML_SAFE.search(ctx.text(scope)) or (owner is not None and _XML_SAFE.search(ctx.text(owner))):
             return
         parsed = self._parsed_input(scope, ctx)
         steps = taint(RULES, parsed, ctx) if parsed is not None else None
@@ -484,8 +498,8 @@ class JavaWeakHash(_JavaSecurity):
         algorithm = _WEAK_DIGESTS.get(ctx.text(a[0]).strip('"').upper())
         if algorithm is None:
             return
-        scope = ctx.function if ctx.function is not None else node
-        password = bool(_PASSWORD.search(ctx.text(scope)[:2000] + " " + ctx.symbol))
+        scope = enclosing(node, _FUNCTIONS) or node
+        password = bool(_PASSWORD.search(ctx.text(scope)[:2000] + " " + ctx.symbol_at(node)))
         ctx.report(
             self.spec,
             node,
@@ -536,6 +550,6 @@ def _bound_name(node: Node, ctx: TreeContext) -> str:
     if parent is None or parent.type in ("block", "class_body"):
         return ""
     if parent.type == "return_statement":
-        return ctx.symbol.rsplit(".", 1)[-1]
+        return ctx.symbol_at(node).rsplit(".", 1)[-1]
     target = parent.child_by_field_name("name") or parent.child_by_field_name("left")
     return ctx.text(target) if target is not None else ""

@@ -59,6 +59,15 @@ def _scope(rules: TaintRules, node: Node) -> Node:
     return parent if parent is not None else node
 
 
+def enclosing(node: Node, kinds: frozenset[str]) -> Node | None:
+    """The innermost ancestor of ``node`` of one of ``kinds`` (query matches run after the walk:
+    ``ctx.function`` is not set then)."""
+    parent = node.parent
+    while parent is not None and parent.type not in kinds:
+        parent = parent.parent
+    return parent
+
+
 def _sources(rules: TaintRules, node: Node, ctx: TreeContext, process: bool) -> re.Pattern[str]:
     """The source pattern in effect at ``node``: the parameters of every enclosing function
     (and the process-wide sources when ``process``)."""

@@ -216,6 +216,20 @@ def is_else_if(node: Node) -> bool:
     return alternative is not None and alternative.id == node.id
 
 
+# security sinks (``detectors/go_security.py``): calls of these names, matched in C after the walk
+# (a detector visiting every call costs more than the whole query)
+_SINK_NAMES = (
+    "Command CommandContext Query QueryRow Exec Prepare QueryContext QueryRowContext ExecContext PrepareContext Raw "
+    "Select Get Open OpenFile ReadFile Create Remove RemoveAll WriteFile ReadDir ServeFile Post Head PostForm NewRequest "
+    "NewRequestWithContext New Sum Int Intn Int31 Int31n Int63 Int63n Uint32 Uint64 Float32 Float64 Perm Read N IntN "
+    "Int32N Int64N Uint32N Uint64N"
+).split()
+QUERY = f"""
+(call_expression
+  function: (selector_expression field: (field_identifier) @go.sink.name)
+  (#any-of? @go.sink.name {" ".join(f'"{n}"' for n in _SINK_NAMES)})) @go.sink
+"""
+
 HOOKS = LanguageHooks(
     parameters=parameters,
     imports=imports,
@@ -239,6 +253,7 @@ GO = LanguageSpec(
     logical=frozenset({"binary_expression"}),
     cognitive=frozenset({"if_statement", "for_statement", *SWITCHES}),
     hooks=HOOKS,
+    query=QUERY,
     excluded_dirs=frozenset({"testdata"}),  # vendor/ is excluded by discovery unless default_excludes is off
     excluded_suffixes=(".pb.go", "_gen.go"),
 )

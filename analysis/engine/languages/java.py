@@ -209,6 +209,28 @@ def is_else_if(node: Node) -> bool:
     return alternative is not None and alternative.id == node.id
 
 
+# security sinks and string comparisons (``detectors/java_security.py``, ``java_quality.py``),
+# matched in C after the walk
+_SINK_METHODS = (
+    "execute executeQuery executeUpdate executeLargeUpdate addBatch prepareStatement prepareCall createQuery "
+    "createNativeQuery queryForList queryForObject queryForMap query update exec newInstance newFactory "
+    "newDefaultInstance createXMLReader get of readAllBytes readString newInputStream newBufferedReader lines delete "
+    "write copy create newBuilder getForObject getForEntity exchange postForObject getInstance random current"
+).split()
+_SINK_TYPES = (
+    "ProcessBuilder ObjectInputStream File FileInputStream FileOutputStream FileReader FileWriter RandomAccessFile "
+    "PrintWriter URL HttpGet HttpPost Random SAXReader SAXBuilder"
+).split()
+QUERY = f"""
+(method_invocation
+  name: (identifier) @java.sink.name
+  (#any-of? @java.sink.name {" ".join(f'"{n}"' for n in _SINK_METHODS)})) @java.sink
+(object_creation_expression
+  type: [(type_identifier) (scoped_type_identifier) (generic_type)] @java.sink.type
+  (#match? @java.sink.type "(^|[.])({"|".join(_SINK_TYPES)})(<.*)?$")) @java.sink
+(binary_expression operator: ["==" "!="]) @java.eq
+"""
+
 HOOKS = LanguageHooks(
     name=_unnamed,
     parameters=parameters,
@@ -231,6 +253,7 @@ JAVA = LanguageSpec(
     logical=frozenset({"binary_expression"}),
     cognitive=frozenset({"if_statement", "switch_expression", "catch_clause", "ternary_expression", *LOOPS}),
     hooks=HOOKS,
+    query=QUERY,
     excluded_dirs=frozenset({"target", ".gradle"}),
     comment_prefixes=("//",),
 )
