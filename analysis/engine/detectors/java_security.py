@@ -346,8 +346,8 @@ class JavaXxe(_JavaSecurity):
         if factory is None:
             return
         scope = _function_of(node, ctx)
-        owner = enclosing(node, _CLASSES)
-        if _XML_SAFE.search(ctx.text(scope)) or (owner is not None and _XML_SAFE.search(ctx.text(owner))):
+        cls = enclosing(node, _CLASSES)
+        if _XML_SAFE.search(ctx.text(scope)) or (cls is not None and _XML_SAFE.search(ctx.text(cls))):
             return
         parsed = self._parsed_input(scope, ctx)
         steps = taint(RULES, parsed, ctx) if parsed is not None else None
