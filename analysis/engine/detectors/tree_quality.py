@@ -78,6 +78,9 @@ class TreeUnreachableCode(TreeDetector):
     roles = ("jump",)
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
+        parent = node.parent
+        if parent is not None and parent.type in ctx.spec.kinds("branch") | ctx.spec.kinds("loop"):
+            return  # ``if (c) return x; else ...``: the jump is the branch itself, not in a block
         statements = ctx.spec.kinds("statement")
         hoisted = ctx.spec.kinds("function")  # a function declaration after a return still exists
         sibling = node.next_named_sibling
