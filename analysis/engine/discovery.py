@@ -103,9 +103,7 @@ def _spec_for(directory: Path) -> pathspec.GitIgnoreSpec | None:
     return compile_globs(lines) if lines else None
 
 
-def discover(
-    root: str | Path, config: EngineConfig | None = None, check: Callable[[], None] | None = None
-) -> Discovery:
+def discover(root: str | Path, config: EngineConfig | None = None, check: Callable[[], None] | None = None) -> Discovery:
     """List the files under ``root`` to analyse, counting the rest by skip reason.
 
     ``check`` is called every ``CHECK_EVERY`` directory entries: the caller's deadline and

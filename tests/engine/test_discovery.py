@@ -200,9 +200,7 @@ def test_hostile_globs_are_matched_in_linear_time(make_tree, tmp_path):
         "roles = RoleResolver(overrides=config.roles)\n"
         "print(sorted(files), [roles.role(p) for p in sorted(files)])\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=60, cwd=REPO_ROOT
-    )
+    done = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"['{name}.py', 'ab.py', 'pkg/{name}/{name}.py'] ['source', 'source', 'source']"
 
