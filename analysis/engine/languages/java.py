@@ -231,6 +231,7 @@ QUERY = f"""
 (binary_expression operator: ["==" "!="]) @java.eq
 """
 
+
 def receiver(node: Node, text: Text) -> str | None:
     """A method of an anonymous class (``new T() { ... }``, an enum constant's body) is a method
     of ``<anonymous>``: an override called through its type, not a local function."""
