@@ -153,7 +153,8 @@ def test_java_definitions_metrics_and_imports(make_tree):
     assert handle.parameters == ["users", "...names"]
     lam = defs[f"{path}.UserService.handle.<lambda>"]
     assert lam.metrics is not None and lam.metrics.cyclomatic == 3
-    anon = defs[f"{path}.UserService.handle.toString"]
+    anon = defs[f"{path}.UserService.handle.<anonymous>.toString"]
+    assert anon.kind == "method"
     assert anon.metrics is not None and anon.metrics.cyclomatic == 2
     assert f"{path}.UserService.UserService" in defs  # the constructor
     resolved = {(i.specifier, i.resolved) for i in facts.imports}

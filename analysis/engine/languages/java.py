@@ -1,7 +1,7 @@
 """Java for the tree-sitter front end (``.java``, tree-sitter-java).
 
-Functions are methods, constructors and lambdas (a lambda is ``<lambda>``); the methods of an anonymous class (``new T() {...}``) are functions of the
-method that creates it. Classes, interfaces, enums, records and annotation types are class-like
+Functions are methods, constructors and lambdas (a lambda is ``<lambda>``); the methods of an
+anonymous class (``new T() {...}``) are methods of ``<anonymous>`` inside the method creating it. Classes, interfaces, enums, records and annotation types are class-like
 definitions with ``extends``/``implements`` as bases. Imports — single-type, wildcard
 (``a.b.*``) and static (``import static a.b.C.m``, ``a.b.C.*``) — are resolved to the declaring
 files in ``resolve.py``.
@@ -231,8 +231,20 @@ QUERY = f"""
 (binary_expression operator: ["==" "!="]) @java.eq
 """
 
+
+def receiver(node: Node, text: Text) -> str | None:
+    """A method of an anonymous class (``new T() { ... }``, an enum constant's body) is a method
+    of ``<anonymous>``: an override called through its type, not a local function."""
+    body = node.parent
+    if node.type != "method_declaration" or body is None or body.type != "class_body":
+        return None
+    owner = body.parent
+    return "<anonymous>" if owner is not None and owner.type in ("object_creation_expression", "enum_constant") else None
+
+
 HOOKS = LanguageHooks(
     name=_unnamed,
+    receiver=receiver,
     parameters=parameters,
     imports=imports,
     complexity=complexity,
