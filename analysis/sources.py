@@ -2,8 +2,11 @@
 
 Remote URLs are ``https://``, ``ssh://`` or scp-style (``git@host:org/repo.git``). Local
 directories (``file://`` or an absolute path) are accepted only when
-``REPOTOIRE_ALLOW_LOCAL_REPOS`` is on, and only under ``REPOTOIRE_LOCAL_REPO_ROOTS`` when that
-list is set, so an API caller can never make the server read an arbitrary path.
+``REPOTOIRE_ALLOW_LOCAL_REPOS`` is on, only under one of ``REPOTOIRE_LOCAL_REPO_ROOTS`` (which
+must then be set) and never inside ``REPOTOIRE_WORKSPACE_DIR`` (where every organisation's
+clones live), so an API caller can never make the server read an arbitrary path or another
+organisation's checkout. The check runs when the URL is saved and again before every use (a
+symlink or the settings may have changed since).
 """
 
 from __future__ import annotations
@@ -25,16 +28,24 @@ class CloneUrlError(ValueError):
     """The URL is not acceptable; the message is safe to show (no credentials)."""
 
 
-def _local_path(raw: str) -> Path:
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def local_repository_path(raw: str) -> Path:
+    """The resolved directory of a local repository, or CloneUrlError when it may not be read."""
     if not settings.REPOTOIRE_ALLOW_LOCAL_REPOS:
         raise CloneUrlError("Local repositories are disabled on this server; use an https:// or ssh:// URL")
+    roots = [Path(r).resolve() for r in settings.REPOTOIRE_LOCAL_REPO_ROOTS if r.strip()]
+    if not roots:
+        raise CloneUrlError("Local repositories need REPOTOIRE_LOCAL_REPO_ROOTS on this server")
     text = raw[len("file://") :] if raw.startswith("file://") else raw
     path = Path(text)
     if not path.is_absolute():
         raise CloneUrlError("A local repository must be an absolute path")
     path = path.resolve()
-    roots = [Path(r).resolve() for r in getattr(settings, "REPOTOIRE_LOCAL_REPO_ROOTS", [])]
-    if roots and not any(path == root or root in path.parents for root in roots):
+    workspace = Path(settings.REPOTOIRE_WORKSPACE_DIR).resolve()
+    if _within(path, workspace) or _within(workspace, path) or not any(_within(path, root) for root in roots):
         raise CloneUrlError("This local path is outside the directories allowed for local repositories")
     if not path.is_dir():
         raise CloneUrlError("This local path is not a directory")
@@ -47,7 +58,7 @@ def normalize_clone_url(raw: str) -> tuple[str, str]:
     if not url or any(ch in url for ch in "\r\n\t\0 ") or url.startswith("-"):
         raise CloneUrlError("Enter a git URL (https://, ssh:// or git@host:path)")
     if url.startswith(("file://", "/")):
-        return str(_local_path(url)), Provider.LOCAL
+        return str(local_repository_path(url)), Provider.LOCAL
     scp = _SCP.match(url)
     if scp:
         host = scp.group("host").lower()

@@ -54,7 +54,7 @@ def sample_repo(tmp_path: Path) -> Path:
 def _workspace(tmp_path: Path, settings) -> None:
     settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
-    settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
+    settings.REPOTOIRE_LOCAL_REPO_ROOTS = [str(tmp_path)]
     # Other apps hook into completion (code search, GitHub); these tests cover the hook itself.
     settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
 
