@@ -251,6 +251,8 @@ ENCRYPTION_KEY = env("ENCRYPTION_KEY", default="")
 # ignores both, whatever the environment says (webhooks/netguard.py checks PRODUCTION too).
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = not PRODUCTION and env.bool("REPOTOIRE_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOKS_ALLOWED_HOSTS = [] if PRODUCTION else env.list("REPOTOIRE_WEBHOOK_ALLOWED_HOSTS", default=[])
+# The same for clone URLs: a git server on 127.0.0.1 or the LAN (analysis/sources.py).
+REPOTOIRE_CLONE_ALLOW_PRIVATE_TARGETS = not PRODUCTION and env.bool("REPOTOIRE_CLONE_ALLOW_PRIVATE_TARGETS", default=False)
 
 # --- product settings ------------------------------------------------------------------------
 # Local directories as repositories: only under REPOTOIRE_LOCAL_REPO_ROOTS (required when on).

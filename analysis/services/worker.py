@@ -47,7 +47,7 @@ from analysis.services.events import _event_data, _notify
 from analysis.services.facts import analysis_previous_result, facts_dump
 from analysis.services.repositories import _workspace, repository_auth_headers
 from analysis.services.scheduling import _lock_org_slots, analysis_start_next_queued
-from analysis.sources import CloneUrlError, local_repository_path
+from analysis.sources import CloneUrlError, FetchError, fetch_repository, local_repository_path
 from billing.entitlements import effective_plan
 from repotoire.qworker import WorkerShutdown, shutdown_requested
 from webhooks.services import (
@@ -222,9 +222,9 @@ def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
     workspace = _workspace(repo)
     _clear_stale_git_locks(source.clone_dir(url, workspace) / ".git")
     try:
-        checkout = source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
-    except source.SourceError as exc:
-        raise _RunFailed(RunErrorCode.CLONE_FAILED, source.redact(str(exc))[:2000]) from exc
+        checkout = fetch_repository(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
+    except FetchError as exc:
+        raise _RunFailed(RunErrorCode.CLONE_FAILED, str(exc)) from exc
     # The engine keys its clone cache by URL: a repository whose clone URL was edited leaves its
     # old clone behind. Only one run of a repository is active, so the others can go.
     current = Path(checkout.path).resolve().parent
