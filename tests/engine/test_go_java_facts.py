@@ -185,6 +185,22 @@ def test_files_with_syntax_errors_still_yield_facts(make_tree):
     assert ok.metrics is not None and ok.metrics.cyclomatic == 2
 
 
+def test_parse_error_only_above_the_unparsed_share(make_tree):
+    good = "".join(f"func F{i}(x int) int {{\n\treturn x + {i}\n}}\n\n" for i in range(30))
+    result = _analyze(
+        make_tree,
+        {
+            "small.go": f"package a\n\n{good}func Bad( {{\n",  # one broken line of many: facts, no finding
+            "garbage.go": "package a\n\n" + "}}} ))) func ((( {{ @@ ## $$\n" * 20,
+        },
+    )
+    errors = {f.path: f for f in result.findings if f.detector == "parse-error"}
+    assert set(errors) == {"garbage.go"}
+    assert errors["garbage.go"].metadata["unparsed_share"] > 0.1 and errors["garbage.go"].language == "go"
+    assert result.files["small.go"].extra["syntax_errors"] > 0
+    assert len([d for d in result.files["small.go"].definitions if d.name.startswith("F")]) == 30
+
+
 def test_extensions():
     assert language_of_path("cmd/main.go") == "go"
     assert language_of_path("src/A.java") == "java"
