@@ -165,6 +165,29 @@ def test_java_definitions_metrics_and_imports(make_tree):
     assert ("com.acme.util", base + "util/Unused.java") not in resolved
     assert ("com.acme.util.Strings", base + "util/Strings.java") in resolved  # static import
     assert ("java.util.List", None) in resolved
+    # a type of the same package needs no import: still a dependency
+    helper = result.files[base + "util/Helper.java"]
+    assert [i.resolved for i in helper.imports] == []
+    same = _analyze(
+        make_tree,
+        {
+            "p/A.java": "package p;\n\nclass A { B b = new B(); }\n",
+            "p/B.java": "package p;\n\nclass B { }\n",
+            "p/C.java": "package p;\n\nclass C { }\n",
+        },
+    )
+    assert [(i.resolved, i.kind, i.names) for i in same.files["p/A.java"].imports] == [("p/B.java", "package", ["B"])]
+    # imported names are bound to the classes: inheritance across files resolves
+    inherits = _analyze(
+        make_tree,
+        {
+            "q/Base.java": "package q;\n\npublic class Base { }\n",
+            "r/Impl.java": "package r;\n\nimport q.Base;\n\nclass Impl extends Base { }\n",
+            "r/Same.java": "package r;\n\nclass Same extends Impl { }\n",
+        },
+    )
+    (imp,) = inherits.files["r/Impl.java"].imports
+    assert (imp.resolved, imp.alias, imp.names) == ("q/Base.java", "Base", ["Base"])
 
 
 def test_files_with_syntax_errors_still_yield_facts(make_tree):
