@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engine.context import DetectorSettings
+from analysis.engine.globs import GlobError, check_globs
 from analysis.engine.languages import ALL_LANGUAGES
 from analysis.engine.model import Severity
 from analysis.engine.registry import DetectorSpec
@@ -137,7 +138,7 @@ class EngineConfig:
         new = copy.deepcopy(self)
         for key, value in overrides.items():
             if key == "exclude":
-                new.exclude = [*new.exclude, *_str_list(key, value)]
+                new.exclude = [*new.exclude, *_globs(key, _str_list(key, value))]
             elif key in ("max_file_size", "max-file-size"):
                 if not isinstance(value, int) or value <= 0:
                     raise ConfigError("max_file_size must be a positive integer (bytes)")
@@ -151,7 +152,7 @@ class EngineConfig:
             elif key == "roles":
                 try:
                     for role, globs in parse_role_globs(value).items():
-                        new.roles[role] = [*new.roles.get(role, []), *globs]
+                        new.roles[role] = [*new.roles.get(role, []), *_globs(f"[roles] {role}", globs)]
                 except RoleConfigError as exc:
                     raise ConfigError(str(exc)) from exc
             elif key == "detectors":
@@ -188,6 +189,13 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: {exc}") from exc
+
+
+def _globs(key: str, globs: list[str]) -> list[str]:
+    try:
+        return check_globs(key, globs)
+    except GlobError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _str_list(key: str, value: Any) -> list[str]:

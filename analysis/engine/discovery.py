@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pathspec
 
 from analysis.engine import languages as langs
 from analysis.engine.config import EngineConfig
+from analysis.engine.globs import GlobError, compile_globs
 from analysis.engine.model import Role
 from analysis.engine.roles import METADATA_FILES, path_role
 
@@ -64,6 +66,7 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
 )
 GENERATED_SUFFIXES = ("_pb2.py", "_pb2_grpc.py", "_pb2.pyi", ".min.py")
 IGNORE_FILES = (".gitignore", ".repotoireignore")
+CHECK_EVERY = 512  # directory entries between two calls of discover's ``check``
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Discovery:
 
 
 def _spec_for(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    """The ignore files of ``directory`` as one spec; ``GlobError`` when they do not compile."""
     lines: list[str] = []
     for name in IGNORE_FILES:
         p = directory / name
@@ -96,15 +100,19 @@ def _spec_for(directory: Path) -> pathspec.GitIgnoreSpec | None:
                 lines.extend(p.read_text(encoding="utf-8", errors="replace").splitlines())
             except OSError:
                 continue
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+    return compile_globs(lines) if lines else None
 
 
-def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
-    """List the Python files under ``root`` to analyse, counting the rest by skip reason."""
+def discover(root: str | Path, config: EngineConfig | None = None, check: Callable[[], None] | None = None) -> Discovery:
+    """List the files under ``root`` to analyse, counting the rest by skip reason.
+
+    ``check`` is called every ``CHECK_EVERY`` directory entries: the caller's deadline and
+    cancellation (it raises to stop the walk of a huge or hostile tree)."""
     config = config or EngineConfig()
     root_path = Path(root).resolve()
     result = Discovery(root=str(root_path))
-    user_spec = pathspec.GitIgnoreSpec.from_lines(config.exclude) if config.exclude else None
+    user_spec = compile_globs(config.exclude) if config.exclude else None
+    seen = 0
     # (directory relative path with trailing "/" or "", spec) for every ignore file in effect
     ignore_stack: list[tuple[str, pathspec.GitIgnoreSpec]] = []
 
@@ -136,12 +144,17 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
         return found
 
     def walk(directory: str, rel_dir: str, off: frozenset[str] = frozenset()) -> None:
+        nonlocal seen
         try:
             with os.scandir(directory) as it:
                 entries = list(it)
         except OSError:
             result.skip("unreadable")
             return
+        if check is not None:
+            if (seen + len(entries)) // CHECK_EVERY != seen // CHECK_EVERY:
+                check()
+            seen += len(entries)
         names = {e.name for e in entries}
         if not names.isdisjoint(METADATA_FILES):
             result.metadata_dirs.add(rel_dir)
@@ -150,7 +163,11 @@ def discover(root: str | Path, config: EngineConfig | None = None) -> Discovery:
             return
         pushed = False
         if config.use_gitignore and not names.isdisjoint(IGNORE_FILES):
-            spec = _spec_for(Path(directory))
+            try:
+                spec = _spec_for(Path(directory))
+            except GlobError:
+                spec = None
+                result.skip("invalid_ignore_file")
             if spec is not None:
                 ignore_stack.append((rel_dir + "/" if rel_dir else "", spec))
                 pushed = True

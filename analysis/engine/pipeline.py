@@ -187,7 +187,7 @@ def _analyze(
     report("discover", 0.0, "Listing files")
     config = effective_config(config_arg, root)
     detectors = enabled_detectors(config)
-    disc = discover(root, config)
+    disc = discover(root, config, check=lambda: report("discover", 0.5, "Listing files"))
     # module id: the dotted name for Python, the path itself for every other language
     names = module_names(root, [f.path for f in disc.files if f.language == PYTHON], disc.package_dirs)
     roles = resolver_for(root, config.roles, disc.metadata_dirs, disc.package_dirs)

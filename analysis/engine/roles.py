@@ -28,8 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
+from analysis.engine.globs import compile_globs
 from analysis.engine.model import Role
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
@@ -93,7 +92,7 @@ class RoleResolver:
 
     def __post_init__(self) -> None:
         self._specs = [
-            (role, pathspec.GitIgnoreSpec.from_lines(self.overrides[role]))
+            (role, compile_globs(self.overrides[role]))
             for role in sorted(self.overrides, key=lambda r: r != Role.SOURCE.value)
             if self.overrides[role]
         ]

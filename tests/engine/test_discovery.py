@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from analysis.engine.config import ConfigError, EngineConfig
@@ -164,3 +168,70 @@ def test_malformed_config_is_a_config_error(make_tree):
         EngineConfig.load(root)
     with pytest.raises(ConfigError):
         EngineConfig.load(make_tree({"repotoire.toml": "exclude = [1, 2"}))
+
+
+# A glob that Python's backtracking ``re`` needs minutes (hours for longer names) to reject.
+HOSTILE_GLOB = "*a" * 12 + "*b"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_hostile_globs_are_matched_in_linear_time(make_tree, tmp_path):
+    """The exclude glob, a .gitignore and a [roles] glob that each pinned a worker for minutes
+    are matched in a bounded time (a real interpreter under a timeout: a backtracking regex
+    holds the GIL, so no in-process watchdog could stop it)."""
+    name = "a" * 60
+    root = make_tree(
+        {
+            "repotoire.toml": f'exclude = ["{HOSTILE_GLOB}"]\n[roles]\ntest = ["{HOSTILE_GLOB}"]\n',
+            ".gitignore": HOSTILE_GLOB + "\n",
+            f"{name}.py": "x = 1\n",
+            f"pkg/{name}/{name}.py": "x = 1\n",
+            "ab.py": "x = 1\n",
+            "a" * 12 + "b/hidden.py": "x = 1\n",  # the glob matches the directory
+        }
+    )
+    script = (
+        "import sys\n"
+        "from analysis.engine.config import EngineConfig\n"
+        "from analysis.engine.discovery import discover\n"
+        "from analysis.engine.roles import RoleResolver\n"
+        "config = EngineConfig.load(sys.argv[1])\n"
+        "files = [f.path for f in discover(sys.argv[1], config).files]\n"
+        "roles = RoleResolver(overrides=config.roles)\n"
+        "print(sorted(files), [roles.role(p) for p in sorted(files)])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"['{name}.py', 'ab.py', 'pkg/{name}/{name}.py'] ['source', 'source', 'source']"
+
+
+@pytest.mark.parametrize("globs", [["[z-a]"], ["x" * 2000], ["a"] * 6000])
+def test_unusable_exclude_globs_are_a_config_error(globs):
+    with pytest.raises(ConfigError, match="exclude"):
+        EngineConfig.from_mapping({"exclude": globs})
+
+
+def test_an_ignore_file_that_does_not_compile_is_skipped_and_counted(make_tree):
+    root = make_tree({".gitignore": "[z-a]\n", "app.py": "x = 1\n"})
+    found = discover(root)
+    assert [f.path for f in found.files] == ["app.py"]
+    assert found.skipped["invalid_ignore_file"] == 1
+
+
+def test_discovery_calls_check_while_walking_and_stops_when_it_raises(make_tree):
+    """The worker's deadline and cancellation reach a long walk through ``check``."""
+    root = make_tree({f"d{i}/m{j}.py": "x = 1\n" for i in range(20) for j in range(60)})
+    calls = []
+
+    class Stop(Exception):
+        pass
+
+    def check():
+        calls.append(1)
+        if len(calls) == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        discover(root, check=check)
+    assert len(calls) == 2
+    assert len(discover(root, check=lambda: None).files) == 1200

@@ -19,7 +19,11 @@ PYTHON_EXTENSIONS = (".py",)
 # every value FileFacts.language may take (the Languages II issue adds the specs of the rest)
 ALL_LANGUAGES = ("python", "javascript", "typescript", "go", "java", "csharp", "rust", "c", "cpp")
 # modules defining ``SPECS: tuple[LanguageSpec, ...]``
-_SPEC_MODULES = ("analysis.engine.languages.javascript",)
+_SPEC_MODULES = (
+    "analysis.engine.languages.javascript",
+    "analysis.engine.languages.go",
+    "analysis.engine.languages.java",
+)
 # names SARIF and people use for each language
 DISPLAY_NAMES = {
     "python": "Python",

@@ -445,7 +445,9 @@ class _Walker:
     def _enter_function(self, node: Node) -> None:
         name = self._name(node) or _ANONYMOUS
         in_class = bool(self.scopes) and self.scopes[-1][0] == "class"
-        qual = self._qualname(name)
+        receiver = self.hooks.receiver(node, self.text)
+        qual = self._qualname(f"{receiver}.{name}" if receiver else name)
+        in_class = in_class or receiver is not None
         params = self.hooks.parameters(node, self.text)
         metrics = FunctionMetrics(
             cyclomatic=1,

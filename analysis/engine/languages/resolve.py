@@ -1,5 +1,8 @@
 """Import resolution for the languages other than Python, in the parent process.
 
+``resolve_other_imports`` dispatches each language family to its own function (``_RESOLVERS``);
+Go lives in ``resolve_go.py``, Java in ``resolve_java.py``.
+
 Runs once the facts of every file are in, because it depends on the set of files of the whole
 repository. For JavaScript/TypeScript (the rules of Node and of TypeScript's ``bundler``/``node16``
 resolution, as far as the files of the repository can answer them):
@@ -23,10 +26,13 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from analysis.engine.facts import FileFacts, ImportFact
+from analysis.engine.languages import family_of
+from analysis.engine.languages.resolve_go import resolve_go
+from analysis.engine.languages.resolve_java import resolve_java
 
 JS_LANGUAGES = frozenset({"javascript", "typescript"})
 SOURCE_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
@@ -280,16 +286,32 @@ def _condition(value: Any) -> str | None:
     return None
 
 
-def resolve_other_imports(root: str, files: Iterable[FileFacts]) -> None:
-    """Fill ``resolved`` (and rewrite ``module`` to the target path) for every import of a
-    JavaScript/TypeScript file."""
-    js = [f for f in files if f.language in JS_LANGUAGES]
-    if not js:
-        return
-    resolver = JsResolver(root, (f.path for f in js))
-    for facts in js:
+def resolve_javascript(root: str, files: list[FileFacts]) -> None:
+    """JavaScript/TypeScript: see the module docstring."""
+    resolver = JsResolver(root, (f.path for f in files))
+    for facts in files:
         for imp in facts.imports:
             _resolve_one(resolver, facts.path, imp)
+
+
+# language family -> the function resolving the imports of its files (one module per language)
+_RESOLVERS: dict[str, Callable[[str, list[FileFacts]], None]] = {
+    "javascript": resolve_javascript,
+    "go": resolve_go,
+    "java": resolve_java,
+}
+
+
+def resolve_other_imports(root: str, files: Iterable[FileFacts]) -> None:
+    """Fill ``resolved`` (and rewrite ``module`` to the target path) for every import of a file
+    of a tree-sitter language, per language family."""
+    by_family: dict[str, list[FileFacts]] = {}
+    for f in files:
+        by_family.setdefault(family_of(f.language), []).append(f)
+    for family, members in by_family.items():
+        resolver = _RESOLVERS.get(family)
+        if resolver is not None:
+            resolver(root, members)
 
 
 def _resolve_one(resolver: JsResolver, importer: str, imp: ImportFact) -> None:

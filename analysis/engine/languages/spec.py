@@ -96,6 +96,10 @@ class LanguageHooks:
     exports: Callable[[Node, Callable[[Node], str]], list[str]] = lambda node, text: []
     # is this ``branch`` node an "else if" (cognitive complexity: +1 without nesting bonus)?
     is_else_if: Callable[[Node], bool] = lambda node: False
+    # the type a function node is a method of when no class node encloses it (Go's
+    # ``func (s *Server) Run()`` -> "Server", Java's anonymous classes -> "<anonymous>"): the
+    # function is a method qualified by that type
+    receiver: Callable[[Node, Callable[[Node], str]], str | None] = _no_name
 
 
 @dataclass(frozen=True)

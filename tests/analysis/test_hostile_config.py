@@ -1,0 +1,57 @@
+"""A repository's own repotoire.toml cannot pin a worker: its globs are matched in linear time,
+and globs that cannot be used fail the run with CONFIG_INVALID."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis import services
+from analysis.models import AnalysisRun
+from tests.analysis.conftest import commit_files, git
+
+HOSTILE_GLOB = "*a" * 12 + "*b"  # minutes to hours per long name under a backtracking regex
+
+
+def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    path = tmp_path / "hostile"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    commit_files(path, files, "initial")
+    return path
+
+
+def _run(member, org, path: Path, django_capture_on_commit_callbacks) -> AnalysisRun:
+    repo = services.repository_create(organization=org, name="hostile", clone_url=str(path))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = member.client.post("/api/v1/analysis/trigger", {"repository_id": str(repo.pk)}, format="json")
+    assert response.status_code == 202, response.json()
+    return AnalysisRun.objects.get(pk=response.json()["id"])
+
+
+def test_a_backtracking_exclude_glob_completes_within_the_run_time_limit(
+    member, org, tmp_path, q_sync, settings, django_capture_on_commit_callbacks
+):
+    settings.REPOTOIRE_ANALYSIS_TIMEOUT_SECONDS = 60
+    long = "a" * 60
+    path = _repo(
+        tmp_path,
+        {
+            "repotoire.toml": f'exclude = ["{HOSTILE_GLOB}"]\n',
+            f"{long}.py": "def f():\n    return 1\n",
+            f"{long}/{long}.py": "def g():\n    return 2\n",
+            "a" * 12 + "b/skipped.py": "def h():\n    return 3\n",
+        },
+    )
+    run = _run(member, org, path, django_capture_on_commit_callbacks)
+    assert run.status == "completed", (run.error_code, run.error_message)
+    assert run.files_analyzed == 2
+
+
+def test_an_unusable_exclude_glob_fails_the_run_with_config_invalid(
+    member, org, tmp_path, q_sync, django_capture_on_commit_callbacks
+):
+    path = _repo(tmp_path, {"repotoire.toml": 'exclude = ["[z-a]"]\n', "m.py": "x = 1\n"})
+    run = _run(member, org, path, django_capture_on_commit_callbacks)
+    assert run.status == "failed"
+    assert run.error_code == "CONFIG_INVALID"
+    assert "exclude" in run.error_message
