@@ -62,7 +62,9 @@ def test_unknown_language_is_plain_escaped_text():
 
 
 def test_diff_lines_colour_markers_and_highlight_in_the_files_language():
-    rows = diff_lines('diff --git a/m.go b/m.go\n--- a/m.go\n+++ b/m.go\n@@ -1,2 +1,2 @@\n ctx\n-x := "a"\n+return nil\n\\ No newline')
+    rows = diff_lines(
+        'diff --git a/m.go b/m.go\n--- a/m.go\n+++ b/m.go\n@@ -1,2 +1,2 @@\n ctx\n-x := "a"\n+return nil\n\\ No newline'
+    )
     assert [r.kind for r in rows] == ["meta", "meta", "meta", "hunk", "", "del", "add", ""]
     assert rows[5].html == '-x := <span class="tok-s">&quot;a&quot;</span>'
     assert rows[6].html == '+<span class="tok-k">return</span> <span class="tok-b">nil</span>'
