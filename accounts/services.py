@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import cast
 from uuid import UUID
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -187,31 +189,72 @@ def principal_provision_from_clerk(
     return user, org, role
 
 
+def _email_normalised(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise ValidationFailed("email: enter a valid email address", fields={"email": ["Enter a valid email address."]})
+    return email
+
+
+def _password_set(user: User, password: str) -> None:
+    """Django's password validators, then the hash; the validator's message in the API wording."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(f"password: {exc.messages[0]}", fields={"password": list(exc.messages)}) from exc
+    user.set_password(password)
+
+
 @transaction.atomic
 def person_create(
     *, email: str, organization: Organization, role: str = Role.MEMBER, password: str, is_staff: bool = False
 ) -> tuple[User, bool]:
     """Create (or update) a person who signs in to the dashboard with ``email`` and ``password``
     and make them a ``role`` of ``organization``. Returns the user and whether it is new."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
-    email = email.strip().lower()
-    if "@" not in email:
-        raise ValidationFailed("email: enter a valid email address", fields={"email": ["Enter a valid email address."]})
+    email = _email_normalised(email)
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
     if user is None:
         user = User(username=email[:150], email=email)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ValidationFailed(f"password: {exc.messages[0]}", fields={"password": list(exc.messages)}) from exc
-    user.set_password(password)
+    _password_set(user, password)
     user.is_staff = user.is_staff or is_staff
     user.save()
     membership_ensure(organization=organization, user=user, role=role)
     return user, created
+
+
+@transaction.atomic
+def membership_add(
+    *, organization: Organization, email: str, role: str, actor_role: str, password: str = ""
+) -> tuple[Membership, bool]:
+    """An admin adds a person to ``organization`` as ``role``. Someone who already has an account
+    (any organisation) joins with it, their password untouched; a new person needs an initial
+    ``password`` (they sign in with it at /app/login/). Only owners grant the owner role.
+    Returns the membership and whether the person's account is new."""
+    if role not in Role.values:
+        raise ValidationFailed("role: not a valid choice", fields={"role": [f'"{role}" is not a valid choice.']})
+    if role == Role.OWNER and actor_role != Role.OWNER:
+        raise Forbidden("Only owners can grant or take away the owner role")
+    email = _email_normalised(email)
+    user = User.objects.filter(email__iexact=email, is_service=False).first()
+    created = user is None
+    if user is None:
+        if not password:
+            raise ValidationFailed(
+                "password: required for a person without an account",
+                fields={"password": ["Required for a person without an account."]},
+            )
+        user = User(username=email[:150], email=email)
+        _password_set(user, password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise Conflict(f"{email} cannot be added: the username is taken") from None
+    elif Membership.objects.filter(organization=organization, user=user).exists():
+        raise Conflict(f"{email} is already a member")
+    membership = Membership.objects.create(organization=organization, user=user, role=role)
+    return membership, created
 
 
 def membership_set_role(*, membership: Membership, role: str, actor_role: str) -> Membership:

@@ -47,16 +47,23 @@ def go_corpus() -> list[Path]:
 
 def java_util() -> Path:
     """``java.base/java/util`` from ``openjdk-17-source``'s ``src.zip``."""
-    target = CACHE / "x" / "java.util"
+    return openjdk_dir("java.base/java/util")
+
+
+def openjdk_dir(sub: str) -> Path:
+    """A directory of ``openjdk-17-source``'s ``src.zip`` (``java.base/java/io``...), unpacked once."""
+    label = sub.strip("/").replace("/", ".")
+    target = CACHE / "x" / ("java.util" if label == "java.base.java.util" else label)
     if target.is_dir():
-        return target / "java.base" / "java" / "util"
+        return target / sub
     src = debian_tree("openjdk-17-source")
     archive = next(src.glob("usr/lib/jvm/*/lib/src.zip"))
-    partial = target.with_name(".java.util.partial")
+    partial = target.with_name(f".{target.name}.partial")
     subprocess.run(["rm", "-rf", str(partial)], check=True)
+    prefix = sub.strip("/") + "/"
     with zipfile.ZipFile(archive) as zf:
         for name in zf.namelist():
-            if name.startswith("java.base/java/util/"):
+            if name.startswith(prefix):
                 zf.extract(name, partial)
     partial.rename(target)
-    return target / "java.base" / "java" / "util"
+    return target / sub

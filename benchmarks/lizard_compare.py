@@ -14,7 +14,8 @@ engine's definition starts at its annotations, lizard's at its name). Java lambd
 their own in the engine and part of the enclosing method in lizard: their decisions are added back
 to the enclosing method before comparing.
 
-Prints per language: lizard's function count, recall (lizard functions the engine found),
+``--go-package NAME`` and ``--java-dir java.base/java/io`` run the same comparison on other
+corpora (held-out checks). Prints per language: lizard's function count, recall (lizard functions the engine found),
 agreement (matched functions with the same complexity, of lizard's functions), and each
 difference classified: ``wildcard`` (lizard counts some ``?`` of generic wildcards as
 decisions: the difference is at most the wildcards in the function), ``absorbed`` (lizard's body-less ``func`` declaration takes the next function's body),
@@ -36,7 +37,7 @@ from pathlib import Path
 import lizard
 
 from analysis.engine import analyze
-from benchmarks._debian import go_corpus, java_util
+from benchmarks._debian import debian_tree, go_corpus, java_util, openjdk_dir
 
 _WILDCARD = re.compile(r"(?<=[<,])\s*\?(?=\s*(?:extends\b|super\b|[,>]))")
 
@@ -205,7 +206,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--language", choices=("go", "java"), action="append")
     parser.add_argument("--show", type=int, default=20)
+    parser.add_argument("--go-package", action="append", help="another Debian Go package (held-out check)")
+    parser.add_argument("--java-dir", action="append", help="another directory of src.zip, e.g. java.base/java/io")
     args = parser.parse_args()
+    if args.go_package or args.java_dir:
+        if args.go_package:
+            compare("go", [debian_tree(p) / "usr" / "share" / "gocode" / "src" for p in args.go_package], args.show)
+        if args.java_dir:
+            compare("java", [openjdk_dir(d) for d in args.java_dir], args.show)
+        return
     for language in args.language or ["go", "java"]:
         roots = go_corpus() if language == "go" else [java_util()]
         compare(language, roots, args.show)

@@ -8,7 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from dashboard import charts
+from dashboard import charts, highlight
 
 register = template.Library()
 
@@ -48,17 +48,9 @@ def score(value: float | None) -> str:
 
 
 @register.filter
-def diff_class(line: str) -> str:
-    """CSS class of one unified-diff line."""
-    if line.startswith(("+++", "---", "diff ", "index ")):
-        return "meta"
-    if line.startswith("@@"):
-        return "hunk"
-    if line.startswith("+"):
-        return "add"
-    if line.startswith("-"):
-        return "del"
-    return ""
+def highlighted(code: str, language: str) -> SafeString:
+    """A code snippet syntax-highlighted on the server (see ``dashboard.highlight``)."""
+    return highlight.highlight(code, language)
 
 
 @register.simple_tag(takes_context=True)

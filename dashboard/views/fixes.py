@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from analysis.models import Repository
 from dashboard.access import OrgView, form_data, redirect_to, validated
+from dashboard.highlight import diff_lines
 from fixes import services
 from fixes.models import FixProposal, FixProposalEvent, FixStatus
 from fixes.selectors import fixes_filter
@@ -64,7 +65,7 @@ class FixDetailView(OrgView):
         )
         context = {
             "proposal": proposal,
-            "diff_lines": proposal.diff.splitlines(),
+            "diff_lines": diff_lines(proposal.diff),
             "is_pending": proposal.status == FixStatus.PENDING,
         }
         return self.render("dashboard/fix.html", context)

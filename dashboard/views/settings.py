@@ -69,17 +69,32 @@ class ApiKeyRevokeView(OrgView):
 
 
 class MembersView(OrgView):
+    """Members and roles: add a person (an existing account joins as it is; a new one gets an
+    initial password), change a role, remove — the accounts services' rules and wording."""
+
     nav = "settings"
     read_role = Role.ADMIN
     write_role = Role.ADMIN
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        return self.page()
+
+    def page(self, *, values: dict | None = None, error: str = "", fields: dict | None = None, status: int = 200) -> HttpResponse:
         members = list(
             Membership.objects.for_org(self.org).filter(user__is_service=False).select_related("user").order_by("user__email")
         )
-        return self.render("dashboard/settings_members.html", {"members": members, "roles": Role.choices})
+        context = {
+            "members": members,
+            "roles": Role.choices,
+            "values": values or {"role": Role.MEMBER},
+            "error": error,
+            "fields": fields or {},
+        }
+        return self.render("dashboard/settings_members.html", context, status=status)
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("action") == "add":
+            return self.add(request)
         membership = self.get_object_or_404(
             Membership.objects.select_related("organization", "user"),
             "Member not found",
@@ -94,4 +109,16 @@ class MembersView(OrgView):
                 raise ValidationFailed("role: not a valid choice", fields={"role": [f'"{role}" is not a valid choice.']})
             account_services.membership_set_role(membership=membership, role=role, actor_role=self.role)
             messages.success(request, f"{membership.user.email or membership.user.username} is now {role}.")
+        return redirect_to("dashboard:settings-members")
+
+    def add(self, request: HttpRequest) -> HttpResponse:
+        values = {"email": request.POST.get("email", "").strip(), "role": request.POST.get("role", "")}
+        try:
+            membership, created = account_services.membership_add(
+                organization=self.org, actor_role=self.role, password=request.POST.get("password", ""), **values
+            )
+        except ApplicationError as exc:
+            return self.page(values=values, error=exc.detail, fields=exc.fields, status=exc.status_code)
+        how = "with the initial password you chose" if created else "with their existing account"
+        messages.success(request, f"Added {membership.user.email} as {membership.role}; they sign in {how}.")
         return redirect_to("dashboard:settings-members")

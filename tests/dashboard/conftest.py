@@ -39,5 +39,6 @@ def outsider_page(outsider) -> Client:
     return signed_in(outsider)
 
 
+from tests.billing.conftest import fake_stripe  # noqa: E402, F401 - the Stripe stand-in on 127.0.0.1
 from tests.codesearch.conftest import indexed, sample_repo  # noqa: E402, F401 - an analysed, embedded repository
 from tests.webhooks.conftest import allow_private_targets, receiver  # noqa: E402, F401 - a local webhook receiver

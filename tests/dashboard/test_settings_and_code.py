@@ -73,6 +73,61 @@ def test_admin_changes_roles_but_only_owners_touch_owners(admin_page, owner_page
     assert owner_page.post("/app/settings/members/", {"membership": "nope", "role": "viewer"}).status_code == 404
 
 
+def test_admin_adds_a_new_person_who_then_signs_in(admin_page, org):
+    response = admin_page.post(
+        "/app/settings/members/",
+        {"action": "add", "email": " New.Person@Example.test ", "role": "member", "password": "a-long-initial-pass-42"},
+    )
+    assert response.status_code == 302
+    added = Membership.objects.select_related("user").get(organization=org, user__email="new.person@example.test")
+    assert added.role == "member"
+    assert "Added new.person@example.test as member" in admin_page.get("/app/settings/members/").content.decode()
+    browser = Client()
+    signed = browser.post("/app/login/", {"email": "new.person@example.test", "password": "a-long-initial-pass-42"})
+    assert signed.status_code == 302 and browser.get("/app/repositories/").status_code == 200
+
+
+def test_adding_an_existing_account_keeps_its_password_and_refuses_twice(admin_page, outsider, org):
+    outsider.user.set_password("their-own-secret-77")
+    outsider.user.save()
+    form = {"action": "add", "email": outsider.user.email.upper(), "role": "viewer", "password": "an-attempt-to-reset-1"}
+    assert admin_page.post("/app/settings/members/", form).status_code == 302
+    outsider.user.refresh_from_db()
+    assert outsider.user.check_password("their-own-secret-77") and not outsider.user.check_password("an-attempt-to-reset-1")
+    assert Membership.objects.get(organization=org, user=outsider.user).role == "viewer"
+    again = admin_page.post("/app/settings/members/", form)
+    assert again.status_code == 409 and "is already a member" in again.content.decode()
+    assert Membership.objects.filter(user=outsider.user).count() == 2  # theirs and ours, nothing more
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "wording"),
+    [
+        ({"email": "nobody@example.test", "role": "member"}, 400, "Required for a person without an account."),
+        ({"email": "nobody@example.test", "role": "member", "password": "short"}, 400, "This password is too short"),
+        ({"email": "not-an-email", "role": "member", "password": "a-long-initial-pass-42"}, 400, "Enter a valid email address."),
+        ({"email": "nobody@example.test", "role": "boss", "password": "a-long-initial-pass-42"}, 400, "is not a valid choice"),
+        ({"email": "nobody@example.test", "role": "owner", "password": "a-long-initial-pass-42"}, 403, "Only owners can grant"),
+    ],
+)
+def test_adding_a_member_refuses_bad_input_without_writing(admin_page, org, form, status, wording):
+    from accounts.models import User
+
+    users, members = User.objects.count(), Membership.objects.count()
+    response = admin_page.post("/app/settings/members/", {"action": "add", **form})
+    assert response.status_code == status and wording in response.content.decode()
+    assert 'value="nobody@example.test"' in response.content.decode() or form["email"] != "nobody@example.test"
+    assert (User.objects.count(), Membership.objects.count()) == (users, members)
+
+
+def test_owners_add_owners_and_members_cannot_add_anyone(owner_page, member_page, org):
+    form = {"action": "add", "email": "co-owner@example.test", "role": "owner", "password": "a-long-initial-pass-42"}
+    assert member_page.post("/app/settings/members/", form).status_code == 403
+    assert not Membership.objects.filter(user__email="co-owner@example.test").exists()
+    assert owner_page.post("/app/settings/members/", form).status_code == 302
+    assert Membership.objects.get(organization=org, user__email="co-owner@example.test").role == "owner"
+
+
 def test_webhook_create_test_delivery_redeliver_rotate(admin_page, org, receiver, allow_private_targets, q_sync):
     response = admin_page.post(
         "/app/settings/webhooks/", {"name": "ci", "url": receiver.url, "events": ["analysis.completed"], "is_active": "on"}
@@ -133,6 +188,47 @@ def test_billing_checkout_without_stripe_is_the_api_error(owner_page, owner):
     )
     assert response.status_code == api.status_code == 503
     assert api.json()["detail"] in response.content.decode()
+
+
+def test_billing_checkout_and_portal_go_through_stripe(owner_page, admin_page, org, fake_stripe):
+    from tests.billing.stripe_stub import PRICE_PRO, form_params
+
+    html = owner_page.get("/app/settings/billing/").content.decode()
+    assert "Go to checkout" in html and "Open the billing portal" in html
+    assert "Only owners can change the plan" in admin_page.get("/app/settings/billing/").content.decode()
+    assert admin_page.post("/app/settings/billing/", {"action": "checkout", "plan": "pro"}).status_code == 403
+    assert fake_stripe.requests == []  # refused before Stripe is called
+
+    early = owner_page.post("/app/settings/billing/", {"action": "portal"}, HTTP_HOST="127.0.0.1")
+    assert early.status_code == 409 and "start with a checkout" in early.content.decode()
+
+    response = owner_page.post("/app/settings/billing/", {"action": "checkout", "plan": "pro"}, HTTP_HOST="127.0.0.1")
+    [call] = fake_stripe.requests_to("POST", "/v1/checkout/sessions")
+    params = form_params(call.body)
+    assert response.status_code == 302 and response["Location"].startswith("https://checkout.stripe.com/")
+    assert params["line_items[0][price]"] == PRICE_PRO and params["line_items[0][quantity]"] == "2"  # a seat per member
+    assert params["success_url"] == "http://127.0.0.1/app/settings/billing/?checkout=success"
+    assert params["cancel_url"] == "http://127.0.0.1/app/settings/billing/"
+    org.refresh_from_db()
+    assert org.stripe_customer_id
+
+    portal = owner_page.post("/app/settings/billing/", {"action": "portal"}, HTTP_HOST="127.0.0.1")
+    [call] = fake_stripe.requests_to("POST", "/v1/billing_portal/sessions")
+    assert portal.status_code == 302 and portal["Location"].startswith("https://billing.stripe.com/p/session/")
+    assert form_params(call.body) == {"customer": org.stripe_customer_id, "return_url": "http://127.0.0.1/app/settings/billing/"}
+    back = owner_page.get("/app/settings/billing/?checkout=success").content.decode()
+    assert "Checkout finished" in back
+
+
+def test_billing_errors_keep_the_api_wording(owner_page, fake_stripe, settings):
+    free = owner_page.post("/app/settings/billing/", {"action": "checkout", "plan": "free"}, HTTP_HOST="127.0.0.1")
+    assert free.status_code == 400 and "&quot;free&quot; is not a valid choice" in free.content.decode()  # the serializer's words
+    foreign = owner_page.post("/app/settings/billing/", {"action": "checkout", "plan": "pro"}, HTTP_HOST="evil.example.com")
+    assert foreign.status_code in (400, 404)  # Django refuses the host itself, or the service refuses the URL
+    settings.STRIPE_PRICE_PRO = ""
+    unpriced = owner_page.post("/app/settings/billing/", {"action": "checkout", "plan": "pro"}, HTTP_HOST="127.0.0.1")
+    assert unpriced.status_code == 503 and "No Stripe price is configured for the Pro plan" in unpriced.content.decode()
+    assert fake_stripe.requests_to("POST", "/v1/checkout/sessions") == []
 
 
 def test_github_page_lists_installations_of_the_org_only(member_page, org, other_org):

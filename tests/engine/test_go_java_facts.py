@@ -165,6 +165,29 @@ def test_java_definitions_metrics_and_imports(make_tree):
     assert ("com.acme.util", base + "util/Unused.java") not in resolved
     assert ("com.acme.util.Strings", base + "util/Strings.java") in resolved  # static import
     assert ("java.util.List", None) in resolved
+    # a type of the same package needs no import: still a dependency
+    helper = result.files[base + "util/Helper.java"]
+    assert [i.resolved for i in helper.imports] == []
+    same = _analyze(
+        make_tree,
+        {
+            "p/A.java": "package p;\n\nclass A { B b = new B(); }\n",
+            "p/B.java": "package p;\n\nclass B { }\n",
+            "p/C.java": "package p;\n\nclass C { }\n",
+        },
+    )
+    assert [(i.resolved, i.kind, i.names) for i in same.files["p/A.java"].imports] == [("p/B.java", "package", ["B"])]
+    # imported names are bound to the classes: inheritance across files resolves
+    inherits = _analyze(
+        make_tree,
+        {
+            "q/Base.java": "package q;\n\npublic class Base { }\n",
+            "r/Impl.java": "package r;\n\nimport q.Base;\n\nclass Impl extends Base { }\n",
+            "r/Same.java": "package r;\n\nclass Same extends Impl { }\n",
+        },
+    )
+    (imp,) = inherits.files["r/Impl.java"].imports
+    assert (imp.resolved, imp.alias, imp.names) == ("q/Base.java", "Base", ["Base"])
 
 
 def test_files_with_syntax_errors_still_yield_facts(make_tree):
@@ -183,6 +206,22 @@ def test_files_with_syntax_errors_still_yield_facts(make_tree):
     assert java.extra.get("syntax_errors", 0) > 0
     ok = next(d for d in java.definitions if d.name == "ok")
     assert ok.metrics is not None and ok.metrics.cyclomatic == 2
+
+
+def test_parse_error_only_above_the_unparsed_share(make_tree):
+    good = "".join(f"func F{i}(x int) int {{\n\treturn x + {i}\n}}\n\n" for i in range(30))
+    result = _analyze(
+        make_tree,
+        {
+            "small.go": f"package a\n\n{good}func Bad( {{\n",  # one broken line of many: facts, no finding
+            "garbage.go": "package a\n\n" + "}}} ))) func ((( {{ @@ ## $$\n" * 20,
+        },
+    )
+    errors = {f.path: f for f in result.findings if f.detector == "parse-error"}
+    assert set(errors) == {"garbage.go"}
+    assert errors["garbage.go"].metadata["unparsed_share"] > 0.1 and errors["garbage.go"].language == "go"
+    assert result.files["small.go"].extra["syntax_errors"] > 0
+    assert len([d for d in result.files["small.go"].definitions if d.name.startswith("F")]) == 30
 
 
 def test_extensions():

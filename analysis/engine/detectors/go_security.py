@@ -292,8 +292,21 @@ class GoSsrf(_GoSecurity):
             flag(RULES, self.spec, ctx, node, a[0], f"{name}()", hotspot=False)
         elif name in ("net/http.NewRequest", "net/http.NewRequestWithContext") and len(a) >= 2:
             flag(RULES, self.spec, ctx, node, a[-2], f"{name}()", hotspot=False)
-        elif name.endswith((".Get", ".Post", ".Head")) and name.split(".", 1)[0] in ("client", "httpClient", "c.client") and a:
+        elif name.endswith((".Get", ".Post", ".Head", ".PostForm")) and a and _is_http_client(node, ctx):
             flag(RULES, self.spec, ctx, node, a[0], f"{name}()", hotspot=False)
+
+
+def _is_http_client(call: Node, ctx: TreeContext) -> bool:
+    """``http.DefaultClient.Get``, or a receiver made as or declared an ``http.Client``."""
+    target = call.child_by_field_name("function")
+    operand = target.child_by_field_name("operand") if target is not None else None
+    if operand is None:
+        return False
+    text = ctx.text(operand)
+    if text == "http.DefaultClient" or "http.Client{" in text:
+        return True
+    word = re.escape(text.rsplit(".", 1)[-1])
+    return re.search(rf"\b{word}\s*(?::=|=)?\s*&?\*?(?:http\.Client\b)", ctx.text(ctx.tree.root_node)) is not None
 
 
 @register

@@ -181,6 +181,23 @@ def _first_literal(node: Node, ctx: TreeContext) -> str:
     return ""
 
 
+def _receiver_is(call: Node, ctx: TreeContext, type_name: str, made_by: str) -> bool:
+    """Is the object of ``call`` of ``type_name``: made in place (``Runtime.getRuntime().exec``), a
+    variable assigned from ``made_by`` in the method, or declared with that type in the file?"""
+    obj = call.child_by_field_name("object")
+    if obj is None:
+        return False
+    text = ctx.text(obj)
+    if made_by in text:
+        return True
+    if obj.type != "identifier":
+        return False
+    value = value_of(RULES, obj, ctx)
+    if value is not None and made_by in ctx.text(value):
+        return True
+    return re.search(rf"\b{type_name}\s+{re.escape(text)}\b", ctx.text(ctx.tree.root_node)) is not None
+
+
 class _JavaSecurity(TreeDetector):
     """Sink calls come from the Java query (``languages/java.py``: calls of the sink names)."""
 
@@ -256,13 +273,19 @@ class JavaCommandInjection(_JavaSecurity):
         a = args(node)
         if not a:
             return
-        if node.type == "method_invocation" and name.endswith(".exec") and "Runtime" in name or name.endswith("runtime.exec"):
+        if node.type == "method_invocation" and name.endswith(".exec") and _receiver_is(node, ctx, "Runtime", "getRuntime()"):
             command = a[0]
             parts = self._array_items(command)
             if parts is not None:
                 self._shell(node, ctx, parts, "Runtime.exec")
             else:
                 flag(RULES, self.spec, ctx, node, command, "Runtime.exec", hotspot=built(_value(command, ctx), ctx))
+        elif (
+            node.type == "method_invocation"
+            and name.endswith(".command")
+            and _receiver_is(node, ctx, "ProcessBuilder", "new ProcessBuilder")
+        ):
+            self._shell(node, ctx, self._array_items(a[0]) or a if len(a) == 1 else a, "ProcessBuilder.command")
         elif node.type == "object_creation_expression" and name.rsplit(".", 1)[-1] == "ProcessBuilder":
             parts = self._array_items(a[0]) if len(a) == 1 else a
             if parts is None:

@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from analysis.engine.detectors.bugrisk import UnreachableCode
+from analysis.engine.detectors.complexity import ParseError
 from analysis.engine.detectors.design import DataClumps, GodClass, LargeFile
 from analysis.engine.detectors.docs import TodoComment
 from analysis.engine.registry import TreeDetector, register
@@ -39,6 +40,48 @@ class TreeLargeFile(TreeDetector):
             symbol="",
             metadata={"code_lines": code_lines, "threshold": limit},
             code="",
+        )
+
+
+# share of a file's bytes inside ERROR nodes above which the file is reported as not parsing;
+# below it tree-sitter's local recovery (an unknown macro, a newer syntax) loses little and the
+# facts of the rest of the file are kept without a finding
+MAX_UNPARSED_SHARE = 0.10
+
+
+@register
+class TreeParseError(TreeDetector):
+    """A file tree-sitter could not make sense of: more than ``MAX_UNPARSED_SHARE`` of its bytes
+    are in ERROR nodes. Facts and findings of the parts that parsed are kept either way."""
+
+    spec = ParseError.spec
+
+    def end_file(self, ctx: TreeContext) -> None:
+        root = ctx.tree.root_node
+        if not root.has_error or not ctx.data:
+            return
+        unparsed = 0
+        first: Node | None = None
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.is_error:
+                unparsed += node.end_byte - node.start_byte
+                if first is None or node.start_byte < first.start_byte:
+                    first = node
+            elif node.has_error:
+                stack.extend(node.children)
+        share = unparsed / len(ctx.data)
+        if share <= MAX_UNPARSED_SHARE or first is None:
+            return
+        ctx.report(
+            self.spec,
+            first,
+            f"{round(100 * share)}% of the file does not parse as {ctx.language} (first error at line "
+            f"{first.start_point[0] + 1}): findings and metrics cover the rest only.",
+            title="File does not parse",
+            symbol="",
+            metadata={"unparsed_share": round(share, 3), "threshold": MAX_UNPARSED_SHARE},
         )
 
 

@@ -68,3 +68,11 @@ func Tool() {
 		os.Stdout.Write(out)
 	}
 }
+
+func Fetch(w http.ResponseWriter, r *http.Request) {
+	client := &http.Client{}
+	resp, err := client.Get("https://feeds.example.com/" + "news.xml")
+	if err == nil {
+		resp.Body.Close()
+	}
+}

@@ -68,4 +68,9 @@ public class UserController {
         String token = Long.toHexString(new Random().nextLong()); // expect: insecure-random
         return token;
     }
+
+    public void archive(@RequestParam String dir) throws Exception {
+        Runtime rt = Runtime.getRuntime();
+        rt.exec("tar czf /tmp/backup.tgz " + dir); // expect: command-injection
+    }
 }

@@ -65,3 +65,11 @@ func Tool() {
 	out, _ := exec.Command("bash", "-c", "grep "+os.Args[1]+" /var/log/app.log").Output() // expect: command-injection
 	fmt.Println(string(out))
 }
+
+func Fetch(w http.ResponseWriter, r *http.Request) {
+	client := &http.Client{}
+	resp, err := client.Get(r.FormValue("feed")) // expect: ssrf
+	if err == nil {
+		resp.Body.Close()
+	}
+}
