@@ -139,3 +139,22 @@ def test_generic_complexity_detectors_cover_go_and_java(make_tree):
     )
     cyclomatic = {(f.path, f.language): f.metadata["value"] for f in _by(findings, "high-cyclomatic-complexity")}
     assert cyclomatic == {("c.go", "go"): 21, ("C.java", "java"): 21}
+
+
+def test_go_dead_code_knows_init_and_unexported_names(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "main.go": (
+                "package main\n\nimport \"fmt\"\n\n"
+                "func init() { fmt.Println(1) }\n\n"
+                "func helper() int { return 1 }\n\n"
+                "func Exported() int { return 2 }\n\n"
+                "func main() { fmt.Println(2) }\n"
+            )
+        },
+    )
+    unused = {f.message.split("'")[1]: f for f in _by(findings, "unused-function-or-class")}
+    assert set(unused) == {"helper", "Exported"}
+    assert unused["helper"].confidence > unused["Exported"].confidence  # unexported: nothing outside can call it
+    assert unused["Exported"].metadata.get("exported") is True
