@@ -146,7 +146,7 @@ def test_go_dead_code_knows_init_and_unexported_names(make_tree):
         make_tree,
         {
             "main.go": (
-                "package main\n\nimport \"fmt\"\n\n"
+                'package main\n\nimport "fmt"\n\n'
                 "func init() { fmt.Println(1) }\n\n"
                 "func helper() int { return 1 }\n\n"
                 "func Exported() int { return 2 }\n\n"
