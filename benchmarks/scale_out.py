@@ -37,6 +37,7 @@ DB_NAME = os.environ.setdefault("REPOTOIRE_DB_NAME", "repotoire_bench_scale")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 os.environ["REPOTOIRE_CODESEARCH_INDEX_ON_COMPLETE"] = "false"
 os.environ["REPOTOIRE_ALLOW_LOCAL_REPOS"] = "true"
+os.environ.setdefault("REPOTOIRE_LOCAL_REPO_ROOTS", tempfile.gettempdir())  # the copies below live there
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._shared import build_schema, drop_database, git_copy, pct  # noqa: E402

@@ -32,6 +32,7 @@ from analysis.engine import source
 from analysis.engine.facts import FileFacts
 from analysis.models import AnalysisRun, Provider, Repository, RunStatus, RunTrigger
 from analysis.services import facts_of, repository_clone_dir
+from analysis.sources import CloneUrlError, FetchError, fetch_repository, local_repository_path
 from billing.entitlements import effective_plan, has_feature
 from billing.plans import FEATURE_CODE_ASK
 from codesearch.chunking import ChunkSpec, chunk_file, content_hash_for, embed_text_for
@@ -55,7 +56,10 @@ _FTS_CONFIG = "english"
 def _analysis_checkout_dir(repo: Repository) -> Path | None:
     """Where the analysis app checked the repository out (its workspace layout), if anywhere."""
     if repo.provider == Provider.LOCAL and not (Path(repo.clone_url) / ".git").exists():
-        return Path(repo.clone_url)
+        try:
+            return local_repository_path(repo.clone_url)
+        except CloneUrlError:
+            return None
     return repository_clone_dir(repo)
 
 
@@ -64,15 +68,19 @@ def _refetch(run: AnalysisRun) -> Path | None:
     repo = run.repository
     url = repo.clone_url
     if repo.provider == Provider.LOCAL:
-        if not (Path(url) / ".git").exists():
+        try:
+            path = local_repository_path(url)
+        except CloneUrlError:
             return None
-        url = f"file://{url}"
+        if not (path / ".git").exists():
+            return None
+        url = f"file://{path}"
     if not run.commit_sha:
         return None
     workspace = Path(settings.REPOTOIRE_WORKSPACE_DIR) / "codesearch" / str(repo.pk)
     try:
-        return Path(source.fetch(url, run.commit_sha, workspace=workspace).path)
-    except source.SourceError as exc:
+        return Path(fetch_repository(url, run.commit_sha, workspace=workspace, timeout=source.DEFAULT_TIMEOUT).path)
+    except FetchError as exc:
         logger.warning("Code search could not fetch %s at %s: %s", repo.pk, run.commit_sha[:12], exc)
         return None
 

@@ -32,6 +32,7 @@ from analysis.engine.model import normalise_code
 from analysis.engine.source import redact
 from analysis.models import Provider
 from analysis.services import repository_auth_headers, repository_clone_dir
+from analysis.sources import CloneUrlError, FetchError, fetch_repository, local_repository_path
 
 logger = logging.getLogger("repotoire.fixes")
 
@@ -293,8 +294,12 @@ class Sandbox:
             if self.repository.provider != Provider.LOCAL:
                 raise SandboxError("The proposal has no base commit")
             # named like the analysed directory: a root package takes its name from it
-            target = self.scratch / "tree" / Path(self.repository.clone_url).name
-            shutil.copytree(self.repository.clone_url, target, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+            try:
+                directory = local_repository_path(self.repository.clone_url)
+            except CloneUrlError as exc:
+                raise SandboxError(str(exc)) from exc
+            target = self.scratch / "tree" / directory.name
+            shutil.copytree(directory, target, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             git(["init", "-q"], target)
             return target
         origin = source_origin(self.repository)
@@ -306,10 +311,10 @@ class Sandbox:
         # The analysis clone needs no credentials; the repository's own URL may (GitHub App).
         headers = repository_auth_headers(self.repository) if not origin.startswith("file://") else []
         try:
-            checkout = source.fetch(
+            checkout = fetch_repository(
                 origin, self.commit, workspace=self.scratch / "git", timeout=_GIT_TIMEOUT, http_headers=headers
             )
-        except source.SourceError as exc:
+        except FetchError as exc:
             raise SandboxError(f"Could not check out {self.commit[:12]}: {exc}") from exc
         return Path(checkout.path)
 

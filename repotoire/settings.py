@@ -251,16 +251,23 @@ ENCRYPTION_KEY = env("ENCRYPTION_KEY", default="")
 # ignores both, whatever the environment says (webhooks/netguard.py checks PRODUCTION too).
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = not PRODUCTION and env.bool("REPOTOIRE_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOKS_ALLOWED_HOSTS = [] if PRODUCTION else env.list("REPOTOIRE_WEBHOOK_ALLOWED_HOSTS", default=[])
+# The same for clone URLs: a git server on 127.0.0.1 or the LAN (analysis/sources.py).
+REPOTOIRE_CLONE_ALLOW_PRIVATE_TARGETS = not PRODUCTION and env.bool("REPOTOIRE_CLONE_ALLOW_PRIVATE_TARGETS", default=False)
 
 # --- product settings ------------------------------------------------------------------------
-REPOTOIRE_ALLOW_LOCAL_REPOS = env.bool("REPOTOIRE_ALLOW_LOCAL_REPOS", default=not PRODUCTION)
+# Local directories as repositories: only under REPOTOIRE_LOCAL_REPO_ROOTS (required when on).
+REPOTOIRE_LOCAL_REPO_ROOTS = [r for r in env.list("REPOTOIRE_LOCAL_REPO_ROOTS", default=[]) if r.strip()]
+REPOTOIRE_ALLOW_LOCAL_REPOS = env.bool("REPOTOIRE_ALLOW_LOCAL_REPOS", default=bool(REPOTOIRE_LOCAL_REPO_ROOTS) and not PRODUCTION)
+if REPOTOIRE_ALLOW_LOCAL_REPOS and not REPOTOIRE_LOCAL_REPO_ROOTS:
+    raise ImproperlyConfigured(
+        "REPOTOIRE_ALLOW_LOCAL_REPOS is on but REPOTOIRE_LOCAL_REPO_ROOTS is empty: list the directories "
+        "(comma-separated absolute paths) that local repositories may be read from"
+    )
 REPOTOIRE_WORKSPACE_DIR = Path(env("REPOTOIRE_WORKSPACE_DIR", default=str(BASE_DIR / "var" / "workspaces")))
 EMBEDDING_BACKEND = env("EMBEDDING_BACKEND", default="local")
 EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 
 # --- analysis runs (analysis app) -------------------------------------------------------------
-# Empty = any absolute path when local repositories are allowed; else only under these roots.
-REPOTOIRE_LOCAL_REPO_ROOTS = env.list("REPOTOIRE_LOCAL_REPO_ROOTS", default=[])
 # A run is failed with TIMEOUT after this long (keep it below Q_CLUSTER["timeout"]).
 REPOTOIRE_ANALYSIS_TIMEOUT_SECONDS = env.int("REPOTOIRE_ANALYSIS_TIMEOUT_SECONDS", default=1500)
 REPOTOIRE_ANALYSIS_HEARTBEAT_SECONDS = env.float("REPOTOIRE_ANALYSIS_HEARTBEAT_SECONDS", default=10.0)

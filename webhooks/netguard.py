@@ -7,6 +7,10 @@ refused. The check runs when a URL is saved and again before every delivery, and
 then connects to the vetted address (not to a second DNS answer), so DNS rebinding cannot
 switch the target between check and use.
 
+The same guard vets clone URLs (``analysis/sources.py``): ``literal_address`` reads every
+spelling of a numeric host (``0x7f000001``, ``2130706433``, ``127.1``), ``public_addresses``
+resolves a host and refuses it unless every address is public.
+
 Development and tests may allow private targets (``WEBHOOKS_ALLOW_PRIVATE_TARGETS``) or allowlist
 hosts and CIDRs (``WEBHOOKS_ALLOWED_HOSTS``, from ``REPOTOIRE_WEBHOOK_ALLOWED_HOSTS``); production
 ignores both.
@@ -127,6 +131,29 @@ def resolve(hostname: str, port: int) -> list[IPAddress]:
             addresses.append(ip)
     if not addresses:
         raise UnsafeTarget(f"The host {hostname} cannot be resolved")
+    return addresses
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address a numeric host stands for, in any spelling the resolver accepts
+    (``inet_aton``'s hex, octal, integer and short forms included); None for a name."""
+    text = host.strip("[]")
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except (OSError, ValueError):
+        return None
+
+
+def public_addresses(hostname: str, port: int) -> list[IPAddress]:
+    """Every address ``hostname`` resolves to, when all are public; else UnsafeTarget."""
+    addresses = resolve(hostname, port)
+    for ip in addresses:
+        if not is_public_address(ip):
+            raise UnsafeTarget(f"The host {hostname} resolves to a non-public address ({ip})")
     return addresses
 
 

@@ -33,6 +33,16 @@ class SourceError(RuntimeError):
     """The source could not be found or fetched (message safe to show: no credentials)."""
 
 
+@dataclass(frozen=True)
+class FetchNetwork:
+    """How the one network command of a fetch may reach its remote: git configuration
+    (``http.curloptResolve`` pinning the vetted address, ``http.followRedirects``) and
+    environment (``GIT_SSH_COMMAND``, ``GIT_ALLOW_PROTOCOL``), decided by the caller."""
+
+    config: tuple[tuple[str, str], ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class Checkout:
     path: str  # directory to analyse
@@ -53,15 +63,26 @@ def default_workspace() -> Path:
     return Path(os.environ.get("REPOTOIRE_WORKSPACE") or Path(tempfile.gettempdir()) / "repotoire-workspace")
 
 
-def _git(args: list[str], cwd: Path | None, timeout: float, *, http_headers: Sequence[str] = ()) -> str:
+def _git(
+    args: list[str],
+    cwd: Path | None,
+    timeout: float,
+    *,
+    http_headers: Sequence[str] = (),
+    network: FetchNetwork | None = None,
+) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
-    if http_headers:
+    config = [("http.extraHeader", header) for header in http_headers]
+    if network is not None:
+        config.extend(network.config)
+        env.update(network.env)
+    if config:
         # git >= 2.31 reads configuration from the environment: nothing on the command line
         # (visible in `ps`) and nothing written to the clone's config.
-        env["GIT_CONFIG_COUNT"] = str(len(http_headers))
-        for i, header in enumerate(http_headers):
-            env[f"GIT_CONFIG_KEY_{i}"] = "http.extraHeader"
-            env[f"GIT_CONFIG_VALUE_{i}"] = header
+        env["GIT_CONFIG_COUNT"] = str(len(config))
+        for i, (key, value) in enumerate(config):
+            env[f"GIT_CONFIG_KEY_{i}"] = key
+            env[f"GIT_CONFIG_VALUE_{i}"] = value
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -110,10 +131,11 @@ def fetch(
     workspace: str | Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     http_headers: Sequence[str] = (),
+    network: FetchNetwork | None = None,
 ) -> Checkout:
     """Shallow-fetch ``ref`` (branch, tag or commit sha; the remote HEAD when None) of ``url``
     into the workspace cache and check it out, reusing an earlier clone of the same URL.
-    ``http_headers`` (``"Authorization: Basic …"``) are sent with the fetch only."""
+    ``http_headers`` (``"Authorization: Basic …"``) and ``network`` apply to the fetch only."""
     target = clone_dir(url, workspace)
     if (target.parent / ".git").is_dir():
         shutil.rmtree(target.parent)  # a clone of the earlier layout (the work tree was the hash directory)
@@ -125,11 +147,17 @@ def fetch(
         _git(["remote", "set-url", "origin", url], target, timeout)
     want = ref or "HEAD"
     try:
-        _git(["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", want], target, timeout, http_headers=http_headers)
+        _git(
+            ["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", want],
+            target,
+            timeout,
+            http_headers=http_headers,
+            network=network,
+        )
     except SourceError:
         if ref and _SHA.match(ref):
             # servers that refuse fetching a bare sha may still have it on a branch: fetch all
-            _git(["fetch", "--quiet", "--no-tags", "origin"], target, timeout, http_headers=http_headers)
+            _git(["fetch", "--quiet", "--no-tags", "origin"], target, timeout, http_headers=http_headers, network=network)
             want = ref
         else:
             raise

@@ -47,6 +47,7 @@ from analysis.services.events import _event_data, _notify
 from analysis.services.facts import analysis_previous_result, facts_dump
 from analysis.services.repositories import _workspace, repository_auth_headers
 from analysis.services.scheduling import _lock_org_slots, analysis_start_next_queued
+from analysis.sources import CloneUrlError, FetchError, fetch_repository, local_repository_path
 from billing.entitlements import effective_plan
 from repotoire.qworker import WorkerShutdown, shutdown_requested
 from webhooks.services import (
@@ -207,11 +208,11 @@ def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
     ref = run.commit_sha or run.branch or None
     url = repo.clone_url
     if repo.provider == Provider.LOCAL:
-        if not settings.REPOTOIRE_ALLOW_LOCAL_REPOS:
-            raise _RunFailed(RunErrorCode.CLONE_FAILED, "Local repositories are disabled on this server")
-        path = Path(url)
-        if not path.is_dir():
-            raise _RunFailed(RunErrorCode.CLONE_FAILED, "The local repository directory does not exist")
+        try:
+            # again at run time: the settings, or a symlink on the way, may have changed
+            path = local_repository_path(url)
+        except CloneUrlError as exc:
+            raise _RunFailed(RunErrorCode.CLONE_FAILED, str(exc)) from exc
         if not (path / ".git").exists():
             if ref:
                 raise _RunFailed(RunErrorCode.CLONE_FAILED, "A commit or branch needs a git repository")
@@ -221,9 +222,9 @@ def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
     workspace = _workspace(repo)
     _clear_stale_git_locks(source.clone_dir(url, workspace) / ".git")
     try:
-        checkout = source.fetch(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
-    except source.SourceError as exc:
-        raise _RunFailed(RunErrorCode.CLONE_FAILED, source.redact(str(exc))[:2000]) from exc
+        checkout = fetch_repository(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
+    except FetchError as exc:
+        raise _RunFailed(RunErrorCode.CLONE_FAILED, str(exc)) from exc
     # The engine keys its clone cache by URL: a repository whose clone URL was edited leaves its
     # old clone behind. Only one run of a repository is active, so the others can go.
     current = Path(checkout.path).resolve().parent

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from analysis.models import Provider, Repository
+from analysis.sources import CloneUrlError, local_repository_path
 from fixes.models import (
     FixProposal,
     FixStatus,
@@ -115,7 +116,10 @@ def fix_apply(*, proposal: FixProposal, actor: User) -> FixProposal:
                 result["commit_sha"] = pr["commit_sha"] or ""
                 result["pull_request_url"] = pr["pull_request_url"]
             elif repo.provider == Provider.LOCAL:
-                path = Path(repo.clone_url)
+                try:
+                    path = local_repository_path(repo.clone_url)
+                except CloneUrlError as exc:
+                    raise SandboxError(str(exc)) from exc
                 if not (path / ".git").exists() or not locked.base_commit:
                     raise SandboxError("The local repository is not a git repository")
                 result["commit_sha"] = _commit_branch(

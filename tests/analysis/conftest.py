@@ -54,7 +54,9 @@ def sample_repo(tmp_path: Path) -> Path:
 def _workspace(tmp_path: Path, settings) -> None:
     settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
-    settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
+    settings.REPOTOIRE_LOCAL_REPO_ROOTS = [str(tmp_path)]
+    # Some tests clone from (or fail to reach) git servers on 127.0.0.1.
+    settings.REPOTOIRE_CLONE_ALLOW_PRIVATE_TARGETS = True
     # Other apps hook into completion (code search, GitHub); these tests cover the hook itself.
     settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
 

@@ -89,7 +89,7 @@ from tests.gitrepo import git  # noqa: E402
 def _codesearch_settings(settings, tmp_path: Path) -> None:
     settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
-    settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
+    settings.REPOTOIRE_LOCAL_REPO_ROOTS = [str(tmp_path)]
     settings.REPOTOIRE_ANALYSIS_PROCESSES = 1
     settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
     settings.REPOTOIRE_EMBEDDING_BACKEND = "local"

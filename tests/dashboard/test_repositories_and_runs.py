@@ -129,7 +129,7 @@ def test_analyse_a_local_repository_end_to_end_and_open_its_reports(
 ):
     settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
-    settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
+    settings.REPOTOIRE_LOCAL_REPO_ROOTS = [str(tmp_path)]
     settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
     path = make_git_repo(tmp_path / "shop", {"app.py": APP_PY})
     member_page.post("/app/repositories/add/", {"name": "shop", "clone_url": str(path)})

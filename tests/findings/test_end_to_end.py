@@ -34,6 +34,7 @@ def parse(text):
 def repo_path(tmp_path: Path, settings) -> Path:
     settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
+    settings.REPOTOIRE_LOCAL_REPO_ROOTS = [str(tmp_path)]
     path = tmp_path / "sample"
     path.mkdir()
     git(path, "init", "-q", "-b", "main")

@@ -61,7 +61,7 @@ class Analysed:
 def _fixes_settings(tmp_path: Path, settings) -> None:
     settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
-    settings.REPOTOIRE_LOCAL_REPO_ROOTS = []
+    settings.REPOTOIRE_LOCAL_REPO_ROOTS = [str(tmp_path)]
     settings.REPOTOIRE_FIXES_AUTO_GENERATE = False
     settings.OPENAI_API_KEY = ""
 

@@ -45,6 +45,7 @@ def github(app_keys, settings, tmp_path: Path):
         settings.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS = 0.01
         settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
         settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
+        settings.REPOTOIRE_LOCAL_REPO_ROOTS = [str(tmp_path)]
         settings.REPOTOIRE_ANALYSIS_PROCESSES = 1
         settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {"github": True}
         yield fake

@@ -36,6 +36,7 @@ def test_analysis_and_finding_events_match_the_documented_examples(
     assert len(ANALYSIS_EVENTS) == 6
     settings.REPOTOIRE_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.REPOTOIRE_ALLOW_LOCAL_REPOS = True
+    settings.REPOTOIRE_LOCAL_REPO_ROOTS = [str(tmp_path)]
     settings.REPOTOIRE_POST_ANALYSIS_HOOKS = {}
     create_endpoint(org, receiver.url, events=ANALYSIS_EVENTS)
     path = tmp_path / "sample"
