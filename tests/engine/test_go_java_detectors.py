@@ -158,3 +158,42 @@ def test_go_dead_code_knows_init_and_unexported_names(make_tree):
     assert set(unused) == {"helper", "Exported"}
     assert unused["helper"].confidence > unused["Exported"].confidence  # unexported: nothing outside can call it
     assert unused["Exported"].metadata.get("exported") is True
+
+
+def test_java_checks_shared_with_python_and_javascript(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "B.java": (
+                "import java.util.List;\n"  # 1: used
+                "import java.util.Map;\n"  # 2: unused
+                "import java.util.Set;\n"  # 3: named in Javadoc only: a use
+                "import static java.lang.Math.max;\n"  # 4: unused static import
+                "import java.io.*;\n"  # wildcard: not judged
+                "/** Holds a {@link Set}. */\n"
+                "class B {\n"
+                "  private int size;\n"
+                "  List<String> items;\n"
+                "  int read(int size) {\n"
+                "    size = size;\n"  # 11: self-assignment
+                "    this.size = this.size;\n"  # 12
+                "    this.size = size;\n"
+                "    String out = \"\";\n"
+                "    for (String s : items) {\n"
+                "      out += s;\n"  # 16: concatenation in a loop
+                "    }\n"
+                "    try {\n"
+                "      return out.length();\n"
+                "    } finally {\n"
+                "      for (String s : items) { if (s.isEmpty()) { break; } }\n"  # a loop's own break: fine
+                "      return 0;\n"  # 22: return in finally
+                "    }\n"
+                "  }\n"
+                "}\n"
+            )
+        },
+    )
+    assert sorted(f.line for f in _by(findings, "unused-import")) == [2, 4]
+    assert sorted(f.line for f in _by(findings, "self-assignment")) == [11, 12]
+    assert [f.line for f in _by(findings, "string-concat-in-loop")] == [16]
+    assert [f.line for f in _by(findings, "return-or-break-in-finally")] == [22]
