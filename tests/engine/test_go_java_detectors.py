@@ -178,7 +178,7 @@ def test_java_checks_shared_with_python_and_javascript(make_tree):
                 "    size = size;\n"  # 11: self-assignment
                 "    this.size = this.size;\n"  # 12
                 "    this.size = size;\n"
-                "    String out = \"\";\n"
+                '    String out = "";\n'
                 "    for (String s : items) {\n"
                 "      out += s;\n"  # 16: concatenation in a loop
                 "    }\n"
