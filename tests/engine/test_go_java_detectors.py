@@ -197,3 +197,27 @@ def test_java_checks_shared_with_python_and_javascript(make_tree):
     assert sorted(f.line for f in _by(findings, "self-assignment")) == [11, 12]
     assert [f.line for f in _by(findings, "string-concat-in-loop")] == [16]
     assert [f.line for f in _by(findings, "return-or-break-in-finally")] == [22]
+
+
+def test_go_self_assignment_and_string_concat_in_loop(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "s.go": (
+                "package s\n\n"
+                "func Join(items []string, n int) string {\n"
+                '\tout := ""\n'
+                "\ttotal := 0\n"
+                "\tfor _, it := range items {\n"
+                '\t\tout += it + ","\n'  # 7: string built in a loop
+                "\t\ttotal += len(it)\n"  # an int: fine
+                "\t}\n"
+                "\tn = n\n"  # 10: self-assignment
+                "\t_ = total\n"
+                "\treturn out\n"
+                "}\n"
+            )
+        },
+    )
+    assert [f.line for f in _by(findings, "string-concat-in-loop")] == [7]
+    assert [f.line for f in _by(findings, "self-assignment")] == [10]
