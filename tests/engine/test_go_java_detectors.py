@@ -139,3 +139,85 @@ def test_generic_complexity_detectors_cover_go_and_java(make_tree):
     )
     cyclomatic = {(f.path, f.language): f.metadata["value"] for f in _by(findings, "high-cyclomatic-complexity")}
     assert cyclomatic == {("c.go", "go"): 21, ("C.java", "java"): 21}
+
+
+def test_go_dead_code_knows_init_and_unexported_names(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "main.go": (
+                'package main\n\nimport "fmt"\n\n'
+                "func init() { fmt.Println(1) }\n\n"
+                "func helper() int { return 1 }\n\n"
+                "func Exported() int { return 2 }\n\n"
+                "func main() { fmt.Println(2) }\n"
+            )
+        },
+    )
+    unused = {f.message.split("'")[1]: f for f in _by(findings, "unused-function-or-class")}
+    assert set(unused) == {"helper", "Exported"}
+    assert unused["helper"].confidence > unused["Exported"].confidence  # unexported: nothing outside can call it
+    assert unused["Exported"].metadata.get("exported") is True
+
+
+def test_java_checks_shared_with_python_and_javascript(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "B.java": (
+                "import java.util.List;\n"  # 1: used
+                "import java.util.Map;\n"  # 2: unused
+                "import java.util.Set;\n"  # 3: named in Javadoc only: a use
+                "import static java.lang.Math.max;\n"  # 4: unused static import
+                "import java.io.*;\n"  # wildcard: not judged
+                "/** Holds a {@link Set}. */\n"
+                "class B {\n"
+                "  private int size;\n"
+                "  List<String> items;\n"
+                "  int read(int size) {\n"
+                "    size = size;\n"  # 11: self-assignment
+                "    this.size = this.size;\n"  # 12
+                "    this.size = size;\n"
+                '    String out = "";\n'
+                "    for (String s : items) {\n"
+                "      out += s;\n"  # 16: concatenation in a loop
+                "    }\n"
+                "    try {\n"
+                "      return out.length();\n"
+                "    } finally {\n"
+                "      for (String s : items) { if (s.isEmpty()) { break; } }\n"  # a loop's own break: fine
+                "      return 0;\n"  # 22: return in finally
+                "    }\n"
+                "  }\n"
+                "}\n"
+            )
+        },
+    )
+    assert sorted(f.line for f in _by(findings, "unused-import")) == [2, 4]
+    assert sorted(f.line for f in _by(findings, "self-assignment")) == [11, 12]
+    assert [f.line for f in _by(findings, "string-concat-in-loop")] == [16]
+    assert [f.line for f in _by(findings, "return-or-break-in-finally")] == [22]
+
+
+def test_go_self_assignment_and_string_concat_in_loop(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "s.go": (
+                "package s\n\n"
+                "func Join(items []string, n int) string {\n"
+                '\tout := ""\n'
+                "\ttotal := 0\n"
+                "\tfor _, it := range items {\n"
+                '\t\tout += it + ","\n'  # 7: string built in a loop
+                "\t\ttotal += len(it)\n"  # an int: fine
+                "\t}\n"
+                "\tn = n\n"  # 10: self-assignment
+                "\t_ = total\n"
+                "\treturn out\n"
+                "}\n"
+            )
+        },
+    )
+    assert [f.line for f in _by(findings, "string-concat-in-loop")] == [7]
+    assert [f.line for f in _by(findings, "self-assignment")] == [10]

@@ -491,7 +491,8 @@ class UnusedFunctionOrClass(ProjectDetector):
                 continue  # an anonymous function (a callback): used where it is written
             if not _candidate(project, qual, d, facts, public_methods):
                 continue
-            private = d.name.startswith("_")
+            # Go: a name starting with a lower-case letter is not visible outside its package
+            private = d.name.startswith("_") or (facts.language == "go" and not d.name[:1].isupper())
             exported = d.name in facts.extra.get("exports", ())  # public API of a JS/TS module
             kind = {"class": "Class", "method": "Method"}.get(d.kind, "Function")
             yield project.report(
@@ -526,6 +527,8 @@ def _candidate(project: ProjectContext, qual: str, d: Definition, facts: FileFac
     filename = path.rpartition("/")[2]
     if name in _ENTRY_NAMES or filename in _ENTRY_FILES or "/migrations/" in f"/{path}":
         return False
+    if facts.language == "go" and name == "init" and kind == "function":
+        return False  # run by the Go runtime before main
     if filename in _STRING_REFERENCED_FILES and "." not in qual.removeprefix(facts.module + "."):
         return False
     if kind == "class":

@@ -1,13 +1,17 @@
-"""Bug-risk detectors for Go: ``ignored-error`` (a call returning an ``error`` used as a bare
-statement) and ``defer-in-loop``. Unreachable code after ``return``/``break``/``continue``/``goto``
+"""Bug-risk and performance detectors for Go: ``ignored-error`` (a call returning an ``error`` used
+as a bare statement), ``defer-in-loop``, and with the Python detectors' ids self-assignment and
+string concatenation in a loop. Unreachable code after ``return``/``break``/``continue``/``goto``
 comes from the generic ``unreachable-code`` (``tree_quality.py``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from analysis.engine.detectors.bugrisk import SelfAssignment
 from analysis.engine.detectors.go_security import callee
+from analysis.engine.detectors.performance import StringConcatInLoop
 from analysis.engine.model import Category, Severity
 from analysis.engine.registry import DetectorSpec, TreeDetector, register
 
@@ -145,3 +149,54 @@ class DeferInLoop(TreeDetector):
         if ctx.loop_depth <= 0 or ctx.function is None:
             return
         ctx.report(self.spec, node, "defer in a loop runs only when the function returns, not each iteration.")
+
+
+def _string_vars(function: Node, ctx: TreeContext) -> set[str]:
+    """Variables of the function declared as strings: ``var s string``, ``s := ""``, ``s := "..." + x``."""
+    cache: dict[int, set[str]] = ctx.shared.setdefault("go_strings", {})
+    found = cache.get(function.id)
+    if found is None:
+        text = ctx.text(function)
+        found = set(re.findall(r"\bvar\s+(\w+)\s+string\b", text))
+        found.update(re.findall(r"\b(\w+)\s*:=\s*[\"`]", text))
+        cache[function.id] = found
+    return found
+
+
+@register
+class GoStringConcatInLoop(TreeDetector):
+    """``s += ...`` on a string inside a loop copies the whole string each time: use strings.Builder."""
+
+    spec = StringConcatInLoop.spec
+    languages = GO
+    kinds = frozenset({"assignment_statement"})
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        if not ctx.loop_depth or ctx.function is None:
+            return
+        op = node.child_by_field_name("operator")
+        left = node.child_by_field_name("left")
+        if op is None or op.type != "+=" or left is None or left.named_child_count != 1:
+            return
+        name = ctx.text(left)
+        if name not in _string_vars(ctx.function, ctx):
+            return
+        ctx.report(self.spec, node, f"'{name}' grows by string concatenation inside a loop; use a strings.Builder.")
+
+
+@register
+class GoSelfAssignment(TreeDetector):
+    """``x = x`` / ``s.f = s.f``: a no-op, usually a typo."""
+
+    spec = SelfAssignment.spec
+    languages = GO
+    kinds = frozenset({"assignment_statement"})
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        op = node.child_by_field_name("operator")
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if op is None or op.type != "=" or left is None or right is None:
+            return
+        text = ctx.text(left)
+        if text == ctx.text(right) and text != "_" and "(" not in text and "[" not in text:
+            ctx.report(self.spec, node, f"'{text}' is assigned to itself.")

@@ -1,6 +1,8 @@
-"""Bug-risk detectors for Java: an empty ``catch`` (the Python ``bare-or-swallowed-except`` id),
-``string-reference-equality`` (``==`` on strings) and ``resource-not-closed`` (a stream, reader,
-connection or socket opened into a local variable outside try-with-resources and never closed).
+"""Bug-risk, dead-code and performance detectors for Java: an empty ``catch`` (the Python
+``bare-or-swallowed-except`` id), ``string-reference-equality`` (``==`` on strings),
+``resource-not-closed`` (a stream, reader, connection or socket opened into a local variable
+outside try-with-resources and never closed), and with the Python detectors' ids: unused imports,
+return/throw in ``finally``, self-assignment, string concatenation in a loop.
 """
 
 from __future__ import annotations
@@ -8,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from analysis.engine.detectors.bugrisk import BareOrSwallowedExcept
+from analysis.engine.detectors.bugrisk import BareOrSwallowedExcept, ReturnOrBreakInFinally, SelfAssignment
+from analysis.engine.detectors.deadcode import UnusedImport
+from analysis.engine.detectors.performance import StringConcatInLoop
 from analysis.engine.detectors.tree_taint import enclosing
 from analysis.engine.model import Category, Severity
 from analysis.engine.registry import DetectorSpec, TreeDetector, register
@@ -212,3 +216,121 @@ class ResourceNotClosed(TreeDetector):
                 text,
             )
         )
+
+
+@register
+class JavaUnusedImport(TreeDetector):
+    """A single-type or static import whose name the file never mentions (a name mentioned only
+    in a Javadoc ``{@link}`` counts as a use, as checkstyle's ``UnusedImports`` counts it)."""
+
+    spec = UnusedImport.spec
+    languages = JAVA
+
+    def end_file(self, ctx: TreeContext) -> None:
+        if ctx.facts is None:
+            return
+        used = set(ctx.facts.names_used)
+        body: str | None = None
+        for imp in ctx.facts.imports:
+            if imp.in_function or imp.names == ["*"]:
+                continue
+            binding = imp.alias or (imp.names[0] if imp.names else None)
+            if not binding or binding in used:
+                continue
+            if body is None:  # the file without its import lines: comments, Javadoc
+                body = re.sub(r"(?m)^\s*import\s[^;]*;", "", ctx.text(ctx.tree.root_node))
+            if re.search(rf"\b{re.escape(binding)}\b", body):
+                continue
+            ctx.report(
+                self.spec,
+                None,
+                f"'{binding}' is imported from '{imp.specifier}' but never used.",
+                line=imp.line,
+                metadata={"name": binding, "module": imp.specifier},
+                code=ctx.lines[imp.line - 1].strip() if 0 < imp.line <= len(ctx.lines) else binding,
+            )
+
+
+def _body_descendants(node: Node) -> list[Node]:
+    """Named descendants, not entering lambdas, methods or class bodies (their jumps are theirs)."""
+    out: list[Node] = []
+    stack = list(node.named_children)
+    while stack:
+        child = stack.pop()
+        out.append(child)
+        if child.type not in _FUNCTIONS and child.type != "class_body":
+            stack.extend(child.named_children)
+    return out
+
+
+_JAVA_LOOPS = frozenset({"for_statement", "enhanced_for_statement", "while_statement", "do_statement"})
+
+
+@register
+class JavaJumpInFinally(TreeDetector):
+    """return/throw in a finally block (or a break/continue leaving it) overrides the try's outcome."""
+
+    spec = ReturnOrBreakInFinally.spec
+    languages = JAVA
+    kinds = frozenset({"finally_clause"})
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        for child in _body_descendants(node):
+            kind = child.type
+            if kind in ("return_statement", "throw_statement") or (
+                kind in ("break_statement", "continue_statement") and _leaves(child, node)
+            ):
+                word = kind.removesuffix("_statement")
+                ctx.report(self.spec, child, f"'{word}' in a finally block discards the exception or result of the try.")
+
+
+def _leaves(jump: Node, finally_node: Node) -> bool:
+    parent = jump.parent
+    while parent is not None and parent.id != finally_node.id:
+        if parent.type in _JAVA_LOOPS or (jump.type == "break_statement" and parent.type == "switch_expression"):
+            return jump.named_child_count > 0  # a labelled jump may still leave the finally
+        parent = parent.parent
+    return True
+
+
+@register
+class JavaSelfAssignment(TreeDetector):
+    """``x = x`` / ``this.a = this.a``: a no-op, usually a typo (``this.a = a`` meant)."""
+
+    spec = SelfAssignment.spec
+    languages = JAVA
+    kinds = frozenset({"assignment_expression"})
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        op = node.child_by_field_name("operator")
+        if (
+            left is None
+            or right is None
+            or (op is not None and op.type != "=")
+            or left.type not in ("identifier", "field_access")
+        ):
+            return
+        text = ctx.text(left)
+        if text == ctx.text(right) and "(" not in text and "[" not in text:
+            ctx.report(self.spec, node, f"'{text}' is assigned to itself.")
+
+
+@register
+class JavaStringConcatInLoop(TreeDetector):
+    """``s += ...`` on a ``String`` inside a loop copies the whole string each time: use a StringBuilder."""
+
+    spec = StringConcatInLoop.spec
+    languages = JAVA
+    kinds = frozenset({"assignment_expression"})
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        if not ctx.loop_depth:
+            return
+        op, left = node.child_by_field_name("operator"), node.child_by_field_name("left")
+        if op is None or op.type != "+=" or left is None or left.type != "identifier":
+            return
+        name = ctx.text(left)
+        if name not in _string_names(ctx.function, ctx.class_, ctx):
+            return
+        ctx.report(self.spec, node, f"'{name}' grows by string concatenation inside a loop; use a StringBuilder.")

@@ -11,7 +11,9 @@ An import path is looked up, in order:
   with the import path.
 
 A resolved import depends on the whole package: the fact is repeated for each of the package's
-non-test files (``resolved`` = ``module`` = that file), in path order.
+non-test files (``resolved`` = ``module`` = that file). The first of them — the one the import's
+name is bound to when ``pkg.F`` is resolved — is the file defining most of the ``pkg.X`` the
+importing file uses; the rest follow in path order.
 """
 
 from __future__ import annotations
@@ -99,9 +101,30 @@ def _join(base: str, rel: str) -> str:
     return posixpath.normpath(posixpath.join(base, rel)) if rel else base
 
 
+def _top_level_names(files: list[FileFacts]) -> dict[str, set[str]]:
+    """path -> names of the functions and types defined at its top level."""
+    out: dict[str, set[str]] = {}
+    for facts in files:
+        prefix = facts.path + "."
+        out[facts.path] = {
+            d.name for d in facts.definitions if d.qualname.startswith(prefix) and "." not in d.qualname[len(prefix) :]
+        }
+    return out
+
+
+def _selected(facts: FileFacts, alias: str) -> set[str]:
+    """The X of every ``alias.X`` the file calls or embeds."""
+    head = alias + "."
+    out = {c.callee[len(head) :].split(".", 1)[0] for c in facts.calls if c.callee.startswith(head)}
+    for d in facts.definitions:
+        out.update(b[len(head) :] for b in d.bases if b.startswith(head))
+    return out
+
+
 def resolve_go(root: str, files: list[FileFacts]) -> None:
     """Resolve every import of the Go files: one ImportFact per file of the imported package."""
     resolver = GoResolver(root, [f.path for f in files])
+    defined = _top_level_names(files)
     for facts in files:
         out: list[ImportFact] = []
         for imp in facts.imports:
@@ -113,6 +136,9 @@ def resolve_go(root: str, files: list[FileFacts]) -> None:
                 imp.module = specifier
                 out.append(imp)
                 continue
+            if len(targets) > 1 and imp.alias:
+                used = _selected(facts, imp.alias)
+                targets.sort(key=lambda t: -len(used & defined.get(t, set())))  # stable: path order next
             for i, target in enumerate(targets):
                 each = imp if i == 0 else copy.copy(imp)
                 each.names = list(imp.names)
