@@ -122,9 +122,8 @@ def parameters(node: Node, text: Text) -> list[str]:
         if decl.type not in ("parameter_declaration", "variadic_parameter_declaration"):
             continue
         names = [text(c) for c in decl.children_by_field_name("name")]
-        if not names:  # func(int, string): unnamed parameters
-            kind = decl.child_by_field_name("type")
-            names = ["_" if kind is None else "_"]
+        if not names:  # func(int, string): an unnamed parameter counts, as "_"
+            names = ["_"]
         out.extend(("..." + n if decl.type == "variadic_parameter_declaration" else n) for n in names)
     return out
 
