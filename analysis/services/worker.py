@@ -3,6 +3,7 @@ storing the results (``_complete``) or the failure (``_fail``)."""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import shutil
@@ -113,8 +114,9 @@ class _RunFailed(Exception):
         self.message = message
 
 
-class _RunAborted(Exception):
-    """The run is no longer ours (cancelled, swept, deleted): stop and discard the work."""
+class _RunAborted(BaseException):
+    """The run is no longer ours (cancelled, swept, deleted): stop and discard the work. A
+    BaseException, like ``_Deadline``, because the heartbeat raises it inside the engine."""
 
 
 class _Deadline(BaseException):
@@ -160,29 +162,44 @@ class _ProgressWriter:
 
 class _Heartbeat(threading.Thread):
     """Keeps ``heartbeat_at`` fresh while the engine is busy between progress callbacks, so the
-    sweeper can tell a slow stage from a dead worker."""
+    sweeper can tell a slow stage from a dead worker; and stops the engine itself when the run
+    is no longer ours (cancelled, swept) or its time is up, even in a stage that never reports
+    progress: the exception is raised asynchronously in the run's thread at its next bytecode."""
 
-    def __init__(self, run_id: UUID | str, interval: float) -> None:
+    def __init__(self, run_id: UUID | str, interval: float, deadline: float) -> None:
         super().__init__(name=f"analysis-heartbeat-{run_id}", daemon=True)
         self.run_id = run_id
         self.interval = interval
+        self.deadline = deadline
+        self.target = threading.get_ident()  # the run's thread, which starts the heartbeat
         self.stopped = threading.Event()
         self.lost = False
+        self._guard = threading.Lock()
 
     def run(self) -> None:
         try:
-            while not self.stopped.wait(self.interval):
+            while not self.stopped.wait(min(self.interval, max(0.05, self.deadline - time.monotonic()))):
+                if time.monotonic() > self.deadline:
+                    self._interrupt(_Deadline)
+                    return
                 alive = AnalysisRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now())
                 if not alive:
                     self.lost = True
+                    self._interrupt(_RunAborted)
                     return
         except Exception:  # noqa: BLE001 - a heartbeat failure must not kill the run; the sweeper decides
             logger.exception("Heartbeat of analysis %s failed", self.run_id)
         finally:
             connection.close()
 
+    def _interrupt(self, exc: type[BaseException]) -> None:
+        with self._guard:
+            if not self.stopped.is_set():
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.target), ctypes.py_object(exc))
+
     def stop(self) -> None:
-        self.stopped.set()
+        with self._guard:
+            self.stopped.set()
         self.join(timeout=5)
 
 
@@ -242,7 +259,7 @@ def analysis_execute(*, run_id: UUID | str) -> AnalysisRun | None:
         return None
     timeout = float(settings.REPOTOIRE_ANALYSIS_TIMEOUT_SECONDS)
     writer = _ProgressWriter(run, timeout)
-    heartbeat = _Heartbeat(run.pk, float(settings.REPOTOIRE_ANALYSIS_HEARTBEAT_SECONDS))
+    heartbeat = _Heartbeat(run.pk, float(settings.REPOTOIRE_ANALYSIS_HEARTBEAT_SECONDS), writer.deadline)
     started = time.monotonic()
     heartbeat.start()
     try:

@@ -3,11 +3,16 @@ and globs that cannot be used fail the run with CONFIG_INVALID."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+import pytest
 
 from analysis import services
 from analysis.models import AnalysisRun
+from analysis.services import worker
 from tests.analysis.conftest import commit_files, git
+from tests.factories import AnalysisRunFactory
 
 HOSTILE_GLOB = "*a" * 12 + "*b"  # minutes to hours per long name under a backtracking regex
 
@@ -55,3 +60,46 @@ def test_an_unusable_exclude_glob_fails_the_run_with_config_invalid(
     assert run.status == "failed"
     assert run.error_code == "CONFIG_INVALID"
     assert "exclude" in run.error_message
+
+
+def _busy_engine_stage(seconds: float) -> None:
+    """A stage that computes without ever reporting progress, swallowing errors as a careless
+    detector would; it only ends by its cap or by an exception that is not an ``Exception``."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            sum(range(10_000))
+        except Exception:  # noqa: BLE001, S110 - the point: the engine's broad handlers
+            pass
+
+
+def _claimed_run(org, sample_repo):
+    repo = services.repository_create(organization=org, name="busy", clone_url=str(sample_repo))
+    claimed = worker._claim(AnalysisRunFactory(repository=repo).pk)
+    assert claimed is not None
+    return claimed
+
+
+def test_cancel_stops_an_engine_stage_that_never_reports_progress(transactional_db, org, sample_repo):
+    run = _claimed_run(org, sample_repo)
+    heartbeat = worker._Heartbeat(run.pk, interval=0.1, deadline=time.monotonic() + 300)
+    heartbeat.start()
+    services.analysis_cancel(run=run)
+    try:
+        with pytest.raises(worker._RunAborted):
+            _busy_engine_stage(60)  # before: ran its full minute, the cancel unseen
+    finally:
+        heartbeat.stop()
+    assert heartbeat.lost
+    assert AnalysisRun.objects.get(pk=run.pk).status == "cancelled"
+
+
+def test_the_time_limit_stops_an_engine_stage_that_never_reports_progress(transactional_db, org, sample_repo):
+    run = _claimed_run(org, sample_repo)
+    heartbeat = worker._Heartbeat(run.pk, interval=5, deadline=time.monotonic() + 0.5)
+    heartbeat.start()
+    try:
+        with pytest.raises(worker._Deadline):
+            _busy_engine_stage(60)
+    finally:
+        heartbeat.stop()
