@@ -48,7 +48,7 @@ from analysis.services.events import _event_data, _notify
 from analysis.services.facts import analysis_previous_result, facts_dump
 from analysis.services.repositories import _workspace, repository_auth_headers
 from analysis.services.scheduling import _lock_org_slots, analysis_start_next_queued
-from analysis.sources import CloneUrlError, FetchError, fetch_repository, local_repository_path
+from analysis.sources import UNREACHABLE, CloneUrlError, FetchError, fetch_repository, local_repository_path
 from billing.entitlements import effective_plan
 from repotoire.qworker import WorkerShutdown, shutdown_requested
 from webhooks.services import (
@@ -319,7 +319,12 @@ def _requeue(run: AnalysisRun, message: str, *, only: Q | None = None, **fields:
 
 def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tuple[AnalysisResult, ScoreOptions]:
     writer("fetch", 1, "Fetching the code")
-    checkout = _checkout(run, timeout)
+    try:
+        checkout = _checkout(run, timeout)
+    except _Deadline:
+        # A remote that accepts and then stays silent must read like any other failed fetch
+        # (no port scanner), not like a slow analysis.
+        raise _RunFailed(RunErrorCode.CLONE_FAILED, UNREACHABLE) from None
     writer("fetch", _FETCH_SPAN, f"Checked out {checkout.commit[:12]}" if checkout.commit else "Source ready")
     previous = analysis_previous_result(repository=run.repository)
     try:
