@@ -10,7 +10,6 @@ is written anywhere else. Diff paths are validated before anything touches the d
 from __future__ import annotations
 
 import ast
-import functools
 import logging
 import os
 import re
@@ -33,6 +32,7 @@ from analysis.engine.source import redact
 from analysis.models import Provider
 from analysis.services import repository_auth_headers, repository_clone_dir
 from analysis.sources import CloneUrlError, FetchError, fetch_repository, local_repository_path
+from fixes import jail
 
 logger = logging.getLogger("repotoire.fixes")
 
@@ -163,20 +163,6 @@ def git(args: list[str], cwd: Path, *, env: dict[str, str] | None = None, check:
     return proc.stdout.strip() if proc.returncode == 0 else (proc.stderr or proc.stdout).strip()
 
 
-@functools.cache
-def network_isolation_prefix() -> tuple[str, ...]:
-    """``unshare -n`` (or ``-rn`` without root) when this OS lets us drop the network, else ()."""
-    if not shutil.which("unshare"):
-        return ()
-    for prefix in (("unshare", "-n", "--"), ("unshare", "-rn", "--")):
-        try:
-            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False).returncode == 0:
-                return prefix
-        except (OSError, subprocess.SubprocessError):
-            continue
-    return ()
-
-
 def _limits(cpu_seconds: int, memory_mb: int) -> Any:
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
@@ -189,35 +175,45 @@ def _limits(cpu_seconds: int, memory_mb: int) -> Any:
 
 
 def run_test_command(root: Path, command: str, *, timeout: int, scratch: Path) -> dict[str, Any]:
-    """Run the repository's test command in ``root``: no shell, no network where the OS allows
-    it, CPU/memory/file-size limits, a minimal environment (no server secrets), killed with
-    its whole process group at the timeout; returns the evidence with the output's tail."""
+    """Run the repository's test command in ``root`` inside the jail (``fixes/jail.py``: as
+    ``nobody``, private mount/PID/network namespaces, only the checkout writable), no shell,
+    CPU/memory/file-size limits, a minimal environment (no server secrets), the whole jail
+    killed at the timeout; returns the evidence with the output's tail. Not run at all where
+    the jail is unavailable."""
     try:
         argv = shlex.split(command)
     except ValueError as exc:
         return {"ran": False, "passed": None, "output_tail": f"Invalid test command: {exc}", "command": command}
     if not argv:
         return {"ran": False, "passed": None, "output_tail": "", "command": command}
-    isolation = network_isolation_prefix()
+    reason = jail.unavailable()
+    if reason is not None:
+        return {
+            "ran": False,
+            "passed": None,
+            "output_tail": f"Test commands run only in an isolated sandbox, unavailable on this server: {reason}",
+            "command": command,
+        }
     home = scratch / "home"
     tmp = scratch / "tmp"
     home.mkdir(exist_ok=True)
     tmp.mkdir(exist_ok=True)
+    # the checkout keeps its directory name: a root package takes its name from it
+    inside = {root: f"/sandbox/{root.name}", home: "/sandbox/home", tmp: "/sandbox/tmp"}
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "TMPDIR": str(tmp),
+        "PATH": jail.PATH,
+        "HOME": inside[home],
+        "TMPDIR": inside[tmp],
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "CI": "true",
     }
+    jail.hand_over([root, home, tmp])
     started = time.monotonic()
     timed_out = False
     try:
         proc = subprocess.Popen(  # noqa: S603 - argv from the repository's own config, no shell
-            [*isolation, *argv],
-            cwd=root,
-            env=env,
+            jail.argv(argv, writable=inside, cwd=inside[root], env=env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -230,6 +226,8 @@ def run_test_command(root: Path, command: str, *, timeout: int, scratch: Path) -
         output, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
+        # bwrap's PID 1 dies with it (--die-with-parent), and every process of the namespace
+        # with that one, whatever session it moved to.
         with _suppress_process_lookup():
             os.killpg(proc.pid, signal.SIGKILL)
         output, _ = proc.communicate()
@@ -239,7 +237,8 @@ def run_test_command(root: Path, command: str, *, timeout: int, scratch: Path) -
         "passed": proc.returncode == 0 and not timed_out,
         "exit_code": proc.returncode,
         "timed_out": timed_out,
-        "network_isolated": bool(isolation),
+        "isolated": True,
+        "network_isolated": True,
         "duration_ms": int((time.monotonic() - started) * 1000),
         "output_tail": text[-OUTPUT_TAIL_CHARS:],
         "command": command,
