@@ -533,6 +533,9 @@ class JavaWeakHash(_JavaSecurity):
         )
 
 
+_RANDOM_METHODS = (".nextInt", ".nextLong", ".nextBytes", ".nextDouble", ".nextFloat", ".nextGaussian", ".nextBoolean")
+
+
 @register
 class JavaInsecureRandom(_JavaSecurity):
     """``java.util.Random`` (or ``Math.random``) for a token, password or key that must not be guessed."""
@@ -544,6 +547,13 @@ class JavaInsecureRandom(_JavaSecurity):
         if node.type == "object_creation_expression":
             if name not in ("Random", "java.util.Random"):
                 return
+        elif name.endswith(_RANDOM_METHODS):
+            # a Random kept in a field or variable: ``RNG.nextLong()`` (``new Random().nextLong()``
+            # is reported on the ``new``)
+            obj = node.child_by_field_name("object")
+            if obj is None or obj.type != "identifier" or not _receiver_is(node, ctx, "Random", "new Random("):
+                return
+            name = f"java.util.Random.{name.rsplit('.', 1)[-1]}"
         elif name not in ("Math.random", "ThreadLocalRandom.current"):
             return
         target = _bound_name(node, ctx)

@@ -215,7 +215,7 @@ _SINK_METHODS = (
     "execute executeQuery executeUpdate executeLargeUpdate addBatch prepareStatement prepareCall createQuery "
     "createNativeQuery queryForList queryForObject queryForMap query update exec newInstance newFactory "
     "newDefaultInstance createXMLReader get of readAllBytes readString newInputStream newBufferedReader lines delete "
-    "write copy create newBuilder getForObject getForEntity exchange postForObject getInstance random current command"
+    "write copy create newBuilder getForObject getForEntity exchange postForObject getInstance random current command nextInt nextLong nextBytes nextDouble nextFloat nextGaussian nextBoolean"
 ).split()
 _SINK_TYPES = (
     "ProcessBuilder ObjectInputStream File FileInputStream FileOutputStream FileReader FileWriter RandomAccessFile "

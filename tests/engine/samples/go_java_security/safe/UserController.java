@@ -65,4 +65,17 @@ public class UserController {
         Runtime rt = Runtime.getRuntime();
         rt.exec(new String[] {"tar", "czf", "/tmp/backup.tgz", "--", "/srv/data"});
     }
+
+    public String sessionId() {
+        byte[] buf = new byte[16];
+        RANDOM.nextBytes(buf);
+        String sessionId = java.util.HexFormat.of().formatHex(buf);
+        return sessionId;
+    }
+
+    public int jitter() {
+        java.util.Random jitterSource = new java.util.Random();
+        int delay = jitterSource.nextInt(100);
+        return delay;
+    }
 }

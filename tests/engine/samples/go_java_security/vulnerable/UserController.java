@@ -17,6 +17,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.springframework.web.bind.annotation.RequestParam;
 
 public class UserController {
+    private static final Random RNG = new Random();
     private Connection connection;
 
     public ResultSet find(HttpServletRequest request) throws Exception {
@@ -72,5 +73,10 @@ public class UserController {
     public void archive(@RequestParam String dir) throws Exception {
         Runtime rt = Runtime.getRuntime();
         rt.exec("tar czf /tmp/backup.tgz " + dir); // expect: command-injection
+    }
+
+    public String sessionId() {
+        String sessionId = Long.toHexString(RNG.nextLong()); // expect: insecure-random
+        return sessionId;
     }
 }
