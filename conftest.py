@@ -1,12 +1,8 @@
 """Root conftest: the test environment is chosen before Django's settings are imported."""
 
 import os
-import tempfile
 
 os.environ.setdefault("REPOTOIRE_ENV", "test")
-# Tests analyse git repositories they create under pytest's temporary directories (and their
-# worker and server subprocesses inherit this): local repositories are confined to that tree.
-os.environ.setdefault("REPOTOIRE_LOCAL_REPO_ROOTS", tempfile.gettempdir())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 
 

@@ -8,6 +8,7 @@ without a SECRET_KEY and the secrets of every integration that is enabled.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -256,7 +257,10 @@ REPOTOIRE_CLONE_ALLOW_PRIVATE_TARGETS = not PRODUCTION and env.bool("REPOTOIRE_C
 
 # --- product settings ------------------------------------------------------------------------
 # Local directories as repositories: only under REPOTOIRE_LOCAL_REPO_ROOTS (required when on).
-REPOTOIRE_LOCAL_REPO_ROOTS = [r for r in env.list("REPOTOIRE_LOCAL_REPO_ROOTS", default=[]) if r.strip()]
+# The test suite analyses repositories it makes under the temporary directory (pytest's tmp_path).
+REPOTOIRE_LOCAL_REPO_ROOTS = [
+    r for r in env.list("REPOTOIRE_LOCAL_REPO_ROOTS", default=[tempfile.gettempdir()] if TESTING else []) if r.strip()
+]
 REPOTOIRE_ALLOW_LOCAL_REPOS = env.bool("REPOTOIRE_ALLOW_LOCAL_REPOS", default=bool(REPOTOIRE_LOCAL_REPO_ROOTS) and not PRODUCTION)
 if REPOTOIRE_ALLOW_LOCAL_REPOS and not REPOTOIRE_LOCAL_REPO_ROOTS:
     raise ImproperlyConfigured(
