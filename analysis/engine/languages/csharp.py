@@ -143,7 +143,11 @@ def callee(node: Node, text: Text) -> str | None:
     """``M``, ``a.b.M``, ``this.M`` (``self.M``), ``new T(...)`` (``T``)."""
     if node.type == "object_creation_expression":
         kind = node.child_by_field_name("type")
-        return text(kind).split("<", 1)[0] if kind is not None and kind.type in ("identifier", "qualified_name", "generic_name") else None
+        return (
+            text(kind).split("<", 1)[0]
+            if kind is not None and kind.type in ("identifier", "qualified_name", "generic_name")
+            else None
+        )
     target = node.child_by_field_name("function")
     if target is None:
         return None
@@ -231,7 +235,9 @@ CSHARP = LanguageSpec(
     identifiers=frozenset({"identifier"}),
     conditional=frozenset({"binary_expression", "switch_section", "switch_expression_arm"}),
     logical=frozenset({"binary_expression"}),
-    cognitive=frozenset({"if_statement", "switch_statement", "switch_expression", "catch_clause", "conditional_expression", *LOOPS}),
+    cognitive=frozenset(
+        {"if_statement", "switch_statement", "switch_expression", "catch_clause", "conditional_expression", *LOOPS}
+    ),
     else_kinds=frozenset(),
     hooks=HOOKS,
     query=QUERY,

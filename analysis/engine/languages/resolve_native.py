@@ -216,7 +216,11 @@ class RustResolver:
         elif head in self.by_name and (crate, (*module, head)) not in self.modules:
             other = self.by_name[head]
             crate = next(
-                (f"{other}/{n}" if other else n for n in ("src/lib.rs", "src/main.rs") if (f"{other}/{n}" if other else n) in self.files),
+                (
+                    f"{other}/{n}" if other else n
+                    for n in ("src/lib.rs", "src/main.rs")
+                    if (f"{other}/{n}" if other else n) in self.files
+                ),
                 "",
             )
             if not crate:

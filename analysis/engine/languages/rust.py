@@ -92,20 +92,20 @@ def _use_paths(node: Node, prefix: str, text: Text, out: list[tuple[str, str | N
     """(path, alias, wildcard) for each leaf of a use tree: ``a::{b, c as d, e::*}``."""
     kind = node.type
     if kind in ("identifier", "scoped_identifier", "crate", "self", "super", "metavariable"):
-        path = prefix + text(node)
-        out.append((path, path.rsplit("::", 1)[-1], False))
+        written = prefix + text(node)
+        out.append((written, written.rsplit("::", 1)[-1], False))
     elif kind == "use_as_clause":
-        path = node.child_by_field_name("path")
+        original = node.child_by_field_name("path")
         alias = node.child_by_field_name("alias")
-        if path is not None:
-            out.append((prefix + text(path), text(alias) if alias is not None else None, False))
+        if original is not None:
+            out.append((prefix + text(original), text(alias) if alias is not None else None, False))
     elif kind == "use_wildcard":
         inner = node.named_child(0) if node.named_child_count else None
         out.append(((prefix + text(inner)) if inner is not None else prefix.rstrip(":"), None, True))
     elif kind == "scoped_use_list":
-        path = node.child_by_field_name("path")
+        scope = node.child_by_field_name("path")
         items = node.child_by_field_name("list")
-        head = prefix + (text(path) + "::" if path is not None else "")
+        head = prefix + (text(scope) + "::" if scope is not None else "")
         if items is not None:
             _use_paths(items, head, text, out)
     elif kind == "use_list":
