@@ -325,6 +325,7 @@ def _analyze(
         metrics=metrics,
         timings={k: round(v, 4) for k, v in timings.items()},
         detectors=[s.to_dict() for s in ran],
+        warnings=list(disc.warnings),
     )
     report("report", 1.0, f"Analysis complete: {len(findings)} findings")
     return result
