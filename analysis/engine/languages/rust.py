@@ -11,7 +11,8 @@ workspace crates by name, the module tree of ``lib.rs``/``main.rs``/``mod.rs``).
 Cyclomatic complexity is counted as lizard 1.24.3 counts Rust, except where lizard counts what
 is not a decision: 1 + each ``if`` (``if let`` too), ``while`` (``while let`` too), ``for``,
 each arm of a ``match`` but the first, each guard of an arm, each ``?`` (an early return), each ``let ... else`` and
-each ``&&``/``||``. Lizard also counts the ``where`` keyword of a generic bound; the engine does
+each ``&&``/``||``; among the tokens of a macro call (``vec![x?]``, ``assert!(a && b)``) each
+``?`` after an operand, ``&&``/``||`` between operands and ``if``/``while``/``for``. Lizard also counts the ``where`` keyword of a generic bound; the engine does
 not. ``loop`` is not a decision (it exits through a ``break`` that is under one).
 """
 
@@ -139,8 +140,30 @@ def imports(node: Node, text: Text) -> list[ImportFact]:
     return out
 
 
+_TREE_KEYWORDS = frozenset({"if", "while", "for"})
+
+
+def _token_tree(node: Node) -> int:
+    """Decisions among a macro's tokens (``vec![x?]``, ``assert!(a && b)``, ``format!("{}", if c
+    {1} else {2})``): ``?`` after an operand (not ``?Sized``), ``&&``/``||`` between operands
+    (not a closure's ``||`` nor a reference's ``&&``), ``if``, ``while``, ``for``."""
+    n = 0
+    children = node.children
+    for i, child in enumerate(children):
+        kind = child.type
+        if kind in _TREE_KEYWORDS:
+            n += 1
+        elif kind == "?":
+            n += 1 if i > 0 and children[i - 1].is_named else 0
+        elif kind in ("&&", "||"):
+            n += 1 if 0 < i < len(children) - 1 and children[i - 1].is_named and children[i + 1].is_named else 0
+    return n
+
+
 def complexity(node: Node, text: Text) -> int:
     kind = node.type
+    if kind == "token_tree":
+        return _token_tree(node)
     if kind == "match_arm":
         sibling = node.prev_named_sibling
         while sibling is not None and sibling.type != "match_arm":
@@ -225,7 +248,7 @@ RUST = LanguageSpec(
     identifiers=frozenset({"identifier", "field_identifier", "type_identifier"}),
     # S::new and a::S in a path use S
     name_uses=frozenset({"scoped_identifier", "scoped_type_identifier", "generic_type"}),
-    conditional=frozenset({"binary_expression", "match_arm", "match_pattern", "try_expression", "let_declaration"}),
+    conditional=frozenset({"binary_expression", "match_arm", "match_pattern", "try_expression", "let_declaration", "token_tree"}),
     logical=frozenset({"binary_expression"}),
     cognitive=frozenset({"if_expression", "match_expression", "loop_expression", *LOOPS}),
     else_kinds=frozenset({"else_clause"}),
