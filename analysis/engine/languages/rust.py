@@ -206,12 +206,26 @@ def bases(node: Node, text: Text) -> list[str]:
     return [name for name in (_type_name(child, text) for child in bounds.named_children) if name]
 
 
+_ENTRY_ATTRIBUTES = re.compile(r"#\[\s*(?:[\w:]*test|bench|no_mangle|export_name|proc_macro\w*|\w+::main)\b")
+
+
 def exports(node: Node, text: Text) -> list[str]:
-    """``pub`` items (``pub(crate)`` is not the crate's API but another module may use it)."""
-    if not any(child.type == "visibility_modifier" for child in node.named_children):
-        return []
+    """``pub`` items (``pub(crate)`` is not the crate's API but another module may use it), and
+    functions something else calls: ``main``, ``#[test]``, ``#[tokio::main]``, ``#[no_mangle]``."""
     named = node.child_by_field_name("name")
-    return [text(named)] if named is not None else []
+    if named is None:
+        return []
+    if any(child.type == "visibility_modifier" for child in node.named_children):
+        return [text(named)]
+    if node.type == "function_item":
+        if text(named) == "main":
+            return ["main"]
+        attribute = node.prev_named_sibling
+        while attribute is not None and attribute.type in ("attribute_item", "line_comment", "block_comment"):
+            if attribute.type == "attribute_item" and _ENTRY_ATTRIBUTES.match(text(attribute)):
+                return [text(named)]
+            attribute = attribute.prev_named_sibling
+    return []
 
 
 def is_else_if(node: Node) -> bool:
