@@ -41,7 +41,11 @@ from benchmarks._cache import _archive_for, _download, _unpack
 from benchmarks._debian import debian_tree
 
 RUST_PACKAGES = ("librust-regex-dev", "librust-syn-dev", "librust-serde-dev", "librust-tokio-dev")
-CPP_ROOTS = (("googletest", "usr/src/googletest"), ("libfmt-dev", "usr/include/fmt"), ("nlohmann-json3-dev", "usr/include/nlohmann"))
+CPP_ROOTS = (
+    ("googletest", "usr/src/googletest"),
+    ("libfmt-dev", "usr/include/fmt"),
+    ("nlohmann-json3-dev", "usr/include/nlohmann"),
+)
 SDISTS = {"zstandard": "0.25.0", "pythonnet": "3.0.5"}
 MAX_FILE_SIZE = 4_000_000
 
@@ -159,7 +163,12 @@ def _classify(language: str, theirs: Fn, mine: Fn) -> str:
     extra = theirs.ccn - mine.ccn
     text = _body(theirs)
     if language == "rust":
-        tokens = len(_WHERE.findall(text)) + len(_CLOSURE_OR.findall(text)) + len(_REF_AND.findall(text)) + len(_MAYBE_BOUND.findall(text))
+        tokens = (
+            len(_WHERE.findall(text))
+            + len(_CLOSURE_OR.findall(text))
+            + len(_REF_AND.findall(text))
+            + len(_MAYBE_BOUND.findall(text))
+        )
         if 0 < extra <= tokens:
             return "where, ?Sized, || of a closure, && of a reference (lizard counts the tokens)"
     if language in ("c", "cpp"):
@@ -173,7 +182,9 @@ def _classify(language: str, theirs: Fn, mine: Fn) -> str:
         arms = text.count("=>") if re.search(r"\bswitch\s*\{", text) else 0
         questions = len(_QUESTION.findall(text))
         if extra and -(loops + arms) <= extra <= questions:
-            return "foreach, switch-expression arms (lizard does not count them), ? of a nullable type, ?. (lizard counts every ?)"
+            return (
+                "foreach, switch-expression arms (lizard does not count them), ? of a nullable type, ?. (lizard counts every ?)"
+            )
     return "other"
 
 

@@ -236,7 +236,7 @@ class CFormatString(_CSinks):
         severity=Severity.HIGH,
         title="Format string from input",
         description="The format argument of printf and friends interprets %n, %s and %x: input used as the format "
-        "reads and writes memory. Pass the input as an argument of a constant format: printf(\"%s\", s).",
+        'reads and writes memory. Pass the input as an argument of a constant format: printf("%s", s).',
         cwe="CWE-134",
         effort_minutes=5,
     )
@@ -323,9 +323,15 @@ def _bound_name(node: Node, ctx: TreeContext) -> str:
     return ""
 
 
-_FALLTHROUGH = re.compile(r"fall[\s-]*(?:s\s*)?through|fallthru|no\s*break", re.I)
+# GCC's -Wimplicit-fallthrough comment forms: the comment starts with it ("falls through", "FALLTHRU")
+_FALLTHROUGH = re.compile(
+    r"^(?://+|/\*+)?[\s.!*]*(?:else,?\s+|intentional(?:ly)?\s+)?(?:fall(?:s\s+|\s+|-)?thr(?:ough|u)|no\s+break)|^(?://|/\*)\s*@?-?fallthrough",
+    re.I,
+)
 _EXITS = frozenset({"break_statement", "return_statement", "continue_statement", "goto_statement", "throw_statement"})
-_NO_RETURN = re.compile(r"^(?:abort|exit|_exit|_Exit|quick_exit|longjmp|siglongjmp|__builtin_unreachable|__builtin_trap|std::abort|std::exit|std::terminate|std::unreachable|panic|die|fatal|err|errx)\s*\(")
+_NO_RETURN = re.compile(
+    r"^(?:abort|exit|_exit|_Exit|quick_exit|longjmp|siglongjmp|__builtin_unreachable|__builtin_trap|std::abort|std::exit|std::terminate|std::unreachable|panic|die|fatal|err|errx)\s*\("
+)
 
 
 def _ends(node: Node, ctx: TreeContext) -> bool:
@@ -391,9 +397,8 @@ class SwitchFallthrough(TreeDetector):
             return
         ctx.report(
             self.spec,
-            node,
+            last,
             "This case falls through into the next one: add a break, or mark the fallthrough.",
-            line=last.end_point[0] + 1,
             confidence=0.7,
         )
 

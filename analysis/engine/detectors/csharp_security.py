@@ -38,10 +38,18 @@ if TYPE_CHECKING:
 
 CSHARP = frozenset({"csharp"})
 _FUNCTIONS = frozenset(
-    {"method_declaration", "constructor_declaration", "local_function_statement", "lambda_expression", "anonymous_method_expression"}
+    {
+        "method_declaration",
+        "constructor_declaration",
+        "local_function_statement",
+        "lambda_expression",
+        "anonymous_method_expression",
+    }
 )
 _CALLS = frozenset({"invocation_expression", "object_creation_expression"})
-_REQUEST = r"\b(?:HttpContext\.)?Request\.(?:Query|Form|Headers|Cookies|Body|BodyReader|RouteValues|QueryString|Path|Params|Files)\b"
+_REQUEST = (
+    r"\b(?:HttpContext\.)?Request\.(?:Query|Form|Headers|Cookies|Body|BodyReader|RouteValues|QueryString|Path|Params|Files)\b"
+)
 _BOUND = re.compile(r"\[\s*(?:FromQuery|FromBody|FromRoute|FromForm|FromHeader|FromServices)?\s*(?:Attribute)?\b")
 _FROM = re.compile(r"\[\s*From(?:Query|Body|Route|Form|Header)\b")
 _STRINGS = frozenset({"string_literal", "verbatim_string_literal", "raw_string_literal"})
@@ -105,8 +113,26 @@ def _parameter_sources(function: Node, ctx: TreeContext) -> list[str]:
 
 
 _PASSTHROUGH = frozenset(
-    {"Format", "Concat", "Join", "Trim", "ToLower", "ToUpper", "ToString", "Replace", "Substring", "ToLowerInvariant",
-     "ToUpperInvariant", "Append", "AppendFormat", "Combine", "ReadToEnd", "ReadToEndAsync", "GetString", "Decode"}
+    {
+        "Format",
+        "Concat",
+        "Join",
+        "Trim",
+        "ToLower",
+        "ToUpper",
+        "ToString",
+        "Replace",
+        "Substring",
+        "ToLowerInvariant",
+        "ToUpperInvariant",
+        "Append",
+        "AppendFormat",
+        "Combine",
+        "ReadToEnd",
+        "ReadToEndAsync",
+        "GetString",
+        "Decode",
+    }
 )
 
 
@@ -345,7 +371,13 @@ class CsInsecureTls(_CsSinks):
             )
 
 
-_WEAK = {"MD5": "MD5", "SHA1": "SHA-1", "MD5CryptoServiceProvider": "MD5", "SHA1CryptoServiceProvider": "SHA-1", "SHA1Managed": "SHA-1"}
+_WEAK = {
+    "MD5": "MD5",
+    "SHA1": "SHA-1",
+    "MD5CryptoServiceProvider": "MD5",
+    "SHA1CryptoServiceProvider": "SHA-1",
+    "SHA1Managed": "SHA-1",
+}
 _PASSWORD = re.compile(r"passw|pwd|passphrase", re.I)
 
 
@@ -366,7 +398,11 @@ class CsWeakHash(_CsSinks):
             return
         statement = enclosing(node, frozenset({"local_declaration_statement", "expression_statement", "return_statement"}))
         scope = enclosing(node, _FUNCTIONS)
-        context = ctx.text(statement or node) + " " + (ctx.text(scope.child_by_field_name("name") or scope) if scope is not None else "")
+        context = (
+            ctx.text(statement or node)
+            + " "
+            + (ctx.text(scope.child_by_field_name("name") or scope) if scope is not None else "")
+        )
         password = bool(_PASSWORD.search(context))
         ctx.report(
             self.spec,

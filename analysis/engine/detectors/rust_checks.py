@@ -81,7 +81,19 @@ def _parameter_sources(function: Node, ctx: TreeContext) -> list[str]:
 def _passes_through(call: Node, ctx: TreeContext) -> bool:
     target = call.child_by_field_name("function")
     name = ctx.text(target).rsplit(".", 1)[-1].rsplit("::", 1)[-1] if target is not None else ""
-    return name in ("to_string", "to_owned", "clone", "trim", "as_str", "into", "join", "concat", "replace", "to_lowercase", "unwrap")
+    return name in (
+        "to_string",
+        "to_owned",
+        "clone",
+        "trim",
+        "as_str",
+        "into",
+        "join",
+        "concat",
+        "replace",
+        "to_lowercase",
+        "unwrap",
+    )
 
 
 RULES = TaintRules(
@@ -216,7 +228,16 @@ class RustCommandInjection(TreeDetector):
                     script = given[i + 1]
                     if texts[i + 1] is not None:
                         return  # a constant script
-                    flag(RULES, self.spec, ctx, node, script, f"Command::new(\"{program}\") -c", hotspot=built(script, ctx), process=True)
+                    flag(
+                        RULES,
+                        self.spec,
+                        ctx,
+                        node,
+                        script,
+                        f'Command::new("{program}") -c',
+                        hotspot=built(script, ctx),
+                        process=True,
+                    )
                     return
 
 
@@ -236,9 +257,11 @@ class RustInsecureTls(TreeDetector):
             a = args(node)
             if a and ctx.text(a[0]) == "true":
                 what = "certificates" if method.endswith("certs") else "host names"
+                target = node.child_by_field_name("function")
+                field = target.child_by_field_name("field") if target is not None else None
                 ctx.report(
                     self.spec,
-                    node,
+                    field or node,
                     f"{method}(true) accepts any TLS {what}: the connection can be intercepted.",
                     kind=Kind.VULNERABILITY.value,
                     confidence=0.9,
@@ -324,7 +347,9 @@ class UnwrapInLibrary(TreeDetector):
             function = enclosing(node, frozenset({"function_item"}))
             if function is None or _in_test(node, ctx):
                 continue
-            per_function.setdefault(function.id, []).append(node)
+            target = node.child_by_field_name("function")
+            field = target.child_by_field_name("field") if target is not None else None
+            per_function.setdefault(function.id, []).append(field or node)
 
     def end_file(self, ctx: TreeContext) -> None:
         for calls in ctx.shared.get("unwraps", {}).values():
@@ -340,7 +365,33 @@ class UnwrapInLibrary(TreeDetector):
             )
 
 
-_PANICS = re.compile(r"\b(?:panic|unreachable|todo|unimplemented|assert|assert_eq|assert_ne)!|\.(?:unwrap|expect)\s*\(")
+_PANIC_MACROS = frozenset({"panic", "unreachable", "todo", "unimplemented", "assert", "assert_eq", "assert_ne"})
+
+
+def _panic_name(node: Node, ctx: TreeContext) -> str:
+    if node.type == "macro_invocation":
+        macro = node.child_by_field_name("macro")
+        return f"{ctx.text(macro)}!" if macro is not None else "panic!"
+    return f"{ctx.text(node)}()" if node.type == "field_identifier" else f"{_method(node, ctx)}()"
+
+
+def _first_panic(body: Node, ctx: TreeContext) -> Node | None:
+    """The first ``panic!``-like macro or ``unwrap()``/``expect()`` call in ``body`` (closures and
+    nested functions excluded)."""
+    stack = [body]
+    found: list[Node] = []
+    while stack:
+        node = stack.pop()
+        if node.type == "macro_invocation":
+            macro = node.child_by_field_name("macro")
+            if macro is not None and ctx.text(macro) in _PANIC_MACROS:
+                found.append(node)
+        elif node.type == "call_expression" and _method(node, ctx) in ("unwrap", "expect"):
+            target = node.child_by_field_name("function")
+            found.append(target.child_by_field_name("field") or node if target is not None else node)
+        if node.type not in ("closure_expression", "function_item"):
+            stack.extend(node.named_children)
+    return min(found, key=lambda n: n.start_byte) if found else None
 
 
 @register
@@ -370,14 +421,12 @@ class PanicInDrop(TreeDetector):
         if trait is None or ctx.text(trait).rsplit("::", 1)[-1] != "Drop":
             return
         body = node.child_by_field_name("body")
-        match = _PANICS.search(ctx.text(body)) if body is not None else None
-        if match is None:
+        culprit = _first_panic(body, ctx) if body is not None else None
+        if culprit is None:
             return
-        line = body.start_point[0] + 1 + ctx.text(body)[: match.start()].count("\n") if body is not None else None
         ctx.report(
             self.spec,
-            node,
-            f"drop() can panic ({match.group(0).strip('.(')}): a panic during unwinding aborts the process.",
-            line=line,
+            culprit,
+            f"drop() can panic ({_panic_name(culprit, ctx)}): a panic during unwinding aborts the process.",
             confidence=0.7,
         )
