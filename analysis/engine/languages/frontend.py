@@ -148,6 +148,7 @@ class TreeFrontEnd:
             by_name.setdefault(kind, _Kind()).else_kind = True
         for kind in spec.logical:
             by_name.setdefault(kind, _Kind()).logical = True
+        visitors: dict[str, list[TreeDetector]] = {}
         for det in self.detectors:
             if not det.applies_to(spec.name):
                 continue
@@ -155,10 +156,12 @@ class TreeFrontEnd:
             for role in det.roles:
                 visit_kinds |= spec.kinds(role)
             for kind in visit_kinds:
-                by_name.setdefault(kind, _Kind()).visit.append(det.visit)
+                visitors.setdefault(kind, []).append(det)
             for role in det.leave_roles:
                 for kind in spec.kinds(role):
                     by_name.setdefault(kind, _Kind()).leave.append(det.leave)
+        for kind, dets in visitors.items():
+            by_name.setdefault(kind, _Kind()).visit = self._visits(kind, dets)
         for kind in spec.opaque:
             by_name.setdefault(kind, _Kind()).opaque = True
         for name, info in by_name.items():
@@ -172,6 +175,24 @@ class TreeFrontEnd:
         if spec.query and any(det.captures and det.applies_to(spec.name) for det in self.detectors):
             query = Query(language, spec.query)
         return _Grammar(language, Parser(language), table, query)
+
+    def _visits(self, kind: str, dets: list[TreeDetector]) -> list[Callable[[Node, TreeContext], None]]:
+        """The visit functions of a kind, in detector order; runs of detectors sharing a routing
+        ``key`` for the kind become one ``_Router`` (not when profiling: each is timed alone)."""
+        out: list[Callable[[Node, TreeContext], None]] = []
+        run: list[TreeDetector] = []
+        for det in [*dets, None]:
+            routed = det is not None and not self.profile and det.key is not None and kind in det.keyed_kinds
+            if run and (not routed or det.key is not run[0].key):  # type: ignore[union-attr]
+                out.append(_Router(run, self).visit if len(run) > 1 else run[0].visit)
+                run = []
+            if det is None:
+                break
+            if routed:
+                run.append(det)
+            else:
+                out.append(det.visit)
+        return out
 
     # --- one file -----------------------------------------------------------------------------
     def process(
@@ -237,6 +258,33 @@ class TreeFrontEnd:
         except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the file
             ctx = args[-1]
             self.errors.append((det.spec.id, ctx.path, f"{hook}: {type(exc).__name__}: {exc}"))
+
+
+class _Router:
+    """Detectors of one kind sharing a routing key: the key is computed once per node and only
+    the detectors that want it are visited (``TreeDetector.keyed_kinds``)."""
+
+    _CACHE_MAX = 100_000  # distinct keys remembered per router (callee names: a few thousand)
+
+    def __init__(self, members: list[TreeDetector], owner: TreeFrontEnd) -> None:
+        self.members = members
+        self.spec = members[0].spec  # errors of the key function are reported under the first member
+        self.key = members[0].key
+        self.owner = owner
+        self.chosen: dict[str, tuple[Callable[[Node, TreeContext], None], ...]] = {}
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        key = self.key(node, ctx)  # type: ignore[misc]
+        chosen = self.chosen.get(key)
+        if chosen is None:
+            if len(self.chosen) >= self._CACHE_MAX:
+                self.chosen.clear()
+            chosen = self.chosen[key] = tuple(det.visit for det in self.members if det.wants(key))
+        for visit in chosen:
+            try:
+                visit(node, ctx)
+            except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the file
+                self.owner._error(visit, ctx, exc)
 
 
 class _Walker:
