@@ -349,6 +349,7 @@ class _Walker:
         table = self.table
         data = ctx.data
         name_field = tree.language.field_id_for_name(self.spec.name_field)
+        declarator_field = tree.language.field_id_for_name(self.spec.declarator_field) if self.spec.declarator_field else -1
         name_uses = self.spec.name_uses
         profile = self.owner.profile
         error = self.owner._error
@@ -370,7 +371,10 @@ class _Walker:
             if info is not None:
                 # a declared name (function, class, variable, import specifier) is not a use
                 if info.identifier and not self.import_depth:
-                    if cursor.field_id != name_field or (node.parent is not None and node.parent.type in name_uses):  # type: ignore[union-attr]
+                    field_id = cursor.field_id
+                    if (field_id != name_field and field_id != declarator_field) or (
+                        node.parent is not None and node.parent.type in name_uses  # type: ignore[union-attr]
+                    ):
                         add_name(data[node.start_byte : node.end_byte])  # type: ignore[union-attr]
                 if not info.plain:
                     if info.work:
