@@ -88,7 +88,14 @@ def main(argv: list[str]) -> int:
         for name, language, root in _corpora(args.language or ["typescript", "go", "java"]):
             before = _run(Path(old), root, language, Path(old) / "before.json")
             after = _run(REPO, root, language, Path(old) / "after.json")
-            diff = next((p for p in sorted(set(before["files"]) | set(after["files"])) if before["files"].get(p) != after["files"].get(p)), None)
+            diff = next(
+                (
+                    p
+                    for p in sorted(set(before["files"]) | set(after["files"]))
+                    if before["files"].get(p) != after["files"].get(p)
+                ),
+                None,
+            )
             same = diff is None and before["findings"] == after["findings"]
             failures += not same
             where = "" if same else f" (first difference: {diff or 'findings'})"

@@ -21,7 +21,7 @@ All declare a ``spec`` and are registered with ``@register``.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from analysis.engine.languages import PYTHON, specs
@@ -89,16 +89,20 @@ class TreeDetector:
     kinds: ClassVar[frozenset[str]] = frozenset()
     leave_roles: ClassVar[tuple[str, ...]] = ()
     captures: ClassVar[tuple[str, ...]] = ()
-    # Routing (optional, for checks that most nodes of a kind fail at once): detectors visiting a
-    # kind of ``keyed_kinds`` with the same ``key`` function, next to each other in the visit
-    # order, are visited through one router per node: ``key(node, ctx)`` is computed once and
-    # ``visit`` is called only when ``wants(key)`` (a pure function of the key, cached per
-    # process; it may say yes too often, never too rarely: ``visit`` still makes its own checks).
+    # Routing (optional, for checks that most nodes of a kind fail at once): detectors with the
+    # same ``router`` name visiting a kind of ``keyed_kinds``, next to each other in the visit
+    # order, are visited through one router per node: ``key(node, ctx)`` (the same for all of
+    # them) is computed once and ``visit`` is called only when ``wants(key)`` (a pure function of
+    # the key, cached per process; it may say yes too often, never too rarely: ``visit`` still
+    # makes its own checks).
+    router: ClassVar[str] = ""
     keyed_kinds: ClassVar[frozenset[str]] = frozenset()
-    key: ClassVar[Callable[[Node, TreeContext], str] | None] = None
 
     def applies_to(self, language: str) -> bool:
         return self.languages is None or language in self.languages
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return ""
 
     def wants(self, key: str) -> bool:
         return True

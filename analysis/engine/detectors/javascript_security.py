@@ -224,8 +224,12 @@ _CALLS = frozenset({"call_expression", "new_expression"})  # routed on their cal
 class _JsSecurity(TreeDetector):
     languages = JS
     kinds = frozenset({"call_expression", "new_expression"})
+    router = "js.callee"
     keyed_kinds = _CALLS
-    key = staticmethod(_callee)
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return _callee(node, ctx)
+
     sink_note = "sink"
 
     def flag(
@@ -556,8 +560,11 @@ class JsWeakHash(TreeDetector):
     spec = WeakCrypto.spec
     languages = JS
     kinds = frozenset({"call_expression"})
+    router = "js.callee"
     keyed_kinds = _CALLS
-    key = staticmethod(_callee)
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return _callee(node, ctx)
 
     def wants(self, key: str) -> bool:
         return key.endswith("createHash")
@@ -588,8 +595,11 @@ class JsInsecureRandom(TreeDetector):
     spec = InsecureRandom.spec
     languages = JS
     kinds = frozenset({"call_expression"})
+    router = "js.callee"
     keyed_kinds = _CALLS
-    key = staticmethod(_callee)
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return _callee(node, ctx)
 
     def wants(self, key: str) -> bool:
         return key == "Math.random"
@@ -629,8 +639,11 @@ class JsJwtNone(TreeDetector):
     spec = JwtVerificationDisabled.spec
     languages = JS
     kinds = frozenset({"call_expression"})
+    router = "js.callee"
     keyed_kinds = _CALLS
-    key = staticmethod(_callee)
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return _callee(node, ctx)
 
     def wants(self, key: str) -> bool:
         return key.endswith(".verify")

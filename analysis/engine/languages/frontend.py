@@ -182,8 +182,8 @@ class TreeFrontEnd:
         out: list[Callable[[Node, TreeContext], None]] = []
         run: list[TreeDetector] = []
         for det in [*dets, None]:
-            routed = det is not None and not self.profile and det.key is not None and kind in det.keyed_kinds
-            if run and (not routed or det.key is not run[0].key):  # type: ignore[union-attr]
+            routed = det is not None and not self.profile and bool(det.router) and kind in det.keyed_kinds
+            if run and (not routed or det.router != run[0].router):  # type: ignore[union-attr]
                 out.append(_Router(run, self).visit if len(run) > 1 else run[0].visit)
                 run = []
             if det is None:
@@ -269,12 +269,12 @@ class _Router:
     def __init__(self, members: list[TreeDetector], owner: TreeFrontEnd) -> None:
         self.members = members
         self.spec = members[0].spec  # errors of the key function are reported under the first member
-        self.key = members[0].key
+        self.key = members[0].key  # the same for every member of a router
         self.owner = owner
         self.chosen: dict[str, tuple[Callable[[Node, TreeContext], None], ...]] = {}
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
-        key = self.key(node, ctx)  # type: ignore[misc]
+        key = self.key(node, ctx)
         chosen = self.chosen.get(key)
         if chosen is None:
             if len(self.chosen) >= self._CACHE_MAX:
