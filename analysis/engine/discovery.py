@@ -195,6 +195,8 @@ def discover(root: str | Path, config: EngineConfig | None = None, check: Callab
             if not stat.S_ISREG(st.st_mode):
                 continue
             language = language_of(entry, st.st_size)
+            if language == "c" and entry.name.lower().endswith(".h"):
+                language = langs.header_language(entry.path, names)
             if language is None or language not in wanted:
                 result.other_files += 1
                 continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 
 from analysis.engine.languages.spec import LanguageSpec
 
@@ -23,6 +24,10 @@ _SPEC_MODULES = (
     "analysis.engine.languages.javascript",
     "analysis.engine.languages.go",
     "analysis.engine.languages.java",
+    "analysis.engine.languages.c",
+    "analysis.engine.languages.cpp",
+    "analysis.engine.languages.rust",
+    "analysis.engine.languages.csharp",
 )
 # names SARIF and people use for each language
 DISPLAY_NAMES = {
@@ -128,3 +133,26 @@ def excluded_dirs() -> frozenset[str]:
     for spec in specs().values():
         out |= spec.excluded_dirs
     return out
+
+
+# a ``.h`` header is C++ beside C++ sources, or when it uses syntax C does not have
+_CPP_SOURCES = (".cc", ".cpp", ".cxx", ".c++", ".hpp", ".hh", ".hxx")
+_CPP_SYNTAX = re.compile(
+    rb"^[ \t]*(?:namespace[ \t]+\w+[ \t]*\{|template[ \t]*<|(?:class|struct)[ \t]+\w+[ \t]*(?:final[ \t]*)?:[ \t]*(?:public|private|protected)\b|"
+    rb"using[ \t]+namespace\b|(?:public|private|protected):)",
+    re.M,
+)
+_HEADER_PEEK = 64 * 1024
+
+
+def header_language(path: str, siblings: set[str]) -> str:
+    """``c`` or ``cpp`` for a ``.h`` file: C++ when a file of its directory is a C++ source, or
+    when its first 64 KiB use C++ syntax (namespaces, templates, access specifiers)."""
+    if any(name.lower().endswith(_CPP_SOURCES) for name in siblings):
+        return "cpp"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_HEADER_PEEK)
+    except OSError:
+        return "c"
+    return "cpp" if _CPP_SYNTAX.search(head) else "c"

@@ -290,6 +290,7 @@ class _Walker:
         table = self.table
         n_kinds = len(table)
         name_field = tree.language.field_id_for_name(self.spec.name_field)
+        declarator_field = tree.language.field_id_for_name(self.spec.declarator_field) if self.spec.declarator_field else -1
         name_uses = self.spec.name_uses
         cursor = tree.walk()
         stack: list[tuple[int, _Kind, Node]] = []
@@ -305,7 +306,10 @@ class _Walker:
             if info is not None:
                 # a declared name (function, class, variable, import specifier) is not a use
                 if info.identifier and not self.import_depth:
-                    if cursor.field_id != name_field or (node.parent is not None and node.parent.type in name_uses):
+                    field_id = cursor.field_id
+                    if (field_id != name_field and field_id != declarator_field) or (
+                        node.parent is not None and node.parent.type in name_uses
+                    ):
                         self.names.add(self.text(node))
                 if info.active:
                     self.enter(node, info)

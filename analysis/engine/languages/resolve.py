@@ -1,7 +1,8 @@
 """Import resolution for the languages other than Python, in the parent process.
 
 ``resolve_other_imports`` dispatches each language family to its own function (``_RESOLVERS``);
-Go lives in ``resolve_go.py``, Java in ``resolve_java.py``.
+Go lives in ``resolve_go.py``, Java in ``resolve_java.py``, C/C++, Rust and C# in
+``resolve_native.py``.
 
 Runs once the facts of every file are in, because it depends on the set of files of the whole
 repository. For JavaScript/TypeScript (the rules of Node and of TypeScript's ``bundler``/``node16``
@@ -33,6 +34,7 @@ from analysis.engine.facts import FileFacts, ImportFact
 from analysis.engine.languages import family_of
 from analysis.engine.languages.resolve_go import resolve_go
 from analysis.engine.languages.resolve_java import resolve_java
+from analysis.engine.languages.resolve_native import resolve_c, resolve_csharp, resolve_rust
 
 JS_LANGUAGES = frozenset({"javascript", "typescript"})
 SOURCE_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
@@ -299,6 +301,9 @@ _RESOLVERS: dict[str, Callable[[str, list[FileFacts]], None]] = {
     "javascript": resolve_javascript,
     "go": resolve_go,
     "java": resolve_java,
+    "c": resolve_c,  # C and C++ (one family)
+    "rust": resolve_rust,
+    "csharp": resolve_csharp,
 }
 
 

@@ -120,6 +120,9 @@ class LanguageSpec:
     # declared name (the ``name_field`` child) unless its parent is one of ``name_uses``
     identifiers: frozenset[str] = frozenset({"identifier"})
     name_uses: frozenset[str] = frozenset()
+    # a second field whose identifiers are declared, not used (C's ``declarator``: ``int x``,
+    # ``f(void)``); "" for none
+    declarator_field: str = ""
     # kinds whose cyclomatic increment depends on the node (operators): ``hooks.complexity`` decides
     conditional: frozenset[str] = frozenset()
     # logical-operator kinds: +1 cognitive per sequence of the same operator (hooks.complexity
