@@ -34,7 +34,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from analysis.engine import analyze
+from analysis.engine import analyze, calibration
 from analysis.engine.calibration import DEFAULT_MIN_CONFIDENCE
 from benchmarks import _cache
 from benchmarks import precision_labels as pl
@@ -49,14 +49,17 @@ PROJECTS: dict[str, tuple[str, str]] = {
     "radicale": ("3.9.0", "network daemon"),
     "pyinfra": ("3.10.0", "infrastructure tool"),
 }
-for _name, (_version, _) in PROJECTS.items():
+# labelled after the detectors and the calibration were settled, never tuned on: the honest figure
+HELD_OUT: dict[str, tuple[str, str]] = {}
+TUNING = frozenset(PROJECTS)
+ALL_PROJECTS = {**PROJECTS, **HELD_OUT}
+for _name, (_version, _) in ALL_PROJECTS.items():
     _cache.PROJECTS[_name] = (f"{_name}=={_version}", _name)
 
 CATEGORIES = ("security", "bug_risk", "design", "dead_code")
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "labels" / "precision.jsonl"
 TODO = CACHE / "precision-todo"
-RATES = HERE / "labels" / "tp_rates.json"
 TARGETS = {"security": 0.70, "bug_risk": 0.85, "design": 0.75, "dead_code": 0.75}
 
 
@@ -78,6 +81,7 @@ def engine_rows(project: str, root: Path) -> list[dict[str, Any]]:
                 "line": f.line,
                 "message": f.message,
                 "confidence": f.confidence,
+                "estimate": calibration.estimate(f),
                 "kind": f.kind,
                 "role": f.role,
             }
@@ -123,7 +127,7 @@ def load_labels() -> list[dict[str, Any]]:
 
 def collect(reuse_bandit: bool) -> tuple[dict[str, Path], list[dict[str, Any]], list[dict[str, Any]]]:
     roots, ours, theirs = {}, [], []
-    for project in PROJECTS:
+    for project in ALL_PROJECTS:
         root = project_root(project)
         roots[project] = root
         ours += engine_rows(project, root)
@@ -225,7 +229,9 @@ def import_labels(path: Path) -> None:
             label = {
                 k: row[k] for k in ("tool", "project", "path", "detector", "category", "symbol", "snippet", "line", "occurrence")
             }
-            label.update(version=PROJECTS[row["project"]][0], label=verdict, reason=reason.strip())
+            label.update(version=ALL_PROJECTS[row["project"]][0], label=verdict, reason=reason.strip())
+            if row["project"] in HELD_OUT:
+                label["held_out"] = True
             out.write(json.dumps(label, ensure_ascii=False) + "\n")
             existing.add(pl.full_key(row))
             added += 1
@@ -233,27 +239,29 @@ def import_labels(path: Path) -> None:
 
 
 def rates(ours: list[dict[str, Any]], labels: list[dict[str, Any]]) -> None:
-    """TP / FP per detector and kind over the labelled findings the engine reports now: the
-    aggregate the trust work calibrates ``confidence`` on (no project, path or label leaves)."""
-    m = pl.match(ours, [label for label in labels if label["tool"] == "repotoire"])
-    table = pl.tally(m, lambda f: f"{f['detector']} {f['kind']}")
-    rows = {key: {"tp": t.tp, "fp": t.fp, "tp_rate": round(t.precision, 3)} for key, t in sorted(table.items()) if t.labelled}
-    print(f"{'detector':28} {'kind':14} {'TP':>4} {'FP':>4} {'TP rate':>8}")
-    for key, row in rows.items():
-        detector, kind = key.split()
-        print(f"{detector:28} {kind:14} {row['tp']:4} {row['fp']:4} {row['tp_rate']:8.2f}")
-    RATES.write_text(
+    """TP / FP per calibration key over the labelled findings of the tuning projects the engine
+    reports now, written to the engine's calibration table (``analysis/engine/calibration.json``;
+    aggregates only: no project, path or label leaves). Held-out projects never enter it."""
+    tuning = [f for f in ours if f["project"] in TUNING]
+    m = pl.match(tuning, [label for label in labels if label["tool"] == "repotoire" and label["project"] in TUNING])
+    table = pl.rate_table(m.pairs)
+    print(f"{'key':52} {'TP':>4} {'labelled':>8} {'TP rate':>8}")
+    for key, (tp, n) in sorted(table.items()):
+        print(f"{key:52} {tp:4} {n:8} {tp / n:8.2f}")
+    calibration.TABLE_PATH.write_text(
         json.dumps(
             {
-                "source": "benchmarks/precision.py --rates: hand labels on five real projects' sdists, every file role",
-                "detector_kind": {key.replace(" ", "/"): row for key, row in rows.items()},
+                "source": "python -m benchmarks.precision --rates: hand labels of the tuning projects "
+                + ", ".join(f"{p} {v}" for p, (v, _) in PROJECTS.items())
+                + "; [confirmed, labelled] per detector/kind@estimate, detector/kind, detector",
+                "rates": dict(sorted(table.items())),
             },
-            indent=2,
+            indent=1,
         )
         + "\n",
         encoding="utf-8",
     )
-    print(f"wrote {RATES}")
+    print(f"wrote {calibration.TABLE_PATH}")
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -275,23 +283,42 @@ def report(
     # one match over everything, then each scope keeps its part (occurrence indices stay stable)
     everything = pl.match(ours, our_labels)
     held_out = {
-        pl.full_key(f): pl.held_out_confidence(everything, f) for f in [f for f, _ in everything.pairs] + everything.unlabelled
+        pl.full_key(f): pl.held_out_confidence(everything, f, TUNING)
+        for f in [f for f, _ in everything.pairs] + everything.unlabelled
     }
-    scopes = {
+
+    def default(r: dict[str, Any], confidence: float) -> bool:
+        # what a user sees without asking: source files, no hotspots, confidence at the floor
+        return r["role"] == "source" and r["kind"] != "hotspot" and confidence >= min_confidence
+
+    tuning = {
         "every file role": lambda r: True,
         "source files only (role=source)": lambda r: r["role"] == "source",
-        f"default view (role=source, engine confidence ≥ {min_confidence})": lambda r: (
-            r["role"] == "source" and float(r["confidence"]) >= min_confidence
+        "hotspots (role=source, listed apart)": lambda r: r["role"] == "source" and r["kind"] == "hotspot",
+        f"default view (role=source, no hotspots, engine confidence ≥ {min_confidence})": lambda r: default(
+            r, float(r["confidence"])
         ),
-        f"default view, held-out calibration (role=source, leave-one-project-out TP rate ≥ {min_confidence})": lambda r: (
-            r["role"] == "source" and held_out[pl.full_key(r)] >= min_confidence
+        f"default view, held-out calibration (leave-one-project-out confidence ≥ {min_confidence})": lambda r: default(
+            r, held_out[pl.full_key(r)]
         ),
     }
-    for scope, keep in scopes.items():
+    scopes: dict[str, Any] = {f"{name} [tuning projects]": (keep, TUNING) for name, keep in tuning.items()}
+    if HELD_OUT:
+        held = frozenset(HELD_OUT)
+        scopes["every file role [held-out projects]"] = (tuning["every file role"], held)
+        scopes[f"default view (engine confidence ≥ {min_confidence}) [held-out projects]"] = (
+            lambda r: default(r, float(r["confidence"])),
+            held,
+        )
+    for scope, (keep_row, projects) in scopes.items():
+
+        def keep(r: dict[str, Any], keep_row: Any = keep_row, projects: frozenset[str] = projects) -> bool:
+            return r["project"] in projects and keep_row(r)
+
         m = pl.Match(
             pairs=[(f, label) for f, label in everything.pairs if keep(f)],
             unlabelled=[f for f in everything.unlabelled if keep(f)],
-            gone=everything.gone + [label for f, label in everything.pairs if not keep(f)],
+            gone=everything.gone + [label for f, label in everything.pairs if not keep(f) and f["project"] in projects],
         )
         rows = [f for f, _ in m.pairs] + m.unlabelled
         print(
@@ -314,7 +341,8 @@ def report(
         sec = [(f, label) for f, label in m.pairs if f["category"] == "security"]
         if any(f["kind"] != "issue" for f, _ in sec):
             _table("security per kind", pl.tally(pl.Match(pairs=sec), lambda f: f["kind"]))
-        kept, trues = pl.recall(our_labels, m)
+        scoped_labels = [label for label in our_labels if label["project"] in projects]
+        kept, trues = pl.recall(scoped_labels, m)
         print(f"\n  true findings kept: {kept} / {trues} = {pl.fmt_pct(kept / trues if trues else None)} (target ≥ 80%)")
         lost = [label for label in m.gone if label["label"] == "TP"]
         for label in lost:
@@ -384,7 +412,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--todo", action="store_true", help="write the unlabelled sample to benchmarks/.cache/precision-todo/")
     parser.add_argument("--import", dest="import_file", type=Path, help='append labels from "ID TP|FP reason" lines')
-    parser.add_argument("--rates", action="store_true", help="TP/FP per detector and kind, also written to labels/tp_rates.json")
+    parser.add_argument(
+        "--rates", action="store_true", help="TP/FP per calibration key, written to the engine's calibration table"
+    )
     parser.add_argument("--markdown", action="store_true", help="also print the summary tables as markdown (README)")
     parser.add_argument("--per-group", type=int, default=5, help="sample size per project and detector outside security")
     parser.add_argument("--bandit-per-group", type=int, default=2, help="bandit sample size per project and test id")
@@ -401,7 +431,9 @@ def main(argv: list[str]) -> int:
         return 0
     labels = load_labels()
     roots, ours, theirs = collect(args.reuse_bandit)
-    print("projects: " + ", ".join(f"{p} {v} ({kind})" for p, (v, kind) in PROJECTS.items()))
+    print("tuning projects: " + ", ".join(f"{p} {v} ({kind})" for p, (v, kind) in PROJECTS.items()))
+    if HELD_OUT:
+        print("held-out projects: " + ", ".join(f"{p} {v} ({kind})" for p, (v, kind) in HELD_OUT.items()))
     if args.todo:
         m = pl.match(ours, [label for label in labels if label["tool"] == "repotoire"])
         mb = pl.match(theirs, [label for label in labels if label["tool"] == "bandit"])

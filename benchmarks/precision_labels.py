@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.engine import calibration
 from analysis.engine.model import normalise_code
 
 LABELS = ("TP", "FP")
@@ -174,16 +175,22 @@ def fmt_pct(value: float | None) -> str:
     return f"{100 * value:.1f}%" if 0 < value < 0.1 else f"{100 * value:.0f}%"
 
 
-def held_out_confidence(m: Match, finding: dict[str, Any], min_labelled: int = 3) -> float:
+def rate_table(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, list[int]]:
+    """[confirmed, labelled] per calibration key (``calibration.keys``) over (finding, label) pairs;
+    a finding's ``estimate`` is the detector's own confidence before calibration."""
+    table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for f, label in pairs:
+        for key in calibration.keys(f["detector"], f.get("kind", "issue"), f["estimate"]):
+            table[key][0] += label["label"] == "TP"
+            table[key][1] += 1
+    return dict(table)
+
+
+def held_out_confidence(m: Match, finding: dict[str, Any], tuning: frozenset[str] | None = None) -> float:
     """The confidence ``finding`` would get if the engine were calibrated on the labels of the
-    *other* projects only (leave-one-project-out): the TP rate of its detector/kind there, else of
-    its detector (each only from at least ``min_labelled`` labels), else the engine's own
-    confidence. Judges a confidence floor on labels it was not fitted to."""
-    for same in (
-        lambda f: f["detector"] == finding["detector"] and f["kind"] == finding["kind"],
-        lambda f: f["detector"] == finding["detector"],
-    ):
-        verdicts = [label["label"] == "TP" for f, label in m.pairs if f["project"] != finding["project"] and same(f)]
-        if len(verdicts) >= min_labelled:
-            return sum(verdicts) / len(verdicts)
-    return float(finding["confidence"])
+    *other* tuning projects only (leave-one-project-out), with the engine's keys and shrinkage.
+    Judges a confidence floor on labels it was not fitted to."""
+    table = rate_table(
+        (f, label) for f, label in m.pairs if f["project"] != finding["project"] and (tuning is None or f["project"] in tuning)
+    )
+    return calibration.rate(table, finding["detector"], finding.get("kind", "issue"), finding["estimate"])

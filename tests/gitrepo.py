@@ -32,3 +32,25 @@ def commit_files(path: Path, files: dict[str, str | None], message: str) -> str:
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", message)
     return git(path, "rev-parse", "HEAD")
+
+
+def commit_as(path: Path, files: dict[str, str | None], message: str, *, author: str, email: str, date: str) -> str:
+    """``commit_files`` with a given author and date (ISO 8601; author and committer alike)."""
+    env = {
+        **os.environ,
+        **_IDENTITY,
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+    }
+    for name, text in files.items():
+        target = path / name
+        if text is None:
+            target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    subprocess.run(["git", "add", "-A"], cwd=path, env=env, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", message], cwd=path, env=env, check=True, capture_output=True)
+    return git(path, "rev-parse", "HEAD")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from analysis.engine import calibration
+from analysis.engine.model import Finding
 from benchmarks import precision
 from benchmarks import precision_labels as pl
 
@@ -96,20 +98,44 @@ def test_the_label_file_is_well_formed():
     for lab in labels:
         assert lab["tool"] in ("repotoire", "bandit")
         assert lab["label"] in pl.LABELS and lab["reason"].strip()
-        assert lab["version"] == precision.PROJECTS[lab["project"]][0]
+        assert lab["version"] == precision.ALL_PROJECTS[lab["project"]][0]
+        assert lab.get("held_out", False) == (lab["project"] in precision.HELD_OUT)
         key = pl.full_key(lab)
         assert key not in keys, f"labelled twice: {key}"
         keys.add(key)
 
 
 def test_held_out_confidence_uses_only_the_other_projects_labels():
-    here = row(1, "a()", kind="hotspot", confidence=0.9)
-    there_tp = {**row(2, "b()", kind="hotspot"), "project": "other"}
-    there_fp = {**row(3, "c()", kind="hotspot"), "project": "other"}
-    lonely = row(4, "d()", detector="xss", kind="issue", confidence=0.7)
-    labels = [label(here, "TP"), label(there_tp, "TP"), label(there_fp, "FP")]
-    m = pl.match([here, there_tp, there_fp, lonely], labels)
-    assert pl.held_out_confidence(m, here, min_labelled=1) == 0.5  # its own TP label is not used
-    assert pl.held_out_confidence(m, there_tp, min_labelled=1) == 1.0
-    assert pl.held_out_confidence(m, here) == 0.9  # two labels elsewhere are too few by default
-    assert pl.held_out_confidence(m, lonely, min_labelled=1) == 0.7  # nothing labelled elsewhere
+    def at(line, snippet, project="demo", **extra):
+        return {**row(line, snippet, kind="hotspot", confidence=0.9, estimate=0.9), "project": project, **extra}
+
+    here = at(1, "a()")
+    elsewhere = [at(n, f"b{n}()", project="other") for n in range(2, 6)]
+    lonely = at(9, "d()", detector="xss", confidence=0.7, estimate=0.7)
+    labels = [label(here, "TP")] + [label(f, "TP" if n == 0 else "FP") for n, f in enumerate(elsewhere)]
+    m = pl.match([here, *elsewhere, lonely], labels)
+    # its own TP label is not used: 1 of 4 elsewhere, shrunk toward the estimate by 2 pseudo-labels
+    assert pl.held_out_confidence(m, here) == pytest.approx((1 + 2 * 0.9) / (4 + 2), abs=1e-3)
+    # elsewhere: 1 TP of 4 in "other" is its own project; "demo" has 1 label only -> the estimate
+    assert pl.held_out_confidence(m, elsewhere[0]) == 0.9
+    assert pl.held_out_confidence(m, lonely) == 0.7  # nothing labelled elsewhere
+    # a held-out project's labels never calibrate anything
+    assert pl.held_out_confidence(m, here, frozenset({"demo"})) == 0.9
+
+
+def test_the_engine_calibration_prefers_the_most_specific_key_with_enough_labels():
+    table = {"d/issue@0.40": (0, 2), "d/issue": (3, 4), "d": (3, 10)}
+    assert calibration.rate(table, "d", "issue", 0.4) == pytest.approx((3 + 0.8) / 6, abs=1e-3)
+    assert calibration.rate({"d": (3, 10)}, "d", "issue", 0.4) == pytest.approx((3 + 0.8) / 12, abs=1e-3)
+    assert calibration.rate({}, "d", "issue", 0.4) == 0.4
+
+
+def test_calibrating_keeps_the_detectors_estimate_and_twice_changes_nothing():
+    finding = Finding("d", "bug_risk", "low", "t", "m", "a.py", 1, confidence=0.4)
+    table = {"d/issue@0.40": (1, 4)}
+    calibration.calibrate([finding], table)
+    assert finding.metadata["estimate"] == 0.4
+    first = finding.confidence
+    assert first == pytest.approx((1 + 0.8) / 6, abs=1e-3)
+    calibration.calibrate([finding], table)
+    assert finding.confidence == first
