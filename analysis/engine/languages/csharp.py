@@ -198,7 +198,7 @@ def is_else_if(node: Node) -> bool:
 # sinks of ``detectors/native_security.py``, matched after the walk
 _SINK_METHODS = (
     "Start ExecuteReader ExecuteNonQuery ExecuteScalar ExecuteSqlRaw ExecuteSqlCommand FromSqlRaw Query Execute "
-    "Deserialize ComputeHash Create Next HashData"
+    "Deserialize ComputeHash Create Next NextBytes NextInt64 HashData SqlQuery SqlQueryRaw"
 ).split()
 _SINK_TYPES = (
     "SqlCommand SqlDataAdapter OleDbCommand OdbcCommand NpgsqlCommand MySqlCommand SQLiteCommand SqliteCommand "
@@ -213,8 +213,8 @@ QUERY = f"""
   type: [(identifier) (qualified_name)] @cs.sink.type
   (#match? @cs.sink.type "(^|[.])({"|".join(_SINK_TYPES)})$")) @cs.sink
 (assignment_expression
-  left: (member_access_expression name: (identifier) @cs.callback.name)
-  (#any-of? @cs.callback.name "ServerCertificateValidationCallback" "ServerCertificateCustomValidationCallback" "RemoteCertificateValidationCallback")) @cs.callback
+  left: (member_access_expression name: (identifier) @cs.assign.name)
+  (#any-of? @cs.assign.name "ServerCertificateValidationCallback" "ServerCertificateCustomValidationCallback" "RemoteCertificateValidationCallback" "CommandText")) @cs.assign
 """
 
 HOOKS = LanguageHooks(
