@@ -192,7 +192,7 @@ def test_fallthrough_macros_that_annotate_throw_or_return_and_endless_loops(make
                 "  switch (x) {\n"
                 "  case 0: x = 1; FMT_FALLTHROUGH;\n"
                 "  case 1: JSON_THROW(error(1));\n"
-                "  case 2: RETURN_ERROR(bad, \"no\");\n"
+                '  case 2: RETURN_ERROR(bad, "no");\n'
                 "  case 3: for (;;) { if (x) return 1; }\n"
                 "  case 4: switch (x) { case 1: return 1; default: return 2; }\n"
                 "  case 5: while (true) { if (x) break; }\n"
