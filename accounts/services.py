@@ -135,7 +135,11 @@ def apikey_create(
     raise RuntimeError("could not generate a unique API key")
 
 
-def apikey_revoke(*, key: ApiKey) -> ApiKey:
+def apikey_revoke(*, key: ApiKey, actor_role: str | None = None) -> ApiKey:
+    """Revoke ``key``. As at creation, nobody acts on a key whose role is above their own: an
+    admin cannot revoke an owner's key (``actor_role`` None = the system, e.g. a management command)."""
+    if actor_role is not None and not role_at_least(actor_role, key.role):
+        raise Forbidden("You cannot revoke a key with a higher role than your own")
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

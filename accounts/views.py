@@ -64,5 +64,5 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrgScopedVi
 
     @extend_schema(summary="Revoke an API key", responses={204: None})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.apikey_revoke(key=self.get_object())
+        services.apikey_revoke(key=self.get_object(), actor_role=request.auth.role)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,8 +2,12 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 os.environ.setdefault("REPOTOIRE_DB_POOL", "true")
-application = get_asgi_application()
+
+from django.conf import settings  # noqa: E402 - after the settings module is chosen
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+from repotoire.request_body import RequestBodyLimit  # noqa: E402
+
+application = RequestBodyLimit(get_asgi_application(), max_bytes=settings.REPOTOIRE_MAX_REQUEST_BYTES)

@@ -9,7 +9,9 @@
 
 Ctrl-C (or SIGTERM, SIGHUP) stops every process started, grandchildren included, within
 ``REPOTOIRE_STOP_GRACE_SECONDS`` (default 20) plus a few seconds; if one role dies, the others are
-stopped too.
+stopped too. On the embedded database (no ``DATABASE_URL``), every role together (``make run``)
+also stops the embedded PostgreSQL once the roles are gone (``REPOTOIRE_KEEP_EMBEDDED_DB=1`` keeps
+it for the next start); a single role leaves it to the others on the machine.
 
 How the stop is made certain: every role runs in a process group of its own, so the supervisor alone
 decides the order (a terminal's Ctrl-C reaches only ``make`` and this process). The supervisor is a
@@ -31,6 +33,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import environ
+
+from repotoire import embedded_db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # /proc/<pid>/comm of a django-q2 worker process (set by repotoire.qworker when it is spawned).
 WORKER_PROCESS_NAME = "repotoire-qwrk"
@@ -99,8 +107,11 @@ def _reap_orphans(known: set[int]) -> None:
 class Supervisor:
     """Starts the roles, waits for a stop request or a role's death, then stops everything."""
 
-    def __init__(self, grace: float) -> None:
+    def __init__(self, grace: float, database_dir: Path | None = None) -> None:
         self.grace = grace
+        # The embedded server's data directory: a role may have started the server, which then
+        # sits below this subreaper, but it is never killed with the roles (see stop_database).
+        self.database_dir = database_dir
         self.roles: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
 
@@ -120,6 +131,15 @@ class Supervisor:
         while not self.stopping and all(proc.poll() is None for proc in self.roles.values()):
             time.sleep(0.3)
 
+    def _below(self) -> list[int]:
+        """The processes left to stop: everything below this one except the embedded server's."""
+        found = descendants(os.getpid())
+        postmaster = embedded_db.postmaster_pid(self.database_dir) if self.database_dir else None
+        if postmaster is None or postmaster not in found:
+            return found
+        spared = {postmaster, *descendants(postmaster)}
+        return [pid for pid in found if pid not in spared]
+
     def stop(self) -> None:
         """Ask each role to shut down; after the grace period kill whatever is left, anywhere below."""
         for proc in self.roles.values():
@@ -128,7 +148,7 @@ class Supervisor:
         # The clusters' masters stop their pushers first; then each worker process is told to stop
         # too, so that an analysis in progress re-queues itself instead of running on (qworker.py).
         time.sleep(0.5)
-        for pid in descendants(os.getpid()):
+        for pid in self._below():
             if _comm(pid) == WORKER_PROCESS_NAME:
                 try:
                     os.kill(pid, signal.SIGTERM)
@@ -138,10 +158,10 @@ class Supervisor:
         deadline = time.monotonic() + self.grace
         while time.monotonic() < deadline:
             _reap_orphans(known)
-            if not descendants(os.getpid()):
+            if not self._below():
                 break
             time.sleep(0.2)
-        left = descendants(os.getpid())
+        left = self._below()
         if left:
             print(f"repotoire.run: killing {len(left)} process(es) still running after {self.grace:.0f} s", flush=True)
         for pid in left:
@@ -152,7 +172,7 @@ class Supervisor:
         for proc in self.roles.values():
             proc.wait()
         end = time.monotonic() + 5
-        while descendants(os.getpid()) and time.monotonic() < end:
+        while self._below() and time.monotonic() < end:
             _reap_orphans(known)
             time.sleep(0.05)
 
@@ -181,7 +201,7 @@ def _web(python: str) -> list[str]:
 def role_commands(role: str) -> dict[str, tuple[list[str], dict[str, str]]]:
     """The processes of ``role`` (``all`` = every role on this machine): name → (argv, environment)."""
     python = sys.executable
-    manage = str(Path(__file__).resolve().parent.parent / "manage.py")
+    manage = str(ROOT / "manage.py")
     cluster_env = {**os.environ, "Q_SCHEDULER": "false"}
     background = os.environ.get("REPOTOIRE_BACKGROUND_CLUSTER", "background")
     roles: dict[str, tuple[list[str], dict[str, str]]] = {
@@ -208,7 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     role = parser.parse_args(argv).role
     grace = float(os.environ.get("REPOTOIRE_STOP_GRACE_SECONDS", "20"))
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
-    supervisor = Supervisor(grace=grace)
+    # The settings read .env the same way: DATABASE_URL there means no embedded server.
+    dotenv = environ.Env()
+    if (ROOT / ".env").exists():
+        dotenv.read_env(str(ROOT / ".env"))
+    database_dir = None if dotenv("DATABASE_URL", default="") else embedded_db.data_dir_of(ROOT)
+    supervisor = Supervisor(grace=grace, database_dir=database_dir)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, supervisor.request_stop)
     for name, (command, env) in role_commands(role).items():
@@ -218,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Repotoire on http://{host}:{port}  (docs: /docs, admin: /admin/) — Ctrl-C stops", flush=True)
     supervisor.wait()
     supervisor.stop()
+    if role == "all" and database_dir is not None and not dotenv.bool("REPOTOIRE_KEEP_EMBEDDED_DB", default=False):
+        if not embedded_db.stop_server(database_dir):
+            print("repotoire.run: the embedded PostgreSQL did not stop within 20 s", flush=True)
     return 0 if supervisor.stopping else 1
 
 

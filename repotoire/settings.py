@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "repotoire.logs.RequestIdMiddleware",
+    "repotoire.api.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, Swagger UI, Redoc, the landing page) from the web process itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -339,6 +340,13 @@ REPOTOIRE_POST_ANALYSIS_HOOKS: dict[str, bool] = {
     "github": True,
     "fixes": True,
 }
+
+# --- request bodies ------------------------------------------------------------------------
+# The largest request body accepted (JSON or form); larger ones are a 413 PAYLOAD_TOO_LARGE,
+# refused from the declared length before the body is read, and a chunked body is read in
+# chunks up to it (repotoire/request_body.py). Django's own body limit is the same figure.
+REPOTOIRE_MAX_REQUEST_BYTES = env.int("REPOTOIRE_MAX_REQUEST_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REPOTOIRE_MAX_REQUEST_BYTES
 
 # --- REST framework and OpenAPI ----------------------------------------------------------
 REST_FRAMEWORK = {

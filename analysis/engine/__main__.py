@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="parsing processes (default: CPU count)")
     p.add_argument("--config", help="TOML file to use instead of the repository's repotoire.toml")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary on stderr")
+    p.add_argument("--no-history", action="store_true", help="do not mine the git history (hotspots, coupling, ownership)")
     return p
 
 
@@ -139,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fmt = args.format or ("text" if to_terminal else "json")
     bar = _Bar(err) if not args.quiet and err.isatty() else None
     try:
-        result = analyze(args.path, config=config, progress=bar, workers=args.workers, ref=args.ref)
+        result = analyze(args.path, config=config, progress=bar, workers=args.workers, ref=args.ref, history=not args.no_history)
     except (SourceError, ConfigError) as exc:
         if bar:
             bar.close()

@@ -8,9 +8,13 @@ platform (code search chunks are built from ``Definition`` spans).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.engine.model import Finding, slots_getstate, slots_setstate
+
+if TYPE_CHECKING:  # history.metrics imports this module
+    from analysis.engine.history.metrics import HistoryReport
+    from analysis.engine.history.mining import CommitFacts
 
 
 @dataclass(slots=True)
@@ -116,3 +120,7 @@ class AnalysisResult:
     metrics: dict[str, Any] = field(default_factory=dict)  # duplicated_lines_percent, graph sizes, ...
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     detectors: list[dict[str, Any]] = field(default_factory=list)  # specs of the detectors that ran
+    # git history (the ``history`` stage): every metric, and the mined commits (newest first)
+    # that the platform stores so that its next analysis mines only the commits after them
+    history: HistoryReport | None = None
+    history_commits: list[CommitFacts] = field(default_factory=list)

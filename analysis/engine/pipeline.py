@@ -23,19 +23,23 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from analysis.engine import graph as g
 from analysis.engine import source as source_mod
 from analysis.engine.calibration import calibrate
-from analysis.engine.config import EngineConfig
+from analysis.engine.config import ConfigError, EngineConfig
 from analysis.engine.detectors.deadcode import drop_reexported_unused_imports
 from analysis.engine.detectors.duplication import duplication_metrics
 from analysis.engine.detectors.security import drop_safe_yaml_loaders
 from analysis.engine.discovery import discover, module_names
 from analysis.engine.facts import AnalysisResult, FileFacts, HealthScore
+from analysis.engine.history import HistoryError, analyze_history, history_summary, is_history_root, mark_hotspots
+from analysis.engine.history.metrics import HistoryOptions
+from analysis.engine.history.mining import CommitFacts
 from analysis.engine.interproc import propagate
 from analysis.engine.languages import PYTHON
 from analysis.engine.languages.resolve import resolve_other_imports
@@ -144,11 +148,17 @@ def analyze(
     ref: str | None = None,
     workspace: str | os.PathLike[str] | None = None,
     profile: bool = False,
+    history: bool = True,
+    history_known: Sequence[CommitFacts] = (),
 ) -> AnalysisResult:
     """Analyse a directory or a git URL (``ref``: branch, tag or commit to fetch) and return
     every finding, the per-file facts, the health score, metrics and per-stage timings.
 
     ``workers``: processes for parsing (default ``os.cpu_count()``; 1 = in this process).
+    ``history``: mine the git history when ``source`` is the top of a git work tree (the
+    ``history`` stage; ``[history]`` of repotoire.toml configures it, ``enabled = false`` turns it
+    off); ``history_known``: the commits an earlier analysis mined (``result.history_commits``),
+    so that only newer ones are read from git.
     ``profile``: also time every file-local detector (``timings["detector.<id>"]``, CPU
     seconds summed over the workers, and ``timings["detect.<category>"]``); costs some speed.
     Raises ``source.SourceError`` when the source cannot be found or fetched and
@@ -165,7 +175,9 @@ def analyze(
         checkout = source_mod.resolve(source, ref, workspace=os.fspath(workspace) if workspace is not None else None)
         root = checkout.path
         timings["source"] = time.perf_counter() - t
-        return _analyze(root, checkout.commit, config, report, previous, workers, timings, started, profile)
+        return _analyze(
+            root, checkout.commit, config, report, previous, workers, timings, started, profile, history, history_known
+        )
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -181,12 +193,15 @@ def _analyze(
     timings: dict[str, float],
     started: float,
     profile: bool = False,
+    history: bool = True,
+    history_known: Sequence[CommitFacts] = (),
 ) -> AnalysisResult:
     # --- discover -----------------------------------------------------------------------------
     t = time.perf_counter()
     report("discover", 0.0, "Listing files")
     config = effective_config(config_arg, root)
     detectors = enabled_detectors(config)
+    history_options = _history_options(config) if history else None
     disc = discover(root, config, check=lambda: report("discover", 0.5, "Listing files"))
     # module id: the dotted name for Python, the path itself for every other language
     names = module_names(root, [f.path for f in disc.files if f.language == PYTHON], disc.package_dirs)
@@ -244,6 +259,21 @@ def _analyze(
     project = build_project(files, config, root)
     timings["graph"] = time.perf_counter() - t
 
+    # --- history (a separate stage: its time is timings["history"]) ------------------------------
+    mined_commits: list[CommitFacts] = []
+    history_error: str | None = None
+    if history_options is not None and is_history_root(root):
+        t = time.perf_counter()
+        report("graph", 0.5, "Mining the git history")
+        try:
+            project.history, mined = analyze_history(
+                root, files, project.graph.edges[g.IMPORTS], history_options, known=history_known
+            )
+            mined_commits = mined.commits
+        except HistoryError as exc:
+            history_error = str(exc)
+        timings["history"] = time.perf_counter() - t
+
     # --- project detectors ----------------------------------------------------------------------
     t = time.perf_counter()
     report("detect", 0.0, "Running project detectors")
@@ -285,6 +315,7 @@ def _analyze(
         key=lambda f: (f.path, f.line, f.column, f.detector, f.fingerprint),
     )
     calibrate(findings)
+    mark_hotspots(findings, project.history)
     timings["detect"] = time.perf_counter() - t
 
     # --- metrics and score ----------------------------------------------------------------------
@@ -295,6 +326,10 @@ def _analyze(
         project_metrics.update(duplication_metrics(project))  # also when duplicate-code is disabled
     metrics = _metrics(files, project_metrics)
     metrics["engine"] = engine_meta
+    if project.history is not None:
+        metrics["history"] = history_summary(project.history)
+    elif history_error is not None:
+        metrics["history"] = {"error": history_error}
     if errors:
         metrics["detector_errors"] = [{"detector": d, "path": p, "error": e} for d, p, e in errors[:200]]
         metrics["detector_error_count"] = len(errors)
@@ -325,9 +360,27 @@ def _analyze(
         metrics=metrics,
         timings={k: round(v, 4) for k, v in timings.items()},
         detectors=[s.to_dict() for s in ran],
+        history=project.history,
+        history_commits=mined_commits,
     )
     report("report", 1.0, f"Analysis complete: {len(findings)} findings")
     return result
+
+
+def _history_options(config: EngineConfig) -> HistoryOptions | None:
+    """``[history]`` of the configuration; None when it says ``enabled = false``."""
+    table = config.options.get("history")
+    if table is None:
+        return HistoryOptions()
+    if not isinstance(table, Mapping):
+        raise ConfigError("[history] must be a table")
+    table = dict(table)
+    if not table.pop("enabled", True):
+        return None
+    try:
+        return HistoryOptions.from_mapping(table)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 # --- incremental --------------------------------------------------------------------------------

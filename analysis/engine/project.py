@@ -15,6 +15,7 @@ from typing import Any
 
 from analysis.engine import graph as g
 from analysis.engine.facts import Definition, FileFacts, ImportFact
+from analysis.engine.history.metrics import HistoryReport
 from analysis.engine.model import Finding, Severity
 from analysis.engine.spec import DetectorSpec
 
@@ -53,6 +54,8 @@ class ProjectContext:
     import_sites: dict[tuple[str, str], list[ImportSite]] = field(default_factory=dict)
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # module -> bound name -> dotted target
     metrics: dict[str, Any] = field(default_factory=dict)
+    # the git history's metrics (history/metrics.py) when the pipeline mined it, else None
+    history: HistoryReport | None = None
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _lines: dict[str, list[str]] = field(default_factory=dict, repr=False)
 

@@ -211,8 +211,19 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def ranked_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Display order for people: worst first, then most certain, then by file and line."""
-    return sorted(findings, key=lambda f: (-_rank(f), -float(f.confidence or 0), f.path, f.line, f.detector))
+    """Display order for people: worst first, then those in the hottest hotspot files (git
+    history: change frequency × complexity), then most certain, then by file and line."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            -_rank(f),
+            -float(f.metadata.get("hotspot_score", 0.0)),
+            -float(f.confidence or 0),
+            f.path,
+            f.line,
+            f.detector,
+        ),
+    )
 
 
 def summarize(findings: Iterable[Finding]) -> dict[str, Any]:

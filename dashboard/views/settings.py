@@ -63,7 +63,7 @@ class ApiKeyRevokeView(OrgView):
 
     def post(self, request: HttpRequest, pk: UUID) -> HttpResponse:
         key = self.get_object_or_404(ApiKey.objects, "API key not found", pk=pk)
-        account_services.apikey_revoke(key=key)
+        account_services.apikey_revoke(key=key, actor_role=self.role)
         messages.success(request, f"Revoked {key.name}.")
         return redirect_to("dashboard:settings-keys")
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
@@ -159,6 +161,10 @@ def validation_failed(detail: Any) -> ValidationFailed:
     return ValidationFailed(_summary(fields) if fields else "Invalid request", fields=fields)
 
 
+def too_large_detail(limit: int) -> str:
+    return f"The request body is larger than the {limit} bytes allowed"
+
+
 DATABASE_BUSY_RETRY_AFTER = 5
 
 
@@ -201,6 +207,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.status_code == 401:
             response["WWW-Authenticate"] = 'ApiKey header="X-API-Key", Bearer'
         return response
+
+    if isinstance(exc, RequestDataTooBig):
+        return Response(envelope(413, too_large_detail(settings.REPOTOIRE_MAX_REQUEST_BYTES)), status=413)
 
     if database_busy(exc):
         set_rollback()

@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 
-from repotoire.api.exceptions import DATABASE_BUSY_RETRY_AFTER, STATUS_CODES, database_busy, database_busy_body, json_error
+from repotoire.api.exceptions import (
+    DATABASE_BUSY_RETRY_AFTER,
+    STATUS_CODES,
+    database_busy,
+    database_busy_body,
+    json_error,
+    too_large_detail,
+)
 
 logger = logging.getLogger("repotoire.errors")
 
@@ -17,6 +25,25 @@ logger = logging.getLogger("repotoire.errors")
 # people in the dashboard).
 _HTML_PREFIXES = ("/admin/", "/docs", "/redoc", "/app/")
 _CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
+
+
+class RequestSizeMiddleware:
+    """A declared body over REPOTOIRE_MAX_REQUEST_BYTES is a 413 before anything reads it (under
+    uvicorn repotoire/request_body.py already refused it; this covers WSGI servers)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.REPOTOIRE_MAX_REQUEST_BYTES:
+            response = json_error(413, too_large_detail(settings.REPOTOIRE_MAX_REQUEST_BYTES))
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
 
 
 class ErrorEnvelopeMiddleware:
@@ -48,6 +75,8 @@ class ErrorEnvelopeMiddleware:
         return new
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RequestDataTooBig):
+            return json_error(413, too_large_detail(settings.REPOTOIRE_MAX_REQUEST_BYTES))
         # Exceptions Django answers with a 4xx itself; __call__ then puts them in the envelope.
         if request.path.startswith(_HTML_PREFIXES) or isinstance(exception, _CLIENT_ERRORS):
             return None

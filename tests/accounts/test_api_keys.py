@@ -99,3 +99,18 @@ def test_production_refuses_to_start_without_secrets():
     assert result.returncode != 0
     assert "Refusing to start in production without: SECRET_KEY" in result.stderr
     assert "ENCRYPTION_KEY" in result.stderr
+
+
+def test_admin_cannot_revoke_an_owner_key(owner, admin_user):
+    key_id = ApiKey.objects.get(key_hash=hash_api_key(owner.key)).pk
+    response = admin_user.client.delete(f"/api/v1/api-keys/{key_id}")
+    assert response.status_code == 403 and response.json()["error_code"] == "FORBIDDEN"
+    assert ApiKey.objects.get(pk=key_id).revoked_at is None
+    assert owner.client.get("/api/v1/me").status_code == 200
+
+
+def test_admin_revokes_a_member_key_and_owner_an_admin_key(owner, admin_user, member):
+    member_key = ApiKey.objects.get(key_hash=hash_api_key(member.key)).pk
+    admin_key = ApiKey.objects.get(key_hash=hash_api_key(admin_user.key)).pk
+    assert admin_user.client.delete(f"/api/v1/api-keys/{member_key}").status_code == 204
+    assert owner.client.delete(f"/api/v1/api-keys/{admin_key}").status_code == 204

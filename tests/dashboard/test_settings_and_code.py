@@ -56,6 +56,13 @@ def test_members_and_keys_need_an_admin(member_page, outsider_page, org):
     assert key.revoked_at is None
 
 
+def test_admin_cannot_revoke_an_owner_key_from_the_dashboard(admin_page, owner):
+    key = ApiKey.objects.get(name="owner key", organization=owner.organization)
+    assert admin_page.post(f"/app/settings/api-keys/{key.pk}/revoke/").status_code == 403
+    key.refresh_from_db()
+    assert key.revoked_at is None
+
+
 def test_admin_changes_roles_but_only_owners_touch_owners(admin_page, owner_page, owner, member, org):
     member_ship = Membership.objects.get(user=member.user, organization=org)
     owner_ship = Membership.objects.get(user=owner.user, organization=org)

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from analysis.engine import analyze
+from analysis.engine.config import ConfigError
 from analysis.engine.history import analyze_history, mine_history
-from analysis.engine.history.metrics import DAY, HistoryOptions, bus_factor, spearman
+from analysis.engine.history.metrics import DAY, HistoryOptions, bus_factor, compute, spearman
 from analysis.engine.history.mining import CommitFacts, mine_commits, parse_patches
+from analysis.engine.reports import ranked_findings
 from tests.gitrepo import commit_as, git
 
 ALICE = ("Alice", "alice@example.test")
@@ -27,6 +29,10 @@ def func(name: str, body_lines: int, branch: bool = False) -> str:
     if branch:
         body += "    if x0:\n        return 1\n    for _ in range(3):\n        pass\n"
     return f"def {name}():\n{body}    return 0\n\n\n"
+
+
+# unlike every other file (git log --follow would take a similar new file for a copy)
+BOBS = "".join(f"LABEL_{i} = 'bob wrote entry number {i} of this table'\n" for i in range(12))
 
 
 def core(version: int) -> str:
@@ -73,7 +79,11 @@ def history_repo(tmp_path_factory) -> dict:
     at(CAROL, {"legacy/carol.py": func("carols", 8)}, "carol grows her module")
     at(ALICE, {"pkg/core.py": core(2), "pkg/helpers.py": func("helper", 3)}, "core + helpers 1")
     at(BOB_OLD, {"pkg/core.py": core(3), "pkg/helpers.py": func("helper", 4)}, "core + helpers 2")
-    at(BOB, {"pkg/util.py": func("u", 2), "pkg/other.py": "from pkg.util import u\n\n" + func("o", 2)}, "util + other 1")
+    at(
+        BOB,
+        {"pkg/util.py": func("u", 2), "pkg/other.py": "from pkg.util import u\n\n" + func("o", 2), "pkg/bobs.py": BOBS},
+        "util + other 1, bob's module",
+    )
     git(root, "mv", "pkg/old_name.py", "pkg/renamed.py")
     shas["rename"] = at(ALICE, {}, "rename old_name -> renamed")
     at(ALICE, {"pkg/renamed.py": func("moved", 5, branch=True), "vendor/lib.py": func("vendored", 2)}, "after rename")
@@ -111,6 +121,7 @@ def history_repo(tmp_path_factory) -> dict:
         },
     )
     shas["last"] = at(ALICE, {"pkg/core.py": (root / "pkg/core.py").read_text().replace("x1 = 1", "x1 = 11")}, "late edit", n=201)
+    at(BOB, {"pkg/bobs.py": BOBS + "LABEL_LAST = 'still here'\n"}, "bob is still active", n=202)
     return {"root": root, "shas": shas}
 
 
@@ -251,10 +262,20 @@ def test_ownership_bus_factor_and_knowledge_at_risk(history_repo, analysed):
         total = sum(ordered)
         expected_bf = next(i for i in range(1, len(ordered) + 1) if sum(ordered[:i]) * 2 > total)
         assert m.bus_factor == expected_bf
-    # carol's last commit is far older than active_days before the newest commit
-    assert "legacy/carol.py" in report.at_risk
+    # knowledge at risk: the main author's last commit is older than active_days before the newest
+    log = [line.split("|") for line in git(root, "log", "--no-merges", "--format=%aE|%at").splitlines()]
+    now = max(int(ts) for _, ts in log)
+    last = {}
+    for email, ts in log:
+        last[email.lower()] = max(last.get(email.lower(), 0), int(ts))
+    expected = []
+    for path in sorted(report.files):
+        want = oracle_file(root, path, ignored)
+        if want["main"] and last[want["main"]] < now - analysed["options"].active_days * DAY:
+            expected.append(path)
+    assert report.at_risk == expected
+    assert "legacy/carol.py" in expected and "pkg/bobs.py" not in expected
     assert modules["legacy"].at_risk_files == ["legacy/carol.py"]
-    assert all(report.files[p].main_author == CAROL[1] for p in report.at_risk)
     assert bus_factor({"a": 5, "b": 5}) == 2 and bus_factor({"a": 6, "b": 5}) == 1 and bus_factor({}) == 0
 
 
@@ -296,7 +317,11 @@ def test_incremental_mining_equals_cold(history_repo, tmp_path):
     cold = mine_history(clone, options)
     assert again.incremental and not cold.incremental
     assert again.new_commits == len(cold.commits) - len(first.commits) > 0
-    assert [c.to_dict() for c in again.commits] == [c.to_dict() for c in cold.commits]
+    # the same commits (new ones first: a valid order for following renames, as git's is)
+    assert sorted(map(str, (c.to_dict() for c in again.commits))) == sorted(map(str, (c.to_dict() for c in cold.commits)))
+    assert again.commits[0].sha == cold.commits[0].sha == git(clone, "rev-parse", "HEAD")
+    current = git(clone, "ls-files").split()
+    assert compute(again.commits, current).files == compute(cold.commits, current).files
 
 
 def test_shallow_clone_boundary_and_horizon(history_repo, tmp_path):
@@ -336,3 +361,68 @@ def test_options_are_validated():
     for bad in ({"months": 0}, {"nope": 1}, {"ignore_revs": "x"}, {"months": True}):
         with pytest.raises(ValueError):
             HistoryOptions.from_mapping(bad)
+
+
+HISTORY_CONFIG = {
+    "history": {"months": 24, "active_days": 60},
+    "detectors": {"hotspot": {"min_revisions": 3}, "knowledge-risk": {"min_lines": 5}},
+}
+
+
+@pytest.fixture(scope="module")
+def full_run(history_repo):
+    return analyze(history_repo["root"], workers=1, config=HISTORY_CONFIG)
+
+
+def test_history_detectors_positive_and_negative(full_run, history_repo):
+    by = {}
+    for f in full_run.findings:
+        by.setdefault(f.detector, []).append(f)
+    hot = by["hotspot"]
+    assert [f.path for f in hot][:1] == ["pkg/core.py"]
+    assert hot[0].metadata["rank"] == 1 and hot[0].metadata["revisions"] == 6
+    assert {fn["qualname"] for fn in hot[0].metadata["functions"]} >= {"pkg.core.busy"}
+    coupled = by["change-coupling"]
+    assert [(f.path, f.metadata["coupled_with"]) for f in coupled] == [("pkg/core.py", "pkg/helpers.py")]
+    assert coupled[0].metadata["shared_commits"] == 5
+    # util and other change together too, but other imports util: not hidden, no finding
+    risk = by["knowledge-risk"]
+    ignored = {history_repo["shas"]["reformat"]}
+    expected = []
+    for path, facts in sorted(full_run.files.items()):
+        want = oracle_file(history_repo["root"], path, ignored)
+        if facts.role == "source" and want["main"] == CAROL[1] and want["share"] >= 0.5 and want["knowledge"][CAROL[1]] >= 5:
+            expected.append(path)
+    assert [f.path for f in risk] == expected
+    assert "legacy/carol.py" in expected and "pkg/bobs.py" not in expected  # bob is active
+    assert {f.metadata["main_author"] for f in risk} == {"Carol"}
+    assert all(f.severity == "info" for f in hot + coupled + risk)
+    assert full_run.timings["history"] >= 0
+    assert full_run.metrics["history"]["hotspots"][0]["path"] == "pkg/core.py"
+    assert "@" not in str(full_run.metrics["history"])  # no e-mail address in the digest
+    assert full_run.history_commits and full_run.history is not None
+
+
+def test_findings_in_hotspots_come_first_among_equals(full_run):
+    ranked = ranked_findings(full_run.findings)
+    for earlier, later in itertools.pairwise(ranked):
+        if earlier.severity == later.severity:
+            assert earlier.metadata.get("hotspot_score", 0) >= later.metadata.get("hotspot_score", 0)
+    marked = [f for f in full_run.findings if f.path == "pkg/core.py"]
+    assert marked and all(f.metadata["hotspot_rank"] == 1 for f in marked)
+
+
+def test_history_stage_off_by_config_argument_or_without_git(history_repo, make_tree):
+    off = analyze(history_repo["root"], workers=1, config={"history": {"enabled": False}})
+    assert off.history is None and "history" not in off.timings
+    assert not any(f.detector in ("hotspot", "change-coupling", "knowledge-risk") for f in off.findings)
+    assert analyze(history_repo["root"], workers=1, history=False).history is None
+    plain = make_tree({"pkg/__init__.py": "", "pkg/a.py": "def f():\n    return 1\n"})
+    assert analyze(plain, workers=1).history is None
+    # a directory inside a repository has no history of its own
+    assert analyze(history_repo["root"] / "pkg", workers=1).history is None
+
+
+def test_bad_history_configuration_is_a_config_error(history_repo):
+    with pytest.raises(ConfigError):
+        analyze(history_repo["root"], workers=1, config={"history": {"months": -1}})

@@ -7,12 +7,14 @@ import ctypes
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from repotoire import embedded_db
 from repotoire.run import descendants
 from tests.asgi import ROOT, free_port, wait_for_health
 
@@ -62,6 +64,8 @@ def test_make_run_stops_every_process_it_started_within_30_seconds(transactional
         "PORT": str(port),
         "Q_WORKERS": "2",
         "Q_BACKGROUND_WORKERS": "2",
+        # The test session's own embedded server serves this run: it must outlive it.
+        "REPOTOIRE_KEEP_EMBEDDED_DB": "1",
     }
     log_path = tmp_path / "make-run.log"
     before = set(descendants(os.getpid()))
@@ -114,3 +118,46 @@ def _describe(pids: set[int]) -> str:
             continue
         out.append(f"{pid}: {cmdline}")
     return "; ".join(out)
+
+
+def test_make_run_also_stops_the_embedded_postgresql_it_runs_on(tmp_path: Path):
+    """With no DATABASE_URL, Ctrl-C on every role together stops the embedded server too (a
+    stray postmaster holding var/pgdata is a process `make run` started); a single role leaves it."""
+    data_dir = tmp_path / "pgdata"
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "REPOTOIRE_DB_NAME", "REPOTOIRE_KEEP_EMBEDDED_DB")
+    }
+    env.update(REPOTOIRE_ENV="test", REPOTOIRE_PGDATA=str(data_dir), PORT=str(port), Q_WORKERS="1", Q_BACKGROUND_WORKERS="1")
+    # A fresh embedded server with the tables, as `make run`'s migrate step leaves it.
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    postmaster = embedded_db.postmaster_pid(data_dir)
+    assert postmaster is not None, "migrate did not leave the embedded server running"
+
+    log_path = tmp_path / "run.log"
+    with open(log_path, "w") as log:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "repotoire.run"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for_health(f"http://127.0.0.1:{port}", run, log_path, timeout=90)
+            os.killpg(run.pid, signal.SIGINT)
+            # Every role first (the other test times that), then the server: generous on a loaded machine.
+            assert run.wait(timeout=60) == 0, log_path.read_text()[-3000:]
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while embedded_db.postmaster_pid(data_dir) is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert embedded_db.postmaster_pid(data_dir) is None, "the embedded PostgreSQL kept running"
+    # A fast shutdown, not a crash: the next start needs no recovery.
+    log = (data_dir / "log").read_text()
+    assert "received fast shutdown request" in log and "database system is shut down" in log, log

@@ -267,15 +267,21 @@ class JsMessageChain(_JsDetector):
     kinds = frozenset({"member_expression"})
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
-        parent = node.parent
-        if parent is not None and parent.type == "member_expression" and parent.child_by_field_name("object") == node:
-            return  # only the outermost member of a chain
+        # the members that are the object of another member, met walking down the chains from
+        # their outermost member (visited first): only the outermost member of a chain counts
+        inner: set[int] | None = ctx.shared.get("js.chain_inner")
+        if inner is None:
+            inner = ctx.shared["js.chain_inner"] = set()
+        elif node.id in inner:
+            return
         links = 0
         current: Node | None = node
         while current is not None and current.type in ("member_expression", "call_expression"):
             if current.type == "member_expression":
                 links += 1
                 current = current.child_by_field_name("object")
+                if current is not None and current.type == "member_expression":
+                    inner.add(current.id)
             else:
                 current = current.child_by_field_name("function")
         if current is not None and current.type == "this":

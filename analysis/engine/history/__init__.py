@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from analysis.engine.facts import FileFacts
 from analysis.engine.history.metrics import DAY, HistoryOptions, HistoryReport, compute, function_history, names_of
@@ -23,6 +24,7 @@ from analysis.engine.history.mining import (
     mine_hunks,
     tracked_files,
 )
+from analysis.engine.model import Finding
 
 __all__ = [
     "CommitFacts",
@@ -31,7 +33,10 @@ __all__ = [
     "HistoryReport",
     "MinedHistory",
     "analyze_history",
+    "history_summary",
     "is_git_repository",
+    "is_history_root",
+    "mark_hotspots",
     "mine_history",
 ]
 
@@ -42,6 +47,18 @@ class MinedHistory:
     new_commits: int  # mined by this call (the rest came from ``known``)
     head: str | None
     incremental: bool
+
+
+def is_history_root(root: str | os.PathLike[str]) -> bool:
+    """``root`` is the top of a git work tree (a directory inside another repository, such as
+    an unpacked sdist under a checkout, has no history of its own)."""
+    if not os.path.isdir(os.path.join(root, ".git")) and not os.path.isfile(os.path.join(root, ".git")):
+        return False
+    try:
+        top = git(root, "rev-parse", "--show-toplevel").strip()
+    except HistoryError:
+        return False
+    return bool(top) and os.path.realpath(top) == os.path.realpath(root)
 
 
 def _is_ancestor(root: str | os.PathLike[str], older: str, newer: str) -> bool:
@@ -70,7 +87,7 @@ def mine_history(
         return MinedHistory(commits=[], new_commits=0, head=None, incremental=False)
     if now is None:
         now = int(git(root, "log", "-1", "--format=%ct", head).strip() or 0)
-    since = now - int(options.months * 30.44 * DAY)
+    since = max(0, now - int(options.months * 30.44 * DAY))
     incremental = bool(known) and _is_ancestor(root, known[0].sha, head)
     if incremental:
         new = mine_commits(
@@ -107,3 +124,69 @@ def analyze_history(
         counted = [c for c in mined.commits if not c.ignored]
         report.functions = function_history(files, report.hotspots, patches, counted, options)
     return report, mined
+
+
+def history_summary(report: HistoryReport, top: int = 20) -> dict[str, Any]:
+    """The JSON-able digest kept in ``AnalysisResult.metrics["history"]`` (no e-mail address:
+    authors appear by display name)."""
+    names = {k: a.name for k, a in report.authors.items()}
+    return {
+        "commits": report.commits,
+        "ignored_commits": report.ignored_commits,
+        "first_commit": report.first_commit,
+        "last_commit": report.last_commit,
+        "authors": len(report.authors),
+        "files": len(report.files),
+        "hotspots": [
+            {
+                "path": h.path,
+                "rank": h.rank,
+                "score": h.score,
+                "revisions": h.revisions,
+                "complexity": h.complexity,
+                "churn": h.churn,
+            }
+            for h in report.hotspots[:top]
+        ],
+        "functions": [
+            {
+                "path": f.path,
+                "qualname": f.qualname,
+                "line": f.line,
+                "revisions": f.revisions,
+                "complexity": f.complexity,
+                "score": f.score,
+            }
+            for f in report.functions[:top]
+        ],
+        "couplings": [
+            {"a": c.a, "b": c.b, "shared": c.shared, "confidence": c.confidence, "hidden": c.hidden}
+            for c in report.couplings[:top]
+        ],
+        "hidden_couplings": sum(1 for c in report.couplings if c.hidden),
+        "modules": [
+            {
+                "module": m.module,
+                "files": m.files,
+                "bus_factor": m.bus_factor,
+                "main_author": names.get(m.main_author, ""),
+                "main_author_share": m.main_author_share,
+                "at_risk_files": len(m.at_risk_files),
+            }
+            for m in sorted(report.modules, key=lambda m: (m.bus_factor, -m.files, m.module))[:top]
+        ],
+        "at_risk_files": len(report.at_risk),
+    }
+
+
+def mark_hotspots(findings: list[Finding], report: HistoryReport | None) -> None:
+    """Put ``hotspot_rank``/``hotspot_score`` in the metadata of every finding in a hotspot file
+    (display orders put them first among equals); stale marks of reused findings are cleared."""
+    ranks = {h.path: h for h in report.hotspots} if report is not None else {}
+    for f in findings:
+        h = ranks.get(f.path)
+        if h is None:
+            if "hotspot_rank" in f.metadata:
+                f.metadata = {k: v for k, v in f.metadata.items() if k not in ("hotspot_rank", "hotspot_score")}
+            continue
+        f.metadata = {**f.metadata, "hotspot_rank": h.rank, "hotspot_score": h.score}
