@@ -165,9 +165,10 @@ def _best_effort(ctx: FileContext) -> bool:
         return False
     try_node = parents[-1]
     body = try_node.body  # type: ignore[attr-defined]
-    if len(body) == 1 and isinstance(body[0], ast.Expr | ast.Await) and isinstance(body[0].value, ast.Call | ast.Await):
-        call = body[0].value
-        call = call.value if isinstance(call, ast.Await) else call
+    if len(body) == 1 and isinstance(body[0], ast.Expr):
+        call: ast.expr = body[0].value
+        if isinstance(call, ast.Await):
+            call = call.value
         func = call.func if isinstance(call, ast.Call) else None
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if name in _CLEANUP_CALLS:
