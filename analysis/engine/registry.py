@@ -89,9 +89,23 @@ class TreeDetector:
     kinds: ClassVar[frozenset[str]] = frozenset()
     leave_roles: ClassVar[tuple[str, ...]] = ()
     captures: ClassVar[tuple[str, ...]] = ()
+    # Routing (optional, for checks that most nodes of a kind fail at once): detectors with the
+    # same ``router`` name visiting a kind of ``keyed_kinds``, next to each other in the visit
+    # order, are visited through one router per node: ``key(node, ctx)`` (the same for all of
+    # them) is computed once and ``visit`` is called only when ``wants(key)`` (a pure function of
+    # the key, cached per process; it may say yes too often, never too rarely: ``visit`` still
+    # makes its own checks).
+    router: ClassVar[str] = ""
+    keyed_kinds: ClassVar[frozenset[str]] = frozenset()
 
     def applies_to(self, language: str) -> bool:
         return self.languages is None or language in self.languages
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return ""
+
+    def wants(self, key: str) -> bool:
+        return True
 
     def start_file(self, ctx: TreeContext) -> None:  # noqa: B027 - optional hook
         pass

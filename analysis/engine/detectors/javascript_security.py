@@ -186,8 +186,27 @@ def _args(call: Node) -> list[Node]:
     return [a for a in args.named_children if a.type != "comment"] if args is not None else []
 
 
+# ctx.shared key: call node id -> (bindings known, its callee); a dozen detectors visit each call.
+# Bindings are only ever added (imports met later in the walk): the same count, the same name.
+_CALLEE_MEMO = "js.callee"
+
+
 def _callee(call: Node, ctx: TreeContext) -> str:
     """The called name as written, with an imported binding resolved (``exec`` -> child_process.exec)."""
+    memo: dict[int, tuple[int, str]] | None = ctx.shared.get(_CALLEE_MEMO)
+    if memo is None:
+        memo = ctx.shared[_CALLEE_MEMO] = {}
+    key = call.id
+    known = len(ctx.imports)
+    found = memo.get(key)
+    if found is not None and found[0] == known:
+        return found[1]
+    name = _callee_of(call, ctx)
+    memo[key] = (known, name)
+    return name
+
+
+def _callee_of(call: Node, ctx: TreeContext) -> str:
     target = call.child_by_field_name("function" if call.type == "call_expression" else "constructor")
     if target is None:
         return ""
@@ -199,9 +218,18 @@ def _callee(call: Node, ctx: TreeContext) -> str:
     return text
 
 
+_CALLS = frozenset({"call_expression", "new_expression"})  # routed on their callee (``wants``)
+
+
 class _JsSecurity(TreeDetector):
     languages = JS
     kinds = frozenset({"call_expression", "new_expression"})
+    router = "js.callee"
+    keyed_kinds = _CALLS
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return _callee(node, ctx)
+
     sink_note = "sink"
 
     def flag(
@@ -238,8 +266,17 @@ class JsCodeInjection(_JsSecurity):
 
     spec = CodeInjection.spec
 
+    def wants(self, key: str) -> bool:
+        return key in ("eval", "Function", "setTimeout", "setInterval") or key.startswith("vm.")
+
     def visit(self, node: Node, ctx: TreeContext) -> None:
         name = _callee(node, ctx)
+        if not (
+            name in ("eval", "Function", "setTimeout", "setInterval")
+            or name.startswith("vm.")
+            and name.endswith(("runInNewContext", "runInThisContext", "runInContext", "Script", "compileFunction"))
+        ):
+            return
         args = _args(node)
         if not args:
             return
@@ -258,6 +295,9 @@ class JsCommandInjection(_JsSecurity):
     """child_process exec/execSync (a shell), or spawn/execFile with ``shell: true``."""
 
     spec = CommandInjection.spec
+
+    def wants(self, key: str) -> bool:
+        return "child_process" in key or key.startswith(("cp.", "childProcess."))
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         name = _callee(node, ctx)
@@ -297,6 +337,9 @@ class JsSqlInjection(_JsSecurity):
 
     spec = SqlInjection.spec
 
+    def wants(self, key: str) -> bool:
+        return "." in key and key.rsplit(".", 1)[-1] in _QUERY_METHODS
+
     def visit(self, node: Node, ctx: TreeContext) -> None:
         name = _callee(node, ctx)
         if "." not in name or name.rsplit(".", 1)[-1] not in _QUERY_METHODS:
@@ -330,6 +373,9 @@ class JsXss(_JsSecurity):
     spec = CrossSiteScripting.spec
     kinds = frozenset({"call_expression", "assignment_expression", "jsx_attribute"})
 
+    def wants(self, key: str) -> bool:
+        return key.startswith(("document.", "res.")) or key.endswith(".insertAdjacentHTML")
+
     def visit(self, node: Node, ctx: TreeContext) -> None:
         if node.type == "assignment_expression":
             left = node.child_by_field_name("left")
@@ -344,6 +390,13 @@ class JsXss(_JsSecurity):
                 self.flag(ctx, node, value, "dangerouslySetInnerHTML", hotspot_if_built=steps is None)
             return
         name = _callee(node, ctx)
+        if not (
+            name in ("document.write", "document.writeln")
+            or name.endswith(".insertAdjacentHTML")
+            or name.startswith("res.")
+            and name.rsplit(".", 1)[-1] in ("send", "write", "end")
+        ):
+            return
         args = _args(node)
         if not args:
             return
@@ -359,6 +412,9 @@ class JsPathTraversal(_JsSecurity):
 
     spec = PathTraversal.spec
 
+    def wants(self, key: str) -> bool:
+        return "." not in key or key.startswith(("fs.", "fs/promises.", "node:fs.", "fsPromises.", "promises.", "res."))
+
     def visit(self, node: Node, ctx: TreeContext) -> None:
         name = _callee(node, ctx)
         method = name.rsplit(".", 1)[-1]
@@ -373,6 +429,7 @@ class JsPathTraversal(_JsSecurity):
 
 
 _HTTP_CLIENTS = frozenset({"fetch", "axios", "got", "request", "needle", "superagent"})
+_HTTP_HEADS = frozenset({"axios", "got", "superagent", "needle", "http", "https", "node:http", "node:https"})
 
 
 @register
@@ -380,6 +437,9 @@ class JsSsrf(_JsSecurity):
     """A request URL taken from the request: fetch, axios, got, http(s).request/get."""
 
     spec = ServerSideRequestForgery.spec
+
+    def wants(self, key: str) -> bool:
+        return key in _HTTP_CLIENTS or key.partition(".")[0] in _HTTP_HEADS
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         name = _callee(node, ctx)
@@ -412,6 +472,9 @@ class OpenRedirect(_JsSecurity):
         15,
     )
     kinds = frozenset({"call_expression", "assignment_expression"})
+
+    def wants(self, key: str) -> bool:
+        return key.endswith(".redirect") or key.startswith(("location.", "window.location."))
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         if node.type == "assignment_expression":
@@ -450,6 +513,9 @@ class RegexInjection(_JsSecurity):
         "CWE-1333",
         15,
     )
+
+    def wants(self, key: str) -> bool:
+        return key == "RegExp"
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         if _callee(node, ctx) != "RegExp":
@@ -494,6 +560,14 @@ class JsWeakHash(TreeDetector):
     spec = WeakCrypto.spec
     languages = JS
     kinds = frozenset({"call_expression"})
+    router = "js.callee"
+    keyed_kinds = _CALLS
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return _callee(node, ctx)
+
+    def wants(self, key: str) -> bool:
+        return key.endswith("createHash")
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         if not _callee(node, ctx).endswith("createHash"):
@@ -521,6 +595,14 @@ class JsInsecureRandom(TreeDetector):
     spec = InsecureRandom.spec
     languages = JS
     kinds = frozenset({"call_expression"})
+    router = "js.callee"
+    keyed_kinds = _CALLS
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return _callee(node, ctx)
+
+    def wants(self, key: str) -> bool:
+        return key == "Math.random"
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         if _callee(node, ctx) != "Math.random":
@@ -557,6 +639,14 @@ class JsJwtNone(TreeDetector):
     spec = JwtVerificationDisabled.spec
     languages = JS
     kinds = frozenset({"call_expression"})
+    router = "js.callee"
+    keyed_kinds = _CALLS
+
+    def key(self, node: Node, ctx: TreeContext) -> str:
+        return _callee(node, ctx)
+
+    def wants(self, key: str) -> bool:
+        return key.endswith(".verify")
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         name = _callee(node, ctx)

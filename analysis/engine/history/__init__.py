@@ -87,7 +87,7 @@ def mine_history(
         return MinedHistory(commits=[], new_commits=0, head=None, incremental=False)
     if now is None:
         now = int(git(root, "log", "-1", "--format=%ct", head).strip() or 0)
-    since = now - int(options.months * 30.44 * DAY)
+    since = max(0, now - int(options.months * 30.44 * DAY))
     incremental = bool(known) and _is_ancestor(root, known[0].sha, head)
     if incremental:
         new = mine_commits(

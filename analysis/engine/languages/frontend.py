@@ -55,7 +55,12 @@ _ROLE_BITS = {
     "jump": JUMP,
     "export": EXPORT,
 }
-_LEAVE_BITS = FUNCTION | CLASS | LOOP | NESTING | BRANCH | IMPORT
+# roles the walk itself acts on when entering / leaving a node (string, assignment and jump are
+# for detectors only)
+_ENTER_BITS = FUNCTION | CLASS | BRANCH | LOOP | DECISION | NESTING | CALL | IMPORT | COMMENT | STATEMENT | EXPORT
+_LEAVE_BITS = FUNCTION | CLASS | LOOP | NESTING | IMPORT
+# kind ids index the dispatch table directly; ERROR is 65535, beyond every grammar's kind count
+_TABLE_SIZE = 1 << 16
 _ANONYMOUS = "<anonymous>"
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
 
@@ -74,12 +79,14 @@ class _Kind:
     opaque: bool = False  # not walked into: its identifiers are taken from its text
     visit: list[Callable[[Node, TreeContext], None]] = field(default_factory=list)
     leave: list[Callable[[Node, TreeContext], None]] = field(default_factory=list)
-    active: bool = False  # enter() has something to do (set by ``finish``)
+    work: bool = False  # enter() has facts or metrics to record (set by ``finish``)
     needs_leave: bool = False
+    plain: bool = False  # nothing but identifiers to record and children to walk into
 
     def finish(self) -> None:
         self.needs_leave = bool(self.bits & _LEAVE_BITS) or bool(self.leave)
-        self.active = bool(self.bits or self.visit or self.conditional or self.cognitive or self.else_kind or self.logical)
+        self.work = bool(self.bits & _ENTER_BITS or self.conditional or self.cognitive or self.else_kind or self.logical)
+        self.plain = not (self.work or self.visit or self.needs_leave or self.opaque)
 
 
 @dataclass(slots=True)
@@ -141,6 +148,7 @@ class TreeFrontEnd:
             by_name.setdefault(kind, _Kind()).else_kind = True
         for kind in spec.logical:
             by_name.setdefault(kind, _Kind()).logical = True
+        visitors: dict[str, list[TreeDetector]] = {}
         for det in self.detectors:
             if not det.applies_to(spec.name):
                 continue
@@ -148,16 +156,18 @@ class TreeFrontEnd:
             for role in det.roles:
                 visit_kinds |= spec.kinds(role)
             for kind in visit_kinds:
-                by_name.setdefault(kind, _Kind()).visit.append(det.visit)
+                visitors.setdefault(kind, []).append(det)
             for role in det.leave_roles:
                 for kind in spec.kinds(role):
                     by_name.setdefault(kind, _Kind()).leave.append(det.leave)
+        for kind, dets in visitors.items():
+            by_name.setdefault(kind, _Kind()).visit = self._visits(kind, dets)
         for kind in spec.opaque:
             by_name.setdefault(kind, _Kind()).opaque = True
         for name, info in by_name.items():
             info.name_hash = zlib.crc32(name.encode())
             info.finish()
-        table: list[_Kind | None] = [None] * language.node_kind_count
+        table: list[_Kind | None] = [None] * _TABLE_SIZE
         for kind_id in range(language.node_kind_count):
             if language.node_kind_is_named(kind_id):
                 table[kind_id] = by_name.get(language.node_kind_for_id(kind_id) or "")
@@ -165,6 +175,24 @@ class TreeFrontEnd:
         if spec.query and any(det.captures and det.applies_to(spec.name) for det in self.detectors):
             query = Query(language, spec.query)
         return _Grammar(language, Parser(language), table, query)
+
+    def _visits(self, kind: str, dets: list[TreeDetector]) -> list[Callable[[Node, TreeContext], None]]:
+        """The visit functions of a kind, in detector order; runs of detectors sharing a routing
+        ``key`` for the kind become one ``_Router`` (not when profiling: each is timed alone)."""
+        out: list[Callable[[Node, TreeContext], None]] = []
+        run: list[TreeDetector] = []
+        for det in [*dets, None]:
+            routed = det is not None and not self.profile and bool(det.router) and kind in det.keyed_kinds
+            if run and (not routed or det.router != run[0].router):  # type: ignore[union-attr]
+                out.append(_Router(run, self).visit if len(run) > 1 else run[0].visit)
+                run = []
+            if det is None:
+                break
+            if routed:
+                run.append(det)
+            else:
+                out.append(det.visit)
+        return out
 
     # --- one file -----------------------------------------------------------------------------
     def process(
@@ -199,7 +227,7 @@ class TreeFrontEnd:
         walker.walk(tree)
         facts.code_lines = _code_lines(lines, walker.comment_rows)
         facts.clone_windows = windows_from_units(walker.units, MIN_TOKENS)
-        facts.names_used = sorted(walker.names)
+        facts.names_used = sorted(walker.names.union(b.decode("utf-8", "replace") for b in walker.names_bytes))
         if walker.exports:
             facts.extra["exports"] = sorted(walker.exports)
         facts.definitions.sort(key=lambda d: (d.line, d.end_line))
@@ -220,12 +248,43 @@ class TreeFrontEnd:
                 if not subscribed.isdisjoint(names):
                     self._call(det, "match", det.match, captures, ctx)
 
+    def _error(self, fn: Callable[..., None], ctx: TreeContext, exc: Exception) -> None:
+        det = fn.__self__  # type: ignore[attr-defined]
+        self.errors.append((det.spec.id, ctx.path, f"{fn.__name__}: {type(exc).__name__}: {exc}"))
+
     def _call(self, det: TreeDetector, hook: str, fn: Callable[..., None], *args: Any) -> None:
         try:
             fn(*args)
         except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the file
             ctx = args[-1]
             self.errors.append((det.spec.id, ctx.path, f"{hook}: {type(exc).__name__}: {exc}"))
+
+
+class _Router:
+    """Detectors of one kind sharing a routing key: the key is computed once per node and only
+    the detectors that want it are visited (``TreeDetector.keyed_kinds``)."""
+
+    _CACHE_MAX = 100_000  # distinct keys remembered per router (callee names: a few thousand)
+
+    def __init__(self, members: list[TreeDetector], owner: TreeFrontEnd) -> None:
+        self.members = members
+        self.spec = members[0].spec  # errors of the key function are reported under the first member
+        self.key = members[0].key  # the same for every member of a router
+        self.owner = owner
+        self.chosen: dict[str, tuple[Callable[[Node, TreeContext], None], ...]] = {}
+
+    def visit(self, node: Node, ctx: TreeContext) -> None:
+        key = self.key(node, ctx)
+        chosen = self.chosen.get(key)
+        if chosen is None:
+            if len(self.chosen) >= self._CACHE_MAX:
+                self.chosen.clear()
+            chosen = self.chosen[key] = tuple(det.visit for det in self.members if det.wants(key))
+        for visit in chosen:
+            try:
+                visit(node, ctx)
+            except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the file
+                self.owner._error(visit, ctx, exc)
 
 
 class _Walker:
@@ -242,7 +301,8 @@ class _Walker:
         self.owner = owner
         self.frames: list[_Frame] = []
         self.scopes: list[tuple[str, Node]] = []  # ("class"|"function", node) innermost last
-        self.names: set[str] = set()
+        self.names: set[str] = set()  # names used, from the text of opaque nodes
+        self.names_bytes: set[bytes] = set()  # identifiers used, as bytes (decoded once, at the end)
         self.comment_rows: set[int] = set()
         self.units: list[tuple[int, int, int, int]] = []  # (hash, weight, start_line, end_line)
         self.skeleton = skeleton_lines("\n".join(ctx.lines))
@@ -260,8 +320,7 @@ class _Walker:
     def collect_top_level_imports(self, root: Node) -> None:
         table = self.table
         for child in root.named_children:
-            kid = child.kind_id
-            info = table[kid] if kid < len(table) else None
+            info = table[child.kind_id]
             if info is not None and info.bits & IMPORT:
                 found = self.hooks.imports(child, self.text)
                 self._record_imports(found, in_function=False)
@@ -288,52 +347,74 @@ class _Walker:
         ctx = self.ctx
         ctx.in_traversal = True
         table = self.table
-        n_kinds = len(table)
+        data = ctx.data
         name_field = tree.language.field_id_for_name(self.spec.name_field)
         declarator_field = tree.language.field_id_for_name(self.spec.declarator_field) if self.spec.declarator_field else -1
         name_uses = self.spec.name_uses
+        profile = self.owner.profile
+        error = self.owner._error
+        enter = self.enter
+        leave = self.leave
+        names = self.names_bytes
+        add_name = names.add
         cursor = tree.walk()
-        stack: list[tuple[int, _Kind, Node]] = []
+        goto_first_child = cursor.goto_first_child
+        goto_next_sibling = cursor.goto_next_sibling
+        goto_parent = cursor.goto_parent
+        # the nodes entered whose leave is due once their subtree is walked, with their depths
+        pending: list[tuple[_Kind, Node]] = []
+        pending_depths: list[int] = [-1]
         depth = 0
         while True:
             node = cursor.node
-            assert node is not None
-            while stack and stack[-1][0] >= depth:
-                _, left_info, left = stack.pop()
-                self.leave(left, left_info)
-            kid = node.kind_id
-            info = table[kid] if kid < n_kinds else None
+            info = table[node.kind_id]  # type: ignore[union-attr]
             if info is not None:
                 # a declared name (function, class, variable, import specifier) is not a use
                 if info.identifier and not self.import_depth:
                     field_id = cursor.field_id
                     if (field_id != name_field and field_id != declarator_field) or (
-                        node.parent is not None and node.parent.type in name_uses
+                        node.parent is not None and node.parent.type in name_uses  # type: ignore[union-attr]
                     ):
-                        self.names.add(self.text(node))
-                if info.active:
-                    self.enter(node, info)
-                if info.needs_leave:
-                    stack.append((depth, info, node))
-                if info.opaque:
-                    # type annotations and the like: no facts inside but the names they use
-                    if not self.import_depth:
-                        self.names.update(_WORD.findall(self.text(node)))
-                    skip = True
-                else:
-                    skip = False
-            else:
-                skip = False
-            if not skip and cursor.goto_first_child():
+                        add_name(data[node.start_byte : node.end_byte])  # type: ignore[union-attr]
+                if not info.plain:
+                    if info.work:
+                        enter(node, info)  # type: ignore[arg-type]
+                    if info.visit:
+                        if profile:
+                            for visit in info.visit:
+                                self._dispatch(visit, node)  # type: ignore[arg-type]
+                        else:
+                            for visit in info.visit:
+                                try:
+                                    visit(node, ctx)  # type: ignore[arg-type]
+                                except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the file
+                                    error(visit, ctx, exc)
+                    if info.opaque:
+                        # type annotations and the like: no facts inside but the names they use
+                        if not self.import_depth:
+                            self.names.update(_WORD.findall(self.text(node)))  # type: ignore[arg-type]
+                        if info.needs_leave:
+                            leave(node, info)  # type: ignore[arg-type]
+                        node = None  # not walked into
+                    elif info.needs_leave:
+                        if goto_first_child():
+                            pending.append((info, node))  # type: ignore[arg-type]
+                            pending_depths.append(depth)
+                            depth += 1
+                            continue
+                        leave(node, info)  # type: ignore[arg-type]
+                        node = None  # a leaf: nothing to walk into
+            if node is not None and goto_first_child():
                 depth += 1
                 continue
-            while not cursor.goto_next_sibling():
-                if not cursor.goto_parent():
-                    while stack:
-                        _, left_info, left = stack.pop()
-                        self.leave(left, left_info)
+            while not goto_next_sibling():
+                if not goto_parent():
                     return
                 depth -= 1
+                if pending_depths[-1] == depth:
+                    pending_depths.pop()
+                    left_info, left = pending.pop()
+                    leave(left, left_info)
 
     def enter(self, node: Node, info: _Kind) -> None:
         bits = info.bits
@@ -386,15 +467,13 @@ class _Walker:
                 m.cognitive += 1 if self.hooks.is_else_if(node) else 1 + max(0, outer)
             elif info.else_kind:
                 first = node.named_child(0)
-                inner = self.table[first.kind_id] if first is not None and first.kind_id < len(self.table) else None
+                inner = self.table[first.kind_id] if first is not None else None
                 if inner is None or not inner.bits & BRANCH:  # an else-if counts on its if
                     m.cognitive += 1
             if info.logical and self.hooks.complexity(node, self.text):
                 parent = node.parent
                 if parent is None or parent.type != node.type or _operator(parent) != _operator(node):
                     m.cognitive += 1
-        for visit in info.visit:
-            self._dispatch(visit, node)
 
     def leave(self, node: Node, info: _Kind) -> None:
         bits = info.bits
@@ -417,8 +496,16 @@ class _Walker:
             if bits & LOOP:
                 frame.loop_depth -= 1
                 self.ctx.loop_depth = frame.loop_depth
-        for leave in info.leave:
-            self._dispatch(leave, node)
+        if info.leave:
+            if self.owner.profile:
+                for fn in info.leave:
+                    self._dispatch(fn, node)
+            else:
+                for fn in info.leave:
+                    try:
+                        fn(node, self.ctx)
+                    except Exception as exc:  # noqa: BLE001 - one broken detector must not fail the file
+                        self.owner._error(fn, self.ctx, exc)
         if bits & (FUNCTION | CLASS):
             self._sync_scope()
 
