@@ -87,6 +87,18 @@ def test_repository_settings_and_delete_with_confirmation(member_page, org):
     assert not Repository.objects.filter(pk=repo.pk).exists()
 
 
+def test_repository_settings_page_in_a_fixed_number_of_queries(member_page, org, django_assert_max_num_queries):
+    repo = RepositoryFactory(organization=org)
+    member_page.get(f"/app/repositories/{repo.pk}/settings/")
+    with django_assert_max_num_queries(10) as few:
+        assert member_page.get(f"/app/repositories/{repo.pk}/settings/").status_code == 200
+    for _ in range(5):
+        AnalysisRunFactory(repository=repo)
+        RepositoryFactory(organization=org)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert member_page.get(f"/app/repositories/{repo.pk}/settings/").status_code == 200
+
+
 def test_outsider_cannot_see_or_touch_a_repository_or_run(outsider_page, org):
     repo = RepositoryFactory(organization=org)
     run = AnalysisRunFactory(repository=repo)

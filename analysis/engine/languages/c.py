@@ -211,9 +211,14 @@ def callee(node: Node, text: Text) -> str | None:
         target = target.child_by_field_name("name")
         if target is None:
             return None
-    if target.type not in ("identifier", "field_expression", "qualified_identifier"):
+    kind = target.type
+    if kind == "identifier":
+        return text(target)
+    if kind not in ("field_expression", "qualified_identifier"):
         return None
-    written = "".join(text(target).split())
+    written = text(target)
+    if " " in written or "\n" in written or "\t" in written:
+        written = "".join(written.split())
     if not _DOTTED.fullmatch(written):
         return None
     dotted = _SEPARATORS.sub(".", written)

@@ -240,7 +240,7 @@ QUERY = """
   (#any-of? @rust.sink.name "arg" "args" "danger_accept_invalid_certs" "danger_accept_invalid_hostnames" "unwrap" "expect")) @rust.sink
 (call_expression
   function: (scoped_identifier) @rust.sink.path
-  (#match? @rust.sink.path "(^|::)Command::new$")) @rust.sink
+  (#any-of? @rust.sink.path "Command::new" "process::Command::new" "std::process::Command::new" "tokio::process::Command::new")) @rust.sink
 """
 
 HOOKS = LanguageHooks(
