@@ -117,6 +117,17 @@ SANITIZERS = frozenset(
         "get_list_or_404",
     }
 )
+# A project's own escaping helper says what it does in its name (escape_sqlite, quote_identifier,
+# sanitize_html, html_escape): its result is as safe as the library's.
+SANITIZER_NAME = re.compile(
+    r"^_?(escape|quote|sanitiz|sanitis)[a-z_]*$|^[a-z_]+_(escape|escaped|quote|quoted|sanitized|sanitised)$"
+)
+
+
+def is_sanitizer(last: str) -> bool:
+    return last in SANITIZERS or SANITIZER_NAME.match(last) is not None
+
+
 # Translations of literals are as trusted as the literals.
 GETTEXT = frozenset(
     {
@@ -325,6 +336,24 @@ def _merge_all(infos: list[Info]) -> Info:
     return out
 
 
+_INDEX = ast.Constant(0)
+_NUMERIC_OPS = (ast.Add, ast.Sub, ast.Div, ast.FloorDiv, ast.Pow)
+
+
+def _is_number(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def _is_enumerate(value: ast.AST, target: ast.AST) -> bool:
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "enumerate"
+        and len(value.args) >= 1
+        and len(getattr(target, "elts", ())) == 2
+    )
+
+
 def _is_str_literal(node: ast.AST) -> bool:
     return (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))) or isinstance(node, ast.JoinedStr)
 
@@ -485,7 +514,7 @@ class TaintState:
         if rest and head not in ("self", "cls") and head not in ctx.imports:
             return  # a method of a local object: not resolvable without types
         last = callee.rpartition(".")[2]
-        if (not rest and last in _BUILTINS) or last in SANITIZERS:
+        if (not rest and last in _BUILTINS) or is_sanitizer(last):
             return
         args: list[list[object]] = []
         for position, arg in [*enumerate(node.args), *((k.arg, k.value) for k in node.keywords if k.arg)]:
@@ -570,6 +599,11 @@ class TaintState:
 
     def _bind(self, target: ast.AST, kind: int, value: ast.AST, op: ast.operator | None, ctx: FileContext) -> None:
         tk = target.__class__
+        if (tk is ast.Tuple or tk is ast.List) and kind == VALUE and _is_enumerate(value, target):
+            # for i, item in enumerate(items): the index is an int, the item a part of items
+            self._bind(target.elts[0], VALUE, _INDEX, None, ctx)  # type: ignore[attr-defined]
+            self._bind(target.elts[1], PART, value.args[0], None, ctx)  # type: ignore[attr-defined]
+            return
         if tk is ast.Tuple or tk is ast.List:
             for element in target.elts:  # type: ignore[attr-defined]
                 self._bind(element, PART if kind == VALUE else kind, value, op, ctx)
@@ -674,7 +708,9 @@ class TaintState:
         if kind is ast.JoinedStr:
             parts = [self._info(v.value, ctx) for v in node.values if isinstance(v, ast.FormattedValue)]  # type: ignore[attr-defined]
             out = _merge_all(parts)
-            return Info(taint=out.taint, const=out.const, built=any(p.built or not _fixed(p) for p in parts))
+            built = any(p.built or not _fixed(p) for p in parts)
+            # text around safe values (numbers, escaped identifiers) is as safe as they are
+            return Info(taint=out.taint, const=out.const, built=built, safe=out.safe and not built)
         if kind is ast.BinOp:
             return self._binop(node.left, node.op, node.right, ctx)  # type: ignore[attr-defined]
         if kind is ast.Subscript:
@@ -694,20 +730,46 @@ class TaintState:
         if kind is ast.UnaryOp:
             inner = self._info(node.operand, ctx)  # type: ignore[attr-defined]
             return Info(taint=inner.taint, const=inner.const, safe=not inner.const)
-        if kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp):
-            parts = [self._info(node.elt, ctx)] + [self._info(g.iter, ctx) for g in node.generators]  # type: ignore[attr-defined]
-            out = _merge_all(parts)
-            return Info(taint=out.taint, built=out.built)
-        if kind is ast.DictComp:
-            parts = [self._info(node.value, ctx)] + [self._info(g.iter, ctx) for g in node.generators]  # type: ignore[attr-defined]
-            return Info(taint=_merge_all(parts).taint)
+        if kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+            return self._comprehension(node, ctx)  # type: ignore[arg-type]
         if kind is ast.Compare:
             return SAFE
         return UNKNOWN
 
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, ctx: FileContext) -> Info:
+        """A comprehension binds its targets in its own scope, from its own iterables (an ``i``
+        of the enclosing function says nothing about the ``i`` of ``for i, x in enumerate(...)``)."""
+        chain, seq = self._env
+        scope: dict[str, list[_Binding]] = {}
+        for gen in node.generators:
+            self._env = ((scope, *chain), seq)
+            try:
+                it = self._info(gen.iter, ctx)
+            finally:
+                self._env = (chain, seq)
+            targets: list[tuple[ast.AST, Info]] = []
+            if isinstance(gen.target, ast.Tuple | ast.List) and _is_enumerate(gen.iter, gen.target):
+                targets = [(gen.target.elts[0], SAFE), (gen.target.elts[1], Info(taint=it.taint, safe=it.safe))]
+            else:
+                targets = [(gen.target, Info(taint=it.taint, const=it.const, safe=it.safe))]
+            for target, info in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        scope[sub.id] = [_Binding(VALUE, sub, None, None, -1, True, (scope, *chain), info)]
+        self._env = ((scope, *chain), seq)
+        try:
+            # the result holds what the element expression makes of the targets, nothing more
+            if isinstance(node, ast.DictComp):
+                return _merge_all([self._info(node.key, ctx), self._info(node.value, ctx)])
+            return self._info(node.elt, ctx)
+        finally:
+            self._env = (chain, seq)
+
     def _binop(self, left: ast.AST, op: ast.operator, right: ast.AST, ctx: FileContext) -> Info:
         a = self._info(left, ctx)
         b = self._info(right, ctx)
+        if isinstance(op, _NUMERIC_OPS) and (_is_number(left) or _is_number(right)):
+            return SAFE  # text + 1 raises: the result of arithmetic with a number is a number
         out = merge(a, b)
         if isinstance(op, (ast.Add, ast.Mod)) and not out.const:
             stringy = _is_str_literal(left) or a.built or (isinstance(op, ast.Add) and (_is_str_literal(right) or b.built))
@@ -753,7 +815,7 @@ class TaintState:
     def _call(self, node: ast.Call, ctx: FileContext) -> Info:
         func = node.func
         last = call_terminal(func, ctx)
-        if last in SANITIZERS:
+        if is_sanitizer(last):
             return SAFE
         if last in ("input", "raw_input", "getenv", "getenvb", "get"):
             hit = SOURCE_CALLS.get(ctx.qualified_name(func) or "")
@@ -775,7 +837,8 @@ class TaintState:
                 both = merge(receiver, arg_info)
                 if both.const:
                     return CONST
-                return Info(taint=both.taint, built=not _fixed(both) or both.built)
+                built = not _fixed(both) or both.built
+                return Info(taint=both.taint, built=built, safe=both.safe and not built)
             if receiver.taint is not None:
                 return Info(taint=receiver.taint, built=receiver.built and last in _KEEPING_METHODS)
             if last in _KEEPING_METHODS and receiver.built:

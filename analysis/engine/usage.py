@@ -23,12 +23,22 @@ import re
 from analysis.engine.context import FileContext
 from analysis.engine.visitor import dotted_name
 
+# Matched against the words of a name (``_tokenize`` is not about tokens, ``csrf_token`` is).
 SECURITY_WORDS = re.compile(
-    r"(passw|passphrase|pwd|secret|token|nonce|session|otp|api_?key|private_?key|signing_?key|"
-    r"encryption_?key|secret_?key|auth|credential|csrf|salt|signature|sign\b|hmac|cipher|crypt|"
-    r"reset_?code|activation|invite|verification_?code|pin_?code)",
+    r"\b(passw\w*|passphrase|pwd|secrets?|tokens?|nonces?|sessions?|otp|api ?keys?|private ?keys?|signing ?keys?|"
+    r"encryption ?keys?|secret ?keys?|auth|authn|authz|authenticat\w*|authoriz\w*|credentials?|csrf|xsrf|salt\w*|"
+    r"signatures?|sign|signed|signer|hmac|cipher\w*|\w*crypt\w*|reset ?codes?|activation|invites?|"
+    r"verification ?codes?|pin ?codes?|pin)\b",
     re.IGNORECASE,
 )
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def words(name: str) -> str:
+    """``resetPasswordToken`` / ``reset_password_token`` -> ``reset password token``."""
+    return _CAMEL.sub(" ", name).replace("_", " ").replace("-", " ").replace(".", " ").lower()
+
+
 BENIGN_WORDS = re.compile(
     r"(cache|etag|e_tag|checksum|digest_size|block_size|fingerprint|dedup|shard|bucket|partition|"
     r"jitter|delay|backoff|retry|sleep|timeout|interval|sample|shuffle|colou?r|avatar|gravatar|"
@@ -111,7 +121,7 @@ def purpose(names: list[str]) -> str | None:
     secret, else None. Benign wins: ``password_cache_key`` is a cache key."""
     if any(BENIGN_WORDS.search(n) for n in names):
         return "benign"
-    if any(SECURITY_WORDS.search(n) for n in names):
+    if any(SECURITY_WORDS.search(words(n)) for n in names):
         return "security"
     return None
 

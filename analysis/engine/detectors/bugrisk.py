@@ -69,12 +69,15 @@ class MutableDefaultArgument(NodeDetector):
         for arg, default in pairs:
             kind = self._mutable_kind(default, ctx)
             if kind:
+                use = _default_use(node, arg.arg)
                 ctx.report(
                     self.spec,
                     default,
-                    f"Parameter '{arg.arg}' of '{name}' has a mutable default ({kind}); it is shared between calls.",
+                    f"Parameter '{arg.arg}' of '{name}' has a mutable default ({kind}); it is shared between calls"
+                    + (" and this function changes or hands it out." if use == "mutated" else "."),
                     symbol=symbol,
-                    metadata={"parameter": arg.arg, "default_kind": kind},
+                    confidence=_DEFAULT_USE_CONFIDENCE[use],
+                    metadata={"parameter": arg.arg, "default_kind": kind, "use": use},
                 )
 
     @staticmethod
@@ -92,8 +95,96 @@ class MutableDefaultArgument(NodeDetector):
         return None
 
 
+_MUTATORS = frozenset(
+    {
+        "append", "extend", "insert", "update", "add", "pop", "remove", "clear", "setdefault",
+        "discard", "sort", "reverse", "popitem", "difference_update", "intersection_update",
+        "symmetric_difference_update", "__setitem__",
+    }
+)  # fmt: skip
+# the shared default is a bug when this function changes it or lets it out (a caller may);
+# handed to another call it may be changed there; only read it is harmless
+_DEFAULT_USE_CONFIDENCE = {"mutated": 1.0, "passed": 0.4, "read": 0.2}
+
+
+def _default_use(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str) -> str:
+    """How the body uses parameter ``name``: ``mutated`` (changed in place, returned, yielded or
+    stored elsewhere), ``passed`` (an argument of a call) or ``read``."""
+
+    def is_param(node: ast.AST | None) -> bool:
+        return isinstance(node, ast.Name) and node.id == name
+
+    passed = False
+    body = [func.body] if isinstance(func, ast.Lambda) else func.body
+    for node in (n for stmt in body for n in ast.walk(stmt)):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Attribute) and is_param(f.value) and f.attr in _MUTATORS:
+                return "mutated"
+            if any(is_param(a) or (isinstance(a, ast.Starred) and is_param(a.value)) for a in node.args) or any(
+                is_param(k.value) for k in node.keywords
+            ):
+                passed = True
+        elif isinstance(node, ast.Subscript) and is_param(node.value) and isinstance(node.ctx, ast.Store | ast.Del):
+            return "mutated"
+        elif isinstance(node, ast.AugAssign) and is_param(node.target):
+            return "mutated"
+        elif isinstance(node, ast.Return | ast.Yield | ast.YieldFrom) and is_param(node.value):
+            return "mutated"
+        elif isinstance(node, ast.Assign) and is_param(node.value):
+            if any(not isinstance(t, ast.Name) for t in node.targets):
+                return "mutated"  # stored in an attribute or a container: it outlives the call
+    if isinstance(func, ast.Lambda) and is_param(func.body):
+        return "mutated"
+    return "passed" if passed else "read"
+
+
 # --------------------------------------------------------------------------------------------
 _GENERIC = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+
+
+_BEST_EFFORT_CONFIDENCE = 0.3
+# a lone call to one of these in the try body is best-effort cleanup: failing is acceptable
+_CLEANUP_CALLS = frozenset(
+    {
+        "close", "shutdown", "remove", "unlink", "rmtree", "rmdir", "kill", "terminate", "cancel",
+        "disconnect", "release", "stop", "delete", "join", "flush", "quit", "logout", "unregister",
+        "cleanup", "clear", "detach", "wait",
+    }
+)  # fmt: skip
+_CLEANUP_FUNCTIONS = frozenset({"__del__", "__exit__", "__aexit__", "close", "cleanup", "shutdown", "teardown", "dispose"})
+
+
+def _best_effort(ctx: FileContext) -> bool:
+    """Whether the swallowing handler belongs to a best-effort idiom where ignoring the error is
+    the intent: cleanup in ``__del__``/``close``, a lone cleanup call, an attempt made while
+    already handling an error or in a ``finally``, or a loop's probe of alternatives (the handler
+    acts as ``continue``)."""
+    parents = ctx.parents
+    if not parents or not isinstance(parents[-1], ast.Try | getattr(ast, "TryStar", ast.Try)):
+        return False
+    try_node = parents[-1]
+    body = try_node.body  # type: ignore[attr-defined]
+    if len(body) == 1 and isinstance(body[0], ast.Expr):
+        call: ast.expr = body[0].value
+        if isinstance(call, ast.Await):
+            call = call.value
+        func = call.func if isinstance(call, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in _CLEANUP_CALLS:
+            return True
+    if len(parents) > 1 and isinstance(parents[-2], ast.For | ast.AsyncFor | ast.While):
+        return True
+    child: ast.AST = try_node
+    for ancestor in reversed(parents[:-1]):
+        if isinstance(ancestor, ast.ExceptHandler):
+            return True
+        if isinstance(ancestor, ast.Try) and child in ancestor.finalbody:
+            return True
+        if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef):
+            return ancestor.name in _CLEANUP_FUNCTIONS
+        child = ancestor
+    return False
 
 
 @register
@@ -119,13 +210,15 @@ class BareOrSwallowedExcept(NodeDetector):
             if any(isinstance(s, ast.Raise) and s.exc is None for s in node.body):
                 return
             swallowed = all(_is_ellipsis_or_pass(s) for s in node.body)
+            best_effort = swallowed and _best_effort(ctx)
             ctx.report(
                 self.spec,
                 node,
                 "Bare 'except:' also catches SystemExit and KeyboardInterrupt"
                 + ("; and the error is silently discarded." if swallowed else "; catch specific exceptions."),
                 title="Bare except",
-                metadata={"kind": "bare", "swallowed": swallowed},
+                confidence=_BEST_EFFORT_CONFIDENCE if best_effort else 1.0,
+                metadata={"kind": "bare", "swallowed": swallowed, **({"best_effort": True} if best_effort else {})},
                 code=ctx.segment(node, 2),
             )
             return
@@ -140,7 +233,7 @@ class BareOrSwallowedExcept(NodeDetector):
                 node,
                 f"'except {caught[0]}' with an empty body silently swallows every error.",
                 title="Swallowed exception",
-                confidence=0.8,
+                confidence=_BEST_EFFORT_CONFIDENCE if _best_effort(ctx) else 0.8,
                 metadata={"kind": "swallowed", "caught": caught[0]},
                 code=ctx.segment(node, 2),
             )

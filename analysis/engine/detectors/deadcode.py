@@ -19,6 +19,7 @@ import builtins
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from analysis.engine import graph as g
 from analysis.engine.context import FileContext
@@ -34,6 +35,16 @@ from analysis.engine.registry import (
 )
 
 _EXPORTED_CONFIDENCE = 0.2
+# a public class is more often meant for users of the package (passed to an API, found by name
+# by a loader) than a public function; a subclass in a family of sibling subclasses is a plugin
+_PUBLIC_CLASS_CONFIDENCE = 0.3
+_PLUGIN_CONFIDENCE = 0.2
+# kept on purpose: the docstring or a comment says so
+_KEPT_CONFIDENCE = 0.15
+_KEPT_WORDS = re.compile(r"\b(deprecat\w*|backward[s]?[- ]compat\w*|compatib\w*|legacy|kept for|alias for|public api)\b", re.I)
+# "module.path:attribute" in packaging metadata (entry points, console scripts)
+_ENTRY_POINT = re.compile(r"\b[A-Za-z_][\w.]*:([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?")
+_METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "entry_points.txt")
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 _BUILTINS = frozenset(dir(builtins)) | {
@@ -204,7 +215,10 @@ class UnusedImport(NodeDetector):
         if t is ast.arg:
             scope.bindings[node.arg] = None  # type: ignore[attr-defined]
             if node.annotation is not None:  # type: ignore[attr-defined]
-                scope.uses.update(_string_names(node.annotation))  # type: ignore[attr-defined]
+                # evaluated where the function is defined: a parameter named like the module its
+                # string annotation names ("item: 'item.Item'") does not hide that module
+                outer = self.stack[-2] if len(self.stack) > 1 else scope
+                outer.uses.update(_string_names(node.annotation))  # type: ignore[attr-defined]
             return
         if t is ast.Import or t is ast.ImportFrom:
             self._bind_imports(node, ctx)  # type: ignore[arg-type]
@@ -456,7 +470,7 @@ class UnusedFunctionOrClass(ProjectDetector):
         description="Nothing in the project references this function, method or class. Dead code costs "
         "reading and maintenance time; delete it (version control remembers it).",
         effort_minutes=10,
-        thresholds={"public_confidence": 0.4, "private_confidence": 0.8, "report_public_methods": False},
+        thresholds={"public_confidence": 0.6, "private_confidence": 0.8, "report_public_methods": False},
     )
 
     def run(self, project: ProjectContext) -> Iterable[Finding]:
@@ -471,6 +485,8 @@ class UnusedFunctionOrClass(ProjectDetector):
                 referenced.update(imp.names)
             if facts.dunder_all:
                 referenced.update(facts.dunder_all)
+        # named by packaging metadata: entry points and scripts are called from outside
+        by_family.setdefault("python", set()).update(_entry_point_names(project.root))
         targets: set[str] = set()
         for kind in (g.CALLS, g.INHERITS):
             for dsts in project.graph.edges[kind].values():
@@ -492,9 +508,22 @@ class UnusedFunctionOrClass(ProjectDetector):
             if not _candidate(project, qual, d, facts, public_methods):
                 continue
             # Go: a name starting with a lower-case letter is not visible outside its package
-            private = d.name.startswith("_") or (facts.language == "go" and not d.name[:1].isupper())
+            # a private module (``pkg/_winapi.py``) makes everything in it private to the package
+            private = (
+                d.name.startswith("_")
+                or (facts.language == "go" and not d.name[:1].isupper())
+                or any(part.startswith("_") and not part.startswith("__") for part in facts.module.split("."))
+            )
             exported = d.name in facts.extra.get("exports", ())  # public API of a JS/TS module
             kind = {"class": "Class", "method": "Method"}.get(d.kind, "Function")
+            confidence = exported_conf if exported else private_conf if private else public_conf
+            if _kept_on_purpose(project, path, d):
+                confidence = min(confidence, _KEPT_CONFIDENCE)
+            elif d.kind == "class" and not private:
+                plugin = any(
+                    len(project.graph.predecessors(g.INHERITS, base)) >= 2 for base in project.graph.successors(g.INHERITS, qual)
+                )
+                confidence = min(confidence, _PLUGIN_CONFIDENCE if plugin else _PUBLIC_CLASS_CONFIDENCE)
             yield project.report(
                 self.spec,
                 path=path,
@@ -503,7 +532,7 @@ class UnusedFunctionOrClass(ProjectDetector):
                 message=f"{kind} '{d.name}' is never referenced in the project.",
                 symbol=qual.removeprefix(facts.module + "."),
                 key=f"{d.kind}:{qual}",
-                confidence=exported_conf if exported else private_conf if private else public_conf,
+                confidence=confidence,
                 # public names may be API used from outside the project: informational only,
                 # unless repotoire.toml sets this detector's severity
                 severity=None if (private and not exported) or configured else Severity.INFO,
@@ -515,6 +544,34 @@ class UnusedFunctionOrClass(ProjectDetector):
                     **({"exported": True} if exported else {}),
                 },
             )
+
+
+def _entry_point_names(root: str) -> set[str]:
+    """Attribute names that packaging metadata at the root (or one directory down) points at."""
+    names: set[str] = set()
+    base = Path(root)
+    for pattern in _METADATA_FILES:
+        for path in (base / pattern, *base.glob(f"*/{pattern}")):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for match in _ENTRY_POINT.finditer(text):
+                names.update(n for n in match.groups() if n)
+    return names
+
+
+def _kept_on_purpose(project: ProjectContext, path: str, d: Definition) -> bool:
+    """The docstring, or a comment just above the definition or at the top of its body, says the
+    definition is kept deliberately (deprecated, backward compatibility, an alias)."""
+    if d.docstring and _KEPT_WORDS.search(d.docstring):
+        return True
+    for line in range(max(1, d.line - 3), min(d.end_line, d.line + 12) + 1):
+        text = project.line_text(path, line)
+        comment = text.partition("#")[2]
+        if comment and _KEPT_WORDS.search(comment):
+            return True
+    return False
 
 
 def _candidate(project: ProjectContext, qual: str, d: Definition, facts: FileFacts, public_methods: bool) -> bool:

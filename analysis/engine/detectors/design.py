@@ -536,6 +536,10 @@ class MessageChain(NodeDetector):
 
 
 # --------------------------------------------------------------------------------------------
+_CLUMP_CONFIDENCE = 0.4
+_WEAK_CLUMP_CONFIDENCE = 0.2
+
+
 @register
 class DataClumps(NodeDetector):
     """The same group of parameters passed around together through several functions."""
@@ -595,6 +599,9 @@ class DataClumps(NodeDetector):
             ordered = sorted(members, key=lambda f: self._functions[f][0].lineno)  # type: ignore[attr-defined]
             first_node, first_symbol, _ = self._functions[ordered[0]]
             group = ", ".join(sorted(params))
+            # three parameters shared by three functions is mostly an interface's or a family of
+            # helpers' natural signature; a wider group across more functions is a missing object
+            strong = len(params) > min_params and len(members) > min_functions
             ctx.report(
                 self.spec,
                 first_node,
@@ -602,6 +609,7 @@ class DataClumps(NodeDetector):
                 + ("..." if len(ordered) > 6 else "")
                 + "; consider grouping them in one object.",
                 symbol=first_symbol,
+                confidence=_CLUMP_CONFIDENCE if strong else _WEAK_CLUMP_CONFIDENCE,
                 metadata={
                     "parameters": sorted(params),
                     "functions": ordered,
@@ -613,6 +621,11 @@ class DataClumps(NodeDetector):
 
 
 # --------------------------------------------------------------------------------------------
+_DOMINANT_SHARE = 0.5
+_CLEAR_MARGIN = 1.2
+_CATALOGUE_CONFIDENCE = 0.3
+
+
 @register
 class LargeFile(NodeDetector):
     """A module with too many lines of code."""
@@ -639,12 +652,27 @@ class LargeFile(NodeDetector):
                 code_lines += 1
         if code_lines <= limit:
             return
+        # A module that is mostly one big class, well over the limit, is one responsibility
+        # too many; a catalogue of small independent functions or classes (operations, facts,
+        # commands) or a module barely over the limit is large without being hard to change.
+        largest = max(
+            (
+                (node.end_lineno or node.lineno) - node.lineno + 1
+                for node, qual in ctx.qualnames.items()
+                if isinstance(node, ast.ClassDef) and qual.count(".") == ctx.module.count(".") + 1
+            ),
+            default=0,
+        )
+        dominated = largest >= _DOMINANT_SHARE * len(ctx.lines)
+        clear = dominated and code_lines >= _CLEAR_MARGIN * limit
         ctx.report(
             self.spec,
             None,
-            f"This module has {code_lines} lines of code (limit {limit}).",
+            f"This module has {code_lines} lines of code (limit {limit})"
+            + (f", {largest} of its lines in one class." if dominated else "."),
             line=1,
             symbol="",
-            metadata={"code_lines": code_lines, "threshold": limit},
+            confidence=1.0 if clear else _CATALOGUE_CONFIDENCE,
+            metadata={"code_lines": code_lines, "threshold": limit, "largest_class_lines": largest},
             code="",
         )

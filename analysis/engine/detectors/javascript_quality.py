@@ -5,6 +5,7 @@ TypeScript. Checks that exist for Python keep the Python detector's spec (one id
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from analysis.engine.detectors.bugrisk import (
@@ -330,6 +331,23 @@ class JsMissingDocComment(_JsDetector):
         )
 
 
+_JSDOC_TYPE = re.compile(r"@\w+[^{\n]*?\{([^}\n]*)\}|\{@link\s+([\w.]+)")
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _jsdoc_type_names(lines: list[str]) -> set[str]:
+    """Identifiers inside JSDoc type expressions and ``{@link}`` references of comment lines."""
+    names: set[str] = set()
+    for line in lines:
+        if "@" not in line or "{" not in line:
+            continue
+        for match in _JSDOC_TYPE.finditer(line):
+            for group in match.groups():
+                if group:
+                    names.update(_IDENTIFIER.findall(group))
+    return names
+
+
 @register
 class JsUnusedImport(_JsDetector):
     """An imported binding the file never uses (what ``tsc --noUnusedLocals`` reports)."""
@@ -344,12 +362,17 @@ class JsUnusedImport(_JsDetector):
         if ctx.facts is None:
             return
         used = set(ctx.facts.names_used)
+        jsdoc: set[str] | None = None
         for imp in ctx.facts.imports:
             if imp.kind not in ("import", "type") or imp.in_function:
                 continue
             binding = imp.alias or (imp.names[0] if imp.names and imp.names[0] != "*" else None)
             if not binding or binding in used:
                 continue
+            if jsdoc is None:
+                jsdoc = _jsdoc_type_names(ctx.lines)
+            if binding in jsdoc:
+                continue  # a type-only use in a JSDoc comment (`@type {?Collection}`, `@implements {Scene}`)
             if binding == "React" and ctx.shared.get("jsx"):
                 continue  # the classic JSX runtime uses React implicitly
             shown = f"{imp.names[0]} as {binding}" if imp.names and imp.alias else binding
@@ -364,6 +387,10 @@ class JsUnusedImport(_JsDetector):
 
 
 # --- JavaScript's own checks ----------------------------------------------------------------------
+_COERCING_LITERALS = frozenset({"true", "false", '""', "''", '"0"', "'0'", "``", "NaN"})
+_STYLE_CONFIDENCE = 0.3
+
+
 @register
 class LooseEquality(_JsDetector):
     """``==``/``!=`` coerce their operands (``0 == ""``, ``"1" == 1``): use ``===``/``!==``.
@@ -395,7 +422,16 @@ class LooseEquality(_JsDetector):
         if left.type in ("string", "number") and right.type in ("string", "number"):
             return
         strict = "===" if op.type == "==" else "!=="
-        ctx.report(self.spec, node, f"'{op.type}' compares with type coercion; use '{strict}'.", metadata={"operator": op.type})
+        # coercion bites with the operands it converts surprisingly ('' == 0, '0' == false,
+        # [] == false); against another literal or between two objects '==' is mostly a style nit
+        hazard = bool(texts & _COERCING_LITERALS) or left.type in ("array", "object") or right.type in ("array", "object")
+        ctx.report(
+            self.spec,
+            node,
+            f"'{op.type}' compares with type coercion; use '{strict}'.",
+            confidence=1.0 if hazard else _STYLE_CONFIDENCE,
+            metadata={"operator": op.type, "coercion_hazard": hazard},
+        )
 
 
 @register

@@ -25,6 +25,8 @@ from pathlib import Path
 GIT_TIMEOUT = 600  # seconds; a 10,000-commit log takes a few seconds
 _FORMAT = "%x1e%H%x1f%aN%x1f%aE%x1f%at%x1f"
 IGNORE_REVS_FILE = ".git-blame-ignore-revs"
+# git reads "@<small number>" as something else than a time; no commit is older than 1973
+_EARLIEST = 100_000_000
 
 
 class HistoryError(RuntimeError):
@@ -118,16 +120,15 @@ def shallow_boundary(root: str | os.PathLike[str]) -> set[str]:
         return set()
 
 
-def ignore_revs(root: str | os.PathLike[str], extra: Iterable[str] = ()) -> set[str]:
-    """Commit ids of ``.git-blame-ignore-revs`` (``#`` comments allowed) and ``extra``,
+def ignore_revs(root: str | os.PathLike[str], extra: Iterable[str] = (), ref: str = "HEAD") -> set[str]:
+    """Commit ids of ``ref``'s ``.git-blame-ignore-revs`` (``#`` comments allowed) and ``extra``,
     lower-cased (abbreviated ids match by prefix, see ``is_ignored``)."""
     revs = {r.strip().lower() for r in extra if r.strip()}
-    path = Path(root, IGNORE_REVS_FILE)
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            token = line.split("#", 1)[0].strip()
-            if re.fullmatch(r"[0-9a-fA-F]{7,40}", token):
-                revs.add(token.lower())
+    text = git(root, "show", f"{ref}:{IGNORE_REVS_FILE}", check=False)  # empty when absent
+    for line in text.splitlines():
+        token = line.split("#", 1)[0].strip()
+        if re.fullmatch(r"[0-9a-fA-F]{7,40}", token):
+            revs.add(token.lower())
     return revs
 
 
@@ -182,7 +183,7 @@ def mine_commits(
     older than ``since`` (unix seconds), none reachable from ``exclude_reachable_from`` (the
     commits an earlier mining already has: incremental mining)."""
     args = ["log", "--no-merges", "-M", "--numstat", "-z", f"--format={_FORMAT}", "--no-color", "--no-ext-diff"]
-    if since is not None:
+    if since is not None and since >= _EARLIEST:
         args.append(f"--since=@{int(since)}")
     if max_commits is not None:
         args.append(f"--max-count={int(max_commits)}")
@@ -191,7 +192,7 @@ def mine_commits(
     args.append("--")
     commits = parse_log(git(root, *args))
     boundary = shallow_boundary(root)
-    revs = ignore_revs(root, ignore)
+    revs = ignore_revs(root, ignore, ref)
     kept = [c for c in commits if c.sha not in boundary]
     if revs:
         for c in kept:
@@ -280,7 +281,7 @@ def mine_hunks(
     if not names:
         return {}
     args = ["log", "--no-merges", "-M", "-p", "-U0", "--format=%x1e%H", "--no-color", "--no-ext-diff"]
-    if since is not None:
+    if since is not None and since >= _EARLIEST:
         args.append(f"--since=@{int(since)}")
     if max_commits is not None:
         args.append(f"--max-count={int(max_commits)}")

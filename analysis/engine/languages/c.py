@@ -13,7 +13,9 @@ Identifiers in a ``declarator`` field are declared, not used (``int x``, a param
 member): ``LanguageSpec.declarator_field``.
 
 Cyclomatic complexity is counted as lizard 1.24.3 counts C: 1 + each ``if``, ``for``, ``while``
-(a ``do ... while`` too), ``case`` label (not ``default``), ``?:`` and each ``&&``/``||``.
+(a ``do ... while`` too), ``case`` label (not ``default``), ``?:`` and each ``&&``/``||``. Preprocessor conditions are decided at compile time: neither the
+``#if`` nor its ``&&``/``||`` count (lizard counts an ``#if`` inside a function). Both branches of an
+``#if``/``#else`` are parsed and counted.
 """
 
 from __future__ import annotations
@@ -177,13 +179,23 @@ def imports(node: Node, text: Text) -> list[ImportFact]:
 
 
 _LOGICAL = frozenset({"&&", "||", "and", "or"})
+_PREPROCESSOR_CONDITIONS = frozenset({"preproc_if", "preproc_elif"})
+_CONDITION_PARTS = frozenset({"binary_expression", "parenthesized_expression", "unary_expression"})
+
+
+def _in_directive(node: Node) -> bool:
+    """Is this operator part of an ``#if``/``#elif`` condition (decided at compile time)?"""
+    parent = node.parent
+    while parent is not None and parent.type in _CONDITION_PARTS:
+        parent = parent.parent
+    return parent is not None and parent.type in _PREPROCESSOR_CONDITIONS
 
 
 def complexity(node: Node, text: Text) -> int:
     if node.type == "case_statement":
         return 1 if node.child_by_field_name("value") is not None else 0
     op = node.child_by_field_name("operator")
-    return 1 if op is not None and op.type in _LOGICAL else 0
+    return 1 if op is not None and op.type in _LOGICAL and not _in_directive(node) else 0
 
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:(?:\.|->|::)[A-Za-z_]\w*)*")
@@ -199,9 +211,14 @@ def callee(node: Node, text: Text) -> str | None:
         target = target.child_by_field_name("name")
         if target is None:
             return None
-    if target.type not in ("identifier", "field_expression", "qualified_identifier"):
+    kind = target.type
+    if kind == "identifier":
+        return text(target)
+    if kind not in ("field_expression", "qualified_identifier"):
         return None
-    written = "".join(text(target).split())
+    written = text(target)
+    if " " in written or "\n" in written or "\t" in written:
+        written = "".join(written.split())
     if not _DOTTED.fullmatch(written):
         return None
     dotted = _SEPARATORS.sub(".", written)

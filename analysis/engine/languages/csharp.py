@@ -198,23 +198,33 @@ def is_else_if(node: Node) -> bool:
 # sinks of ``detectors/native_security.py``, matched after the walk
 _SINK_METHODS = (
     "Start ExecuteReader ExecuteNonQuery ExecuteScalar ExecuteSqlRaw ExecuteSqlCommand FromSqlRaw Query Execute "
-    "Deserialize ComputeHash Create Next HashData"
+    "Deserialize ComputeHash Create Next NextBytes NextInt64 HashData SqlQuery SqlQueryRaw"
 ).split()
 _SINK_TYPES = (
     "SqlCommand SqlDataAdapter OleDbCommand OdbcCommand NpgsqlCommand MySqlCommand SQLiteCommand SqliteCommand "
     "ProcessStartInfo BinaryFormatter SoapFormatter NetDataContractSerializer LosFormatter ObjectStateFormatter "
     "MD5CryptoServiceProvider SHA1CryptoServiceProvider SHA1Managed DESCryptoServiceProvider Random"
 ).split()
+# ``#any-of?`` is decided in C (a ``#match?`` regex would run in Python for every ``new``): the
+# names as written, bare or with their namespace
+_SINK_TYPES = [
+    *_SINK_TYPES,
+    *(f"System.Data.SqlClient.{n}" for n in ("SqlCommand", "SqlDataAdapter")),
+    *(f"Microsoft.Data.SqlClient.{n}" for n in ("SqlCommand", "SqlDataAdapter")),
+    "System.Diagnostics.ProcessStartInfo",
+    "System.Random",
+    "System.Runtime.Serialization.Formatters.Binary.BinaryFormatter",
+]
 QUERY = f"""
 (invocation_expression
   function: (member_access_expression name: (identifier) @cs.sink.name)
   (#any-of? @cs.sink.name {" ".join(f'"{n}"' for n in _SINK_METHODS)})) @cs.sink
 (object_creation_expression
   type: [(identifier) (qualified_name)] @cs.sink.type
-  (#match? @cs.sink.type "(^|[.])({"|".join(_SINK_TYPES)})$")) @cs.sink
+  (#any-of? @cs.sink.type {" ".join(f'"{n}"' for n in _SINK_TYPES)})) @cs.sink
 (assignment_expression
-  left: (member_access_expression name: (identifier) @cs.callback.name)
-  (#any-of? @cs.callback.name "ServerCertificateValidationCallback" "ServerCertificateCustomValidationCallback" "RemoteCertificateValidationCallback")) @cs.callback
+  left: (member_access_expression name: (identifier) @cs.assign.name)
+  (#any-of? @cs.assign.name "ServerCertificateValidationCallback" "ServerCertificateCustomValidationCallback" "RemoteCertificateValidationCallback" "CommandText")) @cs.assign
 """
 
 HOOKS = LanguageHooks(

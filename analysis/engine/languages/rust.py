@@ -11,7 +11,8 @@ workspace crates by name, the module tree of ``lib.rs``/``main.rs``/``mod.rs``).
 Cyclomatic complexity is counted as lizard 1.24.3 counts Rust, except where lizard counts what
 is not a decision: 1 + each ``if`` (``if let`` too), ``while`` (``while let`` too), ``for``,
 each arm of a ``match`` but the first, each guard of an arm, each ``?`` (an early return), each ``let ... else`` and
-each ``&&``/``||``. Lizard also counts the ``where`` keyword of a generic bound; the engine does
+each ``&&``/``||``; among the tokens of a macro call (``vec![x?]``, ``assert!(a && b)``) each
+``?`` after an operand, ``&&``/``||`` between operands and ``if``/``while``/``for``. Lizard also counts the ``where`` keyword of a generic bound; the engine does
 not. ``loop`` is not a decision (it exits through a ``break`` that is under one).
 """
 
@@ -139,8 +140,30 @@ def imports(node: Node, text: Text) -> list[ImportFact]:
     return out
 
 
+_TREE_KEYWORDS = frozenset({"if", "while", "for"})
+
+
+def _token_tree(node: Node) -> int:
+    """Decisions among a macro's tokens (``vec![x?]``, ``assert!(a && b)``, ``format!("{}", if c
+    {1} else {2})``): ``?`` after an operand (not ``?Sized``), ``&&``/``||`` between operands
+    (not a closure's ``||`` nor a reference's ``&&``), ``if``, ``while``, ``for``."""
+    n = 0
+    children = node.children
+    for i, child in enumerate(children):
+        kind = child.type
+        if kind in _TREE_KEYWORDS:
+            n += 1
+        elif kind == "?":
+            n += 1 if i > 0 and children[i - 1].is_named else 0
+        elif kind in ("&&", "||"):
+            n += 1 if 0 < i < len(children) - 1 and children[i - 1].is_named and children[i + 1].is_named else 0
+    return n
+
+
 def complexity(node: Node, text: Text) -> int:
     kind = node.type
+    if kind == "token_tree":
+        return _token_tree(node)
     if kind == "match_arm":
         sibling = node.prev_named_sibling
         while sibling is not None and sibling.type != "match_arm":
@@ -183,12 +206,26 @@ def bases(node: Node, text: Text) -> list[str]:
     return [name for name in (_type_name(child, text) for child in bounds.named_children) if name]
 
 
+_ENTRY_ATTRIBUTES = re.compile(r"#\[\s*(?:[\w:]*test|bench|no_mangle|export_name|proc_macro\w*|\w+::main)\b")
+
+
 def exports(node: Node, text: Text) -> list[str]:
-    """``pub`` items (``pub(crate)`` is not the crate's API but another module may use it)."""
-    if not any(child.type == "visibility_modifier" for child in node.named_children):
-        return []
+    """``pub`` items (``pub(crate)`` is not the crate's API but another module may use it), and
+    functions something else calls: ``main``, ``#[test]``, ``#[tokio::main]``, ``#[no_mangle]``."""
     named = node.child_by_field_name("name")
-    return [text(named)] if named is not None else []
+    if named is None:
+        return []
+    if any(child.type == "visibility_modifier" for child in node.named_children):
+        return [text(named)]
+    if node.type == "function_item":
+        if text(named) == "main":
+            return ["main"]
+        attribute = node.prev_named_sibling
+        while attribute is not None and attribute.type in ("attribute_item", "line_comment", "block_comment"):
+            if attribute.type == "attribute_item" and _ENTRY_ATTRIBUTES.match(text(attribute)):
+                return [text(named)]
+            attribute = attribute.prev_named_sibling
+    return []
 
 
 def is_else_if(node: Node) -> bool:
@@ -203,7 +240,7 @@ QUERY = """
   (#any-of? @rust.sink.name "arg" "args" "danger_accept_invalid_certs" "danger_accept_invalid_hostnames" "unwrap" "expect")) @rust.sink
 (call_expression
   function: (scoped_identifier) @rust.sink.path
-  (#match? @rust.sink.path "(^|::)Command::new$")) @rust.sink
+  (#any-of? @rust.sink.path "Command::new" "process::Command::new" "std::process::Command::new" "tokio::process::Command::new")) @rust.sink
 """
 
 HOOKS = LanguageHooks(
@@ -225,7 +262,7 @@ RUST = LanguageSpec(
     identifiers=frozenset({"identifier", "field_identifier", "type_identifier"}),
     # S::new and a::S in a path use S
     name_uses=frozenset({"scoped_identifier", "scoped_type_identifier", "generic_type"}),
-    conditional=frozenset({"binary_expression", "match_arm", "match_pattern", "try_expression", "let_declaration"}),
+    conditional=frozenset({"binary_expression", "match_arm", "match_pattern", "try_expression", "let_declaration", "token_tree"}),
     logical=frozenset({"binary_expression"}),
     cognitive=frozenset({"if_expression", "match_expression", "loop_expression", *LOOPS}),
     else_kinds=frozenset({"else_clause"}),
