@@ -202,7 +202,7 @@ class TreeFrontEnd:
         spec = specs()[facts.language]
         t0 = time.process_time()
         grammar = self.grammar(spec, facts.path)
-        tree = grammar.parser.parse(data)
+        tree = grammar.parser.parse(data if spec.preprocess is None else spec.preprocess(data))
         t1 = time.process_time()
         timings["parse"] += t1 - t0
         ctx = TreeContext(
