@@ -368,3 +368,39 @@ def test_sweep_reports_a_completed_pr_run_whose_hook_was_lost(github, linked, or
     check.refresh_from_db()
     assert check.status == CheckStatus.COMPLETED and check.conclusion == "success"
     assert services.github_sweep()["late_reports"] == 0
+
+
+def _hot(branches: int) -> str:
+    body = "".join(f"    if a == {i}:\n        return {i}\n" for i in range(branches))
+    return f'"""Hot."""\n\n\ndef pick(a: int) -> int:\n    """Pick."""\n{body}    return -1\n'
+
+
+def test_pr_raising_the_complexity_of_a_top_hotspot_fails_the_gate(
+    github, org, remote, anon, q_sync, django_capture_on_commit_callbacks
+):
+    for i in range(1, 4):
+        commit(remote, {"pkg/hot.py": _hot(i)}, f"hot {i}")
+    with django_capture_on_commit_callbacks(execute=True):
+        link_installation(org, github, str(remote))
+    base = AnalysisRun.objects.get()
+    assert base.status == "completed", base.error_message
+    assert base.metrics["history"]["hotspots"][0]["path"] == "pkg/hot.py"
+    GithubRepository.objects.update(fail_on_hotspot_complexity=True)
+
+    _open_pr(anon, github, remote, {"pkg/hot.py": _hot(5)}, capture=django_capture_on_commit_callbacks)
+    check = GithubPullRequestCheck.objects.get()
+    assert check.conclusion == "failure", check.gate
+    failed = [c["metric"] for c in check.gate["conditions"] if not c["passed"]]
+    assert failed == ["hotspots_complexity_raised"]
+    assert check.gate["hotspots_raised"] == [{"path": "pkg/hot.py", "rank": 1, "base": 4, "head": 6}]
+    (comment,) = github.comments.values()
+    assert "Top-10 hotspots made more complex" in comment["body"]
+
+
+def test_hotspot_gate_counts_only_raised_top_ten_files():
+    from github_app.gates import hotspots_complexity_raised
+
+    base = {"history": {"hotspots": [{"path": f"f{i}.py", "rank": i + 1, "complexity": 10} for i in range(12)]}}
+    head = {"history": {"complexity": {"f0.py": 11, "f1.py": 10, "f2.py": 9, "f11.py": 50}}}
+    assert [r["path"] for r in hotspots_complexity_raised(head, base)] == ["f0.py"]  # f11 is not top-10
+    assert hotspots_complexity_raised(head, None) == [] and hotspots_complexity_raised(None, base) == []
