@@ -460,8 +460,10 @@ class _Walker:
                 self.exports.update(self.hooks.exports(node, self.text))
         if frame is not None:
             m = frame.metrics
+            extra = -1  # hooks.complexity of the node, computed once for conditional and logical
             if info.conditional:
-                m.cyclomatic += self.hooks.complexity(node, self.text)
+                extra = self.hooks.complexity(node, self.text)
+                m.cyclomatic += extra
             if info.cognitive:
                 # the node's own nesting level is the level outside it (NESTING was added above)
                 outer = frame.nesting - 1 if bits & NESTING else frame.nesting
@@ -471,7 +473,7 @@ class _Walker:
                 inner = self.table[first.kind_id] if first is not None else None
                 if inner is None or not inner.bits & BRANCH:  # an else-if counts on its if
                     m.cognitive += 1
-            if info.logical and self.hooks.complexity(node, self.text):
+            if info.logical and (extra if extra >= 0 else self.hooks.complexity(node, self.text)):
                 parent = node.parent
                 if parent is None or parent.type != node.type or _operator(parent) != _operator(node):
                     m.cognitive += 1
