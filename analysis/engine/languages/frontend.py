@@ -351,6 +351,7 @@ class _Walker:
         data = ctx.data
         name_field = tree.language.field_id_for_name(self.spec.name_field)
         declarator_field = tree.language.field_id_for_name(self.spec.declarator_field) if self.spec.declarator_field else -1
+        declared = {name_field, declarator_field}  # fields holding a declared name, not a use
         name_uses = self.spec.name_uses
         profile = self.owner.profile
         error = self.owner._error
@@ -372,8 +373,7 @@ class _Walker:
             if info is not None:
                 # a declared name (function, class, variable, import specifier) is not a use
                 if info.identifier and not self.import_depth:
-                    field_id = cursor.field_id
-                    if (field_id != name_field and field_id != declarator_field) or (
+                    if cursor.field_id not in declared or (
                         node.parent is not None and node.parent.type in name_uses  # type: ignore[union-attr]
                     ):
                         add_name(data[node.start_byte : node.end_byte])  # type: ignore[union-attr]
