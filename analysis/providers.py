@@ -65,3 +65,30 @@ def findings_store() -> FindingsStore:
     if not _findings_store:
         raise ImproperlyConfigured("No findings store is registered: is the findings app installed?")
     return _findings_store[0]
+
+
+@dataclass(frozen=True)
+class HistoryStore:
+    """Where the git history of a repository's analyses is kept (the ``history`` app):
+    ``window(repository=)`` the horizon as ``(months, max_commits)`` to fetch and mine;
+    ``known(repository=)`` the commits stored by earlier runs, newest first (only newer ones are
+    mined); ``identity(repository=)`` the function pseudonymising author e-mails;
+    ``record_run(run=, result=)`` stores a completed run's commits and metrics (inside the run's
+    completing transaction)."""
+
+    window: Callable[..., tuple[int, int]]
+    known: Callable[..., list[Any]]
+    identity: Callable[..., Callable[[str], str] | None]
+    record_run: Callable[..., None]
+
+
+_history_store: list[HistoryStore] = []
+
+
+def history_store_register(store: HistoryStore) -> None:
+    _history_store[:] = [store]
+
+
+def history_store() -> HistoryStore | None:
+    """The registered store, or None: the engine still mines the clone, nothing is kept."""
+    return _history_store[0] if _history_store else None

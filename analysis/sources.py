@@ -161,18 +161,32 @@ def _pinned_network(url: str) -> source.FetchNetwork:
 
 
 def fetch_repository(
-    url: str, ref: str | None, *, workspace: Path, timeout: float, http_headers: Sequence[str] = ()
+    url: str,
+    ref: str | None,
+    *,
+    workspace: Path,
+    timeout: float,
+    http_headers: Sequence[str] = (),
+    history_since: int | None = None,
 ) -> source.Checkout:
     """``source.fetch`` of a stored clone URL (or a ``file://`` URL of an allowed local
     directory or of our own clone), through the guard above; FetchError with one message."""
     if url.startswith("file://"):
         try:
-            return source.fetch(url, ref, workspace=workspace, timeout=timeout)
+            return source.fetch(url, ref, workspace=workspace, timeout=timeout, history_since=history_since)
         except source.SourceError as exc:
             raise FetchError(source.redact(str(exc))[:2000]) from exc
     network = _pinned_network(url)
     try:
-        return source.fetch(url, ref, workspace=workspace, timeout=timeout, http_headers=http_headers, network=network)
+        return source.fetch(
+            url,
+            ref,
+            workspace=workspace,
+            timeout=timeout,
+            http_headers=http_headers,
+            network=network,
+            history_since=history_since,
+        )
     except source.SourceError as exc:
         logger.warning("Clone fetch failed: %s", source.redact(str(exc))[:2000])
         raise FetchError(UNREACHABLE) from exc

@@ -13,6 +13,8 @@ its file-local part (parse + walk + facts + detectors: the workers' share), per 
 load average beside them, the share of files with syntax errors, and the number of findings of
 each language-specific detector by kind (vulnerability / hotspot / issue) — code nobody labelled,
 so a count to read, not a precision. ``--profile`` adds the CPU time of each tree detector.
+``--held-out`` runs the same on code the detectors were not tuned on (``libstb-dev``: C;
+``libspdlog-dev``: C++, Debian) and lists each finding of the language-specific detectors.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from collections import Counter
 from pathlib import Path
 
 from analysis.engine import analyze
+from benchmarks._debian import debian_tree
 from benchmarks.native_complexity import MAX_FILE_SIZE, corpora
+
+HELD_OUT = (("c", "libstb-dev", "usr/include/stb"), ("cpp", "libspdlog-dev", "usr/include/spdlog"))
 
 _SPECIFIC = frozenset(
     {
@@ -47,7 +52,7 @@ _SPECIFIC = frozenset(
 )
 
 
-def measure(language: str, roots: list[Path], profile: bool) -> None:
+def measure(language: str, roots: list[Path], profile: bool, listing: bool = False) -> None:
     lines = files = with_errors = 0
     cpu = local = 0.0
     detectors: dict[str, float] = {}
@@ -64,6 +69,9 @@ def measure(language: str, roots: list[Path], profile: bool) -> None:
             if key.startswith("detector."):
                 detectors[key] = detectors.get(key, 0.0) + value
         found.update((f.detector, f.kind) for f in result.findings if f.detector in _SPECIFIC)
+        for f in result.findings if listing else []:
+            if f.detector in _SPECIFIC:
+                print(f"  {f.detector} {f.kind} {root.name}/{f.path}:{f.line} {f.snippet.splitlines()[0].strip()[:80]}")
     per = 100_000 / max(1, lines)
     print(
         f"{language}: {files} files, {lines} lines; CPU {cpu:.2f} s total = {cpu * per:.2f} CPU-s/100k lines; "
@@ -81,7 +89,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--language", choices=("rust", "c", "cpp", "csharp"), action="append")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--held-out", action="store_true")
     args = parser.parse_args()
+    if args.held_out:
+        for language, package, sub in HELD_OUT:
+            measure(language, [debian_tree(package) / sub], args.profile, listing=True)
+        return 0
     for language in args.language or ["rust", "c", "cpp", "csharp"]:
         measure(language, corpora(language), args.profile)
     return 0

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "codesearch",
     "webhooks",
     "github_app",
+    "history",
     # the web dashboard at /app/ (server-rendered templates + htmx)
     "django_htmx",
     "dashboard",

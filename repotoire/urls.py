@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("billing.urls")),
     path("", include("webhooks.urls")),
     path("", include("github_app.urls")),
+    path("", include("history.urls")),
 ]
 
 urlpatterns = [

@@ -150,6 +150,7 @@ def analyze(
     profile: bool = False,
     history: bool = True,
     history_known: Sequence[CommitFacts] = (),
+    history_identity: Callable[[str], str] | None = None,
 ) -> AnalysisResult:
     """Analyse a directory or a git URL (``ref``: branch, tag or commit to fetch) and return
     every finding, the per-file facts, the health score, metrics and per-stage timings.
@@ -158,7 +159,8 @@ def analyze(
     ``history``: mine the git history when ``source`` is the top of a git work tree (the
     ``history`` stage; ``[history]`` of repotoire.toml configures it, ``enabled = false`` turns it
     off); ``history_known``: the commits an earlier analysis mined (``result.history_commits``),
-    so that only newer ones are read from git.
+    so that only newer ones are read from git; ``history_identity``: maps each newly mined
+    author e-mail to the identity to keep (the platform's pseudonymisation).
     ``profile``: also time every file-local detector (``timings["detector.<id>"]``, CPU
     seconds summed over the workers, and ``timings["detect.<category>"]``); costs some speed.
     Raises ``source.SourceError`` when the source cannot be found or fetched and
@@ -176,7 +178,18 @@ def analyze(
         root = checkout.path
         timings["source"] = time.perf_counter() - t
         return _analyze(
-            root, checkout.commit, config, report, previous, workers, timings, started, profile, history, history_known
+            root,
+            checkout.commit,
+            config,
+            report,
+            previous,
+            workers,
+            timings,
+            started,
+            profile,
+            history,
+            history_known,
+            history_identity,
         )
     finally:
         if gc_was_enabled:
@@ -195,6 +208,7 @@ def _analyze(
     profile: bool = False,
     history: bool = True,
     history_known: Sequence[CommitFacts] = (),
+    history_identity: Callable[[str], str] | None = None,
 ) -> AnalysisResult:
     # --- discover -----------------------------------------------------------------------------
     t = time.perf_counter()
@@ -261,15 +275,17 @@ def _analyze(
 
     # --- history (a separate stage: its time is timings["history"]) ------------------------------
     mined_commits: list[CommitFacts] = []
+    mined_info: dict[str, Any] = {}
     history_error: str | None = None
     if history_options is not None and is_history_root(root):
         t = time.perf_counter()
         report("graph", 0.5, "Mining the git history")
         try:
             project.history, mined = analyze_history(
-                root, files, project.graph.edges[g.IMPORTS], history_options, known=history_known
+                root, files, project.graph.edges[g.IMPORTS], history_options, known=history_known, identity=history_identity
             )
             mined_commits = mined.commits
+            mined_info = {"mined_commits": mined.new_commits, "incremental": mined.incremental}
         except HistoryError as exc:
             history_error = str(exc)
         timings["history"] = time.perf_counter() - t
@@ -327,7 +343,7 @@ def _analyze(
     metrics = _metrics(files, project_metrics)
     metrics["engine"] = engine_meta
     if project.history is not None:
-        metrics["history"] = history_summary(project.history)
+        metrics["history"] = {**history_summary(project.history), **mined_info}
     elif history_error is not None:
         metrics["history"] = {"error": history_error}
     if errors:

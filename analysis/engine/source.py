@@ -132,10 +132,13 @@ def fetch(
     timeout: float = DEFAULT_TIMEOUT,
     http_headers: Sequence[str] = (),
     network: FetchNetwork | None = None,
+    history_since: int | None = None,
 ) -> Checkout:
     """Shallow-fetch ``ref`` (branch, tag or commit sha; the remote HEAD when None) of ``url``
     into the workspace cache and check it out, reusing an earlier clone of the same URL.
-    ``http_headers`` (``"Authorization: Basic …"``) and ``network`` apply to the fetch only."""
+    ``http_headers`` (``"Authorization: Basic …"``) and ``network`` apply to the fetch only.
+    ``history_since`` (unix seconds): keep the history back to then (``--shallow-since``, for
+    the git-history metrics; a reused clone only receives the new commits), else one commit."""
     target = clone_dir(url, workspace)
     if (target.parent / ".git").is_dir():
         shutil.rmtree(target.parent)  # a clone of the earlier layout (the work tree was the hash directory)
@@ -147,13 +150,15 @@ def fetch(
         _git(["remote", "set-url", "origin", url], target, timeout)
     want = ref or "HEAD"
     try:
-        _git(
-            ["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", want],
-            target,
-            timeout,
-            http_headers=http_headers,
-            network=network,
-        )
+        deepened = history_since is not None and _fetch_since(target, want, history_since, timeout, http_headers, network)
+        if not deepened:
+            _git(
+                ["fetch", "--quiet", "--depth", "1", "--no-tags", "origin", want],
+                target,
+                timeout,
+                http_headers=http_headers,
+                network=network,
+            )
     except SourceError:
         if ref and _SHA.match(ref):
             # servers that refuse fetching a bare sha may still have it on a branch: fetch all
@@ -166,6 +171,24 @@ def fetch(
     _git(["checkout", "--quiet", "--force", "--detach", want], target, timeout)
     _git(["clean", "-qfdx"], target, timeout)
     return Checkout(path=str(target), commit=_git(["rev-parse", "HEAD"], target, timeout), url=redact(url))
+
+
+def _fetch_since(
+    target: Path, want: str, since: int, timeout: float, http_headers: Sequence[str], network: FetchNetwork | None
+) -> bool:
+    """``git fetch --shallow-since``; False when git refuses (no commit of ``want`` that recent,
+    or a server without the capability): the caller fetches one commit instead."""
+    try:
+        _git(
+            ["fetch", "--quiet", f"--shallow-since=@{int(since)}", "--no-tags", "origin", want],
+            target,
+            timeout,
+            http_headers=http_headers,
+            network=network,
+        )
+    except SourceError:
+        return False
+    return True
 
 
 def resolve(

@@ -27,6 +27,7 @@ from analysis.engine import __version__ as engine_version
 from analysis.engine import source
 from analysis.engine.config import ConfigError, EngineConfig
 from analysis.engine.facts import AnalysisResult, HealthScore
+from analysis.engine.history.metrics import HistoryOptions
 from analysis.engine.model import SEVERITY_ORDER, Finding
 from analysis.engine.pipeline import analyze
 from analysis.engine.reports import render_json
@@ -43,7 +44,7 @@ from analysis.models import (
     RunStatus,
     RunTrigger,
 )
-from analysis.providers import findings_store
+from analysis.providers import findings_store, history_store
 from analysis.services.events import _event_data, _notify
 from analysis.services.facts import analysis_previous_result, facts_dump
 from analysis.services.repositories import _workspace, repository_auth_headers
@@ -220,6 +221,13 @@ def _clear_stale_git_locks(git_dir: Path) -> None:
             lock.unlink(missing_ok=True)
 
 
+def _history_since(repo: Repository) -> int:
+    """Unix time the clone keeps history back to (the repository's history horizon)."""
+    store = history_store()
+    months = store.window(repository=repo)[0] if store is not None else HistoryOptions().months
+    return int(time.time() - months * 30.44 * 86_400)
+
+
 def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
     repo = run.repository
     ref = run.commit_sha or run.branch or None
@@ -239,7 +247,9 @@ def _checkout(run: AnalysisRun, timeout: float) -> source.Checkout:
     workspace = _workspace(repo)
     _clear_stale_git_locks(source.clone_dir(url, workspace) / ".git")
     try:
-        checkout = fetch_repository(url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers)
+        checkout = fetch_repository(
+            url, ref, workspace=workspace, timeout=max(timeout, 1.0), http_headers=headers, history_since=_history_since(repo)
+        )
     except FetchError as exc:
         raise _RunFailed(RunErrorCode.CLONE_FAILED, str(exc)) from exc
     # The engine keys its clone cache by URL: a repository whose clone URL was edited leaves its
@@ -327,8 +337,19 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tu
         raise _RunFailed(RunErrorCode.CLONE_FAILED, UNREACHABLE) from None
     writer("fetch", _FETCH_SPAN, f"Checked out {checkout.commit[:12]}" if checkout.commit else "Source ready")
     previous = analysis_previous_result(repository=run.repository)
+    store = history_store()
+    known = store.known(repository=run.repository) if store is not None else []
+    identity = store.identity(repository=run.repository) if store is not None else None
     try:
-        result = analyze(checkout.path, progress=writer.engine, previous=previous, workers=_engine_processes())
+        result = analyze(
+            checkout.path,
+            progress=writer.engine,
+            previous=previous,
+            workers=_engine_processes(),
+            config=_history_window(checkout.path, run.repository),
+            history_known=known,
+            history_identity=identity,
+        )
         score_options = EngineConfig.load(checkout.path).options.get("score")
     except ConfigError as exc:
         raise _RunFailed(RunErrorCode.CONFIG_INVALID, f"repotoire.toml: {exc}"[:2000]) from exc
@@ -341,6 +362,22 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tu
     old_files = previous.files if previous is not None else {}
     result.metrics["reused_files"] = sum(1 for path, facts in result.files.items() if old_files.get(path) is facts)
     return result, score_options
+
+
+def _history_window(path: str, repo: Repository) -> EngineConfig:
+    """The checkout's configuration, with the repository's history window unless repotoire.toml
+    sets its own ``[history]`` keys (ConfigError propagates: a malformed file fails the run)."""
+    config = EngineConfig.load(path)
+    store = history_store()
+    if store is None:
+        return config
+    months, max_commits = store.window(repository=repo)
+    table = config.options.get("history")
+    table = dict(table) if isinstance(table, Mapping) else {}
+    table.setdefault("months", months)
+    table.setdefault("max_commits", max_commits)
+    config.options["history"] = table
+    return config
 
 
 def _severity_counts(findings: list[Finding]) -> dict[str, int]:
@@ -383,6 +420,9 @@ def _complete(run: AnalysisRun, result: AnalysisResult, *, score_options: ScoreO
         tracks_repository = locked.trigger != RunTrigger.PULL_REQUEST
         t = time.perf_counter()
         recorded = _record_findings(locked, result) if tracks_repository else {}
+        store = history_store()
+        if store is not None and tracks_repository:
+            store.record_run(run=locked, result=result)
         score, counted = _effective_score(repo, result, score_options)
         record_seconds = time.perf_counter() - t
         previous_score, previous_grade = repo.last_score, repo.last_grade

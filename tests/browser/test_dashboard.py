@@ -174,3 +174,124 @@ def test_pages_fit_the_width_without_horizontal_scrolling(person, page: Page, wi
     for url in ("/app/repositories/", "/app/findings/", "/app/fixes/", "/app/code/", "/app/settings/", "/app/settings/webhooks/"):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
+
+
+# Runs in the page: what a person with a screen reader, a keyboard or weak eyesight would miss.
+_A11Y_AUDIT = """() => {
+  const problems = [];
+  if (!document.title.trim()) problems.push('no <title>');
+  const h1 = document.querySelectorAll('h1');
+  if (h1.length !== 1) problems.push(`${h1.length} <h1> elements`);
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden' || el.closest('[hidden]')) continue;
+    const labelled = (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) || el.closest('label')
+      || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title');
+    if (!labelled) problems.push(`unlabelled ${el.tagName.toLowerCase()} name=${el.name}`);
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) {
+    if (!(el.textContent.trim() || el.getAttribute('aria-label') || el.getAttribute('title') || el.querySelector('img[alt]')))
+      problems.push(`${el.tagName.toLowerCase()} without a name`);
+  }
+  // WCAG AA contrast (4.5:1) of every visible text against the first opaque background behind it.
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((acc, v, i) => acc + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || seen.has(el)) continue;
+    seen.add(el);
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none' || !el.getClientRects().length) continue;
+    if (el.closest('svg, [disabled]')) continue;  // chart labels sit on their own fills; disabled controls are exempt (WCAG 1.4.3)
+    const fg = rgb(style.color), bg = background(el);
+    const [a, b] = [lum(fg.slice(0, 3)), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)} for "${el.textContent.trim().slice(0, 30)}"`);
+  }
+  return problems;
+}"""
+
+
+def _dashboard_world(person) -> dict[str, str]:
+    """One of everything a page can show, in Acme: a repository, an analysis with findings, a fix."""
+    from tests.findings.factories import AnalysisRunFactory, RepositoryFactory, engine_finding, record
+    from tests.fixes.conftest import make_proposal
+
+    repo = RepositoryFactory(organization=person["acme"], name="shop")
+    run = AnalysisRunFactory(repository=repo)
+    record(
+        run,
+        [
+            engine_finding("unused-import", "app.py", 3, severity="low", category="dead_code"),
+            engine_finding("sql-injection", "views.py", 9, severity="high", category="security"),
+        ],
+    )
+    finding = repo.findings.order_by("path").first()
+    proposal = make_proposal(finding, title="Remove the unused import")
+    return {
+        "repository": f"/app/repositories/{repo.pk}/",
+        "repository settings": f"/app/repositories/{repo.pk}/settings/",
+        "analysis": f"/app/analyses/{run.pk}/",
+        "finding": f"/app/findings/{finding.pk}/",
+        "fix": f"/app/fixes/{proposal.pk}/",
+    }
+
+
+def test_every_page_is_titled_labelled_readable_and_keyboard_usable(person, page: Page):
+    """At phone width: a title and one heading, every control labelled, every button and link named,
+    text at WCAG AA contrast, no horizontal scrolling, and a visible focus ring for the keyboard."""
+    pages = {
+        "repositories": "/app/repositories/",
+        "add repository": "/app/repositories/add/",
+        "findings": "/app/findings/",
+        "fixes": "/app/fixes/",
+        "code": "/app/code/",
+        "settings": "/app/settings/",
+        "api keys": "/app/settings/api-keys/",
+        "members": "/app/settings/members/",
+        "webhooks": "/app/settings/webhooks/",
+        "billing": "/app/settings/billing/",
+        "github": "/app/settings/github/",
+        **_dashboard_world(person),
+    }
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page)
+    failures = {}
+    for name, url in pages.items():
+        response = page.goto(url)
+        assert response is not None and response.status == 200, (name, url, response and response.status)
+        problems = page.evaluate(_A11Y_AUDIT)
+        if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+            problems.append("scrolls horizontally at 390 px")
+        # The first Tab lands on a focusable element that shows where it is.
+        page.keyboard.press("Tab")
+        focus = page.evaluate(
+            """() => { const e = document.activeElement; if (!e || e === document.body) return null;
+                       const s = getComputedStyle(e);
+                       return {outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0, shadow: s.boxShadow !== 'none'}; }"""
+        )
+        if not focus or not (focus["outline"] or focus["shadow"]):
+            problems.append(f"no visible keyboard focus: {focus}")
+        if problems:
+            failures[name] = problems
+    assert not failures, failures
+
+
+def test_the_page_audit_sees_each_problem_it_looks_for(page: Page):
+    page.set_content(
+        "<html><head></head><body><h1>a</h1><h1>b</h1><input name=q><button></button>"
+        "<p style='color:#aaa;background:#fff'>faint text</p></body></html>"
+    )
+    problems = page.evaluate(_A11Y_AUDIT)
+    assert "no <title>" in problems and "2 <h1> elements" in problems
+    assert "unlabelled input name=q" in problems and "button without a name" in problems
+    assert any(p.startswith("contrast 2.") and "faint text" in p for p in problems), problems

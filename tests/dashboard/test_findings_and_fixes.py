@@ -164,6 +164,20 @@ def test_fix_list_in_a_fixed_number_of_queries(member_page, world, django_assert
     assert FixProposal.objects.count() == 3
 
 
+def test_fix_page_in_a_fixed_number_of_queries(member_page, world, django_assert_max_num_queries):
+    """However many proposals its finding has had, and whatever the diff's size."""
+    finding = world.finding("bare-except")
+    proposal = make_proposal(finding, status=FixStatus.REJECTED)
+    member_page.get(f"/app/fixes/{proposal.pk}/")
+    with django_assert_max_num_queries(12) as few:
+        assert member_page.get(f"/app/fixes/{proposal.pk}/").status_code == 200
+    for _ in range(3):
+        make_proposal(finding, status=FixStatus.REJECTED)
+    big = make_proposal(finding, diff="".join(f"-old {i}\n+new {i}\n" for i in range(300)))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert member_page.get(f"/app/fixes/{big.pk}/").status_code == 200
+
+
 def test_test_files_are_hidden_by_default_like_the_api(member_page, member, org):
     from tests.findings.factories import RepositoryFactory
 

@@ -181,3 +181,51 @@ def test_csharp_weak_hash_without_password_is_a_hotspot(make_tree):
     )
     (weak,) = _by(findings, "weak-crypto")
     assert weak.kind == "hotspot"
+
+
+def test_fallthrough_macros_that_annotate_throw_or_return_and_endless_loops(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "m.cpp": (
+                "int f(int x) {\n"
+                "  switch (x) {\n"
+                "  case 0: x = 1; FMT_FALLTHROUGH;\n"
+                "  case 1: JSON_THROW(error(1));\n"
+                '  case 2: RETURN_ERROR(bad, "no");\n'
+                "  case 3: for (;;) { if (x) return 1; }\n"
+                "  case 4: switch (x) { case 1: return 1; default: return 2; }\n"
+                "  case 5: while (true) { if (x) break; }\n"
+                "  case 6: return 0;\n"
+                "  }\n"
+                "  return x;\n"
+                "}\n"
+            )
+        },
+    )
+    # only the endless loop with a break of its own falls through
+    assert [f.line for f in _by(findings, "switch-fallthrough")] == [8]
+
+
+def test_csharp_minimal_api_handler_parameters_are_sources(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "Program.cs": (
+                "var app = WebApplication.Create(args);\n"
+                'app.MapGet("/run", (string cmd, ILogger<Program> log) => {\n'
+                '    Process.Start("bash", "-c " + cmd);\n'
+                '    return "ok";\n'
+                "});\n"
+                'app.MapPost("/q", (HttpRequest req, SqlConnection db) => {\n'
+                '    var sql = "SELECT * FROM t WHERE id = " + req.Query["id"];\n'
+                "    return new SqlCommand(sql, db).ExecuteScalar();\n"
+                "});\n"
+                'Func<string, string> local = (string s) => { Process.Start("bash", "-c " + s); return s; };\n'
+            )
+        },
+    )
+    kinds = {(f.detector, f.line): f.kind for f in findings if f.category == "security"}
+    assert kinds[("command-injection", 3)] == "vulnerability"
+    assert kinds[("sql-injection", 8)] == "vulnerability"
+    assert kinds[("command-injection", 10)] == "hotspot"  # a lambda that is not an endpoint

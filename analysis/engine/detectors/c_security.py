@@ -330,8 +330,13 @@ _FALLTHROUGH = re.compile(
 )
 _EXITS = frozenset({"break_statement", "return_statement", "continue_statement", "goto_statement", "throw_statement"})
 _NO_RETURN = re.compile(
-    r"^(?:abort|exit|_exit|_Exit|quick_exit|longjmp|siglongjmp|__builtin_unreachable|__builtin_trap|std::abort|std::exit|std::terminate|std::unreachable|panic|die|fatal|err|errx)\s*\("
+    r"^(?:abort|exit|_exit|_Exit|quick_exit|longjmp|siglongjmp|__builtin_unreachable|__builtin_trap|std::abort|std::exit|"
+    r"std::terminate|std::unreachable|panic|die|fatal|err|errx)\s*\("
+    # a macro that throws, returns or aborts (JSON_THROW, RETURN_ERROR, ZSTD_ABORT...)
+    r"|^(?=[A-Z])[A-Z0-9_]*(?:THROW|RETURN|ABORT|UNREACHABLE|FATAL|PANIC|EXIT|DIE)[A-Z0-9_]*\s*\("
 )
+_ANNOTATION = re.compile(r"fall_?through|fallthru", re.I)
+_FOREVER = re.compile(r"^(?:while\s*\(\s*(?:true|1)\s*\)|for\s*\(\s*;\s*;\s*\))")
 
 
 def _ends(node: Node, ctx: TreeContext) -> bool:
@@ -355,6 +360,31 @@ def _ends(node: Node, ctx: TreeContext) -> bool:
     if kind in ("labeled_statement", "attributed_statement"):
         last = node.named_children[-1] if node.named_child_count else None
         return last is not None and _ends(last, ctx)
+    if kind in ("while_statement", "for_statement"):
+        # for (;;) / while (true) without a break of its own: it leaves by return or throw
+        return bool(_FOREVER.match(ctx.text(node))) and not _breaks(node)
+    if kind == "switch_statement":
+        body = node.child_by_field_name("body")
+        cases = [c for c in body.named_children if c.type == "case_statement"] if body is not None else []
+        if not any(c.child_by_field_name("value") is None for c in cases):
+            return False  # no default: a value matching no case goes on
+        for case in cases:
+            statements = [c for c in case.named_children if c.type != "comment" and c != case.child_by_field_name("value")]
+            if statements and not _ends(statements[-1], ctx):
+                return False
+        return bool(cases)
+    return False
+
+
+def _breaks(loop: Node) -> bool:
+    """Does a ``break`` leave this loop (not one of a nested loop or switch)?"""
+    stack = list(loop.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type == "break_statement":
+            return True
+        if node.type not in ("while_statement", "for_statement", "do_statement", "switch_statement", "for_range_loop"):
+            stack.extend(node.named_children)
     return False
 
 
@@ -390,7 +420,7 @@ class SwitchFallthrough(TreeDetector):
         last = body[-1]
         if _ends(last, ctx):
             return
-        if "fallthrough" in ctx.text(last) or any(_FALLTHROUGH.search(ctx.text(c)) for c in comments):
+        if _ANNOTATION.search(ctx.text(last)) or any(_FALLTHROUGH.search(ctx.text(c)) for c in comments):
             return
         trailing = [c for c in node.children if c.type == "comment"]
         if any(_FALLTHROUGH.search(ctx.text(c)) for c in trailing):

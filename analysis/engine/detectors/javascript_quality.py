@@ -274,6 +274,9 @@ class JsMessageChain(_JsDetector):
             inner = ctx.shared["js.chain_inner"] = set()
         elif node.id in inner:
             return
+        limit = int(ctx.threshold(self.spec, "max_chain"))
+        if ctx.data.count(b".", node.start_byte, node.end_byte) <= limit:
+            return  # each member of the chain has its own dot: it cannot be longer (nor its inner ones)
         links = 0
         current: Node | None = node
         while current is not None and current.type in ("member_expression", "call_expression"):
@@ -286,7 +289,6 @@ class JsMessageChain(_JsDetector):
                 current = current.child_by_field_name("function")
         if current is not None and current.type == "this":
             links -= 1
-        limit = int(ctx.threshold(self.spec, "max_chain"))
         if links > limit:
             ctx.report(
                 self.spec,

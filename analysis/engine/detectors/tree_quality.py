@@ -102,8 +102,16 @@ class TreeTodoComment(TreeDetector):
     def start_file(self, ctx: TreeContext) -> None:
         tags = tuple(ctx.threshold(self.spec, "tags"))
         ctx.shared["todo_pattern"] = re.compile(rf"\b({'|'.join(re.escape(t) for t in tags)})\b")
+        ctx.shared["todo_tags"] = tuple(t.encode() for t in tags)
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
+        # most comments hold no tag at all: look for the bytes before decoding and matching words
+        data, start, end = ctx.data, node.start_byte, node.end_byte
+        for tag in ctx.shared["todo_tags"]:
+            if data.find(tag, start, end) >= 0:
+                break
+        else:
+            return
         text = ctx.text(node)
         match = ctx.shared["todo_pattern"].search(text)
         if match is None:
@@ -127,9 +135,15 @@ class TreeUnreachableCode(TreeDetector):
     spec = UnreachableCode.spec
     roles = ("jump",)
 
+    def __init__(self) -> None:
+        self._compound: dict[str, frozenset[str]] = {}  # language -> its branch and loop kinds
+
     def visit(self, node: Node, ctx: TreeContext) -> None:
+        compound = self._compound.get(ctx.language)
+        if compound is None:
+            compound = self._compound[ctx.language] = ctx.spec.kinds("branch") | ctx.spec.kinds("loop")
         parent = node.parent
-        if parent is not None and parent.type in ctx.spec.kinds("branch") | ctx.spec.kinds("loop"):
+        if parent is not None and parent.type in compound:
             return  # ``if (c) return x; else ...``: the jump is the branch itself, not in a block
         statements = ctx.spec.kinds("statement")
         hoisted = ctx.spec.kinds("function")  # a function declaration after a return still exists

@@ -8,7 +8,7 @@ analysed checkout, incrementally when given the commits an earlier run mined.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,11 +76,13 @@ def mine_history(
     known: Sequence[CommitFacts] = (),
     ref: str = "HEAD",
     now: int | None = None,
+    identity: Callable[[str], str] | None = None,
 ) -> MinedHistory:
     """Commits of the horizon (``options.months`` back from ``now``, default the head commit's
     time) and at most ``options.max_commits``. ``known``: the commits an earlier call returned
     (newest first); when its newest commit is an ancestor of ``ref`` only the commits after it
-    are read from git."""
+    are read from git. ``identity``: applied to the e-mail address of every newly mined commit
+    (the platform pseudonymises authors with it; ``known`` commits already went through it)."""
     options = options or HistoryOptions()
     head = head_commit(root, ref)
     if head is None:
@@ -98,6 +100,9 @@ def mine_history(
     else:
         new = mine_commits(root, ref=head, since=since, max_commits=options.max_commits, ignore=options.ignore_revs)
         commits = new
+    if identity is not None:
+        for c in new:
+            c.email = identity(c.email)
     commits = [c for c in commits if c.timestamp >= since][: options.max_commits]
     return MinedHistory(commits=commits, new_commits=len(new), head=head, incremental=incremental)
 
@@ -111,10 +116,11 @@ def analyze_history(
     known: Sequence[CommitFacts] = (),
     now: int | None = None,
     functions: bool = True,
+    identity: Callable[[str], str] | None = None,
 ) -> tuple[HistoryReport, MinedHistory]:
     """Mine ``root``'s history and compute every metric for the analysed ``files``."""
     options = options or HistoryOptions()
-    mined = mine_history(root, options, known=known, now=now)
+    mined = mine_history(root, options, known=known, now=now, identity=identity)
     current = tracked_files(root, mined.head) if mined.head else set()
     report = compute(mined.commits, current, files=files, imports=imports, options=options, now=now)
     if functions and report.hotspots and mined.commits:
@@ -124,6 +130,9 @@ def analyze_history(
         counted = [c for c in mined.commits if not c.ignored]
         report.functions = function_history(files, report.hotspots, patches, counted, options)
     return report, mined
+
+
+COMPLEXITY_DIGEST = 100
 
 
 def history_summary(report: HistoryReport, top: int = 20) -> dict[str, Any]:
@@ -176,6 +185,8 @@ def history_summary(report: HistoryReport, top: int = 20) -> dict[str, Any]:
             for m in sorted(report.modules, key=lambda m: (m.bus_factor, -m.files, m.module))[:top]
         ],
         "at_risk_files": len(report.at_risk),
+        # complexity of the hottest files: the quality gate compares a pull request's with its base's
+        "complexity": {h.path: h.complexity for h in report.hotspots[:COMPLEXITY_DIGEST]},
     }
 
 

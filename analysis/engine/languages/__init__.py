@@ -139,7 +139,9 @@ def excluded_dirs() -> frozenset[str]:
 _CPP_SOURCES = (".cc", ".cpp", ".cxx", ".c++", ".hpp", ".hh", ".hxx")
 _CPP_SYNTAX = re.compile(
     rb"^[ \t]*(?:namespace[ \t]+\w+[ \t]*\{|template[ \t]*<|(?:class|struct)[ \t]+\w+[ \t]*(?:final[ \t]*)?:[ \t]*(?:public|private|protected)\b|"
-    rb"using[ \t]+namespace\b|(?:public|private|protected):)",
+    rb"using[ \t]+namespace\b|(?:public|private|protected):|"
+    # a standard C++ header (C's all end in .h), std::
+    rb"#[ \t]*include[ \t]*<[a-z_]+>)|\bstd::\w",
     re.M,
 )
 _HEADER_PEEK = 64 * 1024
@@ -147,7 +149,8 @@ _HEADER_PEEK = 64 * 1024
 
 def header_language(path: str, siblings: set[str]) -> str:
     """``c`` or ``cpp`` for a ``.h`` file: C++ when a file of its directory is a C++ source, or
-    when its first 64 KiB use C++ syntax (namespaces, templates, access specifiers)."""
+    when its first 64 KiB use C++ syntax (namespaces, templates, access specifiers, ``std::``, a
+    standard C++ header such as ``<string>``)."""
     if any(name.lower().endswith(_CPP_SOURCES) for name in siblings):
         return "cpp"
     try:

@@ -202,7 +202,7 @@ class TreeFrontEnd:
         spec = specs()[facts.language]
         t0 = time.process_time()
         grammar = self.grammar(spec, facts.path)
-        tree = grammar.parser.parse(data)
+        tree = grammar.parser.parse(data if spec.preprocess is None else spec.preprocess(data))
         t1 = time.process_time()
         timings["parse"] += t1 - t0
         ctx = TreeContext(
@@ -301,6 +301,7 @@ class _Walker:
         self.owner = owner
         self.frames: list[_Frame] = []
         self.scopes: list[tuple[str, Node]] = []  # ("class"|"function", node) innermost last
+        self.classes: list[Node] = []  # the class nodes of ``scopes``
         self.names: set[str] = set()  # names used, from the text of opaque nodes
         self.names_bytes: set[bytes] = set()  # identifiers used, as bytes (decoded once, at the end)
         self.comment_rows: set[int] = set()
@@ -481,6 +482,7 @@ class _Walker:
             self._leave_function(node)
         elif bits & CLASS:
             self.scopes.pop()
+            self.classes.pop()
             # leave hooks report on the class itself, in its enclosing scope
             self._sync_scope()
             self.ctx.class_ = node
@@ -586,6 +588,7 @@ class _Walker:
             )
         )
         self.scopes.append(("class", node))
+        self.classes.append(node)
         self.ctx.qualnames[node.id] = qual
         self.ctx.spans.append((node.start_byte, node.end_byte, qual))
         self._sync_scope()
@@ -593,10 +596,17 @@ class _Walker:
     def _sync_scope(self) -> None:
         ctx = self.ctx
         ctx.symbol = ctx.qualnames[self.scopes[-1][1].id] if self.scopes else ""
-        ctx.function = self.frames[-1].node if self.frames else None
-        ctx.class_ = next((n for kind, n in reversed(self.scopes) if kind == "class"), None)
-        ctx.loop_depth = self.frames[-1].loop_depth if self.frames else self.top_loop_depth
-        ctx.nesting = self.frames[-1].nesting if self.frames else 0
+        ctx.class_ = self.classes[-1] if self.classes else None
+        frames = self.frames
+        if frames:
+            frame = frames[-1]
+            ctx.function = frame.node
+            ctx.loop_depth = frame.loop_depth
+            ctx.nesting = frame.nesting
+        else:
+            ctx.function = None
+            ctx.loop_depth = self.top_loop_depth
+            ctx.nesting = 0
 
     # --- facts --------------------------------------------------------------------------------
     def _call(self, node: Node) -> None:
@@ -627,18 +637,17 @@ class _Walker:
         start = node.start_point[0] + 1
         end = node.end_point[0] + 1
         units = self.units
+        skel = self.skeleton
         # a statement's unit ends where the next statement (maybe nested in it) starts; close
-        # the previous unit now that this start is known
+        # the previous unit now that this start is known (its hash chains the first one's)
         if units:
             h, w, s, e = units[-1]
             if e >= start and s < start:
-                units[-1] = self._make_unit(h, s, start - 1)
-        units.append(self._make_unit(info.name_hash, start, end))
-
-    def _make_unit(self, kind_hash: int, start: int, end: int) -> tuple[int, int, int, int]:
-        skel = self.skeleton
+                e = start - 1
+                text = b"".join(skel[s - 1 : e]) if e > s else skel[s - 1] if 0 < s <= len(skel) else b""
+                units[-1] = (hash((h, zlib.crc32(text))), 2 * len(text) + 1, s, e)
         text = b"".join(skel[start - 1 : end]) if end > start else skel[start - 1] if 0 < start <= len(skel) else b""
-        return (hash((kind_hash, zlib.crc32(text))), 2 * len(text) + 1, start, end)
+        units.append((hash((info.name_hash, zlib.crc32(text))), 2 * len(text) + 1, start, end))
 
 
 def _operator(node: Node) -> str:
