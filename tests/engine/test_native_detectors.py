@@ -229,3 +229,20 @@ def test_csharp_minimal_api_handler_parameters_are_sources(make_tree):
     assert kinds[("command-injection", 3)] == "vulnerability"
     assert kinds[("sql-injection", 8)] == "vulnerability"
     assert kinds[("command-injection", 10)] == "hotspot"  # a lambda that is not an endpoint
+
+
+def test_panic_in_drop_skips_the_panicking_guard_and_tests(make_tree):
+    files = {
+        "src/lib.rs": (
+            "pub struct Q;\n"
+            "impl Drop for Q {\n"
+            "    fn drop(&mut self) {\n"
+            "        if !std::thread::panicking() {\n"
+            '            assert!(self.is_empty(), "queue not empty");\n'
+            "        }\n"
+            "    }\n"
+            "}\n"
+        ),
+        "tests/drop.rs": 'struct P;\nimpl Drop for P {\n    fn drop(&mut self) { panic!("on purpose"); }\n}\n',
+    }
+    assert _by(_findings(make_tree, files), "panic-in-drop") == []
