@@ -5,9 +5,10 @@ corpora — rxjs + zod (TypeScript), cobra + x/tools + prometheus client_golang 
 
 Usage (from the repository root; the corpora come from ``js_speed`` and ``_debian``)::
 
-    .venv/bin/python -m benchmarks.tree_unchanged [--ref main] [--language typescript|go|java ...]
+    .venv/bin/python -m benchmarks.tree_unchanged [--ref COMMIT] [--language typescript|go|java ...]
 
-The earlier engine is exported with ``git archive`` into a temporary directory and run there in a
+``--ref`` defaults to the commit of main the branch starts from (``git merge-base HEAD main``), so
+that changes landed on main meanwhile do not count. The earlier engine is exported with ``git archive`` into a temporary directory and run there in a
 subprocess (``workers=1``); both sides dump every ``FileFacts`` and the project's findings as
 canonical JSON. Prints one line per corpus (files, facts and findings compared, IDENTICAL or the
 first differing file) and exits 1 on a difference.
@@ -79,12 +80,18 @@ def _export(ref: str, dest: str) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--ref", default="main", help="commit of the engine to compare with")
+    parser.add_argument("--ref", default="", help="commit of the engine to compare with (default: merge-base of HEAD and main)")
     parser.add_argument("--language", action="append", choices=("typescript", "go", "java"))
     args = parser.parse_args(argv)
+    ref = (
+        args.ref
+        or subprocess.run(
+            ["git", "-C", str(REPO), "merge-base", "HEAD", "main"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     failures = 0
     with tempfile.TemporaryDirectory() as old:
-        _export(args.ref, old)
+        _export(ref, old)
         for name, language, root in _corpora(args.language or ["typescript", "go", "java"]):
             before = _run(Path(old), root, language, Path(old) / "before.json")
             after = _run(REPO, root, language, Path(old) / "after.json")

@@ -24,8 +24,8 @@ from findings.models import SEVERITY_RANK, FileRole, Finding, FindingKind, Findi
 from repotoire.api.exceptions import NotFound
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
-    "severity": ("-severity_rank", "path", "line", "id"),
-    "-severity": ("severity_rank", "-path", "-line", "-id"),
+    "severity": ("-severity_rank", "-hotspot_score", "path", "line", "id"),
+    "-severity": ("severity_rank", "hotspot_score", "-path", "-line", "-id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
     "file": ("path", "line", "id"),
@@ -111,7 +111,7 @@ class FindingListQueryInputSerializer(FindingFacetQueryInputSerializer):
         choices=list(ORDERINGS),
         required=False,
         default="severity",
-        help_text="`severity` (critical first), `created`, `file` (path, line), `detector`; prefix `-` to reverse.",
+        help_text="`severity` (critical first; among equals, findings in the hottest git-history hotspots first), `created`, `file` (path, line), `detector`; prefix `-` to reverse.",
     )
 
 

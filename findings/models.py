@@ -98,6 +98,9 @@ class Finding(models.Model):
     category = models.CharField(max_length=30)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     severity_rank = models.PositiveSmallIntegerField(default=0, help_text="4 critical … 0 info (for ordering).")
+    # git history: the hotspot score of the finding's file (0 outside hotspots); findings of equal
+    # severity in the hottest files come first in the default ordering
+    hotspot_score = models.FloatField(default=0.0)
     title = models.CharField(max_length=500)
     message = models.TextField(blank=True, default="")
     # Current location (as of last_seen_run); per-run locations live in FindingOccurrence.
@@ -145,7 +148,7 @@ class Finding(models.Model):
     objects = FindingQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-severity_rank", "path", "line"]
+        ordering = ["-severity_rank", "-hotspot_score", "path", "line"]
         constraints = [
             models.UniqueConstraint(fields=["repository", "fingerprint"], name="uniq_finding_repo_fingerprint"),
             models.CheckConstraint(condition=models.Q(severity_rank__lte=4), name="finding_severity_rank_range"),
@@ -153,14 +156,14 @@ class Finding(models.Model):
         indexes = [
             # The default list (present findings), most severe first or by file: LIMIT stops early.
             models.Index(
-                fields=["repository", "-severity_rank", "path", "line", "id"],
+                fields=["repository", "-severity_rank", "-hotspot_score", "path", "line", "id"],
                 condition=models.Q(is_present=True),
-                name="finding_present_repo_sev",
+                name="finding_present_repo_sev_hot",
             ),
             models.Index(
-                fields=["organization", "-severity_rank", "path", "line", "id"],
+                fields=["organization", "-severity_rank", "-hotspot_score", "path", "line", "id"],
                 condition=models.Q(is_present=True),
-                name="finding_present_org_sev",
+                name="finding_present_org_sev_hot",
             ),
             models.Index(
                 fields=["repository", "path", "line", "id"], condition=models.Q(is_present=True), name="finding_present_repo_file"

@@ -49,6 +49,7 @@ _REFRESHED_FIELDS = (
     "category",
     "severity",
     "severity_rank",
+    "hotspot_score",
     "title",
     "message",
     "path",
@@ -124,6 +125,7 @@ def _engine_values(f: EngineFinding) -> dict[str, Any]:
         "category": str(getattr(f.category, "value", f.category))[:30],
         "severity": severity,
         "severity_rank": SEVERITY_RANK.get(severity, 0),
+        "hotspot_score": float((f.metadata or {}).get("hotspot_score", 0.0) or 0.0),
         "title": f.title[:500],
         "message": f.message,
         "path": f.path[:1000],
@@ -363,7 +365,7 @@ def _emit_run_webhooks(*, run: AnalysisRun, counts: dict[str, int]) -> None:
 def _findings_event_data(
     run: AnalysisRun, count: int, queryset: models.QuerySet[Finding], url: str, extra: dict[str, Any]
 ) -> dict[str, Any]:
-    top = queryset.order_by("-severity_rank", "path", "line")[:WEBHOOK_FINDINGS_CAP]
+    top = queryset.order_by("-severity_rank", "-hotspot_score", "path", "line")[:WEBHOOK_FINDINGS_CAP]
     return {
         "analysis_id": str(run.pk),
         "repository": run.repository.brief(),

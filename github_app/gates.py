@@ -16,7 +16,9 @@ NUMERIC_CONDITIONS: tuple[tuple[str, str, str, str], ...] = (
 FLAG_CONDITIONS: tuple[tuple[str, str, str], ...] = (
     ("fail_on_new_security", "new_security_findings", "New security findings"),
     ("fail_on_new_import_cycle", "new_import_cycles", "New import cycles"),
+    ("fail_on_hotspot_complexity", "hotspots_complexity_raised", "Top-10 hotspots made more complex"),
 )
+HOTSPOT_GATE_TOP = 10
 GATE_FIELDS = tuple(f for f, *_ in NUMERIC_CONDITIONS) + tuple(f for f, *_ in FLAG_CONDITIONS)
 
 
@@ -28,6 +30,7 @@ class GateInput:
     new_total: int
     new_security: int
     new_import_cycles: int
+    hotspots_complexity_raised: int = 0
 
 
 def gate_config(repo: Any) -> dict[str, Any]:
@@ -45,6 +48,7 @@ def evaluate_gate(config: dict[str, Any], data: GateInput) -> dict[str, Any]:
         "score_drop": round(max(data.base_score - data.health_score, 0.0), 2) if data.base_score is not None else 0.0,
         "new_security_findings": data.new_security,
         "new_import_cycles": data.new_import_cycles,
+        "hotspots_complexity_raised": data.hotspots_complexity_raised,
     }
     conditions: list[dict[str, Any]] = []
     for field, metric, operator, label in NUMERIC_CONDITIONS:
@@ -77,3 +81,18 @@ def evaluate_gate(config: dict[str, Any], data: GateInput) -> dict[str, Any]:
         "conditions": conditions,
         "failed_conditions": [{k: c[k] for k in ("metric", "operator", "threshold", "actual")} for c in failed],
     }
+
+
+def hotspots_complexity_raised(run_metrics: dict[str, Any] | None, base_metrics: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The base analysis' top-10 hotspots whose complexity the pull request's analysis raised:
+    ``[{path, rank, base, head}]``. Both runs' git-history digests (``metrics["history"]``) carry
+    the files' complexity; a file the head run has no figure for is not counted."""
+    base_history = (base_metrics or {}).get("history") or {}
+    head_history = (run_metrics or {}).get("history") or {}
+    head = head_history.get("complexity") or {}
+    raised = []
+    for h in (base_history.get("hotspots") or [])[:HOTSPOT_GATE_TOP]:
+        after = head.get(h.get("path"))
+        if after is not None and int(after) > int(h.get("complexity", 0)):
+            raised.append({"path": h["path"], "rank": h.get("rank"), "base": h.get("complexity"), "head": int(after)})
+    return raised

@@ -88,6 +88,8 @@ class GithubRepository(models.Model):
     max_new_findings = models.PositiveIntegerField(null=True, blank=True)
     fail_on_new_security = models.BooleanField(default=False)
     fail_on_new_import_cycle = models.BooleanField(default=False)
+    # git history: the pull request raises the complexity of one of the base's top-10 hotspots
+    fail_on_hotspot_complexity = models.BooleanField(default=False)
     max_score_drop = models.FloatField(null=True, blank=True)
     # Findings below this confidence never fail the gate (null: the engine's default floor).
     gate_min_confidence = models.FloatField(null=True, blank=True)

@@ -42,6 +42,11 @@ class GithubQualityGateSerializer(serializers.ModelSerializer):
     max_new_findings = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     fail_on_new_security = serializers.BooleanField(required=False)
     fail_on_new_import_cycle = serializers.BooleanField(required=False)
+    fail_on_hotspot_complexity = serializers.BooleanField(
+        required=False,
+        help_text="Fail when the pull request raises the complexity of one of the base analysis' top-10 hotspots "
+        "(git history: files changed most often x most complex).",
+    )
     max_score_drop = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100)
     gate_min_confidence = serializers.FloatField(
         required=False,
@@ -62,6 +67,7 @@ class GithubQualityGateSerializer(serializers.ModelSerializer):
             "max_new_findings",
             "fail_on_new_security",
             "fail_on_new_import_cycle",
+            "fail_on_hotspot_complexity",
             "max_score_drop",
             "gate_min_confidence",
         ]

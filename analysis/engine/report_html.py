@@ -66,10 +66,14 @@ class HtmlPage:
     notice: str  # what the list holds (and leaves out), shown above it
     generator: str
     has_triage: bool
+    # git history: the top hotspots (metrics["history"]["hotspots"]), hottest first
+    hotspots: Sequence[dict[str, Any]] = ()
 
 
 _CSS = """
 *{box-sizing:border-box}
+table.hotspots{width:100%;border-collapse:collapse}table.hotspots td,table.hotspots th{padding:3px 6px;text-align:left}
+table.hotspots td.path{overflow-wrap:anywhere}.heat{display:inline-block;height:10px;border-radius:2px;max-width:70%}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2937;background:#f3f4f6}
 header{background:#111827;color:#f9fafb;padding:18px 28px;display:flex;align-items:center;gap:20px}
 header h1{font-size:20px;margin:0;overflow-wrap:anywhere}
@@ -417,6 +421,31 @@ def _filters(page: HtmlPage) -> str:
     return "".join(parts)
 
 
+def _hotspot_map(hotspots: Sequence[dict[str, Any]]) -> str:
+    """The hotspots as a table whose bars show the score (change frequency × complexity)."""
+    if not hotspots:
+        return ""
+    top = max(float(h.get("score", 0.0)) for h in hotspots) or 1.0
+    rows = []
+    for h in hotspots:
+        score = float(h.get("score", 0.0))
+        width = max(2.0, 100.0 * score / top)
+        # red for the hottest, fading to amber
+        colour = "#b91c1c" if score >= 0.5 * top else "#ea580c" if score >= 0.2 * top else "#ca8a04"
+        rows.append(
+            f'<tr><td>{int(h.get("rank", 0))}</td><td class="path">{_e(h.get("path", ""))}</td>'
+            f"<td>{int(h.get('revisions', 0)):,}</td><td>{int(h.get('complexity', 0)):,}</td>"
+            f'<td><span class="heat" style="width:{width:.0f}%;background:{colour}"></span> {score:.2f}</td></tr>'
+        )
+    return (
+        '<section class="card" id="hotspots"><h2>Hotspots (git history)</h2>'
+        "<p>Files that change most often and are the most complex: score = revisions ÷ most revisions × "
+        "complexity ÷ highest complexity.</p>"
+        '<table class="hotspots"><thead><tr><th>#</th><th>File</th><th>Revisions</th><th>Complexity</th>'
+        f"<th>Score</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
 def _data_block(page: HtmlPage) -> str:
     payload = {"page_size": PAGE_SIZE, "detectors": page.detectors, "findings": page.findings}
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -476,6 +505,7 @@ def render_page(page: HtmlPage) -> str:
 <section class="card"><h2>Findings by severity</h2>{severity_chart}</section>
 <section class="card"><h2>Findings by category</h2><div class="donut">{_donut(category_items)}<ul class="legend">{legend}</ul></div></section>
 </div>
+{_hotspot_map(page.hotspots)}
 <section class="card" id="findings">
 <h2>Findings</h2>
 <div class="filters">{_filters(page)}</div>

@@ -764,5 +764,12 @@ def render_html(result: AnalysisResult, context: ReportContext | None = None, le
         notice=notice,
         generator=f"{TOOL_NAME} {tool_version()}",
         has_triage=bool(context.triage),
+        hotspots=_history_hotspots(result),
     )
     return render_page(page)
+
+
+def _history_hotspots(result: AnalysisResult) -> list[dict[str, Any]]:
+    history = result.metrics.get("history")
+    hotspots = history.get("hotspots") if isinstance(history, dict) else None
+    return [h for h in hotspots if isinstance(h, dict)] if isinstance(hotspots, list) else []

@@ -13,7 +13,7 @@ from accounts.selectors import SESSION_ORG_KEY, membership_for_session
 from dashboard.access import LOGIN_URL, OrgView, clerk_sign_in, parse_uuid, redirect_to, safe_next, with_csp
 from repotoire.api.exceptions import NotFound
 
-SIGN_IN_FAILED = "Invalid email or password"
+SIGN_IN_FAILED = "Invalid email (or username) or password"
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -32,7 +32,10 @@ def _login(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         email = request.POST.get("email", "").strip()
-        candidate = User.objects.filter(email__iexact=email, is_service=False).first() if email else None
+        # People sign in with their email; a login made without one (the staff login `make run`
+        # prints, a `createsuperuser`) with its username.
+        lookup = {"email__iexact": email} if "@" in email else {"username": email}
+        candidate = User.objects.filter(**lookup, is_service=False).first() if email else None
         user = (
             authenticate(request, username=candidate.username, password=request.POST.get("password", "")) if candidate else None
         )

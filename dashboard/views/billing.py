@@ -22,7 +22,7 @@ from github_app.models import GithubInstallation, GithubRepository
 from github_app.serializers import GithubQualityGateSerializer, GithubReposSetInputSerializer
 
 GATE_FIELDS = list(GithubQualityGateSerializer.Meta.fields)
-GATE_FLAGS = ("gate_enabled", "fail_on_new_security", "fail_on_new_import_cycle")
+GATE_FLAGS = ("gate_enabled", "fail_on_new_security", "fail_on_new_import_cycle", "fail_on_hotspot_complexity")
 # What a person reads beside each condition (the API's field names are for programs).
 GATE_LABELS = {
     "gate_enabled": "Check pull requests",
@@ -32,6 +32,7 @@ GATE_LABELS = {
     "max_new_findings": "Most new findings",
     "fail_on_new_security": "Fail on any new security finding",
     "fail_on_new_import_cycle": "Fail on a new import cycle",
+    "fail_on_hotspot_complexity": "Fail when a top-10 hotspot gets more complex",
     "max_score_drop": "Largest score drop",
     "gate_min_confidence": "Ignore findings below confidence (0–1)",
 }

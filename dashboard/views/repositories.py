@@ -16,9 +16,11 @@ from dashboard import charts
 from dashboard.access import OrgView, form_data, redirect_to, validated
 from findings.models import SEVERITY_RANK, Finding
 from findings.selectors import findings_summary
+from history.selectors import history_top_hotspots
 from repotoire.api.exceptions import ApplicationError
 
 RECENT_RUNS = 10
+TOP_HOTSPOTS = 10
 TREND_POINTS = 50
 
 
@@ -69,6 +71,7 @@ class RepositoryDetailView(OrgView):
             "recent": recent,
             "chart": chart,
             "active_run": next((r for r in recent if r.status in ("queued", "running")), None),
+            "hotspots": history_top_hotspots(organization=self.org, repository=repo, limit=TOP_HOTSPOTS),
         }
         return self.render("dashboard/repository.html", context)
 

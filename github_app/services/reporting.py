@@ -17,7 +17,7 @@ from billing.entitlements import has_feature
 from billing.plans import FEATURE_QUALITY_GATES
 from github_app import selectors
 from github_app.client import GithubError
-from github_app.gates import GateInput, evaluate_gate, gate_config
+from github_app.gates import GateInput, evaluate_gate, gate_config, hotspots_complexity_raised
 from github_app.models import (
     CheckStatus,
     GithubPullRequestCheck,
@@ -169,6 +169,7 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
         counts[f["severity"]] = counts.get(f["severity"], 0) + 1
     available = has_feature(repo.organization, FEATURE_QUALITY_GATES) if repo.organization else False
     config = gate_config(repo)
+    raised_hotspots = hotspots_complexity_raised(run.metrics, base.metrics if base is not None else None)
     config["gate_enabled"] = bool(config["gate_enabled"] and available)
     gate = evaluate_gate(
         config,
@@ -179,8 +180,10 @@ def github_pull_request_report(*, check: GithubPullRequestCheck) -> GithubPullRe
             new_total=len(new),
             new_security=sum(1 for f in new if f["category"] == "security"),
             new_import_cycles=sum(1 for f in new if f["detector"] == "import-cycle"),
+            hotspots_complexity_raised=len(raised_hotspots),
         ),
     )
+    gate["hotspots_raised"] = raised_hotspots
     gate["available"] = available
     gate["min_confidence"] = floor
     with transaction.atomic():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -32,7 +34,7 @@ def test_createuser_then_sign_in_with_email_and_password(org, monkeypatch, capsy
     client = Client()
     bad = client.post("/app/login/", {"email": "ada@example.test", "password": "wrong"})
     assert bad.status_code == 400
-    assert "Invalid email or password" in bad.content.decode()
+    assert "Invalid email (or username) or password" in bad.content.decode()
     ok = client.post(
         "/app/login/", {"email": "ADA@example.test", "password": "correct horse battery staple", "next": "/app/findings/"}
     )
@@ -40,6 +42,20 @@ def test_createuser_then_sign_in_with_email_and_password(org, monkeypatch, capsy
     page = client.get("/app/repositories/")
     assert page.status_code == 200
     assert "<title>Repositories · Repotoire</title>" in page.content.decode()
+
+
+def test_the_demo_login_make_run_prints_signs_in_to_the_dashboard(capsys):
+    """The staff login `make run` prints has a username and no email: it must open /app/ too."""
+    call_command("ensure_demo")
+    out = capsys.readouterr().out
+    assert "/app/" in out
+    password = re.search(r"password: (\S+)", out).group(1)
+    client = Client()
+    assert client.post("/app/login/", {"email": "demo", "password": "wrong"}).status_code == 400
+    signed = client.post("/app/login/", {"email": "demo", "password": password})
+    assert signed.status_code == 302 and signed["Location"] == "/app/"
+    page = client.get("/app/repositories/")
+    assert page.status_code == 200 and "Demo" in page.content.decode()
 
 
 def test_createuser_refuses_a_weak_password_and_creates_the_org_when_missing(monkeypatch):

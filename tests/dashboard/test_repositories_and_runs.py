@@ -158,3 +158,28 @@ def test_analyse_a_local_repository_end_to_end_and_open_its_reports(
         assert member_page.get(link).status_code == 200, link
     findings = member_page.get(f"/app/findings/?repository_id={repo.pk}").content.decode()
     assert "bare-or-swallowed-except" in findings
+
+
+def test_repository_page_shows_top_hotspots_of_the_latest_history(member_page, org, world):
+    from history.models import HistorySnapshot
+
+    empty = member_page.get(f"/app/repositories/{world.repo.pk}/").content.decode()
+    assert "No git history yet" in empty
+    hot = [
+        {
+            "path": f"pkg/m{i}.py",
+            "rank": i + 1,
+            "score": round(1 - i / 20, 2),
+            "revisions": 30 - i,
+            "complexity": 40,
+            "churn": 100,
+        }
+        for i in range(12)
+    ]
+    hot[0]["path"] = "pkg/<hot>.py"
+    HistorySnapshot.objects.create(run=world.r2, repository=world.repo, organization=org, hotspots=hot)
+    html = member_page.get(f"/app/repositories/{world.repo.pk}/").content.decode()
+    section = html.split("<h2>Top hotspots</h2>", 1)[1].split("</section>", 1)[0]
+    assert "pkg/&lt;hot&gt;.py" in section and "<hot>" not in section
+    assert section.count("<tr><td") == 10  # the top ten
+    assert f"?repository_id={world.repo.pk}&path=pkg/m1.py" in section

@@ -426,3 +426,15 @@ def test_history_stage_off_by_config_argument_or_without_git(history_repo, make_
 def test_bad_history_configuration_is_a_config_error(history_repo):
     with pytest.raises(ConfigError):
         analyze(history_repo["root"], workers=1, config={"history": {"months": -1}})
+
+
+def test_html_report_shows_the_hotspot_map(full_run, make_tree):
+    from analysis.engine.reports import render
+
+    page = render(full_run, "html")
+    section = page.split('id="hotspots"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r'<tr><td>(\d+)</td><td class="path">([^<]+)</td>', section)
+    assert rows[0] == ("1", "pkg/core.py")
+    assert [path for _, path in rows] == [h["path"] for h in full_run.metrics["history"]["hotspots"]]
+    plain = analyze(make_tree({"a.py": "def f():\n    return 1\n"}), workers=1)
+    assert 'id="hotspots"' not in render(plain, "html")

@@ -175,3 +175,34 @@ def test_search_matches_word_prefixes_and_needs_every_word(world, viewer):
     assert detectors(viewer.client.get(URL, {"search": "inp"})) == ["sql-injection"]
     assert detectors(viewer.client.get(URL, {"search": "user nothing"})) == []
     assert detectors(viewer.client.get(URL, {"search": "bare"})) == ["bare-except"]
+
+
+def test_default_ordering_puts_findings_in_hotspots_first_among_equals(org, viewer):
+    from tests.factories import RepositoryFactory
+    from tests.findings.factories import AnalysisRunFactory, engine_finding, record
+
+    repo = RepositoryFactory(organization=org)
+    run = AnalysisRunFactory(repository=repo)
+    record(
+        run,
+        [
+            engine_finding("magic-number", "a/cold.py", 1, severity="low", category="design", symbol="a.cold"),
+            engine_finding(
+                "magic-number", "z/hot.py", 9, severity="low", category="design", symbol="z.hot", metadata={"hotspot_score": 0.9}
+            ),
+            engine_finding(
+                "todo-comment",
+                "m/warm.py",
+                5,
+                severity="low",
+                category="design",
+                symbol="m.warm",
+                metadata={"hotspot_score": 0.2},
+            ),
+            engine_finding("sql-injection", "b/db.py", 3, severity="high", symbol="b.db"),
+        ],
+    )
+    rows = viewer.client.get(URL, {"repository_id": repo.id}).json()["results"]
+    assert [r["path"] for r in rows] == ["b/db.py", "z/hot.py", "m/warm.py", "a/cold.py"]
+    rows = viewer.client.get(URL, {"repository_id": repo.id, "ordering": "-severity"}).json()["results"]
+    assert [r["path"] for r in rows] == ["a/cold.py", "m/warm.py", "z/hot.py", "b/db.py"]

@@ -241,6 +241,7 @@ def test_quality_gate_update_changes_only_given_fields(github, org, member, remo
         "max_new_findings": None,
         "fail_on_new_security": True,
         "fail_on_new_import_cycle": False,
+        "fail_on_hotspot_complexity": False,
         "max_score_drop": None,
         "gate_min_confidence": 0.8,
     }

@@ -126,6 +126,44 @@ def main():
     assert reporting.github_pull_request_report(check=check).gate["min_confidence"] == 0.95
 
 
+# Request data reaching a sink in other languages of the engine: (path, text, sink line, path step).
+OTHER_LANGUAGES = {
+    "typescript": (
+        "web/calc.ts",
+        'import express from "express";\n\nconst app = express();\napp.get("/calc", (req, res) => {\n'
+        "  const expression = String(req.query.expr);\n  res.json({ value: eval(expression) });\n});\nexport default app;\n",
+        6,
+        "`web/calc.ts:5` source: req.query",
+    ),
+    "go": (
+        "cmd/run/main.go",
+        'package main\n\nimport (\n\t"net/http"\n\t"os/exec"\n)\n\nfunc run(w http.ResponseWriter, r *http.Request) {\n'
+        '\tname := r.URL.Query().Get("name")\n\tout, _ := exec.Command("sh", "-c", "ls "+name).Output()\n\tw.Write(out)\n}\n\n'
+        'func main() {\n\thttp.HandleFunc("/run", run)\n\thttp.ListenAndServe(":8080", nil)\n}\n',
+        10,
+        "`cmd/run/main.go:9` source: r.URL",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(OTHER_LANGUAGES))
+def test_a_pr_in_another_language_is_checked_like_python(
+    github, linked, anon, remote, django_capture_on_commit_callbacks, language
+):
+    """The repository is Python; the pull request adds a file in another language with a vulnerability."""
+    GithubRepository.objects.update(fail_on_new_security=True)
+    path, text, line, source_step = OTHER_LANGUAGES[language]
+    _open_pr(anon, github, remote, {path: text}, capture=django_capture_on_commit_callbacks)
+
+    check = GithubPullRequestCheck.objects.get()
+    assert check.conclusion == "failure", (check.error, check.gate)
+    assert [c["metric"] for c in check.gate["conditions"] if not c["passed"]] == ["new_security_findings"]
+    (run,) = github.check_runs.values()
+    assert (path, line) in {(a["path"], a["start_line"]) for a in run["annotations"]}
+    (comment,) = github.comments.values()
+    assert "New vulnerabilities (1)" in comment["body"] and source_step in comment["body"], comment["body"]
+
+
 def test_fixing_the_pr_passes_the_gate_and_updates_the_same_comment(
     github, linked, anon, remote, django_capture_on_commit_callbacks
 ):
@@ -330,3 +368,39 @@ def test_sweep_reports_a_completed_pr_run_whose_hook_was_lost(github, linked, or
     check.refresh_from_db()
     assert check.status == CheckStatus.COMPLETED and check.conclusion == "success"
     assert services.github_sweep()["late_reports"] == 0
+
+
+def _hot(branches: int) -> str:
+    body = "".join(f"    if a == {i}:\n        return {i}\n" for i in range(branches))
+    return f'"""Hot."""\n\n\ndef pick(a: int) -> int:\n    """Pick."""\n{body}    return -1\n'
+
+
+def test_pr_raising_the_complexity_of_a_top_hotspot_fails_the_gate(
+    github, org, remote, anon, q_sync, django_capture_on_commit_callbacks
+):
+    for i in range(1, 4):
+        commit(remote, {"pkg/hot.py": _hot(i)}, f"hot {i}")
+    with django_capture_on_commit_callbacks(execute=True):
+        link_installation(org, github, str(remote))
+    base = AnalysisRun.objects.get()
+    assert base.status == "completed", base.error_message
+    assert base.metrics["history"]["hotspots"][0]["path"] == "pkg/hot.py"
+    GithubRepository.objects.update(fail_on_hotspot_complexity=True)
+
+    _open_pr(anon, github, remote, {"pkg/hot.py": _hot(5)}, capture=django_capture_on_commit_callbacks)
+    check = GithubPullRequestCheck.objects.get()
+    assert check.conclusion == "failure", check.gate
+    failed = [c["metric"] for c in check.gate["conditions"] if not c["passed"]]
+    assert failed == ["hotspots_complexity_raised"]
+    assert check.gate["hotspots_raised"] == [{"path": "pkg/hot.py", "rank": 1, "base": 4, "head": 6}]
+    (comment,) = github.comments.values()
+    assert "Top-10 hotspots made more complex" in comment["body"]
+
+
+def test_hotspot_gate_counts_only_raised_top_ten_files():
+    from github_app.gates import hotspots_complexity_raised
+
+    base = {"history": {"hotspots": [{"path": f"f{i}.py", "rank": i + 1, "complexity": 10} for i in range(12)]}}
+    head = {"history": {"complexity": {"f0.py": 11, "f1.py": 10, "f2.py": 9, "f11.py": 50}}}
+    assert [r["path"] for r in hotspots_complexity_raised(head, base)] == ["f0.py"]  # f11 is not top-10
+    assert hotspots_complexity_raised(head, None) == [] and hotspots_complexity_raised(None, base) == []

@@ -36,6 +36,6 @@ class Command(BaseCommand):
             )
         if login:
             self.stdout.write(
-                f"Demo login for /admin/ and the API (staff, owner of 'demo'; shown once):\n\n"
+                f"Demo login for the dashboard (/app/), the admin (/admin/) and the API (staff, owner of 'demo'; shown once):\n\n"
                 f"    username: {DEMO_LOGIN}\n    password: {login[1]}\n"
             )

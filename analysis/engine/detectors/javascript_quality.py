@@ -265,6 +265,10 @@ class JsMessageChain(_JsDetector):
 
     spec = MessageChain.spec
     kinds = frozenset({"member_expression"})
+    limit = 0  # the file's threshold (set by ``start_file``)
+
+    def start_file(self, ctx: TreeContext) -> None:
+        self.limit = int(ctx.threshold(self.spec, "max_chain"))
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         # the members that are the object of another member, met walking down the chains from
@@ -274,6 +278,9 @@ class JsMessageChain(_JsDetector):
             inner = ctx.shared["js.chain_inner"] = set()
         elif node.id in inner:
             return
+        limit = self.limit
+        if ctx.data.count(b".", node.start_byte, node.end_byte) <= limit:
+            return  # each member of the chain has its own dot: it cannot be longer (nor its inner ones)
         links = 0
         current: Node | None = node
         while current is not None and current.type in ("member_expression", "call_expression"):
@@ -286,7 +293,6 @@ class JsMessageChain(_JsDetector):
                 current = current.child_by_field_name("function")
         if current is not None and current.type == "this":
             links -= 1
-        limit = int(ctx.threshold(self.spec, "max_chain"))
         if links > limit:
             ctx.report(
                 self.spec,

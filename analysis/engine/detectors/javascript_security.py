@@ -663,6 +663,9 @@ class JsJwtNone(TreeDetector):
             )
 
 
+_TARGET_FIELD = {"variable_declarator": "name", "pair": "key", "assignment_expression": "left"}
+
+
 @register
 class JsHardcodedSecret(TreeDetector):
     """Known token formats in any string, and high-entropy literals bound to secret-looking names
@@ -674,7 +677,10 @@ class JsHardcodedSecret(TreeDetector):
     roles = ("string",)
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
-        if node.type in ("string", "template_string"):
+        kind = node.type
+        if kind in ("string", "template_string"):
+            if node.end_byte - node.start_byte < 18:
+                return  # fewer than 16 characters inside the quotes (a character is at least a byte)
             literal = ctx.text(node)[1:-1]
             if len(literal) >= 16 and _TOKEN_HINT.search(literal):
                 for label, pattern in KNOWN_TOKENS:
@@ -683,9 +689,12 @@ class JsHardcodedSecret(TreeDetector):
                         ctx.report(self.spec, node, f"{label} written in the source", confidence=0.5 if ctx.is_test else 0.95)
                         return
             return
-        target = node.child_by_field_name("name") or node.child_by_field_name("left") or node.child_by_field_name("key")
-        value = node.child_by_field_name("value") or node.child_by_field_name("right")
-        if target is None or value is None or value.type != "string":
+        # variable_declarator: name = value; pair: key: value; assignment_expression: left = right
+        value = node.child_by_field_name("right" if kind == "assignment_expression" else "value")
+        if value is None or value.type != "string":
+            return
+        target = node.child_by_field_name(_TARGET_FIELD.get(kind, "name"))
+        if target is None:
             return
         name = ctx.text(target).rsplit(".", 1)[-1].strip("'\"")
         secret = ctx.text(value)[1:-1]

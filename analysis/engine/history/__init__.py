@@ -132,6 +132,9 @@ def analyze_history(
     return report, mined
 
 
+COMPLEXITY_DIGEST = 100
+
+
 def history_summary(report: HistoryReport, top: int = 20) -> dict[str, Any]:
     """The JSON-able digest kept in ``AnalysisResult.metrics["history"]`` (no e-mail address:
     authors appear by display name)."""
@@ -182,6 +185,8 @@ def history_summary(report: HistoryReport, top: int = 20) -> dict[str, Any]:
             for m in sorted(report.modules, key=lambda m: (m.bus_factor, -m.files, m.module))[:top]
         ],
         "at_risk_files": len(report.at_risk),
+        # complexity of the hottest files: the quality gate compares a pull request's with its base's
+        "complexity": {h.path: h.complexity for h in report.hotspots[:COMPLEXITY_DIGEST]},
     }
 
 

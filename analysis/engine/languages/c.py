@@ -239,7 +239,62 @@ def is_else_if(node: Node) -> bool:
     return parent is not None and parent.type == "else_clause"
 
 
-# security sinks (``detectors/native_security.py``): calls of these names, matched after the walk
+# attribute-like macros the grammar takes for types or names: export/visibility/inline/calling
+# convention macros before a declaration (``ZSTDLIB_API size_t f(...)``, ``class SPDLOG_API x``,
+# ``STBIDEF int f(...)``) and specifiers after one (``f() FOO_NOEXCEPT;``), namespace brackets
+# (``FMT_BEGIN_NAMESPACE``). Preprocessor lines are left alone; a macro called with ``(`` is not
+# touched.
+_ATTRIBUTE_MACROS = re.compile(
+    rb"\b[A-Z][A-Z0-9_]*(?:API|EXPORT|IMPORT|INLINE|DECL|CALL|ATTR|NODISCARD|DEPRECATED|HIDDEN|VISIBILITY|IDEF|_DEF|"
+    rb"CONSTEXPR\d*|NOEXCEPT|NAMESPACE\w*)_?\b"
+)
+# specifiers that may stand anywhere (after a parameter list, alone on a line)
+_ANYWHERE = re.compile(rb"(?:NOEXCEPT|NAMESPACE\w*|CONSTEXPR\d*|INLINE)_?$")
+_DECLARATION_START = re.compile(rb"[ \t]+(?:[A-Za-z_~]|::)")
+
+
+def mask_for_parser(data: bytes) -> bytes:
+    """The file's bytes as the parser sees them (same length: every offset holds): attribute-like
+    macros replaced by spaces, and the ``extern "C" {`` / ``}`` that ``#ifdef __cplusplus``
+    guards blanked. One cheap regex finds the candidates; each is checked in place:
+    not on a preprocessor line, not after ``.``/``->``/``::``, not called with ``(``, and followed
+    by a declaration (or a specifier that may stand anywhere)."""
+    out: bytearray | None = None
+    for match in _ATTRIBUTE_MACROS.finditer(data):
+        start, end = match.span()
+        if start and data[start - 1 : start] in (b".", b">", b":"):
+            continue
+        line_start = data.rfind(b"\n", 0, start) + 1
+        if data[line_start:start].lstrip().startswith(b"#"):
+            continue
+        after = data[end : end + 2].lstrip(b" \t")[:1]
+        if after == b"(":
+            continue
+        if not (_ANYWHERE.search(match.group(0)) or _DECLARATION_START.match(data, end)):
+            continue
+        if out is None:
+            out = bytearray(data)
+        out[start:end] = b" " * (end - start)
+    if b"__cplusplus" in data:
+        # #ifdef __cplusplus / extern "C" { / #endif ... #ifdef __cplusplus / } / #endif: a brace
+        # opened and closed in conditional code, which the grammar cannot pair
+        for guarded in _EXTERN_C.finditer(data):
+            start, end = guarded.span("body")
+            if out is None:
+                out = bytearray(data)
+            out[start:end] = re.sub(rb"[^\n]", b" ", data[start:end])
+    return bytes(out) if out is not None else data
+
+
+_EXTERN_C = re.compile(
+    rb"^[ \t]*#[ \t]*if(?:def[ \t]+__cplusplus|[ \t]+defined[ \t]*\(?[ \t]*__cplusplus[ \t]*\)?)[ \t]*(?://[^\n]*|/\*.*?\*/)?[ \t]*\n"
+    rb"(?P<body>(?:[ \t]*(?:extern[ \t]+\"C\"[ \t]*\{|\})[ \t]*(?://[^\n]*|/\*.*?\*/)?[ \t]*\n)+)"
+    rb"[ \t]*#[ \t]*endif",
+    re.M,
+)
+
+
+# security sinks (``detectors/c_security.py``): calls of these names, matched after the walk
 SINK_NAMES = (
     "gets strcpy strcat sprintf vsprintf stpcpy wcscpy wcscat printf fprintf vprintf vfprintf syslog snprintf "
     "dprintf system popen execl execlp execv execvp rand random srand"
@@ -273,6 +328,7 @@ C = LanguageSpec(
     else_kinds=frozenset({"else_clause"}),
     hooks=HOOKS,
     query=QUERY,
+    preprocess=mask_for_parser,
 )
 
 SPECS = (C,)

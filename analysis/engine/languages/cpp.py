@@ -112,6 +112,7 @@ CPP = LanguageSpec(
     else_kinds=frozenset({"else_clause"}),
     hooks=HOOKS,
     query=QUERY,
+    preprocess=c.mask_for_parser,
 )
 
 SPECS = (CPP,)

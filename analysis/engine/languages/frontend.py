@@ -202,7 +202,7 @@ class TreeFrontEnd:
         spec = specs()[facts.language]
         t0 = time.process_time()
         grammar = self.grammar(spec, facts.path)
-        tree = grammar.parser.parse(data)
+        tree = grammar.parser.parse(data if spec.preprocess is None else spec.preprocess(data))
         t1 = time.process_time()
         timings["parse"] += t1 - t0
         ctx = TreeContext(
@@ -301,6 +301,7 @@ class _Walker:
         self.owner = owner
         self.frames: list[_Frame] = []
         self.scopes: list[tuple[str, Node]] = []  # ("class"|"function", node) innermost last
+        self.classes: list[Node] = []  # the class nodes of ``scopes``
         self.names: set[str] = set()  # names used, from the text of opaque nodes
         self.names_bytes: set[bytes] = set()  # identifiers used, as bytes (decoded once, at the end)
         self.comment_rows: set[int] = set()
@@ -350,6 +351,7 @@ class _Walker:
         data = ctx.data
         name_field = tree.language.field_id_for_name(self.spec.name_field)
         declarator_field = tree.language.field_id_for_name(self.spec.declarator_field) if self.spec.declarator_field else -1
+        declared = {name_field, declarator_field}  # fields holding a declared name, not a use
         name_uses = self.spec.name_uses
         profile = self.owner.profile
         error = self.owner._error
@@ -371,8 +373,7 @@ class _Walker:
             if info is not None:
                 # a declared name (function, class, variable, import specifier) is not a use
                 if info.identifier and not self.import_depth:
-                    field_id = cursor.field_id
-                    if (field_id != name_field and field_id != declarator_field) or (
+                    if cursor.field_id not in declared or (
                         node.parent is not None and node.parent.type in name_uses  # type: ignore[union-attr]
                     ):
                         add_name(data[node.start_byte : node.end_byte])  # type: ignore[union-attr]
@@ -459,8 +460,10 @@ class _Walker:
                 self.exports.update(self.hooks.exports(node, self.text))
         if frame is not None:
             m = frame.metrics
+            extra = -1  # hooks.complexity of the node, computed once for conditional and logical
             if info.conditional:
-                m.cyclomatic += self.hooks.complexity(node, self.text)
+                extra = self.hooks.complexity(node, self.text)
+                m.cyclomatic += extra
             if info.cognitive:
                 # the node's own nesting level is the level outside it (NESTING was added above)
                 outer = frame.nesting - 1 if bits & NESTING else frame.nesting
@@ -470,7 +473,7 @@ class _Walker:
                 inner = self.table[first.kind_id] if first is not None else None
                 if inner is None or not inner.bits & BRANCH:  # an else-if counts on its if
                     m.cognitive += 1
-            if info.logical and self.hooks.complexity(node, self.text):
+            if info.logical and (extra if extra >= 0 else self.hooks.complexity(node, self.text)):
                 parent = node.parent
                 if parent is None or parent.type != node.type or _operator(parent) != _operator(node):
                     m.cognitive += 1
@@ -481,6 +484,7 @@ class _Walker:
             self._leave_function(node)
         elif bits & CLASS:
             self.scopes.pop()
+            self.classes.pop()
             # leave hooks report on the class itself, in its enclosing scope
             self._sync_scope()
             self.ctx.class_ = node
@@ -586,6 +590,7 @@ class _Walker:
             )
         )
         self.scopes.append(("class", node))
+        self.classes.append(node)
         self.ctx.qualnames[node.id] = qual
         self.ctx.spans.append((node.start_byte, node.end_byte, qual))
         self._sync_scope()
@@ -593,10 +598,17 @@ class _Walker:
     def _sync_scope(self) -> None:
         ctx = self.ctx
         ctx.symbol = ctx.qualnames[self.scopes[-1][1].id] if self.scopes else ""
-        ctx.function = self.frames[-1].node if self.frames else None
-        ctx.class_ = next((n for kind, n in reversed(self.scopes) if kind == "class"), None)
-        ctx.loop_depth = self.frames[-1].loop_depth if self.frames else self.top_loop_depth
-        ctx.nesting = self.frames[-1].nesting if self.frames else 0
+        ctx.class_ = self.classes[-1] if self.classes else None
+        frames = self.frames
+        if frames:
+            frame = frames[-1]
+            ctx.function = frame.node
+            ctx.loop_depth = frame.loop_depth
+            ctx.nesting = frame.nesting
+        else:
+            ctx.function = None
+            ctx.loop_depth = self.top_loop_depth
+            ctx.nesting = 0
 
     # --- facts --------------------------------------------------------------------------------
     def _call(self, node: Node) -> None:
@@ -627,18 +639,17 @@ class _Walker:
         start = node.start_point[0] + 1
         end = node.end_point[0] + 1
         units = self.units
+        skel = self.skeleton
         # a statement's unit ends where the next statement (maybe nested in it) starts; close
-        # the previous unit now that this start is known
+        # the previous unit now that this start is known (its hash chains the first one's)
         if units:
             h, w, s, e = units[-1]
             if e >= start and s < start:
-                units[-1] = self._make_unit(h, s, start - 1)
-        units.append(self._make_unit(info.name_hash, start, end))
-
-    def _make_unit(self, kind_hash: int, start: int, end: int) -> tuple[int, int, int, int]:
-        skel = self.skeleton
+                e = start - 1
+                text = b"".join(skel[s - 1 : e]) if e > s else skel[s - 1] if 0 < s <= len(skel) else b""
+                units[-1] = (hash((h, zlib.crc32(text))), 2 * len(text) + 1, s, e)
         text = b"".join(skel[start - 1 : end]) if end > start else skel[start - 1] if 0 < start <= len(skel) else b""
-        return (hash((kind_hash, zlib.crc32(text))), 2 * len(text) + 1, start, end)
+        units.append((hash((info.name_hash, zlib.crc32(text))), 2 * len(text) + 1, start, end))
 
 
 def _operator(node: Node) -> str:

@@ -10,6 +10,7 @@ each optional chain ``?.``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -315,9 +316,30 @@ def dotted(node: Node, text: Text) -> str | None:
     return ".".join(reversed(parts))
 
 
+# a callee written as a plain chain of ASCII names (``f``, ``a.b.c``, ``this.#x``): its text is the
+# dotted name, once the head is known to be an identifier (not a keyword-like node kind)
+_PLAIN_CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:\.#?[A-Za-z_$][\w$]*)*", re.ASCII)
+_NOT_IDENTIFIERS = frozenset(
+    {"undefined", "null", "true", "false", "import", "new", "typeof", "void", "delete", "await", "yield", "in", "of"}
+)
+
+
 def callee(node: Node, text: Text) -> str | None:
     target = node.child_by_field_name("function" if node.type == "call_expression" else "constructor")
-    if target is None or target.type == "import":
+    if target is None:
+        return None
+    kind = target.type
+    if kind == "identifier":
+        return text(target)
+    if kind == "member_expression" and not target.has_error:
+        written = text(target)
+        if _PLAIN_CHAIN.fullmatch(written):
+            head, dot, rest = written.partition(".")
+            if head == "this":
+                return f"self.{rest}"
+            if head == "super" or head not in _NOT_IDENTIFIERS:
+                return written
+    if kind == "import":
         return None
     return dotted(target, text)
 

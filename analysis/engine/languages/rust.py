@@ -18,11 +18,13 @@ not. ``loop`` is not a decision (it exits through a ``break`` that is under one)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import tree_sitter_rust
+from tree_sitter import Language, Parser
 
 from analysis.engine.facts import ImportFact
 from analysis.engine.languages.spec import LanguageHooks, LanguageSpec
@@ -233,6 +235,65 @@ def is_else_if(node: Node) -> bool:
     return parent is not None and parent.type == "else_clause"
 
 
+# an item-level macro call wrapping items (tokio's ``cfg_rt! { pub fn ... }``, ``pin_project! {
+# struct ... }``): to tree-sitter its body is a token tree, so the functions in it would not exist.
+# The parser sees the body as items: ``name! {`` and its closing ``}`` are replaced by spaces.
+_ITEM_MACRO = re.compile(rb"^[ \t]*([a-z_][a-z0-9_]*)![ \t]*\{", re.M)
+_NOT_ITEMS = frozenset({b"macro_rules", b"quote", b"quote_spanned", b"parse_quote", b"parse_quote_spanned", b"json"})
+_ITEM_START = re.compile(
+    rb"\s*(?:#!?\[|///|//!|pub\b|fn\b|impl\b|use\b|mod\b|struct\b|enum\b|trait\b|type\b|const\b|static\b|unsafe\b|"
+    rb"async\b|extern\b|union\b)"
+)
+# tokens a template has (quote!'s #name, a macro_rules transcriber's $x): not plain items
+_TEMPLATE = re.compile(rb"#[A-Za-z_(]|\$[A-Za-z_(]")
+_BRACE_SCAN = re.compile(rb'[{}]|"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/|\'(?:\\.|[^\\\'\n])\'', re.S)
+
+
+def _closing_brace(data: bytes, start: int) -> int | None:
+    """The offset of the ``}`` closing the ``{`` at ``start`` (strings, chars and comments skipped)."""
+    depth = 0
+    for token in _BRACE_SCAN.finditer(data, start):
+        text = token.group(0)
+        if text == b"{":
+            depth += 1
+        elif text == b"}":
+            depth -= 1
+            if depth == 0:
+                return token.start()
+    return None
+
+
+@functools.cache
+def _body_parser() -> Parser:
+    """A parser of this process for the bodies of item macros (are they items?)."""
+    return Parser(Language(tree_sitter_rust.language()))
+
+
+def unwrap_item_macros(data: bytes) -> bytes:
+    """The bytes the parser sees (same length): the wrappers of item-level macro calls whose body
+    parses as items blanked, so their functions and types are parsed as such."""
+    if b"! {" not in data and b"!{" not in data:
+        return data
+    out: bytearray | None = None
+    for match in _ITEM_MACRO.finditer(data):
+        if match.group(1) in _NOT_ITEMS:
+            continue
+        opening = match.end() - 1
+        if not _ITEM_START.match(data, opening + 1):
+            continue
+        closing = _closing_brace(data, opening)
+        if closing is None or _TEMPLATE.search(data, opening, closing):
+            continue
+        if _body_parser().parse(data[opening + 1 : closing]).root_node.has_error:
+            continue  # a DSL that only looks like items (thread_local!'s ``static X: T = v``, mock!)
+        if out is None:
+            out = bytearray(data)
+        start = match.start(1)
+        out[start : opening + 1] = b" " * (opening + 1 - start)
+        out[closing] = 0x20
+    return bytes(out) if out is not None else data
+
+
 # sinks of ``detectors/native_security.py``: method calls by name, matched after the walk
 QUERY = """
 (call_expression
@@ -269,6 +330,7 @@ RUST = LanguageSpec(
     hooks=HOOKS,
     query=QUERY,
     excluded_dirs=frozenset({"target"}),
+    preprocess=unwrap_item_macros,
 )
 
 SPECS = (RUST,)

@@ -142,6 +142,9 @@ class LanguageSpec:
     excluded_dirs: frozenset[str] = frozenset()
     # file name suffixes that are not source (minified bundles, declaration files...)
     excluded_suffixes: tuple[str, ...] = ()
+    # the bytes the parser sees, of the same length as the file's (C/C++: attribute-like macros
+    # such as ``FOO_API`` blanked); offsets, facts and quoted text still come from the file itself
+    preprocess: Callable[[bytes], bytes] | None = None
     # line comment prefixes, used by inline suppressions (``// repotoire: ignore[id]``)
     comment_prefixes: tuple[str, ...] = ("//",)
 
