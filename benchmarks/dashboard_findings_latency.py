@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("REPOTOIRE_DB_NAME", "bench_dashboard")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 os.environ.setdefault("DEBUG", "false")
+# Pages are rendered without `make static` having run (a fresh clone): plain static URLs.
+os.environ.setdefault("REPOTOIRE_STATIC_MANIFEST", "false")
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._shared import pct  # noqa: E402

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("REPOTOIRE_DB_NAME", "bench_dashboard_queries")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repotoire.settings")
 os.environ.setdefault("DEBUG", "false")
+# Pages are rendered without `make static` having run (a fresh clone): plain static URLs.
+os.environ.setdefault("REPOTOIRE_STATIC_MANIFEST", "false")
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.findings_api_latency import build_schema, make_findings, result_of  # noqa: E402

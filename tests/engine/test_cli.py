@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -157,3 +158,28 @@ def test_the_summary_says_what_the_default_view_leaves_out(make_tree, capsys):
     assert "tests/test_views.py" not in out
     assert main([str(root), "--format", "text", "--scope", "all", "--min-confidence", "0"]) == 0
     assert "Not listed" not in capsys.readouterr().out
+
+
+def test_a_typescript_and_go_project_is_analysed_from_the_command_line(make_tree, capsys):
+    """Languages other than Python through the CLI: a summary naming the finding, and the JSON
+    report with each language's score and the vulnerability's source-to-sink path."""
+    root = make_tree(
+        {
+            "web/calc.ts": 'import express from "express";\n\nconst app = express();\napp.get("/calc", (req, res) => {\n'
+            "  const expression = String(req.query.expr);\n  res.json({ value: eval(expression) });\n});\nexport default app;\n",
+            "cmd/run/main.go": 'package main\n\nimport (\n\t"net/http"\n\t"os/exec"\n)\n\nfunc run(w http.ResponseWriter, r *http.Request) {\n'
+            '\tname := r.URL.Query().Get("name")\n\texec.Command("sh", "-c", "ls "+name).Run()\n}\n\n'
+            'func main() {\n\thttp.HandleFunc("/run", run)\n}\n',
+        }
+    )
+    assert main([str(root), "--format", "text"]) == 0
+    summary = capsys.readouterr().out
+    assert re.search(r"code-injection +web/calc\.ts:6", summary) and re.search(r"command-injection +cmd/run/main\.go:10", summary)
+
+    assert main([str(root), "--format", "json", "--fail-on", "high"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["metrics"]["languages"]) == {"typescript", "go"}
+    by_detector = {f["detector"]: f for f in report["findings"] if f["category"] == "security"}
+    assert by_detector["code-injection"]["language"] == "typescript"
+    assert [step["line"] for step in by_detector["code-injection"]["taint_path"]] == [5, 5, 6]
+    assert by_detector["command-injection"]["path"] == "cmd/run/main.go" and by_detector["command-injection"]["line"] == 10

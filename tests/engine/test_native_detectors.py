@@ -205,3 +205,44 @@ def test_fallthrough_macros_that_annotate_throw_or_return_and_endless_loops(make
     )
     # only the endless loop with a break of its own falls through
     assert [f.line for f in _by(findings, "switch-fallthrough")] == [8]
+
+
+def test_csharp_minimal_api_handler_parameters_are_sources(make_tree):
+    findings = _findings(
+        make_tree,
+        {
+            "Program.cs": (
+                "var app = WebApplication.Create(args);\n"
+                'app.MapGet("/run", (string cmd, ILogger<Program> log) => {\n'
+                '    Process.Start("bash", "-c " + cmd);\n'
+                '    return "ok";\n'
+                "});\n"
+                'app.MapPost("/q", (HttpRequest req, SqlConnection db) => {\n'
+                '    var sql = "SELECT * FROM t WHERE id = " + req.Query["id"];\n'
+                "    return new SqlCommand(sql, db).ExecuteScalar();\n"
+                "});\n"
+                'Func<string, string> local = (string s) => { Process.Start("bash", "-c " + s); return s; };\n'
+            )
+        },
+    )
+    kinds = {(f.detector, f.line): f.kind for f in findings if f.category == "security"}
+    assert kinds[("command-injection", 3)] == "vulnerability"
+    assert kinds[("sql-injection", 8)] == "vulnerability"
+    assert kinds[("command-injection", 10)] == "hotspot"  # a lambda that is not an endpoint
+
+
+def test_panic_in_drop_skips_the_panicking_guard_and_tests(make_tree):
+    files = {
+        "src/lib.rs": (
+            "pub struct Q;\n"
+            "impl Drop for Q {\n"
+            "    fn drop(&mut self) {\n"
+            "        if !std::thread::panicking() {\n"
+            '            assert!(self.is_empty(), "queue not empty");\n'
+            "        }\n"
+            "    }\n"
+            "}\n"
+        ),
+        "tests/drop.rs": 'struct P;\nimpl Drop for P {\n    fn drop(&mut self) { panic!("on purpose"); }\n}\n',
+    }
+    assert _by(_findings(make_tree, files), "panic-in-drop") == []

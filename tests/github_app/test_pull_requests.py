@@ -126,6 +126,44 @@ def main():
     assert reporting.github_pull_request_report(check=check).gate["min_confidence"] == 0.95
 
 
+# Request data reaching a sink in other languages of the engine: (path, text, sink line, path step).
+OTHER_LANGUAGES = {
+    "typescript": (
+        "web/calc.ts",
+        'import express from "express";\n\nconst app = express();\napp.get("/calc", (req, res) => {\n'
+        "  const expression = String(req.query.expr);\n  res.json({ value: eval(expression) });\n});\nexport default app;\n",
+        6,
+        "`web/calc.ts:5` source: req.query",
+    ),
+    "go": (
+        "cmd/run/main.go",
+        'package main\n\nimport (\n\t"net/http"\n\t"os/exec"\n)\n\nfunc run(w http.ResponseWriter, r *http.Request) {\n'
+        '\tname := r.URL.Query().Get("name")\n\tout, _ := exec.Command("sh", "-c", "ls "+name).Output()\n\tw.Write(out)\n}\n\n'
+        'func main() {\n\thttp.HandleFunc("/run", run)\n\thttp.ListenAndServe(":8080", nil)\n}\n',
+        10,
+        "`cmd/run/main.go:9` source: r.URL",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(OTHER_LANGUAGES))
+def test_a_pr_in_another_language_is_checked_like_python(
+    github, linked, anon, remote, django_capture_on_commit_callbacks, language
+):
+    """The repository is Python; the pull request adds a file in another language with a vulnerability."""
+    GithubRepository.objects.update(fail_on_new_security=True)
+    path, text, line, source_step = OTHER_LANGUAGES[language]
+    _open_pr(anon, github, remote, {path: text}, capture=django_capture_on_commit_callbacks)
+
+    check = GithubPullRequestCheck.objects.get()
+    assert check.conclusion == "failure", (check.error, check.gate)
+    assert [c["metric"] for c in check.gate["conditions"] if not c["passed"]] == ["new_security_findings"]
+    (run,) = github.check_runs.values()
+    assert (path, line) in {(a["path"], a["start_line"]) for a in run["annotations"]}
+    (comment,) = github.comments.values()
+    assert "New vulnerabilities (1)" in comment["body"] and source_step in comment["body"], comment["body"]
+
+
 def test_fixing_the_pr_passes_the_gate_and_updates_the_same_comment(
     github, linked, anon, remote, django_capture_on_commit_callbacks
 ):

@@ -2,8 +2,10 @@
 
 Sources: the parameters of ASP.NET actions (a public method of a class named ``*Controller`` or
 deriving from ``Controller``/``ControllerBase``, or one with an ``[Http*]`` attribute; and any
-``[FromQuery]``/``[FromBody]``/``[FromRoute]``/``[FromForm]``/``[FromHeader]`` parameter), and
-``Request.Query``/``Form``/``Headers``/``Cookies``/``Body``/``RouteValues``. A sink reached by a
+``[FromQuery]``/``[FromBody]``/``[FromRoute]``/``[FromForm]``/``[FromHeader]`` parameter), the
+parameters of minimal-API handlers (``app.MapGet("/x", (string q) => ...)``; services and
+``ILogger`` excluded), ``Request.Query``/``Form``/``Headers``/``Cookies``/``Body``/``RouteValues``
+and the same members of an ``HttpRequest``/``HttpContext`` parameter. A sink reached by a
 source is a vulnerability with its taint path; a risky sink without that evidence is a hotspot.
 Checks keep the ids of the Python detectors:
 
@@ -95,20 +97,43 @@ def _is_action(function: Node, ctx: TreeContext) -> bool:
     )
 
 
+_MAP = re.compile(r"\.Map(?:Get|Post|Put|Delete|Patch|Methods|Fallback)?$")
+_REQUEST_MEMBERS = r"Query|Form|Headers|Cookies|Body|BodyReader|RouteValues|QueryString|Path|Files"
+_SERVICE_TYPES = re.compile(r"^(?:HttpContext|HttpRequest|HttpResponse|CancellationToken|I[A-Z]\w*|ILogger\b.*)$")
+
+
+def _is_endpoint_lambda(function: Node, ctx: TreeContext) -> bool:
+    """A minimal-API handler: ``app.MapGet("/x", (string q) => ...)``."""
+    argument = function.parent
+    if function.type != "lambda_expression" or argument is None or argument.type != "argument":
+        return False
+    call = argument.parent.parent if argument.parent is not None else None
+    target = call.child_by_field_name("function") if call is not None and call.type == "invocation_expression" else None
+    return target is not None and bool(_MAP.search(ctx.text(target)))
+
+
 def _parameter_sources(function: Node, ctx: TreeContext) -> list[str]:
     out = [_REQUEST]
     params = function.child_by_field_name("parameters")
     if params is None:
         return out
-    action = _is_action(function, ctx)
+    action = _is_action(function, ctx) or _is_endpoint_lambda(function, ctx)
     for param in params.named_children:
         if param.type != "parameter":
             continue
         name = param.child_by_field_name("name")
         if name is None:
             continue
-        if _FROM.search(ctx.text(param)) or (action and "[FromServices" not in ctx.text(param)):
-            out.append(rf"(?<![\w.]){re.escape(ctx.text(name))}\b")
+        word = re.escape(ctx.text(name))
+        kind = param.child_by_field_name("type")
+        written = ctx.text(kind) if kind is not None else ""
+        if written in ("HttpRequest", "HttpContext"):
+            prefix = r"\.Request" if written == "HttpContext" else ""
+            out.append(rf"(?<![\w.]){word}{prefix}\.(?:{_REQUEST_MEMBERS})\b")
+        elif _FROM.search(ctx.text(param)) or (
+            action and "[FromServices" not in ctx.text(param) and not _SERVICE_TYPES.match(written)
+        ):
+            out.append(rf"(?<![\w.]){word}\b")
     return out
 
 

@@ -265,6 +265,10 @@ class JsMessageChain(_JsDetector):
 
     spec = MessageChain.spec
     kinds = frozenset({"member_expression"})
+    limit = 0  # the file's threshold (set by ``start_file``)
+
+    def start_file(self, ctx: TreeContext) -> None:
+        self.limit = int(ctx.threshold(self.spec, "max_chain"))
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         # the members that are the object of another member, met walking down the chains from
@@ -274,7 +278,7 @@ class JsMessageChain(_JsDetector):
             inner = ctx.shared["js.chain_inner"] = set()
         elif node.id in inner:
             return
-        limit = int(ctx.threshold(self.spec, "max_chain"))
+        limit = self.limit
         if ctx.data.count(b".", node.start_byte, node.end_byte) <= limit:
             return  # each member of the chain has its own dot: it cannot be longer (nor its inner ones)
         links = 0

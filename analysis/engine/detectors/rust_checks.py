@@ -15,7 +15,8 @@ input (``env::args``, ``env::var``, ``stdin``).
   tests, examples, benches, build scripts or ``#[cfg(test)]``): one finding per function with
   the count; ``[detectors.unwrap-in-library] include_binaries = true`` reports binaries too;
 * ``panic-in-drop``: ``panic!``, ``unwrap()``, ``expect()``, ``unreachable!``... in ``Drop::drop``
-  (a panic while unwinding aborts the process).
+  (a panic while unwinding aborts the process), outside tests and outside an
+  ``if !std::thread::panicking()`` guard.
 """
 
 from __future__ import annotations
@@ -376,12 +377,19 @@ def _panic_name(node: Node, ctx: TreeContext) -> str:
 
 
 def _first_panic(body: Node, ctx: TreeContext) -> Node | None:
-    """The first ``panic!``-like macro or ``unwrap()``/``expect()`` call in ``body`` (closures and
-    nested functions excluded)."""
+    """The first ``panic!``-like macro or ``unwrap()``/``expect()`` call in ``body`` (closures,
+    nested functions and the branch of ``if !std::thread::panicking()`` excluded: a panic there
+    cannot happen during unwinding)."""
     stack = [body]
     found: list[Node] = []
     while stack:
         node = stack.pop()
+        if node.type == "if_expression":
+            condition = node.child_by_field_name("condition")
+            if condition is not None and re.fullmatch(r"!\s*(?:std::)?thread::panicking\(\)", ctx.text(condition).strip()):
+                alternative = node.child_by_field_name("alternative")
+                stack.extend([alternative] if alternative is not None else [])
+                continue
         if node.type == "macro_invocation":
             macro = node.child_by_field_name("macro")
             if macro is not None and ctx.text(macro) in _PANIC_MACROS:
@@ -414,8 +422,8 @@ class PanicInDrop(TreeDetector):
 
     def visit(self, node: Node, ctx: TreeContext) -> None:
         name = node.child_by_field_name("name")
-        if name is None or ctx.text(name) != "drop":
-            return
+        if name is None or ctx.text(name) != "drop" or ctx.is_test or _in_test(node, ctx):
+            return  # tests panic in drop on purpose
         owner = node.parent.parent if node.parent is not None else None
         trait = owner.child_by_field_name("trait") if owner is not None and owner.type == "impl_item" else None
         if trait is None or ctx.text(trait).rsplit("::", 1)[-1] != "Drop":

@@ -6,7 +6,7 @@ Python detector of the same name, and report once per function on its first line
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from analysis.engine.detectors.complexity import (
     DeepNesting,
@@ -29,12 +29,17 @@ class _TreeMetric(TreeDetector):
     threshold_name: ClassVar[str]
     what: ClassVar[str]
 
+    limit: Any = None  # the file's threshold (set by ``start_file``: settings are per file)
+
+    def start_file(self, ctx: TreeContext) -> None:
+        self.limit = ctx.threshold(self.spec, self.threshold_name)
+
     def leave(self, node: Node, ctx: TreeContext) -> None:
         metrics = ctx.metrics.get(node.id)
         if metrics is None:
             return
         value = getattr(metrics, self.metric)
-        limit = ctx.threshold(self.spec, self.threshold_name)
+        limit = self.limit
         if value <= limit:
             return
         qual = ctx.qualnames.get(node.id, ctx.symbol)

@@ -351,6 +351,7 @@ class _Walker:
         data = ctx.data
         name_field = tree.language.field_id_for_name(self.spec.name_field)
         declarator_field = tree.language.field_id_for_name(self.spec.declarator_field) if self.spec.declarator_field else -1
+        declared = {name_field, declarator_field}  # fields holding a declared name, not a use
         name_uses = self.spec.name_uses
         profile = self.owner.profile
         error = self.owner._error
@@ -372,8 +373,7 @@ class _Walker:
             if info is not None:
                 # a declared name (function, class, variable, import specifier) is not a use
                 if info.identifier and not self.import_depth:
-                    field_id = cursor.field_id
-                    if (field_id != name_field and field_id != declarator_field) or (
+                    if cursor.field_id not in declared or (
                         node.parent is not None and node.parent.type in name_uses  # type: ignore[union-attr]
                     ):
                         add_name(data[node.start_byte : node.end_byte])  # type: ignore[union-attr]
@@ -460,8 +460,10 @@ class _Walker:
                 self.exports.update(self.hooks.exports(node, self.text))
         if frame is not None:
             m = frame.metrics
+            extra = -1  # hooks.complexity of the node, computed once for conditional and logical
             if info.conditional:
-                m.cyclomatic += self.hooks.complexity(node, self.text)
+                extra = self.hooks.complexity(node, self.text)
+                m.cyclomatic += extra
             if info.cognitive:
                 # the node's own nesting level is the level outside it (NESTING was added above)
                 outer = frame.nesting - 1 if bits & NESTING else frame.nesting
@@ -471,7 +473,7 @@ class _Walker:
                 inner = self.table[first.kind_id] if first is not None else None
                 if inner is None or not inner.bits & BRANCH:  # an else-if counts on its if
                     m.cognitive += 1
-            if info.logical and self.hooks.complexity(node, self.text):
+            if info.logical and (extra if extra >= 0 else self.hooks.complexity(node, self.text)):
                 parent = node.parent
                 if parent is None or parent.type != node.type or _operator(parent) != _operator(node):
                     m.cognitive += 1
