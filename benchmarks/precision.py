@@ -50,7 +50,9 @@ PROJECTS: dict[str, tuple[str, str]] = {
     "pyinfra": ("3.10.0", "infrastructure tool"),
 }
 # labelled after the detectors and the calibration were settled, never tuned on: the honest figure
-HELD_OUT: dict[str, tuple[str, str]] = {}
+HELD_OUT: dict[str, tuple[str, str]] = {
+    "rq": ("3.0.0", "task queue"),
+}
 TUNING = frozenset(PROJECTS)
 ALL_PROJECTS = {**PROJECTS, **HELD_OUT}
 for _name, (_version, _) in ALL_PROJECTS.items():
@@ -450,6 +452,7 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="write every unlabelled finding of the default view (role=source, no hotspots, confidence floor)",
     )
+    parser.add_argument("--todo-held-out", action="store_true", help="write every unlabelled finding of the held-out projects")
     parser.add_argument("--import", dest="import_file", type=Path, help='append labels from "ID TP|FP reason" lines')
     parser.add_argument(
         "--rates", action="store_true", help="TP/FP per calibration key, written to the engine's calibration table"
@@ -483,6 +486,11 @@ def main(argv: list[str]) -> int:
                 if f["role"] == "source" and f["kind"] != "hotspot" and float(f["confidence"]) >= args.min_confidence
             ],
         )
+        return 0
+    if args.todo_held_out:
+        # every finding of the held-out projects, in every role and at every confidence
+        m = pl.match(ours, [label for label in labels if label["tool"] == "repotoire"])
+        write_todo(roots, [f for f in m.unlabelled if f["project"] in HELD_OUT])
         return 0
     if args.todo:
         m = pl.match(ours, [label for label in labels if label["tool"] == "repotoire"])
