@@ -23,12 +23,18 @@ from django.db import connections
 from django.utils import timezone
 
 from analysis.models import TERMINAL_STATUSES, AnalysisRun
+from repotoire import shutdown
 
 logger = logging.getLogger("repotoire.analysis.sse")
 
 CHANNEL = "analysis_progress"
 _TERMINAL = {str(s) for s in TERMINAL_STATUSES}
 _REFRESH: dict[str, Any] = {"_refresh": True}
+_STOP: dict[str, Any] = {"_stop": True}
+# The last bytes of a stream ended because the server is stopping: a clean end of the response
+# (not a cut connection, which clients report as a protocol error), and EventSource reconnects
+# after ``retry`` milliseconds, to this process's successor or another web process.
+STOPPING_BYTES = b"retry: 1000\n: server stopping; reconnect\n\n"
 _LIBPQ_KEYS = {
     "dbname",
     "user",
@@ -134,6 +140,12 @@ class ProgressHub:
             "timestamp": timezone.now().isoformat(),
         }
 
+    def end_streams(self) -> None:
+        """End every stream of this hub (the process is stopping): each sends STOPPING_BYTES."""
+        for queues in list(self.subscribers.values()):
+            for queue in list(queues):
+                _put_latest(queue, _STOP)
+
     def _dispatch(self, payload: str) -> None:
         try:
             data = json.loads(payload)
@@ -186,6 +198,16 @@ def _put_latest(queue: asyncio.Queue[dict[str, Any]], data: dict[str, Any]) -> N
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ProgressHub] = weakref.WeakKeyDictionary()
 
 
+def _end_all_streams() -> None:
+    """Called from the signal handler (repotoire.shutdown): each hub ends its streams on its loop."""
+    for loop, hub in list(_hubs.items()):
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(hub.end_streams)
+
+
+shutdown.on_stop(_end_all_streams)
+
+
 def get_hub() -> ProgressHub:
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
@@ -202,6 +224,9 @@ def _changed(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:
 async def progress_stream(run_id: str, *, heartbeat: float) -> AsyncIterator[bytes]:
     """The SSE stream of one run: its current state at once, every change after, a comment
     every ``heartbeat`` seconds, and the terminal event, after which it ends."""
+    if shutdown.stopping.is_set():
+        yield STOPPING_BYTES
+        return
     hub = get_hub()
     # Subscribe before reading the state so that no change falls between the two.
     try:
@@ -224,6 +249,9 @@ async def progress_stream(run_id: str, *, heartbeat: float) -> AsyncIterator[byt
             except TimeoutError:
                 yield f": heartbeat {timezone.now().isoformat()}\n\n".encode()
                 data = _REFRESH
+            if data is _STOP:
+                yield STOPPING_BYTES
+                return
             if data is _REFRESH:
                 fresh = await hub.state(run_id)
                 if fresh is None:

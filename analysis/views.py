@@ -93,7 +93,8 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         parameters=[OpenApiParameter("limit", int, description=f"Points to return (1–{TREND_MAX_POINTS}).")],
         responses={200: RepositoryTrendPointOutputSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    # A bare list (at most `limit` points), not a page: the schema must not describe a page.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def trend(self, request: Request, pk: str | None = None) -> Response:
         repo = self.get_object()
         try:

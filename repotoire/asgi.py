@@ -8,6 +8,9 @@ os.environ.setdefault("REPOTOIRE_DB_POOL", "true")
 from django.conf import settings  # noqa: E402 - after the settings module is chosen
 from django.core.asgi import get_asgi_application  # noqa: E402
 
+from repotoire import shutdown  # noqa: E402
 from repotoire.request_body import RequestBodyLimit  # noqa: E402
 
-application = RequestBodyLimit(get_asgi_application(), max_bytes=settings.REPOTOIRE_MAX_REQUEST_BYTES)
+# StopAware: on a stop, open Server-Sent Events streams end cleanly before uvicorn waits for the
+# connections to close (repotoire/shutdown.py).
+application = shutdown.StopAware(RequestBodyLimit(get_asgi_application(), max_bytes=settings.REPOTOIRE_MAX_REQUEST_BYTES))

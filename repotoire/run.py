@@ -177,6 +177,18 @@ class Supervisor:
             time.sleep(0.05)
 
 
+# uvicorn's options for the web role, shared with the tests' live server (tests/asgi.py).
+UVICORN_OPTIONS = [
+    # uvicorn's own 400 (a request it cannot parse) in the error envelope.
+    "--http",
+    "repotoire.web_protocol:EnvelopeHttpToolsProtocol",
+    # Open responses get this long to finish once a stop begins; SSE streams end at once
+    # (repotoire/shutdown.py), so a stop takes about a second, not this.
+    "--timeout-graceful-shutdown",
+    "5",
+]
+
+
 def _web(python: str) -> list[str]:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
@@ -192,8 +204,7 @@ def _web(python: str) -> list[str]:
         port,
         "--workers",
         os.environ.get("WEB_CONCURRENCY", "1"),
-        "--timeout-graceful-shutdown",
-        "5",
+        *UVICORN_OPTIONS,
         "--no-access-log",  # repotoire.access logs each request with its id instead
     ]
 

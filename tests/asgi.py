@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from repotoire.run import UVICORN_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,6 +29,13 @@ def free_port() -> int:
 @contextmanager
 def asgi_server(log_dir: Path, **env: str) -> Iterator[str]:
     """Start uvicorn on the current test database with ``env`` added; yield its base URL; stop it."""
+    with asgi_process(log_dir, **env) as (base, _):
+        yield base
+
+
+@contextmanager
+def asgi_process(log_dir: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``asgi_server``, yielding the server's process too (to signal it)."""
     from django.db import connection
 
     port = free_port()
@@ -34,7 +43,17 @@ def asgi_server(log_dir: Path, **env: str) -> Iterator[str]:
     log_path = log_dir / f"uvicorn-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "repotoire.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "repotoire.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *UVICORN_OPTIONS,
+        ],
         cwd=ROOT,
         env=full_env,
         stdout=log,
@@ -43,7 +62,7 @@ def asgi_server(log_dir: Path, **env: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(base, proc, log_path, timeout=60)
-        yield base
+        yield base, proc
     finally:
         stop_processes(proc, sig=signal.SIGTERM, timeout=15)
         log.close()
