@@ -61,3 +61,24 @@ def test_collection_reads_document_their_404():
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
     for path in ("/api/v1/findings", "/api/v1/api-keys", "/api/v1/customer-webhooks", "/api/v1/findings/summary"):
         assert "404" in paths[path]["get"]["responses"], path
+
+
+def test_schema_agrees_with_the_trend_and_progress_answers_and_documents_409_413_503():
+    from drf_spectacular.generators import SchemaGenerator
+
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    paths = generated["paths"]
+    trend = paths["/api/v1/repositories/{id}/trend"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert trend["type"] == "array"  # the bare list the view returns, not a page
+    stream = paths["/api/v1/analysis/{id}/progress"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+    assert stream["schema"]["type"] == "string"
+    assert stream["x-sse-events"]["progress"] == {"$ref": "#/components/schemas/AnalysisProgressEventOutput"}
+    assert "AnalysisProgressEventOutput" in generated["components"]["schemas"]
+    assert "409" in paths["/api/v1/analysis/trigger"]["post"]["responses"]
+    assert "409" in paths["/api/v1/analysis/{id}/report"]["get"]["responses"]
+    for item in paths.values():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                assert "503" in operation["responses"], (method, operation["operationId"])
+                if "requestBody" in operation:
+                    assert "413" in operation["responses"], operation["operationId"]
