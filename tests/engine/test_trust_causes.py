@@ -135,6 +135,17 @@ def test_a_module_named_in_a_string_annotation_is_used_even_when_a_parameter_has
     assert scan(source, "unused-import", "pkg/filter.py") == []
 
 
+def test_a_plain_annotation_naming_the_parameter_itself_uses_the_import():
+    source = """
+        from __future__ import annotations
+        from datetime import datetime
+
+        def at(datetime: datetime) -> None:
+            return None
+    """
+    assert scan(source, "unused-import", "pkg/queue.py") == []
+
+
 def test_jsdoc_type_references_use_an_import(make_tree):
     source = (
         'import { Scene } from "./scene.js";\nimport { Gone } from "./gone.js";\n'

@@ -219,6 +219,8 @@ class UnusedImport(NodeDetector):
                 # string annotation names ("item: 'item.Item'") does not hide that module
                 outer = self.stack[-2] if len(self.stack) > 1 else scope
                 outer.uses.update(_string_names(node.annotation))  # type: ignore[attr-defined]
+                if outer is not scope:  # likewise a plain annotation ("datetime: datetime")
+                    outer.uses.update(n.id for n in ast.walk(node.annotation) if isinstance(n, ast.Name))  # type: ignore[attr-defined]
             return
         if t is ast.Import or t is ast.ImportFrom:
             self._bind_imports(node, ctx)  # type: ignore[arg-type]
