@@ -29,7 +29,7 @@ from analysis.engine.context import DetectorSettings
 from analysis.engine.facts import CallFact, Definition, FileFacts, FunctionMetrics, ImportFact
 from analysis.engine.languages import extension_of, specs
 from analysis.engine.languages.context import TreeContext
-from analysis.engine.languages.spec import LanguageSpec
+from analysis.engine.languages.spec import LanguageSpec, _no_imports
 from analysis.engine.registry import TreeDetector
 
 if TYPE_CHECKING:
@@ -613,13 +613,16 @@ class _Walker:
 
     # --- facts --------------------------------------------------------------------------------
     def _call(self, node: Node) -> None:
-        callee = self.hooks.callee(node, self.text)
+        hooks = self.hooks
+        text = self.text
+        callee = hooks.callee(node, text)
         if callee:
             caller = self.frames[-1].qualname if self.frames else self.ctx.module
-            self.facts.calls.append(CallFact(caller=caller, callee=callee, line=node.start_point[0] + 1))
-        found = self.hooks.call_imports(node, self.text)
-        if found:
-            self._record_imports(found, in_function=bool(self.frames))
+            self.facts.calls.append(CallFact(caller, callee, node.start_point[0] + 1))
+        if hooks.call_imports is not _no_imports:
+            found = hooks.call_imports(node, text)
+            if found:
+                self._record_imports(found, in_function=bool(self.frames))
 
     def _comment(self, node: Node) -> None:
         start_row, start_col = node.start_point
