@@ -569,7 +569,8 @@ class _Walker:
                 end_line=node.end_point[0] + 1,
                 parameters=frame.parameters,
                 metrics=frame.metrics,
-                is_async=_is_async(node),
+                # the keyword's bytes first: most functions are not async, and children cost nodes
+                is_async=self.ctx.data.find(b"async", node.start_byte, node.end_byte) >= 0 and _is_async(node),
             )
         )
         # leave hooks of detectors run after this, with the function still as ctx.function: they
