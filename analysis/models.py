@@ -129,6 +129,9 @@ class AnalysisRun(models.Model):
     findings_counts = models.JSONField(default=dict, blank=True, help_text="Findings by severity.")
     metrics = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(
+        default=list, blank=True, help_text="Files the analysis left out for a reason worth telling (undecodable names)."
+    )
 
     error_code = models.CharField(max_length=20, choices=RunErrorCode.choices, blank=True, default="")
     error_message = models.TextField(blank=True, default="")

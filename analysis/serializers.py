@@ -85,6 +85,11 @@ class AnalysisRunOutputSerializer(serializers.ModelSerializer):
     repository_name = serializers.CharField(source="repository.name", read_only=True)
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
     error = serializers.SerializerMethodField()
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Files left out of the analysis for a reason worth telling, e.g. a name that is not valid UTF-8.",
+    )
 
     class Meta:
         model = AnalysisRun
@@ -111,6 +116,7 @@ class AnalysisRunOutputSerializer(serializers.ModelSerializer):
             "grade",
             "pillar_scores",
             "findings_counts",
+            "warnings",
             "error",
         ]
         read_only_fields = fields

@@ -50,7 +50,10 @@ PROJECTS: dict[str, tuple[str, str]] = {
     "pyinfra": ("3.10.0", "infrastructure tool"),
 }
 # labelled after the detectors and the calibration were settled, never tuned on: the honest figure
-HELD_OUT: dict[str, tuple[str, str]] = {}
+HELD_OUT: dict[str, tuple[str, str]] = {
+    "rq": ("3.0.0", "task queue"),
+    "mako": ("1.3.10", "template engine"),
+}
 TUNING = frozenset(PROJECTS)
 ALL_PROJECTS = {**PROJECTS, **HELD_OUT}
 for _name, (_version, _) in ALL_PROJECTS.items():
@@ -239,12 +242,14 @@ def import_labels(path: Path) -> None:
 
 
 def rates(ours: list[dict[str, Any]], labels: list[dict[str, Any]]) -> None:
-    """TP / FP per calibration key over the labelled findings of the tuning projects the engine
+    """TP / FP per calibration key over the labelled source-file findings of the tuning projects the engine
     reports now, written to the engine's calibration table (``analysis/engine/calibration.json``;
     aggregates only: no project, path or label leaves). Held-out projects never enter it."""
+    # source files only: the default view hides the other roles, so their labels (test fixtures'
+    # keys, pytest's imported fixtures) say nothing about what a listed finding is worth
     tuning = [f for f in ours if f["project"] in TUNING]
     m = pl.match(tuning, [label for label in labels if label["tool"] == "repotoire" and label["project"] in TUNING])
-    table = pl.rate_table(m.pairs)
+    table = pl.rate_table((f, label) for f, label in m.pairs if f["role"] == "source")
     print(f"{'key':52} {'TP':>4} {'labelled':>8} {'TP rate':>8}")
     for key, (tp, n) in sorted(table.items()):
         print(f"{key:52} {tp:4} {n:8} {tp / n:8.2f}")
@@ -253,7 +258,7 @@ def rates(ours: list[dict[str, Any]], labels: list[dict[str, Any]]) -> None:
             {
                 "source": "python -m benchmarks.precision --rates: hand labels of the tuning projects "
                 + ", ".join(f"{p} {v}" for p, (v, _) in PROJECTS.items())
-                + "; [confirmed, labelled] per detector/kind@estimate, detector/kind, detector",
+                + ", source files; [confirmed, labelled] per detector/kind@estimate",
                 "rates": dict(sorted(table.items())),
             },
             indent=1,
@@ -358,6 +363,7 @@ def report(
             "detectors": {d: vars(t) | {"precision": t.precision} for d, t in by_detector.items()},
             "true_kept": [kept, trues],
         }
+    sweep(everything, our_labels, held_out)
     unlabelled_sec = [f for f in everything.unlabelled if f["category"] == "security"]
     print(f"\nunlabelled security findings (every role): {len(unlabelled_sec)}")
     for f in unlabelled_sec[:20]:
@@ -382,6 +388,37 @@ def report(
         "tests": {d: vars(t) for d, t in by_test.items()},
     }
     return summary
+
+
+def sweep(everything: pl.Match, our_labels: list[dict[str, Any]], held_out: dict[Any, float]) -> None:
+    """The default view at several confidence floors (tuning projects, role=source, no hotspots):
+    labelled precision of the four categories pooled and per category, and the share of the true
+    findings kept — with the detectors' own estimates and with leave-one-project-out calibration.
+    The engine's floor is chosen from this table."""
+    trues = [label for label in our_labels if label["label"] == "TP" and label["project"] in TUNING]
+    print("\n=== default view by confidence floor [tuning projects]: precision (TP/labelled) and true findings kept")
+    for name, conf in (
+        ("detector estimate", lambda f: float(f["estimate"])),
+        ("held-out calibration", lambda f: held_out[pl.full_key(f)]),
+    ):
+        print(f"  {name}:")
+        for floor in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+            pairs = [
+                (f, label)
+                for f, label in everything.pairs
+                if f["project"] in TUNING and f["role"] == "source" and f["kind"] != "hotspot" and conf(f) >= floor
+            ]
+            tp = sum(1 for _, label in pairs if label["label"] == "TP")
+            per = []
+            for c in CATEGORIES:
+                cp = [label["label"] == "TP" for f, label in pairs if f["category"] == c]
+                per.append(f"{c} {sum(cp)}/{len(cp)}")
+            kept = {pl.full_key(label) for _, label in pairs if label["label"] == "TP"}
+            print(
+                f"    ≥ {floor:.1f}: {tp}/{len(pairs)} = {pl.fmt_pct(tp / len(pairs) if pairs else None):>4}; "
+                + ", ".join(per)
+                + f"; kept {len(kept)}/{len(trues)}"
+            )
 
 
 def print_markdown(summary: dict[str, Any]) -> None:
@@ -411,6 +448,12 @@ def print_markdown(summary: dict[str, Any]) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--todo", action="store_true", help="write the unlabelled sample to benchmarks/.cache/precision-todo/")
+    parser.add_argument(
+        "--todo-default",
+        action="store_true",
+        help="write every unlabelled finding of the default view (role=source, no hotspots, confidence floor)",
+    )
+    parser.add_argument("--todo-held-out", action="store_true", help="write every unlabelled finding of the held-out projects")
     parser.add_argument("--import", dest="import_file", type=Path, help='append labels from "ID TP|FP reason" lines')
     parser.add_argument(
         "--rates", action="store_true", help="TP/FP per calibration key, written to the engine's calibration table"
@@ -434,6 +477,22 @@ def main(argv: list[str]) -> int:
     print("tuning projects: " + ", ".join(f"{p} {v} ({kind})" for p, (v, kind) in PROJECTS.items()))
     if HELD_OUT:
         print("held-out projects: " + ", ".join(f"{p} {v} ({kind})" for p, (v, kind) in HELD_OUT.items()))
+    if args.todo_default:
+        m = pl.match(ours, [label for label in labels if label["tool"] == "repotoire"])
+        write_todo(
+            roots,
+            [
+                f
+                for f in m.unlabelled
+                if f["role"] == "source" and f["kind"] != "hotspot" and float(f["confidence"]) >= args.min_confidence
+            ],
+        )
+        return 0
+    if args.todo_held_out:
+        # every finding of the held-out projects, in every role and at every confidence
+        m = pl.match(ours, [label for label in labels if label["tool"] == "repotoire"])
+        write_todo(roots, [f for f in m.unlabelled if f["project"] in HELD_OUT])
+        return 0
     if args.todo:
         m = pl.match(ours, [label for label in labels if label["tool"] == "repotoire"])
         mb = pl.match(theirs, [label for label in labels if label["tool"] == "bandit"])

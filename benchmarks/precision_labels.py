@@ -188,7 +188,8 @@ def rate_table(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> dict[s
 
 def held_out_confidence(m: Match, finding: dict[str, Any], tuning: frozenset[str] | None = None) -> float:
     """The confidence ``finding`` would get if the engine were calibrated on the labels of the
-    *other* tuning projects only (leave-one-project-out), with the engine's keys and shrinkage.
+    *other* tuning projects only (leave-one-project-out; source files, as the engine's table),
+    with the engine's keys and shrinkage.
     Judges a confidence floor on labels it was not fitted to."""
     table = rate_table(
         (f, label) for f, label in m.pairs if f["project"] != finding["project"] and (tuning is None or f["project"] in tuning)

@@ -100,6 +100,7 @@ class HistorySnapshot(models.Model):
     summary = models.JSONField(default=dict)
     hotspots = models.JSONField(default=list)
     couplings = models.JSONField(default=list)
+    module_couplings = models.JSONField(default=list, help_text="The same between directories.")
     modules = models.JSONField(default=list)
     functions = models.JSONField(default=list)
 

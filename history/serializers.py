@@ -8,6 +8,9 @@ class HistoryQueryInputSerializer(serializers.Serializer):
 
 
 class CouplingQueryInputSerializer(HistoryQueryInputSerializer):
+    level = serializers.ChoiceField(
+        choices=["file", "module"], required=False, default="file", help_text="Pairs of files, or of directories."
+    )
     hidden = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Only hidden (or only visible) pairs."
     )
@@ -31,7 +34,7 @@ class HotspotOutputSerializer(serializers.Serializer):
 
 
 class CouplingOutputSerializer(serializers.Serializer):
-    a = serializers.CharField()
+    a = serializers.CharField(help_text="A file, or a directory with level=module ('' for the root).")
     b = serializers.CharField()
     shared = serializers.IntegerField(help_text="Commits changing both files.")
     weighted_shared = serializers.FloatField()

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.models import Organization
 from analysis.engine.facts import AnalysisResult
-from analysis.engine.history.metrics import HistoryOptions, HistoryReport
+from analysis.engine.history.metrics import Coupling, HistoryOptions, HistoryReport
 from analysis.engine.history.mining import CommitFacts
 from analysis.models import AnalysisRun, Repository
 from history.models import HistoryCommit, HistorySnapshot, IdentityMode, OrganizationHistorySettings, RepositoryHistory
@@ -179,19 +179,8 @@ def snapshot_lists(report: HistoryReport) -> dict[str, Any]:
                 "age_days": fh.age_days,
             }
         )
-    couplings = [
-        {
-            "a": c.a,
-            "b": c.b,
-            "shared": c.shared,
-            "weighted_shared": c.weighted_shared,
-            "confidence": c.confidence,
-            "confidence_ab": c.confidence_ab,
-            "confidence_ba": c.confidence_ba,
-            "hidden": c.hidden,
-        }
-        for c in report.couplings[:MAX_STORED_COUPLINGS]
-    ]
+    couplings = [_coupling(c) for c in report.couplings[:MAX_STORED_COUPLINGS]]
+    module_couplings = [_coupling(c) for c in report.module_couplings[:MAX_STORED_COUPLINGS]]
     modules = []
     for m in report.modules:
         total = sum(m.knowledge.values()) or 1
@@ -228,4 +217,24 @@ def snapshot_lists(report: HistoryReport) -> dict[str, Any]:
         "at_risk_files": len(report.at_risk),
         "hidden_couplings": sum(1 for c in report.couplings if c.hidden),
     }
-    return {"summary": summary, "hotspots": hotspots, "couplings": couplings, "modules": modules, "functions": functions}
+    return {
+        "summary": summary,
+        "hotspots": hotspots,
+        "couplings": couplings,
+        "module_couplings": module_couplings,
+        "modules": modules,
+        "functions": functions,
+    }
+
+
+def _coupling(c: Coupling) -> dict[str, Any]:
+    return {
+        "a": c.a,
+        "b": c.b,
+        "shared": c.shared,
+        "weighted_shared": c.weighted_shared,
+        "confidence": c.confidence,
+        "confidence_ab": c.confidence_ab,
+        "confidence_ba": c.confidence_ba,
+        "hidden": c.hidden,
+    }

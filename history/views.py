@@ -50,14 +50,16 @@ class RepositoryHistoryViewSet(OrgScopedViewSet):
 
     @extend_schema(
         summary="Temporal coupling",
-        description="Pairs of files changed in the same commits, strongest (decay-weighted confidence) first.",
+        description="Pairs of files (or directories, level=module) changed in the same commits, strongest "
+        "(decay-weighted confidence) first.",
         parameters=[CouplingQueryInputSerializer],
         responses={200: CouplingOutputSerializer(many=True)},
     )
     @action(detail=True, methods=["get"])
     def coupling(self, request: Request, pk: str | None = None) -> Response:
         query = CouplingQueryInputSerializer(data=request.query_params)
-        rows = self._rows("couplings", query)
+        query.is_valid(raise_exception=True)
+        rows = self._rows("module_couplings" if query.validated_data["level"] == "module" else "couplings", query)
         hidden = query.validated_data.get("hidden")
         floor = query.validated_data.get("min_confidence", 0.0)
         rows = [r for r in rows if (hidden is None or r["hidden"] == hidden) and r["confidence"] >= floor]

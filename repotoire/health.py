@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
@@ -42,6 +43,11 @@ def _check_queue() -> None:
 def readiness(request: HttpRequest) -> JsonResponse:
     checks: dict[str, dict[str, object]] = {}
     for name, check in (("database", _check_database), ("cache", _check_cache), ("queue", _check_queue)):
+        if name != "database" and not settings.REDIS_URL and checks["database"]["status"] != "ok":
+            # Without Redis the cache and the broker live in the database: asking them again
+            # would only wait out the connect timeout twice more.
+            checks[name] = {"status": "error", "error": "DatabaseUnavailable"}
+            continue
         started = time.perf_counter()
         try:
             # A savepoint each, so one failed check cannot poison the others' connection state.

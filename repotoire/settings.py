@@ -107,6 +107,11 @@ else:
 # A worker process started by a test points at the test database this way.
 DATABASES["default"]["NAME"] = env("REPOTOIRE_DB_NAME", default=DATABASES["default"]["NAME"])
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+# Django's PostgreSQL backend, failing fast (503 DATABASE_UNAVAILABLE) when the server does not
+# answer within REPOTOIRE_DB_CONNECT_TIMEOUT seconds, pool or not (repotoire/dbbackend).
+DATABASES["default"]["ENGINE"] = "repotoire.dbbackend"
+REPOTOIRE_DB_CONNECT_TIMEOUT = env.int("REPOTOIRE_DB_CONNECT_TIMEOUT", default=3)
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", REPOTOIRE_DB_CONNECT_TIMEOUT)
 # The web server (repotoire/asgi.py sets REPOTOIRE_DB_POOL) borrows connections from a pool:
 # every concurrent request runs in its own thread, and without a cap a burst of requests opens
 # one server connection each until PostgreSQL refuses ("too many clients"). With the pool a

@@ -4,11 +4,12 @@
 estimate when it reports (a tainted flow is surer than a pattern, a private function without a
 caller surer than a library's public class); where hand-labelled data exists the pipeline replaces
 it with the measured rate. The table (``calibration.json`` beside this module) holds
-``[confirmed, labelled]`` per key — ``"<detector>/<kind>@<estimate>"``, ``"<detector>/<kind>"``,
-``"<detector>"`` — and is written by ``python -m benchmarks.precision --rates`` from the hand
-labels of the tuning projects only (never the held-out ones). The most specific key with at
-least ``MIN_LABELLED`` labels wins, its rate shrunk toward the detector's own estimate by
-``SHRINK`` pseudo-labels so that a level seen a few times moves less. The detector's estimate is
+``[confirmed, labelled]`` per ``"<detector>/<kind>@<estimate>"`` — detectors report a few
+distinct estimates, each a different situation (a private function without a caller, a library's
+public class) — and is written by ``python -m benchmarks.precision --rates`` from the hand labels
+of the tuning projects only (never the held-out ones). The calibrated confidence is the share
+confirmed, shrunk toward the detector's estimate by ``SHRINK`` pseudo-labels (a level seen on two
+labels moves part of the way; one never labelled keeps the estimate). The detector's estimate is
 kept in ``metadata["estimate"]`` when calibration changes it.
 
 ``DEFAULT_MIN_CONFIDENCE`` is the floor the API's finding list, the reports, pull-request
@@ -25,7 +26,7 @@ from pathlib import Path
 from analysis.engine.model import Finding
 
 TABLE_PATH = Path(__file__).with_name("calibration.json")
-MIN_LABELLED = 3
+MIN_LABELLED = 1
 SHRINK = 2.0
 
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -48,8 +49,9 @@ def level(confidence: float) -> str:
 
 
 def keys(detector: str, kind: str, estimate: float) -> list[str]:
-    """Calibration keys, most specific first."""
-    return [f"{detector}/{kind}@{level(estimate)}", f"{detector}/{kind}", detector]
+    """Calibration keys, most specific first (one: a detector's levels mean different things, so
+    the rate of one level is not borrowed for another)."""
+    return [f"{detector}/{kind}@{level(estimate)}"]
 
 
 def shrunk(tp: int, n: int, prior: float) -> float:

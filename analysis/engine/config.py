@@ -189,6 +189,10 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: {exc}") from exc
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: a hostile file of a few
+        # kilobytes exhausts the interpreter's stack.
+        raise ConfigError(f"{path.name}: arrays or inline tables are nested too deeply to read") from None
 
 
 def _globs(key: str, globs: list[str]) -> list[str]:

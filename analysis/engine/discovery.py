@@ -67,6 +67,7 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
 GENERATED_SUFFIXES = ("_pb2.py", "_pb2_grpc.py", "_pb2.pyi", ".min.py")
 IGNORE_FILES = (".gitignore", ".repotoireignore")
 CHECK_EVERY = 512  # directory entries between two calls of discover's ``check``
+MAX_WARNINGS = 100  # beyond, only the counters in ``skipped`` grow
 
 
 @dataclass
@@ -86,8 +87,27 @@ class Discovery:
     package_dirs: set[str] = field(default_factory=set)  # relative dirs holding an __init__.py
     metadata_dirs: set[str] = field(default_factory=set)  # relative dirs holding project metadata (roles.py)
 
+    warnings: list[str] = field(default_factory=list)  # what a person should know was left out, and why
+
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+
+
+def printable_path(path: str) -> str:
+    """``path`` as text: bytes that are not UTF-8 (kept by the OS as surrogates) as ``\\xNN``."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _spec_for(directory: Path) -> pathspec.GitIgnoreSpec | None:
@@ -174,6 +194,12 @@ def discover(root: str | Path, config: EngineConfig | None = None, check: Callab
         subdirs = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if not _utf8_name(entry.name):
+                # A name in another encoding (Latin-1 ``caf\xe9.py``) cannot be stored, reported
+                # or shown as text: leave it out, and say so, rather than fail the whole analysis.
+                result.skip("undecodable_name")
+                result.warn(f"Skipped {printable_path(rel)}: its name is not valid UTF-8")
+                continue
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError:

@@ -120,6 +120,7 @@ class AnalysisResult:
     metrics: dict[str, Any] = field(default_factory=dict)  # duplicated_lines_percent, graph sizes, ...
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     detectors: list[dict[str, Any]] = field(default_factory=list)  # specs of the detectors that ran
+    warnings: list[str] = field(default_factory=list)  # files left out for a reason worth telling (undecodable names)
     # git history (the ``history`` stage): every metric, and the mined commits (newest first)
     # that the platform stores so that its next analysis mines only the commits after them
     history: HistoryReport | None = None

@@ -376,6 +376,7 @@ def _analyze(
         metrics=metrics,
         timings={k: round(v, 4) for k, v in timings.items()},
         detectors=[s.to_dict() for s in ran],
+        warnings=list(disc.warnings),
         history=project.history,
         history_commits=mined_commits,
     )

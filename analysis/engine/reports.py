@@ -38,7 +38,7 @@ from analysis.engine.model import SEVERITY_ORDER, Category, Finding, Kind, Sever
 from analysis.engine.report_html import HtmlPage, render_page
 from analysis.engine.scoring import PILLARS, grade_for
 
-JSON_SCHEMA_VERSION = "1.1"
+JSON_SCHEMA_VERSION = "1.2"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_FINGERPRINT_KEY = "repotoire/v1"
 TOOL_NAME = "Repotoire"
@@ -266,6 +266,7 @@ def report_dict(result: AnalysisResult, view: dict[str, Any] | None = None) -> d
         "summary": summarize(result.findings),
         "metrics": result.metrics,
         "skipped": dict(sorted(result.skipped.items())),
+        "warnings": list(result.warnings),
         "timings": result.timings,
         "detectors": _detector_dicts(result),
         "findings": [_finding_dict(f) for f in sorted_findings(result.findings)],
@@ -299,6 +300,7 @@ def load_json_report(text: str) -> AnalysisResult:
         metrics=dict(data.get("metrics", {})),
         timings=dict(data.get("timings", {})),
         detectors=list(data.get("detectors", [])),
+        warnings=list(data.get("warnings", [])),
     )
 
 
@@ -634,6 +636,7 @@ def render_markdown(result: AnalysisResult, context: ReportContext | None = None
     if skipped:
         reasons = ", ".join(f"{_md(k)} {v}" for k, v in sorted(result.skipped.items()))
         metrics.append(f"- Files skipped: {skipped} ({reasons})")
+    metrics += [f"- Warning: {_md(w)}" for w in result.warnings]
     lines += ["", "## Metrics", "", *metrics]
 
     ranked = ranked_findings(result.findings)

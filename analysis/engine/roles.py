@@ -169,7 +169,7 @@ def pytest_testpaths(root: str | Path) -> list[str]:
     if pyproject.is_file():
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8", errors="replace"))
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):  # unreadable: no testpaths from it
             data = {}
         found = data.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("testpaths")
         if isinstance(found, str):

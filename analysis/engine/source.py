@@ -147,7 +147,11 @@ def fetch(
         _git(["init", "--quiet"], target, timeout)
         _git(["remote", "add", "origin", url], target, timeout)
     else:
-        _git(["remote", "set-url", "origin", url], target, timeout)
+        try:
+            _git(["remote", "set-url", "origin", url], target, timeout)
+        except SourceError:
+            # A worker killed between ``init`` and ``remote add`` left a clone without a remote.
+            _git(["remote", "add", "origin", url], target, timeout)
     want = ref or "HEAD"
     try:
         deepened = history_since is not None and _fetch_since(target, want, history_since, timeout, http_headers, network)

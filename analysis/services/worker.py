@@ -25,7 +25,7 @@ from django_q.tasks import async_task
 
 from analysis.engine import __version__ as engine_version
 from analysis.engine import source
-from analysis.engine.config import ConfigError, EngineConfig
+from analysis.engine.config import CONFIG_FILENAMES, ConfigError, EngineConfig
 from analysis.engine.facts import AnalysisResult, HealthScore
 from analysis.engine.history.metrics import HistoryOptions
 from analysis.engine.model import SEVERITY_ORDER, Finding
@@ -352,7 +352,9 @@ def _run_engine(run: AnalysisRun, writer: _ProgressWriter, timeout: float) -> tu
         )
         score_options = EngineConfig.load(checkout.path).options.get("score")
     except ConfigError as exc:
-        raise _RunFailed(RunErrorCode.CONFIG_INVALID, f"repotoire.toml: {exc}"[:2000]) from exc
+        text = str(exc)
+        named = text.startswith((*CONFIG_FILENAMES, "pyproject.toml"))  # the message names its file
+        raise _RunFailed(RunErrorCode.CONFIG_INVALID, (text if named else f"repotoire.toml: {text}")[:2000]) from exc
     except SourceError as exc:
         raise _RunFailed(RunErrorCode.CLONE_FAILED, str(exc)[:2000]) from exc
     if result.files_analyzed == 0:
@@ -448,6 +450,7 @@ def _complete(run: AnalysisRun, result: AnalysisResult, *, score_options: ScoreO
             "facts_bytes": len(facts_blob),
             "report_bytes": len(report_blob),
         }
+        locked.warnings = list(result.warnings)
         locked.timings = {
             **{k: v for k, v in result.timings.items() if not k.startswith(("detector.", "parse.cpu."))},
             "platform.serialise": round(serialise_seconds, 4),

@@ -97,17 +97,52 @@ def decode_clerk_token(token: str) -> dict[str, Any]:
     azp = claims.get("azp")
     if parties and azp not in parties:
         raise jwt.InvalidTokenError("Token was issued for another party")
+    _check_principal_claims(claims)
     return claims
 
 
+# The longest claim values kept: Clerk's ids are ~32 characters. Anything far longer is not a
+# Clerk value and would overflow the columns it is stored in (a 500, before these checks).
+MAX_ID_CLAIM = 128
+MAX_ROLE_CLAIM = 64
+MAX_SLUG_CLAIM = 100
+MAX_EMAIL_CLAIM = 254
+
+
+def _claim(value: Any, name: str, limit: int) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise jwt.InvalidTokenError(f"the {name} claim must be a string")
+    text = str(value)
+    if len(text) > limit:
+        raise jwt.InvalidTokenError(f"the {name} claim is longer than {limit} characters")
+    return text
+
+
 def org_claims(claims: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-    """(org id, role, slug) from a v2 ``o`` claim or v1 ``org_*`` claims."""
+    """(org id, role, slug) from a v2 ``o`` claim or v1 ``org_*`` claims (jwt.InvalidTokenError
+    when one is not a string, or too long to be a Clerk value)."""
     o = claims.get("o")
     if isinstance(o, dict) and o.get("id"):
-        return str(o["id"]), o.get("rol"), o.get("slg")
-    if claims.get("org_id"):
-        return str(claims["org_id"]), claims.get("org_role"), claims.get("org_slug")
-    return None, None, None
+        raw = (o["id"], o.get("rol"), o.get("slg"))
+    elif claims.get("org_id"):
+        raw = (claims["org_id"], claims.get("org_role"), claims.get("org_slug"))
+    else:
+        return None, None, None
+    return (
+        _claim(raw[0], "org_id", MAX_ID_CLAIM),
+        _claim(raw[1], "org_role", MAX_ROLE_CLAIM),
+        _claim(raw[2], "org_slug", MAX_SLUG_CLAIM),
+    )
+
+
+def _check_principal_claims(claims: dict[str, Any]) -> None:
+    """The claims a principal is made from are strings of a Clerk value's size (InvalidTokenError)."""
+    if _claim(claims.get("sub"), "sub", MAX_ID_CLAIM) is None:
+        raise jwt.InvalidTokenError("the sub claim is missing")
+    org_claims(claims)
+    _claim(claims.get("email"), "email", MAX_EMAIL_CLAIM)
 
 
 class ClerkJWTAuthentication(authentication.BaseAuthentication):

@@ -20,6 +20,7 @@ from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 
+from repotoire.dbbackend.base import DatabaseUnreachable
 from repotoire.logs import current_request_id
 
 logger = logging.getLogger("repotoire.errors")
@@ -182,6 +183,25 @@ def database_busy(exc: BaseException) -> bool:
     return "too many clients" in text or "remaining connection slots" in text
 
 
+DATABASE_UNAVAILABLE_RETRY_AFTER = 10
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database server did not answer within the connect timeout (repotoire/dbbackend)."""
+    from django.db import OperationalError
+
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, DatabaseUnreachable)
+
+
+def database_unavailable_body() -> dict[str, Any]:
+    return envelope(
+        503,
+        "The service is unavailable: the database cannot be reached. Retry shortly.",
+        error_code="DATABASE_UNAVAILABLE",
+        retry_after=DATABASE_UNAVAILABLE_RETRY_AFTER,
+    )
+
+
 def database_busy_body() -> dict[str, Any]:
     return envelope(
         503,
@@ -210,6 +230,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, RequestDataTooBig):
         return Response(envelope(413, too_large_detail(settings.REPOTOIRE_MAX_REQUEST_BYTES)), status=413)
+
+    if database_unavailable(exc):
+        set_rollback()
+        return Response(database_unavailable_body(), status=503, headers={"Retry-After": str(DATABASE_UNAVAILABLE_RETRY_AFTER)})
 
     if database_busy(exc):
         set_rollback()

@@ -12,9 +12,12 @@ from django.http.multipartparser import MultiPartParserError
 
 from repotoire.api.exceptions import (
     DATABASE_BUSY_RETRY_AFTER,
+    DATABASE_UNAVAILABLE_RETRY_AFTER,
     STATUS_CODES,
     database_busy,
     database_busy_body,
+    database_unavailable,
+    database_unavailable_body,
     json_error,
     too_large_detail,
 )
@@ -80,6 +83,11 @@ class ErrorEnvelopeMiddleware:
         # Exceptions Django answers with a 4xx itself; __call__ then puts them in the envelope.
         if request.path.startswith(_HTML_PREFIXES) or isinstance(exception, _CLIENT_ERRORS):
             return None
+        if database_unavailable(exception):
+            logger.warning("Database unreachable for %s %s: %s", request.method, request.path, exception)
+            response = JsonResponse(database_unavailable_body(), status=503)
+            response["Retry-After"] = str(DATABASE_UNAVAILABLE_RETRY_AFTER)
+            return response
         if database_busy(exception):
             logger.warning("No database connection for %s %s: %s", request.method, request.path, exception)
             response = JsonResponse(database_busy_body(), status=503)

@@ -3,6 +3,7 @@ and globs that cannot be used fail the run with CONFIG_INVALID."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -103,3 +104,32 @@ def test_the_time_limit_stops_an_engine_stage_that_never_reports_progress(transa
             _busy_engine_stage(60)
     finally:
         heartbeat.stop()
+
+
+@pytest.mark.parametrize("name", ["repotoire.toml", "pyproject.toml"])
+def test_a_deeply_nested_config_file_fails_the_run_with_config_invalid(
+    name, member, org, tmp_path, q_sync, django_capture_on_commit_callbacks
+):
+    # A few kilobytes that exhaust tomllib's recursion (RecursionError, once an INTERNAL failure).
+    deep = "[tool.repotoire]\n" if name == "pyproject.toml" else ""
+    deep += "exclude = " + "[" * 5000 + "]" * 5000 + "\n"
+    path = _repo(tmp_path, {name: deep, "m.py": "x = 1\n"})
+    run = _run(member, org, path, django_capture_on_commit_callbacks)
+    assert run.status == "failed"
+    assert run.error_code == "CONFIG_INVALID", run.error_message
+    assert run.error_message.startswith(f"{name}: ") and "nested too deeply" in run.error_message
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_reported(member, org, tmp_path, q_sync, django_capture_on_commit_callbacks):
+    path = _repo(tmp_path, {"m.py": "def f():\n    return 1\n"})
+    (path / os.fsdecode(b"caf\xe9.py")).write_text("x = 1\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "a Latin-1 file name")
+    run = _run(member, org, path, django_capture_on_commit_callbacks)
+    assert run.status == "completed", (run.error_code, run.error_message)
+    assert run.files_analyzed == 1
+    assert run.warnings == ["Skipped caf\\xe9.py: its name is not valid UTF-8"]
+    status = member.client.get(f"/api/v1/analysis/{run.pk}/status").json()
+    assert status["warnings"] == run.warnings
+    report = member.client.get(f"/api/v1/analysis/{run.pk}/report", {"format": "json"}).json()
+    assert report["warnings"] == run.warnings and report["skipped"]["undecodable_name"] == 1

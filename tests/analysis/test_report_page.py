@@ -27,7 +27,9 @@ def test_the_html_report_names_the_repository_and_shows_triage_and_new(
     assert second.status == "completed"
 
     with django_assert_max_num_queries(12):
-        response = member.client.get(f"/api/v1/analysis/{second.pk}/report?format=html")
+        # every confidence: calibration on hand labels puts eval() of a parameter (a hotspot) below
+        # the default floor, and this test is about triage status and "new", not the floor
+        response = member.client.get(f"/api/v1/analysis/{second.pk}/report?format=html&min_confidence=0")
     assert response.status_code == 200
     page = response.content.decode()
     assert "<h1>Repotoire report: acme-shop</h1>" in page
@@ -41,6 +43,6 @@ def test_the_html_report_names_the_repository_and_shows_triage_and_new(
     assert {path for (_, path), i in items.items() if i.get("new")} == {"pkg/more.py"}
     assert 'id="f-status"' in page and 'id="f-fresh"' in page
 
-    markdown = member.client.get(f"/api/v1/analysis/{second.pk}/report?format=markdown").content.decode()
+    markdown = member.client.get(f"/api/v1/analysis/{second.pk}/report?format=markdown&min_confidence=0").content.decode()
     assert markdown.startswith("# Repotoire report: acme-shop\n")
     assert str(settings.REPOTOIRE_WORKSPACE_DIR) not in markdown

@@ -438,3 +438,40 @@ def test_html_report_shows_the_hotspot_map(full_run, make_tree):
     assert [path for _, path in rows] == [h["path"] for h in full_run.metrics["history"]["hotspots"]]
     plain = analyze(make_tree({"a.py": "def f():\n    return 1\n"}), workers=1)
     assert 'id="hotspots"' not in render(plain, "html")
+
+
+def test_module_coupling_between_directories(history_repo, analysed):
+    root = history_repo["root"]
+    options = HistoryOptions(months=24, min_shared=1)
+    current = git(root, "ls-files").split()
+    report = compute(
+        analysed["mined"].commits, current, files=analysed["result"].files, imports=analysed["imports"], options=options
+    )
+    ignored = {history_repo["shas"]["reformat"]}
+    files = analysed["result"].files
+    now = max(int(t) for t in git(root, "log", "--no-merges", "--format=%at").split())
+    stamps: dict[str, dict[str, int]] = {}
+    for path, facts in files.items():
+        if facts.role == "vendored":
+            continue
+        directory = path.rpartition("/")[0]
+        stamps.setdefault(directory, {}).update(oracle_file(root, path, ignored)["timestamps"])
+
+    def w(ts):
+        return 0.5 ** ((now - ts) / DAY / options.half_life_days)
+
+    expected = {}
+    for a, b in itertools.combinations(sorted(stamps), 2):
+        both = set(stamps[a]) & set(stamps[b])
+        if len(both) >= options.min_shared:
+            sw = sum(w(stamps[a][s]) for s in both)
+            expected[(a, b)] = (len(both), sw / sum(map(w, stamps[a].values())), sw / sum(map(w, stamps[b].values())))
+    got = {(c.a, c.b): c for c in report.module_couplings}
+    assert set(got) == set(expected) and expected
+    for pair, (shared, ab, ba) in expected.items():
+        assert (got[pair].shared, got[pair].confidence_ab, got[pair].confidence_ba) == (
+            shared,
+            pytest.approx(ab, abs=1e-6),
+            pytest.approx(ba, abs=1e-6),
+        )
+        assert got[pair].hidden  # no directory imports another here

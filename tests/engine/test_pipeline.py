@@ -249,6 +249,21 @@ def test_a_daemonic_process_analyses_in_process(make_tree, monkeypatch):
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_a_clone_left_without_its_remote_by_a_killed_worker_is_fetched_again(make_tree, tmp_path):
+    from analysis.engine.source import clone_dir
+
+    origin = make_tree(PROJECT)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "one"]):
+        subprocess.run(["git", *args], cwd=origin, check=True, capture_output=True, env={**env, "PATH": "/usr/bin:/bin"})
+    url, workspace = f"file://{origin}", tmp_path / "ws"
+    target = clone_dir(url, workspace)
+    target.mkdir(parents=True)
+    subprocess.run(["git", "init", "--quiet"], cwd=target, check=True)  # killed before ``remote add``
+    checkout = fetch(url, "main", workspace=workspace, timeout=30)
+    assert (Path(checkout.path) / "app" / "core.py").is_file()
+
+
 def test_a_token_in_an_http_header_fetches_without_touching_the_url_or_the_clone_config(make_tree, tmp_path):
     """A short-lived token travels in ``http.extraHeader`` through the environment: the clone
     cache is keyed by the unchanged URL (reused from one token to the next) and the token is

@@ -116,18 +116,18 @@ def test_held_out_confidence_uses_only_the_other_projects_labels():
     m = pl.match([here, *elsewhere, lonely], labels)
     # its own TP label is not used: 1 of 4 elsewhere, shrunk toward the estimate by 2 pseudo-labels
     assert pl.held_out_confidence(m, here) == pytest.approx((1 + 2 * 0.9) / (4 + 2), abs=1e-3)
-    # elsewhere: 1 TP of 4 in "other" is its own project; "demo" has 1 label only -> the estimate
-    assert pl.held_out_confidence(m, elsewhere[0]) == 0.9
+    # for "other", only the one TP label of "demo" counts
+    assert pl.held_out_confidence(m, elsewhere[0]) == pytest.approx((1 + 1.8) / 3, abs=1e-3)
     assert pl.held_out_confidence(m, lonely) == 0.7  # nothing labelled elsewhere
     # a held-out project's labels never calibrate anything
-    assert pl.held_out_confidence(m, here, frozenset({"demo"})) == 0.9
+    assert pl.held_out_confidence(m, elsewhere[0], frozenset({"other"})) == 0.9
 
 
-def test_the_engine_calibration_prefers_the_most_specific_key_with_enough_labels():
-    table = {"d/issue@0.40": (0, 2), "d/issue": (3, 4), "d": (3, 10)}
-    assert calibration.rate(table, "d", "issue", 0.4) == pytest.approx((3 + 0.8) / 6, abs=1e-3)
-    assert calibration.rate({"d": (3, 10)}, "d", "issue", 0.4) == pytest.approx((3 + 0.8) / 12, abs=1e-3)
-    assert calibration.rate({}, "d", "issue", 0.4) == 0.4
+def test_the_engine_calibration_uses_the_detectors_level_only():
+    table = {"d/issue@0.40": (0, 2), "d/issue@1.00": (3, 4)}
+    assert calibration.rate(table, "d", "issue", 0.4) == pytest.approx(0.8 / 4, abs=1e-3)
+    assert calibration.rate(table, "d", "issue", 1.0) == pytest.approx(5 / 6, abs=1e-3)
+    assert calibration.rate(table, "d", "issue", 0.6) == 0.6  # a level never labelled
 
 
 def test_calibrating_keeps_the_detectors_estimate_and_twice_changes_nothing():

@@ -103,7 +103,7 @@ def test_roles_and_kinds_reach_findings_and_the_default_report(project):
     assert result.files["tests/test_views.py"].role == "test"
 
     shown = json.loads(render(result, "json"))
-    assert shown["schema_version"] == "1.1"
+    assert shown["schema_version"] == "1.2"
     assert {f["role"] for f in shown["findings"]} == {"source"}
     assert shown["view"]["scope"] == "source" and shown["view"]["hidden"] > 0
     everything = json.loads(render(result, "json", scope="all", min_confidence=0.0))

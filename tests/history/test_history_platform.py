@@ -95,6 +95,9 @@ def test_history_is_stored_pseudonymised_mined_incrementally_and_served(
 
     coupling = member.client.get(f"/api/v1/repositories/{repo.pk}/coupling", {"hidden": "true"}).json()
     assert [(r["a"], r["b"], r["shared"], r["hidden"]) for r in coupling["results"]] == [("pkg/core.py", "pkg/side.py", 6, True)]
+    modules = member.client.get(f"/api/v1/repositories/{repo.pk}/coupling", {"level": "module"}).json()
+    assert modules["count"] == 0  # one directory only
+    assert member.client.get(f"/api/v1/repositories/{repo.pk}/coupling", {"level": "x"}).status_code == 400
     ownership = member.client.get(f"/api/v1/repositories/{repo.pk}/ownership").json()["results"]
     pkg = next(m for m in ownership if m["module"] == "pkg")
     assert pkg["bus_factor"] >= 1 and {a["name"] for a in pkg["authors"]} == {"Alice", "Bob"}

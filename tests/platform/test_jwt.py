@@ -178,3 +178,34 @@ def test_bearer_refused_when_clerk_not_configured(rsa_key, settings):
     settings.CLERK_JWKS_URL = ""
     settings.CLERK_JWT_KEY = ""
     assert get_me(token(rsa_key, claims())).status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"sub": "user_" + "x" * 300},
+        {"org_id": "org_" + "x" * 300},
+        {"org_slug": "s" * 300},
+        {"org_role": "org:" + "r" * 300},
+        {"email": "a" * 300 + "@example.test"},
+        {"org_id": None, "org_role": None, "org_slug": None, "o": {"id": "org_" + "x" * 300, "rol": "admin"}},
+        {"org_id": None, "org_role": None, "org_slug": None, "sub": "user_" + "y" * 250},  # personal workspace
+        {"sub": {"nested": "object"}},
+        {"org_id": ["a", "list"]},
+    ],
+    ids=["sub", "org_id", "org_slug", "org_role", "email", "v2_org_id", "personal", "sub_object", "org_id_list"],
+)
+def test_claims_too_long_or_not_strings_are_401_not_500(jwks, rsa_key, overrides):
+    orgs, users = Organization.objects.count(), Membership.objects.count()
+    response = get_me(token(rsa_key, claims(**overrides)))
+    assert response.status_code == 401, response.content
+    body = response.json()
+    assert body["error_code"] == "UNAUTHORIZED" and body["detail"].startswith("Invalid token: ")
+    assert (Organization.objects.count(), Membership.objects.count()) == (orgs, users)
+
+
+@pytest.mark.django_db
+def test_claims_of_clerks_own_size_still_sign_in(jwks, rsa_key):
+    payload = claims(sub="user_" + "a" * 123, org_id="org_" + "b" * 124, org_slug="s" * 100, email="e" * 240 + "@example.test")
+    assert get_me(token(rsa_key, payload)).status_code == 200

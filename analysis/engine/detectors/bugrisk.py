@@ -152,6 +152,7 @@ _CLEANUP_CALLS = frozenset(
         "cleanup", "clear", "detach", "wait",
     }
 )  # fmt: skip
+_CLEANUP_PREFIXES = ("close", "finish", "cleanup", "shutdown", "teardown", "release", "stop", "cancel", "disconnect")
 _CLEANUP_FUNCTIONS = frozenset({"__del__", "__exit__", "__aexit__", "close", "cleanup", "shutdown", "teardown", "dispose"})
 
 
@@ -171,7 +172,7 @@ def _best_effort(ctx: FileContext) -> bool:
             call = call.value
         func = call.func if isinstance(call, ast.Call) else None
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if name in _CLEANUP_CALLS:
+        if name in _CLEANUP_CALLS or name.startswith(_CLEANUP_PREFIXES):
             return True
     if len(parents) > 1 and isinstance(parents[-2], ast.For | ast.AsyncFor | ast.While):
         return True
@@ -206,8 +207,9 @@ class BareOrSwallowedExcept(NodeDetector):
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.ExceptHandler)
         if node.type is None:
-            # `except: <cleanup>; raise` re-raises everything: a legitimate cleanup idiom.
-            if any(isinstance(s, ast.Raise) and s.exc is None for s in node.body):
+            # `except: <cleanup>; raise` re-raises everything: a legitimate cleanup idiom (also
+            # when the re-raise is conditional: `if not shutting_down: raise`).
+            if any(isinstance(s, ast.Raise) and s.exc is None for stmt in node.body for s in ast.walk(stmt)):
                 return
             swallowed = all(_is_ellipsis_or_pass(s) for s in node.body)
             best_effort = swallowed and _best_effort(ctx)

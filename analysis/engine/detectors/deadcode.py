@@ -219,6 +219,8 @@ class UnusedImport(NodeDetector):
                 # string annotation names ("item: 'item.Item'") does not hide that module
                 outer = self.stack[-2] if len(self.stack) > 1 else scope
                 outer.uses.update(_string_names(node.annotation))  # type: ignore[attr-defined]
+                if outer is not scope:  # likewise a plain annotation ("datetime: datetime")
+                    outer.uses.update(n.id for n in ast.walk(node.annotation) if isinstance(n, ast.Name))  # type: ignore[attr-defined]
             return
         if t is ast.Import or t is ast.ImportFrom:
             self._bind_imports(node, ctx)  # type: ignore[arg-type]
@@ -497,6 +499,15 @@ class UnusedFunctionOrClass(ProjectDetector):
         private_conf = float(project.threshold(self.spec, "private_confidence"))
         public_methods = bool(project.threshold(self.spec, "report_public_methods"))
         configured = project.severity(self.spec) != self.spec.severity
+        docs: set[str] | None = None
+
+        def documented() -> set[str]:
+            # names the project's own documentation shows users (read once, only when needed)
+            nonlocal docs
+            if docs is None:
+                docs = _documented_names(project.root)
+            return docs
+
         for qual in sorted(project.definitions):
             d = project.definitions[qual]
             path = project.definition_path[qual]
@@ -517,7 +528,7 @@ class UnusedFunctionOrClass(ProjectDetector):
             exported = d.name in facts.extra.get("exports", ())  # public API of a JS/TS module
             kind = {"class": "Class", "method": "Method"}.get(d.kind, "Function")
             confidence = exported_conf if exported else private_conf if private else public_conf
-            if _kept_on_purpose(project, path, d):
+            if _kept_on_purpose(project, path, d) or (not private and d.name in documented()):
                 confidence = min(confidence, _KEPT_CONFIDENCE)
             elif d.kind == "class" and not private:
                 plugin = any(
@@ -558,6 +569,34 @@ def _entry_point_names(root: str) -> set[str]:
                 continue
             for match in _ENTRY_POINT.finditer(text):
                 names.update(n for n in match.groups() if n)
+    return names
+
+
+_DOC_SUFFIXES = (".md", ".rst", ".txt")
+_DOC_DIRS = ("docs", "doc", "documentation")
+_MAX_DOC_BYTES = 4_000_000
+_WORD = re.compile(r"[A-Za-z_]\w+")
+
+
+def _documented_names(root: str) -> set[str]:
+    """Identifiers in the project's documentation (README and ``docs/``): a public function the
+    docs show is API used from outside, however unused inside."""
+    names: set[str] = set()
+    base = Path(root)
+    budget = _MAX_DOC_BYTES
+    files = [p for p in base.iterdir() if p.is_file() and p.suffix.lower() in _DOC_SUFFIXES] if base.is_dir() else []
+    for directory in _DOC_DIRS:
+        if (base / directory).is_dir():
+            files += [p for p in sorted((base / directory).rglob("*")) if p.suffix.lower() in _DOC_SUFFIXES and p.is_file()]
+    for path in files:
+        try:
+            size = path.stat().st_size
+            if size > budget:
+                break
+            budget -= size
+            names.update(_WORD.findall(path.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
     return names
 
 

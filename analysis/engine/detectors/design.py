@@ -184,6 +184,9 @@ def _lcom4(methods: list[_Method]) -> int:
     return len({find("m:" + m.node.name) for m in considered})
 
 
+FACADE_CONFIDENCE = 0.4
+
+
 @register
 class GodClass(_MethodTracker):
     """A large, complex class whose methods fall into unrelated groups."""
@@ -226,6 +229,8 @@ class GodClass(_MethodTracker):
             f"Class '{node.name}' has {methods} methods, {lines} lines, weighted method complexity {wmc} "
             f"and its methods form {lcom4} unrelated groups (LCOM4).",
             symbol=cls.symbol,
+            # many small methods in a class of moderate size is often a deliberate facade
+            confidence=1.0 if lines >= max_lines else FACADE_CONFIDENCE,
             metadata={
                 "methods": methods,
                 "lines": lines,
@@ -536,8 +541,8 @@ class MessageChain(NodeDetector):
 
 
 # --------------------------------------------------------------------------------------------
-_CLUMP_CONFIDENCE = 0.4
-_WEAK_CLUMP_CONFIDENCE = 0.2
+CLUMP_CONFIDENCE = 0.4
+WEAK_CLUMP_CONFIDENCE = 0.2
 
 
 @register
@@ -609,7 +614,7 @@ class DataClumps(NodeDetector):
                 + ("..." if len(ordered) > 6 else "")
                 + "; consider grouping them in one object.",
                 symbol=first_symbol,
-                confidence=_CLUMP_CONFIDENCE if strong else _WEAK_CLUMP_CONFIDENCE,
+                confidence=CLUMP_CONFIDENCE if strong else WEAK_CLUMP_CONFIDENCE,
                 metadata={
                     "parameters": sorted(params),
                     "functions": ordered,

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 from analysis.engine.detectors.bugrisk import UnreachableCode
 from analysis.engine.detectors.complexity import ParseError
-from analysis.engine.detectors.design import DataClumps, GodClass, LargeFile
+from analysis.engine.detectors.design import (
+    CLUMP_CONFIDENCE,
+    FACADE_CONFIDENCE,
+    WEAK_CLUMP_CONFIDENCE,
+    DataClumps,
+    GodClass,
+    LargeFile,
+)
 from analysis.engine.detectors.docs import TodoComment
 from analysis.engine.registry import TreeDetector, register
 
@@ -166,10 +173,12 @@ class TreeDataClumps(TreeDetector):
         min_params = int(ctx.threshold(self.spec, "min_parameters"))
         min_functions = int(ctx.threshold(self.spec, "min_functions"))
         groups: dict[tuple[str, ...], dict[str, int]] = {}
+        params_of: dict[str, set[str]] = {}
         for d in ctx.facts.definitions:
             params = sorted({p for p in d.parameters if p.isidentifier()})
             if d.kind == "class" or len(params) < min_params or len(params) > 8:
                 continue
+            params_of.setdefault(d.name, set(params))
             for combo in itertools.combinations(params, min_params):
                 # methods overriding one another have one signature: count a name once
                 groups.setdefault(combo, {}).setdefault(d.name, d.line)
@@ -183,6 +192,8 @@ class TreeDataClumps(TreeDetector):
                 continue  # the same functions share a bigger group: one finding for them
             reported.add(key)
             group = ", ".join(combo)
+            shared = set.intersection(*(params_of[n] for n in names))
+            strong = len(shared) > min_params and len(members) > min_functions  # as in DataClumps
             ctx.report(
                 self.spec,
                 None,
@@ -191,6 +202,7 @@ class TreeDataClumps(TreeDetector):
                 + "; consider grouping them in one object.",
                 line=members[names[0]],
                 symbol="",
+                confidence=CLUMP_CONFIDENCE if strong else WEAK_CLUMP_CONFIDENCE,
                 metadata={
                     "parameters": list(combo),
                     "functions": names,
@@ -236,5 +248,7 @@ class TreeGodClass(TreeDetector):
             f"Class {name} has {len(methods)} methods, {lines} lines and a weighted method complexity of {wmc}.",
             symbol=qual,
             code=ctx.lines[node.start_point[0]].strip() if node.start_point[0] < len(ctx.lines) else name,
+            # without a cohesion figure, size alone is weaker evidence (a UI controller is big)
+            confidence=FACADE_CONFIDENCE,
             metadata={"methods": len(methods), "lines": lines, "wmc": wmc},
         )

@@ -1,5 +1,6 @@
-"""Input-source evidence for the security detectors of Go and Java (``go_security.py``,
-``java_security.py``): the same backwards search as the JavaScript one, driven by a small table
+"""Input-source evidence for the security detectors of Go, Java, C/C++, Rust and C#
+(``go_security.py``, ``java_security.py``, ``c_security.py``, ``rust_checks.py``,
+``csharp_security.py``): the same backwards search as the JavaScript one, driven by a small table
 per language.
 
 A sink's argument is **tainted** when its text holds an untrusted source — a member of the

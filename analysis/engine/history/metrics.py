@@ -154,6 +154,7 @@ class HistoryReport:
     functions: list[FunctionHistory]
     couplings: list[Coupling]
     modules: list[ModuleOwnership]
+    module_couplings: list[Coupling]  # the same between directories
     at_risk: list[str]  # files whose main author has left
     options: HistoryOptions = field(default_factory=HistoryOptions)
 
@@ -269,6 +270,7 @@ def compute(
     hotspots = rank_hotspots(hist, files)
     functions = function_history(files, hotspots, patches, counted, options) if patches is not None else []
     couplings = temporal_coupling(counted, per_commit, files, imports or {}, options, now)
+    module_couplings = temporal_coupling(counted, per_commit, files, imports or {}, options, now, level="module")
     modules = ownership(hist, set(at_risk))
     return HistoryReport(
         commits=len(commits),
@@ -282,6 +284,7 @@ def compute(
         functions=functions,
         couplings=couplings,
         modules=modules,
+        module_couplings=module_couplings,
         at_risk=at_risk,
         options=options,
     )
@@ -334,23 +337,28 @@ def temporal_coupling(
     imports: Mapping[str, Iterable[str]],
     options: HistoryOptions,
     now: int,
+    level: str = "file",
 ) -> list[Coupling]:
-    """Pairs of analysed files changed together (see the module docstring)."""
-    weight_of: dict[str, float] = {}
+    """Pairs of analysed files (``level="module"``: of their directories) changed together (see
+    the module docstring); a commit's size is its number of analysed files at either level."""
     revs_w: dict[str, float] = defaultdict(float)
     shared: Counter[tuple[str, str]] = Counter()
     shared_w: dict[tuple[str, str], float] = defaultdict(float)
     for commit, touched in zip(commits, per_commit, strict=True):
-        paths = sorted({p for p, _, _ in touched if not files or p in files})
+        paths = {p for p, _, _ in touched if not files or p in files}
+        size = len(paths)
+        if level == "module":
+            paths = {p.rpartition("/")[0] for p in paths}
+        ordered = sorted(paths)
         w = 0.5 ** (max(0, now - commit.timestamp) / DAY / options.half_life_days)
-        weight_of[commit.sha] = w
-        for p in paths:
+        for p in ordered:
             revs_w[p] += w
-        if len(paths) < 2 or len(paths) > options.max_changeset:
+        if len(ordered) < 2 or size > options.max_changeset:
             continue
-        for pair in itertools.combinations(paths, 2):
+        for pair in itertools.combinations(ordered, 2):
             shared[pair] += 1
             shared_w[pair] += w
+    linked = _module_links(files, imports) if level == "module" else None
     out = []
     for (a, b), n in shared.items():
         if n < options.min_shared:
@@ -367,10 +375,25 @@ def temporal_coupling(
                 confidence=round(max(ab, ba), 6),
                 confidence_ab=round(ab, 6),
                 confidence_ba=round(ba, 6),
-                hidden=not _linked(a, b, files, imports),
+                hidden=not _linked(a, b, files, imports) if linked is None else (a, b) not in linked,
             )
         )
     out.sort(key=lambda c: (-c.confidence, -c.shared, c.a, c.b))
+    return out
+
+
+def _module_links(files: Mapping[str, FileFacts], imports: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
+    """Pairs of directories (sorted) one of whose files imports a module of the other."""
+    directory = {f.module: path.rpartition("/")[0] for path, f in files.items()}
+    out: set[tuple[str, str]] = set()
+    for src, dsts in imports.items():
+        a = directory.get(src)
+        if a is None:
+            continue
+        for dst in dsts:
+            b = directory.get(dst)
+            if b is not None and b != a:
+                out.add((min(a, b), max(a, b)))
     return out
 
 

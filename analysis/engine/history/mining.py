@@ -140,6 +140,19 @@ def _count(text: str) -> int | None:
     return None if text == "-" else int(text)
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _readable(text: str) -> str:
+    """Bytes that are not UTF-8 (kept as surrogates by ``git``) as U+FFFD: storable text."""
+    return text if _utf8(text) else text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def parse_log(raw: str) -> list[CommitFacts]:
     """Parse ``git log --numstat -z --format=<_FORMAT>`` output."""
     commits: list[CommitFacts] = []
@@ -151,7 +164,7 @@ def parse_log(raw: str) -> list[CommitFacts]:
             head = record.rstrip("\x1f\n\x00")
             body = ""
         sha, author, email, ts = head.split("\x1f")[:4]
-        commit = CommitFacts(sha=sha, author=author, email=email.strip().lower(), timestamp=int(ts))
+        commit = CommitFacts(sha=sha, author=_readable(author), email=_readable(email).strip().lower(), timestamp=int(ts))
         fields = body.lstrip("\n").split("\x00")
         i = 0
         while i < len(fields):
@@ -161,11 +174,14 @@ def parse_log(raw: str) -> list[CommitFacts]:
                 continue
             added, removed, path = entry.split("\t", 2)
             if path:
-                commit.changes.append(FileChange(path=path, added=_count(added), removed=_count(removed)))
+                change = FileChange(path=path, added=_count(added), removed=_count(removed))
             else:  # a rename: "added\tremoved\t\0old\0new\0"
                 old, new = fields[i], fields[i + 1]
                 i += 2
-                commit.changes.append(FileChange(path=new, added=_count(added), removed=_count(removed), old_path=old))
+                change = FileChange(path=new, added=_count(added), removed=_count(removed), old_path=old)
+            # A name that is not UTF-8 is left out of the analysis (discovery): of its history too.
+            if _utf8(change.path) and (change.old_path is None or _utf8(change.old_path)):
+                commit.changes.append(change)
         commits.append(commit)
     return commits
 

@@ -246,10 +246,10 @@ def is_else_if(node: Node) -> bool:
 # touched.
 _ATTRIBUTE_MACROS = re.compile(
     rb"\b[A-Z][A-Z0-9_]*(?:API|EXPORT|IMPORT|INLINE|DECL|CALL|ATTR|NODISCARD|DEPRECATED|HIDDEN|VISIBILITY|IDEF|_DEF|"
-    rb"CONSTEXPR\d*|NOEXCEPT|NAMESPACE\w*)\b"
+    rb"CONSTEXPR\d*|NOEXCEPT|NAMESPACE\w*)_?\b"
 )
 # specifiers that may stand anywhere (after a parameter list, alone on a line)
-_ANYWHERE = re.compile(rb"(?:NOEXCEPT|NAMESPACE\w*|CONSTEXPR\d*|INLINE)$")
+_ANYWHERE = re.compile(rb"(?:NOEXCEPT|NAMESPACE\w*|CONSTEXPR\d*|INLINE)_?$")
 _DECLARATION_START = re.compile(rb"[ \t]+(?:[A-Za-z_~]|::)")
 
 

@@ -99,7 +99,7 @@ def _cargo_package(root: str, directory: str) -> str | None:
     try:
         with open(os.path.join(root, directory, "Cargo.toml"), "rb") as fh:
             manifest = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
         return None
     package = manifest.get("package")
     if not isinstance(package, dict) or not isinstance(package.get("name"), str):
