@@ -640,7 +640,9 @@ class _Walker:
             return
         if end_row < len(lines):
             line = lines[end_row]
-            code_after = line[end_col:].strip(_ASCII_BLANKS) if line.isascii() else line.encode("utf-8", "replace")[end_col:].strip()
+            code_after = (
+                line[end_col:].strip(_ASCII_BLANKS) if line.isascii() else line.encode("utf-8", "replace")[end_col:].strip()
+            )
         else:
             code_after = ""
         last = end_row if not code_after else end_row - 1
