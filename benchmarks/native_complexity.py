@@ -121,6 +121,7 @@ def _body(f: Fn) -> str:
 
 _WHERE = re.compile(r"\bwhere\b")
 _CLOSURE_OR = re.compile(r"(?:[(,=|{]|\bmove|\breturn|=>)\s*\|\|")
+_IMPL_FOR = re.compile(r"\bimpl\b[^{;]*?\bfor\b")
 _MAYBE_BOUND = re.compile(r"\?\s*Sized\b")
 _REF_AND = re.compile(r"(?:[(,=:&{\[]|\breturn|=>|\bin)\s*&&|&&(?=\s*(?:mut\b|self\b|\[|\())")
 _MACRO = re.compile(r"\b\w+!\s*(?:\w+\s*)?([{(\[])")
@@ -168,9 +169,10 @@ def _classify(language: str, theirs: Fn, mine: Fn) -> str:
             + len(_CLOSURE_OR.findall(text))
             + len(_REF_AND.findall(text))
             + len(_MAYBE_BOUND.findall(text))
+            + len(_IMPL_FOR.findall(text))
         )
         if 0 < extra <= tokens:
-            return "where, ?Sized, || of a closure, && of a reference (lizard counts the tokens)"
+            return "where, ?Sized, impl ... for, || of a closure, && of a reference (lizard counts the tokens)"
     if language in ("c", "cpp"):
         raw = "\n".join(_SOURCES.get(theirs.path, [])[theirs.start - 1 : theirs.end])
         if 0 < extra <= len(_DIRECTIVE.findall(raw)):
