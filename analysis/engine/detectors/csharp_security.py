@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from analysis.engine.detectors.security import CommandInjection, SqlInjection, UnsafeDeserialization
 from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom, InsecureTls, WeakCrypto
-from analysis.engine.detectors.tree_taint import TaintRules, enclosing, flag, value_of
+from analysis.engine.detectors.tree_taint import Binders, TaintRules, bound_name, enclosing, flag, value_of
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
 
@@ -454,7 +454,7 @@ class CsInsecureRandom(_CsSinks):
             rf"\bRandom\s+{re.escape(ctx.text(receiver))}\b", ctx.text(ctx.tree.root_node)
         ):
             return
-        target = _bound_name(node, ctx)
+        target = bound_name(_BINDERS, node, ctx)
         if not target or not _SECURITY_NAME.search(target):
             return
         ctx.report(
@@ -467,18 +467,15 @@ class CsInsecureRandom(_CsSinks):
         )
 
 
-def _bound_name(node: Node, ctx: TreeContext) -> str:
-    parent = node.parent
-    while parent is not None and parent.type not in ("variable_declarator", "assignment_expression", "return_statement", "block"):
-        parent = parent.parent
-    if parent is None or parent.type == "block":
-        return ""
-    if parent.type == "return_statement":
-        scope = enclosing(node, _FUNCTIONS)
-        name = scope.child_by_field_name("name") if scope is not None else None
-        return ctx.text(name) if name is not None else ""
-    if parent.type == "variable_declarator":
-        name = parent.child_by_field_name("name")
-        return ctx.text(name) if name is not None else ""
-    left = parent.child_by_field_name("left")
-    return ctx.text(left) if left is not None else ""
+def _function_name(node: Node, ctx: TreeContext) -> str:
+    scope = enclosing(node, _FUNCTIONS)
+    name = scope.child_by_field_name("name") if scope is not None else None
+    return ctx.text(name) if name is not None else ""
+
+
+# where a value ends up (``var token = rng.Next()``, ``return`` in ``MakeToken``)
+_BINDERS = Binders(
+    names={"variable_declarator": "name", "assignment_expression": "left"},
+    barriers=frozenset({"block"}),
+    function_name=_function_name,
+)

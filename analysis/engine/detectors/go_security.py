@@ -21,7 +21,7 @@ from analysis.engine.detectors.security import (
     SqlInjection,
 )
 from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom, InsecureTls, WeakCrypto
-from analysis.engine.detectors.tree_taint import TaintRules, flag, value_of
+from analysis.engine.detectors.tree_taint import Binders, TaintRules, bound_name, flag, symbol_name, value_of
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
 
@@ -369,7 +369,7 @@ class GoInsecureRandom(_GoSecurity):
         name = callee(node, ctx)
         if not name.startswith(("math/rand.", "math/rand/v2.")):
             return
-        target = _bound_name(node, ctx)
+        target = bound_name(_BINDERS, node, ctx)
         if not target or not _SECURITY_NAME.search(target):
             return
         ctx.report(
@@ -382,27 +382,14 @@ class GoInsecureRandom(_GoSecurity):
         )
 
 
-def _bound_name(node: Node, ctx: TreeContext) -> str:
-    """The variable, field or function a value ends up in (``token := ...``, ``return`` in
-    ``func newToken()``)."""
-    parent = node.parent
-    while parent is not None and parent.type not in (
-        "short_var_declaration",
-        "assignment_statement",
-        "var_spec",
-        "keyed_element",
-        "return_statement",
-        "block",
-    ):
-        parent = parent.parent
-    if parent is None or parent.type == "block":
-        return ""
-    if parent.type == "return_statement":
-        return ctx.symbol_at(node).rsplit(".", 1)[-1]
-    if parent.type == "keyed_element":
-        key = parent.named_child(0)
-        return ctx.text(key) if key is not None else ""
-    if parent.type == "var_spec":
-        return " ".join(ctx.text(n) for n in parent.children_by_field_name("name"))
-    left = parent.child_by_field_name("left")
-    return ctx.text(left) if left is not None else ""
+# where a value ends up (``token := ...``, ``Key: ...``, ``return`` in ``func newToken()``)
+_BINDERS = Binders(
+    names={
+        "short_var_declaration": "left",
+        "assignment_statement": "left",
+        "var_spec": "name",
+        "keyed_element": "",
+    },
+    barriers=frozenset({"block"}),
+    function_name=symbol_name,
+)

@@ -24,7 +24,7 @@ from analysis.engine.detectors.security import (
     XmlExternalEntities,
 )
 from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom, InsecureTls, WeakCrypto
-from analysis.engine.detectors.tree_taint import TaintRules, enclosing, flag, taint, value_of
+from analysis.engine.detectors.tree_taint import Binders, TaintRules, bound_name, enclosing, flag, symbol_name, taint, value_of
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
 
@@ -556,7 +556,7 @@ class JavaInsecureRandom(_JavaSecurity):
             name = f"java.util.Random.{name.rsplit('.', 1)[-1]}"
         elif name not in ("Math.random", "ThreadLocalRandom.current"):
             return
-        target = _bound_name(node, ctx)
+        target = bound_name(_BINDERS, node, ctx)
         if not target or not _SECURITY_NAME.search(target):
             return
         ctx.report(
@@ -569,20 +569,9 @@ class JavaInsecureRandom(_JavaSecurity):
         )
 
 
-def _bound_name(node: Node, ctx: TreeContext) -> str:
-    """The variable, field or method a value ends up in."""
-    parent = node.parent
-    while parent is not None and parent.type not in (
-        "variable_declarator",
-        "assignment_expression",
-        "return_statement",
-        "block",
-        "class_body",
-    ):
-        parent = parent.parent
-    if parent is None or parent.type in ("block", "class_body"):
-        return ""
-    if parent.type == "return_statement":
-        return ctx.symbol_at(node).rsplit(".", 1)[-1]
-    target = parent.child_by_field_name("name") or parent.child_by_field_name("left")
-    return ctx.text(target) if target is not None else ""
+# where a value ends up: the variable, field or method
+_BINDERS = Binders(
+    names={"variable_declarator": "name", "assignment_expression": "left"},
+    barriers=frozenset({"block", "class_body"}),
+    function_name=symbol_name,
+)
