@@ -23,8 +23,18 @@ import re
 from typing import TYPE_CHECKING
 
 from analysis.engine.detectors.security import CommandInjection
-from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom
-from analysis.engine.detectors.tree_taint import Binders, TaintRules, bound_name, enclosing, flag, step, taint, value_of
+from analysis.engine.detectors.security_config import InsecureRandom
+from analysis.engine.detectors.tree_taint import (
+    Binders,
+    TaintRules,
+    bound_name,
+    enclosing,
+    flag,
+    report_insecure_random,
+    step,
+    taint,
+    value_of,
+)
 from analysis.engine.model import Category, Kind, Severity
 from analysis.engine.registry import DetectorSpec, TreeDetector, register
 
@@ -283,16 +293,8 @@ class CInsecureRandom(_CSinks):
     names = frozenset({"rand", "random"})
 
     def check(self, node: Node, name: str, ctx: TreeContext) -> None:
-        target = bound_name(_BINDERS, node, ctx)
-        if not target or not _SECURITY_NAME.search(target):
-            return
-        ctx.report(
-            self.spec,
-            node,
-            f"{name}() is predictable: '{target}' needs a CSPRNG (getrandom, arc4random, /dev/urandom).",
-            kind=Kind.VULNERABILITY.value,
-            confidence=0.7,
-            metadata={"name": target},
+        report_insecure_random(
+            self.spec, ctx, node, f"{name}()", bound_name(_BINDERS, node, ctx), "a CSPRNG (getrandom, arc4random, /dev/urandom)"
         )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from analysis.engine.detectors.security_config import _SECURITY_NAME
 from analysis.engine.model import Kind
 
 if TYPE_CHECKING:
@@ -217,3 +218,36 @@ def flag(
             confidence=0.3,
             metadata={"sink": what},
         )
+
+
+# a hash of a password (the statement or function around a weak hash): Go, Java, C#
+PASSWORD = re.compile(r"passw|pwd|passphrase", re.I)
+
+
+def report_weak_hash(spec: DetectorSpec, ctx: TreeContext, node: Node, algorithm: str, *, password: bool, advice: str) -> None:
+    """Report a broken hash (MD5, SHA-1...) at ``node``: a vulnerability when it hashes a password
+    (``advice``: what to use instead, per language), else a hotspot."""
+    ctx.report(
+        spec,
+        node,
+        f"{algorithm} {f'hashes a password: use {advice}' if password else 'is a broken hash'}.",
+        kind=Kind.VULNERABILITY.value if password else Kind.HOTSPOT.value,
+        confidence=0.8 if password else 0.4,
+        metadata={"algorithm": algorithm, "password": password},
+    )
+
+
+def report_insecure_random(spec: DetectorSpec, ctx: TreeContext, node: Node, what: str, target: str, advice: str) -> None:
+    """Report the predictable generator ``what`` at ``node`` when the name its value ends up in
+    (``target``) is one that must not be guessed (a token, a key...); ``advice``: the generator to
+    use instead, per language."""
+    if not target or not _SECURITY_NAME.search(target):
+        return
+    ctx.report(
+        spec,
+        node,
+        f"{what} is predictable: '{target}' needs {advice}.",
+        kind=Kind.VULNERABILITY.value,
+        confidence=0.7,
+        metadata={"name": target},
+    )
