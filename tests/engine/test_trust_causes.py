@@ -107,18 +107,22 @@ def test_dead_code_confidence_follows_how_likely_the_name_is_used_from_outside(m
             "class One(Base):\n    pass\n\n"
             "class Two(Base):\n    pass\n\n"
             "class Lonely:\n    pass\n\n"
+            "class Alone:\n    pass\n\n"
             "def helper():\n    return 1\n\n"
             "def old_name():\n    # deprecated: use helper instead\n    return helper()\n"
         ),
         "pkg/_private.py": "class Token:\n    pass\n",
-        "pkg/util.py": "def shown_in_docs():\n    return 1\n",
+        "pkg/util.py": "def shown_in_docs():\n    return 1\n\n\ndef _called_by_generated_code():\n    return 2\n",
+        "pkg/codegen.py": 'LINE = "x = runtime._called_by_generated_code(context)"\nPLUGIN = ("pkg.plugins", "Lonely")\n',
         "docs/usage.md": "Call `pkg.util.shown_in_docs()` to ...\n",
     }
     found = project(make_tree, files, "unused-function-or-class")
     assert found == {
         "pkg/plugins.py:One": 0.2,  # one of a family of subclasses: a plugin found by a loader
         "pkg/plugins.py:Two": 0.2,
-        "pkg/plugins.py:Lonely": 0.3,  # a public class: often API
+        "pkg/plugins.py:Alone": 0.3,  # a public class: often API
+        "pkg/plugins.py:Lonely": 0.15,  # named by a loader's ("module", "Class") strings
+        "pkg/util.py:_called_by_generated_code": 0.15,  # called from generated source in a string
         "pkg/plugins.py:old_name": 0.15,  # kept on purpose, says the comment
         "pkg/_private.py:Token": 0.8,  # a private module's class has no outside user
         "pkg/util.py:shown_in_docs": 0.15,  # the documentation shows it to users
