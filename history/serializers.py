@@ -17,6 +17,20 @@ class CouplingQueryInputSerializer(HistoryQueryInputSerializer):
     min_confidence = serializers.FloatField(required=False, min_value=0.0, max_value=1.0, default=0.0)
 
 
+class HistorySettingsSerializer(serializers.Serializer):
+    months = serializers.IntegerField(
+        required=False, min_value=1, max_value=240, help_text="History horizon (repotoire.toml [history] months wins)."
+    )
+    max_commits = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000)
+
+
+class HistoryPrivacySerializer(serializers.Serializer):
+    show_author_emails = serializers.BooleanField(
+        help_text="Store and show author e-mail addresses instead of salted hashes (changing it makes the next "
+        "analysis of each repository mine its history again)."
+    )
+
+
 class HotspotOutputSerializer(serializers.Serializer):
     path = serializers.CharField()
     rank = serializers.IntegerField()

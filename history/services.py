@@ -97,6 +97,11 @@ def history_settings_update(
     return state
 
 
+def history_privacy(*, organization: Organization) -> OrganizationHistorySettings:
+    """The organisation's setting (created with its salt on first use)."""
+    return _org_settings(organization)
+
+
 def history_privacy_update(*, organization: Organization, show_author_emails: bool) -> OrganizationHistorySettings:
     """Opt in (or out) of storing author e-mail addresses. Stored keys of the other mode are
     dropped by each repository's next analysis (it mines cold)."""

@@ -7,13 +7,17 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from analysis.models import Repository
+from history import services
 from history.selectors import history_snapshot
 from history.serializers import (
     CouplingOutputSerializer,
     CouplingQueryInputSerializer,
+    HistoryPrivacySerializer,
     HistoryQueryInputSerializer,
+    HistorySettingsSerializer,
     HotspotOutputSerializer,
     OwnershipOutputSerializer,
 )
@@ -75,3 +79,46 @@ class RepositoryHistoryViewSet(OrgScopedViewSet):
     def ownership(self, request: Request, pk: str | None = None) -> Response:
         rows = self._rows("modules", HistoryQueryInputSerializer(data=request.query_params))
         return self._page(rows, OwnershipOutputSerializer)
+
+    @extend_schema(
+        summary="History window",
+        description="How far back analyses fetch and mine the repository's history; PATCH (members) changes it.",
+        request=HistorySettingsSerializer,
+        responses={200: HistorySettingsSerializer},
+    )
+    @action(detail=True, methods=["get", "patch"], url_path="history-settings")
+    def history_settings(self, request: Request, pk: str | None = None) -> Response:
+        repository = self.get_object()
+        if request.method == "PATCH":
+            data = HistorySettingsSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.history_settings_update(repository=repository, **data.validated_data)
+        months, max_commits = services.history_window(repository=repository)
+        return Response(HistorySettingsSerializer({"months": months, "max_commits": max_commits}).data)
+
+
+@extend_schema(tags=["history"])
+class HistoryPrivacyView(APIView):
+    """Whether the organisation stores author e-mails (admins change it)."""
+
+    action_scopes = {"patch": "admin"}
+
+    @property
+    def action(self) -> str:
+        return (self.request.method or "get").lower()
+
+    @extend_schema(summary="Author privacy of the organisation's history", responses={200: HistoryPrivacySerializer})
+    def get(self, request: Request) -> Response:
+        settings = services.history_privacy(organization=request.auth.organization)
+        return Response(HistoryPrivacySerializer(settings).data)
+
+    @extend_schema(
+        summary="Opt in or out of storing author e-mails",
+        request=HistoryPrivacySerializer,
+        responses={200: HistoryPrivacySerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        data = HistoryPrivacySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        settings = services.history_privacy_update(organization=request.auth.organization, **data.validated_data)
+        return Response(HistoryPrivacySerializer(settings).data)

@@ -436,6 +436,11 @@ def test_html_report_shows_the_hotspot_map(full_run, make_tree):
     rows = re.findall(r'<tr><td>(\d+)</td><td class="path">([^<]+)</td>', section)
     assert rows[0] == ("1", "pkg/core.py")
     assert [path for _, path in rows] == [h["path"] for h in full_run.metrics["history"]["hotspots"]]
+    # each bar is in proportion to its score (the hottest at 70 % of the cell, its figure beside it)
+    hotspots = full_run.metrics["history"]["hotspots"]
+    widths = [int(w) for w in re.findall(r'class="heat" style="width:(\d+)%', section)]
+    top = max(h["score"] for h in hotspots)
+    assert widths == [max(2, round(70 * h["score"] / top)) for h in hotspots]
     plain = analyze(make_tree({"a.py": "def f():\n    return 1\n"}), workers=1)
     assert 'id="hotspots"' not in render(plain, "html")
 
@@ -475,3 +480,29 @@ def test_module_coupling_between_directories(history_repo, analysed):
             pytest.approx(ba, abs=1e-6),
         )
         assert got[pair].hidden  # no directory imports another here
+
+
+def test_real_history_of_this_repository_matches_git_log_follow():
+    """Real code: this project's own recent history, every figure of its most changed files
+    recomputed from ``git log --follow --numstat`` over the same commits."""
+    from analysis.engine.history import is_history_root
+    from analysis.engine.history.mining import tracked_files
+
+    root = Path(__file__).resolve().parents[2]
+    if not is_history_root(root):
+        pytest.skip("not run from a git checkout")
+    mined = mine_history(root, HistoryOptions(months=1200, max_commits=300))
+    window = {c.sha for c in mined.commits}
+    ignored = {c.sha for c in mined.commits if c.ignored}
+    report = compute(mined.commits, tracked_files(root, mined.head))
+    top = sorted(report.files.values(), key=lambda h: (-h.revisions, h.path))[:5]
+    assert top and top[0].revisions > 1
+    for h in top:
+        want = oracle_file(root, h.path, ignored | (set(git(root, "rev-list", "--no-merges", "HEAD").split()) - window))
+        assert (h.revisions, h.added, h.removed, h.authors) == (
+            want["revisions"],
+            want["added"],
+            want["removed"],
+            want["authors"],
+        )
+        assert h.main_author_share == want["share"]

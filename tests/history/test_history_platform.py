@@ -179,3 +179,28 @@ def test_history_api_validation_and_empty(org, member, repo_path):
     assert missing.status_code == 404 and missing.json()["error_code"] == "NOT_FOUND"
     with pytest.raises(Exception, match="months"):
         services.history_settings_update(repository=repo, months=0)
+
+
+def test_history_window_and_privacy_settings_api(org, owner, member, viewer, outsider):
+    from tests.factories import RepositoryFactory
+
+    repo = RepositoryFactory(organization=org)
+    url = f"/api/v1/repositories/{repo.pk}/history-settings"
+    assert member.client.get(url).json() == {"months": 12, "max_commits": 10_000}
+    changed = member.client.patch(url, {"months": 24}, format="json")
+    assert changed.status_code == 200 and changed.json() == {"months": 24, "max_commits": 10_000}
+    assert services.history_window(repository=repo) == (24, 10_000)
+    bad = member.client.patch(url, {"months": 0}, format="json")
+    assert bad.status_code == 400 and "months" in bad.json()["fields"]
+    assert viewer.client.patch(url, {"months": 6}, format="json").status_code == 403
+    assert outsider.client.get(url).status_code == 404
+    assert outsider.client.patch(url, {"months": 6}, format="json").status_code == 404
+    assert services.history_window(repository=repo) == (24, 10_000)
+
+    privacy = "/api/v1/history/privacy"
+    assert member.client.get(privacy).json() == {"show_author_emails": False}
+    assert member.client.patch(privacy, {"show_author_emails": True}, format="json").status_code == 403
+    assert owner.client.patch(privacy, {"show_author_emails": True}, format="json").json() == {"show_author_emails": True}
+    assert OrganizationHistorySettings.objects.get(organization=org).show_author_emails is True
+    assert outsider.client.get(privacy).json() == {"show_author_emails": False}  # their own organisation's
+    assert owner.client.patch(privacy, {}, format="json").status_code == 400

@@ -171,8 +171,8 @@ class KnowledgeRisk(ProjectDetector):
                 continue
             author = history.authors[fh.main_author]
             yield self.spec.finding(
-                message=f"{fh.main_author_share:.0%} of this file's lines were written by an author whose last commit "
-                f"was on {_day(author.last_commit)}",
+                message=f"{fh.main_author_share:.0%} of the lines added to this file since {_day(history.first_commit)} were "
+                f"written by an author whose last commit was on {_day(author.last_commit)}",
                 path=path,
                 line=1,
                 symbol="",

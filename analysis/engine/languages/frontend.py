@@ -29,7 +29,7 @@ from analysis.engine.context import DetectorSettings
 from analysis.engine.facts import CallFact, Definition, FileFacts, FunctionMetrics, ImportFact
 from analysis.engine.languages import extension_of, specs
 from analysis.engine.languages.context import TreeContext
-from analysis.engine.languages.spec import LanguageSpec
+from analysis.engine.languages.spec import LanguageSpec, _no_imports
 from analysis.engine.registry import TreeDetector
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ _LEAVE_BITS = FUNCTION | CLASS | LOOP | NESTING | IMPORT
 _TABLE_SIZE = 1 << 16
 _ANONYMOUS = "<anonymous>"
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
+_ASCII_BLANKS = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
 
 
 @dataclass(slots=True)
@@ -374,7 +375,7 @@ class _Walker:
                 # a declared name (function, class, variable, import specifier) is not a use
                 if info.identifier and not self.import_depth:
                     if cursor.field_id not in declared or (
-                        node.parent is not None and node.parent.type in name_uses  # type: ignore[union-attr]
+                        name_uses and node.parent is not None and node.parent.type in name_uses  # type: ignore[union-attr]
                     ):
                         add_name(data[node.start_byte : node.end_byte])  # type: ignore[union-attr]
                 if not info.plain:
@@ -568,7 +569,8 @@ class _Walker:
                 end_line=node.end_point[0] + 1,
                 parameters=frame.parameters,
                 metrics=frame.metrics,
-                is_async=_is_async(node),
+                # the keyword's bytes first: most functions are not async, and children cost nodes
+                is_async=self.ctx.data.find(b"async", node.start_byte, node.end_byte) >= 0 and _is_async(node),
             )
         )
         # leave hooks of detectors run after this, with the function still as ctx.function: they
@@ -612,13 +614,16 @@ class _Walker:
 
     # --- facts --------------------------------------------------------------------------------
     def _call(self, node: Node) -> None:
-        callee = self.hooks.callee(node, self.text)
+        hooks = self.hooks
+        text = self.text
+        callee = hooks.callee(node, text)
         if callee:
             caller = self.frames[-1].qualname if self.frames else self.ctx.module
-            self.facts.calls.append(CallFact(caller=caller, callee=callee, line=node.start_point[0] + 1))
-        found = self.hooks.call_imports(node, self.text)
-        if found:
-            self._record_imports(found, in_function=bool(self.frames))
+            self.facts.calls.append(CallFact(caller, callee, node.start_point[0] + 1))
+        if hooks.call_imports is not _no_imports:
+            found = hooks.call_imports(node, text)
+            if found:
+                self._record_imports(found, in_function=bool(self.frames))
 
     def _comment(self, node: Node) -> None:
         start_row, start_col = node.start_point
@@ -626,11 +631,21 @@ class _Walker:
         lines = self.ctx.lines
         if start_row >= len(lines):
             return
-        before = lines[start_row].encode("utf-8", "replace")[:start_col]
-        if before.strip():
-            return  # a trailing comment: its line is code
-        tail = lines[end_row].encode("utf-8", "replace")[end_col:] if end_row < len(lines) else b""
-        last = end_row if not tail.strip() else end_row - 1
+        # columns are byte offsets: an ASCII line is sliced as it is, others once encoded
+        line = lines[start_row]
+        if line.isascii():
+            if line[:start_col].strip(_ASCII_BLANKS):
+                return  # a trailing comment: its line is code
+        elif line.encode("utf-8", "replace")[:start_col].strip():
+            return
+        if end_row < len(lines):
+            line = lines[end_row]
+            code_after = (
+                line[end_col:].strip(_ASCII_BLANKS) if line.isascii() else line.encode("utf-8", "replace")[end_col:].strip()
+            )
+        else:
+            code_after = ""
+        last = end_row if not code_after else end_row - 1
         self.comment_rows.update(range(start_row, last + 1))
 
     def _unit(self, node: Node, info: _Kind) -> None:
@@ -675,4 +690,6 @@ def _count_errors(tree: Tree) -> int:
 
 
 def _code_lines(lines: list[str], comment_rows: set[int]) -> int:
-    return sum(1 for i, line in enumerate(lines) if line.strip() and i not in comment_rows)
+    """Non-blank lines that are not comment-only (the non-blank count in C, then the comments')."""
+    n = len(lines)
+    return sum(map(bool, map(str.strip, lines))) - sum(1 for i in comment_rows if i < n and lines[i].strip())
