@@ -83,6 +83,29 @@ def test_a_mutable_default_only_read_is_low_confidence_and_one_written_is_not():
     assert confidences(source, "mutable-default-argument") == [(2, 0.2), (5, 0.4), (8, 1.0), (12, 1.0)]
 
 
+def test_a_service_loop_is_low_confidence_and_a_busy_loop_is_not():
+    source = """
+        import time
+
+        def worker(queue):
+            while True:
+                task = queue.get()
+                task()
+
+        def scheduler(self):
+            try:
+                while True:
+                    self.tick()
+            except KeyboardInterrupt:
+                pass
+
+        def spin(state):
+            while True:
+                state.step()
+    """
+    assert confidences(source, "infinite-loop-without-exit") == [(5, 0.3), (11, 0.3), (17, 0.8)]
+
+
 # --- design -----------------------------------------------------------------------------------------
 
 
@@ -107,18 +130,22 @@ def test_dead_code_confidence_follows_how_likely_the_name_is_used_from_outside(m
             "class One(Base):\n    pass\n\n"
             "class Two(Base):\n    pass\n\n"
             "class Lonely:\n    pass\n\n"
+            "class Alone:\n    pass\n\n"
             "def helper():\n    return 1\n\n"
             "def old_name():\n    # deprecated: use helper instead\n    return helper()\n"
         ),
         "pkg/_private.py": "class Token:\n    pass\n",
-        "pkg/util.py": "def shown_in_docs():\n    return 1\n",
+        "pkg/util.py": "def shown_in_docs():\n    return 1\n\n\ndef _called_by_generated_code():\n    return 2\n",
+        "pkg/codegen.py": 'LINE = "x = runtime._called_by_generated_code(context)"\nPLUGIN = ("pkg.plugins", "Lonely")\n',
         "docs/usage.md": "Call `pkg.util.shown_in_docs()` to ...\n",
     }
     found = project(make_tree, files, "unused-function-or-class")
     assert found == {
         "pkg/plugins.py:One": 0.2,  # one of a family of subclasses: a plugin found by a loader
         "pkg/plugins.py:Two": 0.2,
-        "pkg/plugins.py:Lonely": 0.3,  # a public class: often API
+        "pkg/plugins.py:Alone": 0.3,  # a public class: often API
+        "pkg/plugins.py:Lonely": 0.15,  # named by a loader's ("module", "Class") strings
+        "pkg/util.py:_called_by_generated_code": 0.15,  # called from generated source in a string
         "pkg/plugins.py:old_name": 0.15,  # kept on purpose, says the comment
         "pkg/_private.py:Token": 0.8,  # a private module's class has no outside user
         "pkg/util.py:shown_in_docs": 0.15,  # the documentation shows it to users

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -508,6 +509,14 @@ class UnusedFunctionOrClass(ProjectDetector):
                 docs = _documented_names(project.root)
             return docs
 
+        mentions: set[str] | None = None
+
+        def in_strings() -> set[str]:
+            nonlocal mentions
+            if mentions is None:
+                mentions = _string_mentions(project)
+            return mentions
+
         for qual in sorted(project.definitions):
             d = project.definitions[qual]
             path = project.definition_path[qual]
@@ -529,6 +538,10 @@ class UnusedFunctionOrClass(ProjectDetector):
             kind = {"class": "Class", "method": "Method"}.get(d.kind, "Function")
             confidence = exported_conf if exported else private_conf if private else public_conf
             if _kept_on_purpose(project, path, d) or (not private and d.name in documented()):
+                confidence = min(confidence, _KEPT_CONFIDENCE)
+            elif facts.language == "python" and d.name in in_strings():
+                # named in a string of code: generated source ("runtime._helper(...)"), a loader's
+                # ("pkg.mod", "PluginClass") or a dotted path a registry imports
                 confidence = min(confidence, _KEPT_CONFIDENCE)
             elif d.kind == "class" and not private:
                 plugin = any(
@@ -597,6 +610,36 @@ def _documented_names(root: str) -> set[str]:
             names.update(_WORD.findall(path.read_text(encoding="utf-8", errors="replace")))
         except OSError:
             continue
+    return names
+
+
+_STRING = re.compile(r'"([^"\\\n]*(?:\\.[^"\\\n]*)*)"|\'([^\'\\\n]*(?:\\.[^\'\\\n]*)*)\'')
+_DOTTED = re.compile(r"[A-Za-z_][\w.]*")
+_CODE_NAME = re.compile(r"\.([A-Za-z_]\w*)|([A-Za-z_]\w*)\(")
+
+
+def _string_mentions(project: ProjectContext) -> set[str]:
+    """Names that string literals of the project's Python files use as code: a whole string that
+    is a name or dotted path (``"filters.xml_escape"``, ``"PluginClass"``), or ``.name`` /
+    ``name(`` inside one (``"runtime._inherit_from(context)"``)."""
+    names: set[str] = set()
+    for path, facts in project.files.items():
+        if facts.language != "python":
+            continue
+        try:
+            with open(os.path.join(project.root, path), encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        for match in _STRING.finditer(text):
+            content = match.group(1) if match.group(1) is not None else match.group(2) or ""
+            if not content:
+                continue
+            if _DOTTED.fullmatch(content):
+                names.update(content.split("."))
+            elif "(" in content or "." in content:
+                for found in _CODE_NAME.finditer(content):
+                    names.add(found.group(1) or found.group(2))
     return names
 
 

@@ -23,8 +23,20 @@ from analysis.engine.detectors.security import (
     UnsafeDeserialization,
     XmlExternalEntities,
 )
-from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom, InsecureTls, WeakCrypto
-from analysis.engine.detectors.tree_taint import TaintRules, enclosing, flag, taint, value_of
+from analysis.engine.detectors.security_config import InsecureRandom, InsecureTls, WeakCrypto
+from analysis.engine.detectors.tree_taint import (
+    PASSWORD,
+    Binders,
+    TaintRules,
+    bound_name,
+    enclosing,
+    flag,
+    report_insecure_random,
+    report_weak_hash,
+    symbol_name,
+    taint,
+    value_of,
+)
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
 
@@ -503,7 +515,6 @@ class JavaTrustAll(TreeDetector):
 
 
 _WEAK_DIGESTS = {"MD5": "MD5", "MD2": "MD2", "MD4": "MD4", "SHA-1": "SHA-1", "SHA1": "SHA-1", "SHA": "SHA-1"}
-_PASSWORD = re.compile(r"passw|pwd|passphrase", re.I)
 
 
 @register
@@ -522,15 +533,8 @@ class JavaWeakHash(_JavaSecurity):
         if algorithm is None:
             return
         scope = enclosing(node, _FUNCTIONS) or node
-        password = bool(_PASSWORD.search(ctx.text(scope)[:2000] + " " + ctx.symbol_at(node)))
-        ctx.report(
-            self.spec,
-            node,
-            f"{algorithm} {'hashes a password: use bcrypt, scrypt or argon2' if password else 'is a broken hash'}.",
-            kind=Kind.VULNERABILITY.value if password else Kind.HOTSPOT.value,
-            confidence=0.8 if password else 0.4,
-            metadata={"algorithm": algorithm, "password": password},
-        )
+        password = bool(PASSWORD.search(ctx.text(scope)[:2000] + " " + ctx.symbol_at(node)))
+        report_weak_hash(self.spec, ctx, node, algorithm, password=password, advice="bcrypt, scrypt or argon2")
 
 
 _RANDOM_METHODS = (".nextInt", ".nextLong", ".nextBytes", ".nextDouble", ".nextFloat", ".nextGaussian", ".nextBoolean")
@@ -556,33 +560,12 @@ class JavaInsecureRandom(_JavaSecurity):
             name = f"java.util.Random.{name.rsplit('.', 1)[-1]}"
         elif name not in ("Math.random", "ThreadLocalRandom.current"):
             return
-        target = _bound_name(node, ctx)
-        if not target or not _SECURITY_NAME.search(target):
-            return
-        ctx.report(
-            self.spec,
-            node,
-            f"{name} is predictable: '{target}' needs java.security.SecureRandom.",
-            kind=Kind.VULNERABILITY.value,
-            confidence=0.7,
-            metadata={"name": target},
-        )
+        report_insecure_random(self.spec, ctx, node, name, bound_name(_BINDERS, node, ctx), "java.security.SecureRandom")
 
 
-def _bound_name(node: Node, ctx: TreeContext) -> str:
-    """The variable, field or method a value ends up in."""
-    parent = node.parent
-    while parent is not None and parent.type not in (
-        "variable_declarator",
-        "assignment_expression",
-        "return_statement",
-        "block",
-        "class_body",
-    ):
-        parent = parent.parent
-    if parent is None or parent.type in ("block", "class_body"):
-        return ""
-    if parent.type == "return_statement":
-        return ctx.symbol_at(node).rsplit(".", 1)[-1]
-    target = parent.child_by_field_name("name") or parent.child_by_field_name("left")
-    return ctx.text(target) if target is not None else ""
+# where a value ends up: the variable, field or method
+_BINDERS = Binders(
+    names={"variable_declarator": "name", "assignment_expression": "left"},
+    barriers=frozenset({"block", "class_body"}),
+    function_name=symbol_name,
+)
