@@ -506,3 +506,14 @@ def test_real_history_of_this_repository_matches_git_log_follow():
             want["authors"],
         )
         assert h.main_author_share == want["share"]
+
+
+def test_incremental_mining_applies_a_grown_ignore_list_to_stored_commits(history_repo):
+    root = history_repo["root"]
+    first = mine_history(root, HistoryOptions(months=24))
+    stored = [CommitFacts.from_dict(c.to_dict()) for c in first.commits]
+    target = stored[3].sha
+    assert not stored[3].ignored
+    again = mine_history(root, HistoryOptions(months=24, ignore_revs=[target[:10]]), known=stored)
+    assert again.incremental and again.new_commits == 0
+    assert {c.sha for c in again.commits if c.ignored} == {target, history_repo["shas"]["reformat"]}
