@@ -38,7 +38,7 @@ from analysis.engine.detectors.tree_taint import (
     flag,
     report_insecure_random,
     report_weak_hash,
-    value_of,
+    value_or_self,
 )
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
@@ -202,17 +202,9 @@ def args(call: Node) -> list[Node]:
     return out
 
 
-def _value(node: Node, ctx: TreeContext) -> Node:
-    if node.type == "identifier":
-        found = value_of(RULES, node, ctx)
-        if found is not None:
-            return found
-    return node
-
-
 def built(node: Node, ctx: TreeContext) -> bool:
     """A string assembled at run time: ``+`` with a non-literal, interpolation, string.Format/Concat."""
-    node = _value(node, ctx)
+    node = value_or_self(RULES, node, ctx)
     if node.type == "binary_expression":
         op = node.child_by_field_name("operator")
         return op is not None and op.type == "+" and any(c.type not in _STRINGS for c in node.named_children)
@@ -231,7 +223,7 @@ def _literal(node: Node, ctx: TreeContext) -> str | None:
 
 
 def _first_text(node: Node, ctx: TreeContext) -> str:
-    stack = [_value(node, ctx)]
+    stack = [value_or_self(RULES, node, ctx)]
     while stack:
         current = stack.pop()
         if current.type in _STRINGS or current.type in ("string_content", "interpolated_string_text", "string_literal_content"):
@@ -369,7 +361,7 @@ class CsDeserialization(_CsSinks):
         name, receiver = _method(node, ctx)
         if name != "Deserialize" or receiver is None:
             return
-        made = _value(receiver, ctx)
+        made = value_or_self(RULES, receiver, ctx)
         text = ctx.text(made)
         if not _FORMATTERS.search(text):
             declared = re.search(rf"\b(\w+)\s+{re.escape(ctx.text(receiver))}\s*[;=]", ctx.text(ctx.tree.root_node))
@@ -453,7 +445,7 @@ class CsInsecureRandom(_CsSinks):
         name, receiver = _method(node, ctx)
         if name not in ("Next", "NextBytes", "NextInt64") or receiver is None:
             return
-        made = ctx.text(_value(receiver, ctx))
+        made = ctx.text(value_or_self(RULES, receiver, ctx))
         if not re.search(r"\bnew\s+(?:System\.)?Random\s*\(|\bRandom\.Shared\b", made) and not re.search(
             rf"\bRandom\s+{re.escape(ctx.text(receiver))}\b", ctx.text(ctx.tree.root_node)
         ):

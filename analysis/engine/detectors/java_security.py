@@ -36,6 +36,7 @@ from analysis.engine.detectors.tree_taint import (
     symbol_name,
     taint,
     value_of,
+    value_or_self,
 )
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
@@ -175,14 +176,6 @@ def built(node: Node | None, ctx: TreeContext) -> bool:
     return False
 
 
-def _value(node: Node, ctx: TreeContext) -> Node:
-    if node.type == "identifier":
-        value = value_of(RULES, node, ctx)
-        if value is not None:
-            return value
-    return node
-
-
 def _first_literal(node: Node, ctx: TreeContext) -> str:
     stack = [node]
     while stack:
@@ -265,7 +258,7 @@ class JavaSqlInjection(_JavaSecurity):
         a = args(node)
         if not a:
             return
-        value = _value(a[0], ctx)
+        value = value_or_self(RULES, a[0], ctx)
         if not (built(value, ctx) and _SQL_START.search(_first_literal(value, ctx))):
             return
         flag(RULES, self.spec, ctx, node, a[0], f"{callee(node, ctx)}()", hotspot=True)
@@ -291,7 +284,7 @@ class JavaCommandInjection(_JavaSecurity):
             if parts is not None:
                 self._shell(node, ctx, parts, "Runtime.exec")
             else:
-                flag(RULES, self.spec, ctx, node, command, "Runtime.exec", hotspot=built(_value(command, ctx), ctx))
+                flag(RULES, self.spec, ctx, node, command, "Runtime.exec", hotspot=built(value_or_self(RULES, command, ctx), ctx))
         elif (
             node.type == "method_invocation"
             and name.endswith(".command")
@@ -318,7 +311,9 @@ class JavaCommandInjection(_JavaSecurity):
             return
         if ctx.text(parts[0]) in _SHELLS and len(parts) >= 3 and ctx.text(parts[1]) in ('"-c"', '"/c"', '"-Command"'):
             script = parts[2]
-            flag(RULES, self.spec, ctx, node, script, f"{what} with a shell", hotspot=built(_value(script, ctx), ctx))
+            flag(
+                RULES, self.spec, ctx, node, script, f"{what} with a shell", hotspot=built(value_or_self(RULES, script, ctx), ctx)
+            )
         else:
             flag(RULES, self.spec, ctx, node, parts[0], f"{what} program", hotspot=False)
 

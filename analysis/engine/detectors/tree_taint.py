@@ -183,6 +183,15 @@ def value_of(rules: TaintRules, node: Node, ctx: TreeContext) -> Node | None:
     )
 
 
+def value_or_self(rules: TaintRules, node: Node, ctx: TreeContext) -> Node:
+    """The value an identifier ``node`` was last bound to (``value_of``), else ``node`` itself."""
+    if node.type == "identifier":
+        value = value_of(rules, node, ctx)
+        if value is not None:
+            return value
+    return node
+
+
 def flag(
     rules: TaintRules,
     spec: DetectorSpec,
