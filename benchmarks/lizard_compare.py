@@ -123,7 +123,7 @@ def compare(language: str, roots: list[Path], show: int) -> None:
         pool = index.get(_key(language, f), [])
         if not pool and language == "java" and f".{f.name}(" in _signature(f):
             # ``static final X x = cond ? Pool.commonPool() : ...;``: a call taken for a method
-            kinds["not a function (a call in a field initialiser)"].append(_describe(f, None))
+            kinds["not a function (a call in a field initialiser)"].append(describe(f, None))
             not_functions += 1
             continue
         if not pool and language == "java":
@@ -131,12 +131,12 @@ def compare(language: str, roots: list[Path], show: int) -> None:
             # (``@SuppressWarnings("unchecked")`` -> "SuppressWarnings"): the closing line decides
             pool = [g for g in by_end.get((f.path, f.end), []) if g.name != "<lambda>"]
             if len(pool) == 1:
-                kinds["misnamed by lizard (matched by closing line)"].append(_describe(f, pool[0]))
+                kinds["misnamed by lizard (matched by closing line)"].append(describe(f, pool[0]))
         if not pool:
             if language == "go" and _absorbed(f, starts[f.path]):
-                kinds["absorbed (not found)"].append(_describe(f, None))
+                kinds["absorbed (not found)"].append(describe(f, None))
             else:
-                missing.append(_describe(f, None))
+                missing.append(describe(f, None))
             continue
         found += 1
         same = next((g for g in pool if g.ccn == f.ccn), None)
@@ -145,12 +145,18 @@ def compare(language: str, roots: list[Path], show: int) -> None:
             agree += 1
             continue
         mine = pool.pop(0)
-        kinds[_classify(language, f, mine, starts[f.path])].append(_describe(f, mine))
+        kinds[_classify(language, f, mine, starts[f.path])].append(describe(f, mine))
     total = len(theirs) - not_functions
     print(f"{language}: {n_files} files, {lines} lines; engine {cpu:.2f} CPU-s")
     print(f"  lizard functions {total} (+{not_functions} that are not functions), engine functions {len(ours)}")
     print(f"  recall    {found}/{total} = {100 * found / max(total, 1):.2f}%")
     print(f"  agreement {agree}/{total} = {100 * agree / max(total, 1):.2f}%")
+    print_differences(kinds, missing, show)
+
+
+def print_differences(kinds: dict[str, list[str]], missing: list[str], show: int) -> None:
+    """Each kind of difference with its count and examples (``show`` of ``other``, 3 of the rest),
+    then the functions not found (also in ``native_complexity``)."""
     for kind, items in sorted(kinds.items()):
         print(f"  differences, {kind}: {len(items)}")
         for item in items[: show if kind.startswith("other") else min(show, 3)]:
@@ -197,7 +203,7 @@ def _signature(f: Fn) -> str:
     return lines[f.start - 1] if 0 < f.start <= len(lines) else ""
 
 
-def _describe(theirs: Fn, mine: Fn | None) -> str:
+def describe(theirs: Fn, mine: Fn | None) -> str:
     where = f"{theirs.path}:{theirs.start}-{theirs.end} {theirs.name}"
     return f"{where} lizard {theirs.ccn}" + (f" engine {mine.ccn}" if mine is not None else "")
 

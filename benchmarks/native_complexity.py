@@ -31,7 +31,6 @@ import argparse
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import lizard
@@ -39,6 +38,7 @@ import lizard
 from analysis.engine import analyze
 from benchmarks._cache import _archive_for, _download, _unpack
 from benchmarks._debian import debian_tree
+from benchmarks.lizard_compare import Fn, describe, print_differences
 
 RUST_PACKAGES = ("librust-regex-dev", "librust-syn-dev", "librust-serde-dev", "librust-tokio-dev")
 CPP_ROOTS = (
@@ -48,15 +48,6 @@ CPP_ROOTS = (
 )
 SDISTS = {"zstandard": "0.25.0", "pythonnet": "3.0.5"}
 MAX_FILE_SIZE = 4_000_000
-
-
-@dataclass
-class Fn:
-    path: str
-    name: str
-    start: int
-    end: int
-    ccn: int
 
 
 def sdist(name: str) -> Path:
@@ -228,46 +219,35 @@ def compare(language: str, roots: list[Path], show: int) -> None:
             # literal taken for a lifetime: ``b'0'``)
             pool = by_start[(f.path, f.start, f.name)]
             if pool[0].ccn != f.ccn:
-                kinds["lizard ends the function elsewhere"].append(_describe(f, pool[0]))
+                kinds["lizard ends the function elsewhere"].append(describe(f, pool[0]))
                 found += 1
                 continue
         if not pool:
             pool = by_end.get((f.path, f.end), [])
             if len(pool) != 1:
                 if _bodyless(f):
-                    kinds["not found: absorbed (lizard's body-less declaration takes the next body)"].append(_describe(f, None))
+                    kinds["not found: absorbed (lizard's body-less declaration takes the next body)"].append(describe(f, None))
                 elif f.name in _NOT_FUNCTIONS:
-                    kinds["not found: not a function (lizard takes a statement or the file for one)"].append(_describe(f, None))
+                    kinds["not found: not a function (lizard takes a statement or the file for one)"].append(describe(f, None))
                 elif language == "rust" and _in_macro(f):
-                    kinds["not found: inside a macro (macro_rules!, cfg_*! {...}, quote!)"].append(_describe(f, None))
+                    kinds["not found: inside a macro (macro_rules!, cfg_*! {...}, quote!)"].append(describe(f, None))
                 else:
-                    missing.append(_describe(f, None))
+                    missing.append(describe(f, None))
                 continue
-            kinds["named differently (matched by closing line)"].append(_describe(f, pool[0]))
+            kinds["named differently (matched by closing line)"].append(describe(f, pool[0]))
         found += 1
         same = next((g for g in pool if g.ccn == f.ccn), None)
         if same is not None:
             agree += 1
             continue
         mine = pool[0]
-        kinds[_classify(language, f, mine)].append(_describe(f, mine))
+        kinds[_classify(language, f, mine)].append(describe(f, mine))
     total = len(theirs)
     print(f"{language}: {n_files} files, {lines} lines; engine {cpu:.2f} CPU-s (whole analysis)")
     print(f"  lizard functions {total}, engine functions {len(ours)}")
     print(f"  recall    {found}/{total} = {100 * found / max(total, 1):.2f}%")
     print(f"  agreement {agree}/{total} = {100 * agree / max(total, 1):.2f}%")
-    for kind, items in sorted(kinds.items()):
-        print(f"  differences, {kind}: {len(items)}")
-        for item in items[: show if kind.startswith("other") else min(show, 3)]:
-            print(f"    {item}")
-    print(f"  not found: {len(missing)}")
-    for item in missing[:show]:
-        print(f"    {item}")
-
-
-def _describe(theirs: Fn, mine: Fn | None) -> str:
-    where = f"{theirs.path}:{theirs.start}-{theirs.end} {theirs.name}"
-    return f"{where} lizard {theirs.ccn}" + (f" engine {mine.ccn}" if mine is not None else "")
+    print_differences(kinds, missing, show)
 
 
 def main() -> None:

@@ -18,27 +18,19 @@ a miss or a false alarm.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 from analysis.engine import analyze
+from benchmarks.go_java_security_samples import expectations, report
 
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "engine" / "samples" / "native_security"
-_EXPECT = re.compile(r"//\s*expect:\s*([\w-]+)")
 LANGUAGES = ("c", "cpp", "rust", "csharp")
 
 
 def expected() -> set[tuple[str, int, str]]:
-    out = set()
-    for path in sorted((SAMPLES / "vulnerable").rglob("*")):
-        if not path.is_file() or path.suffix not in (".c", ".cpp", ".rs", ".cs"):
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            match = _EXPECT.search(line)
-            if match:
-                out.add((path.relative_to(SAMPLES).as_posix(), number, match.group(1)))
-    return out
+    files = (p for p in sorted((SAMPLES / "vulnerable").rglob("*")) if p.is_file() and p.suffix in (".c", ".cpp", ".rs", ".cs"))
+    return expectations(SAMPLES, files)
 
 
 def run() -> tuple[set[tuple[str, int, str]], set[tuple[str, int, str]], list[tuple[str, int, str]], dict[str, str]]:
@@ -59,19 +51,7 @@ def run() -> tuple[set[tuple[str, int, str]], set[tuple[str, int, str]], list[tu
 
 def main() -> int:
     wanted, found, alarms, languages = run()
-    ok = True
-    for language in LANGUAGES:
-        mine = {w for w in wanted if languages.get(w[0]) == language}
-        for item in sorted(mine, key=lambda t: (t[2], t[1])):
-            print(f"{language:6} {item[2]:24} {item[0]}:{item[1]:<4} {'found' if item in found else 'MISSED'}")
-        hit = len(mine & found)
-        extra = sorted(f for f in found - wanted if languages.get(f[0]) == language)
-        false = [a for a in alarms if languages.get(a[0]) == language]
-        print(
-            f"{language}: recall {hit}/{len(mine)} = {100 * hit / max(1, len(mine)):.1f} %; other findings: {len(extra)} {extra}"
-        )
-        print(f"{language}: false alarms on the safe twins: {len(false)} {false}")
-        ok = ok and hit == len(mine) and not false
+    ok = report(LANGUAGES, wanted, found, alarms, languages.get, widths=(6, 24), other="other findings")
     return 0 if ok else 1
 
 

@@ -1,11 +1,14 @@
 """Tree-sitter results unchanged by a speed change: the facts (definitions with metrics, imports,
 calls, names used, clone windows, code lines, extras) and the findings of every file of the speed
-corpora — rxjs + zod (TypeScript), cobra + x/tools + prometheus client_golang (Go) and
-``java.util`` (Java) — from the engine of an earlier commit and from this one must be identical.
+corpora — rxjs + zod (TypeScript), cobra + x/tools + prometheus client_golang (Go),
+``java.util`` (Java) and the corpora of ``native_speed`` (regex, syn, serde, tokio: Rust; zstd +
+python-zstandard's C extension: C, analysed with C++ as one family and the 4 MB file size limit;
+googletest, fmt, nlohmann-json: C++; pythonnet: C#) — from the engine of an earlier commit and from this one must be identical.
 
-Usage (from the repository root; the corpora come from ``js_speed`` and ``_debian``)::
+Usage (from the repository root; the corpora come from ``js_speed``, ``_debian`` and
+``native_complexity``)::
 
-    .venv/bin/python -m benchmarks.tree_unchanged [--ref COMMIT] [--language typescript|go|java ...]
+    .venv/bin/python -m benchmarks.tree_unchanged [--ref COMMIT] [--language typescript|go|java|rust|c|cpp|csharp ...]
 
 ``--ref`` defaults to the commit of main the branch starts from (``git merge-base HEAD main``), so
 that changes landed on main meanwhile do not count. The earlier engine is exported with ``git archive`` into a temporary directory and run there in a
@@ -32,11 +35,20 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 
 
+NATIVE = ("rust", "c", "cpp", "csharp")
+MAX_FILE_SIZE = 4_000_000  # as benchmarks.native_complexity: zstd.c is over the default limit
+
+
 def dump(root: str, language: str, out: str) -> None:
     """Analyse ``root`` (one language, one process) and write its facts and findings as JSON."""
     from analysis.engine import analyze  # noqa: PLC0415 - imported from the engine under test (sys.path set by the caller)
 
-    result = analyze(root, workers=1, config={"languages": [language]})
+    if language in NATIVE:  # as benchmarks.native_complexity: C and C++ are analysed as one family
+        family = ["c", "cpp"] if language in ("c", "cpp") else [language]
+        config: dict[str, Any] = {"languages": family, "max_file_size": MAX_FILE_SIZE}
+    else:
+        config = {"languages": [language]}
+    result = analyze(root, workers=1, config=config)
     files = {}
     for path, facts in sorted(result.files.items()):
         data = dataclasses.asdict(facts)
@@ -49,6 +61,7 @@ def dump(root: str, language: str, out: str) -> None:
 def _corpora(languages: list[str]) -> list[tuple[str, str, Path]]:
     from benchmarks._debian import go_corpus, java_util  # noqa: PLC0415 - only the parent process needs the corpora
     from benchmarks.js_speed import DEFAULT, unpacked  # noqa: PLC0415 - same
+    from benchmarks.native_complexity import corpora  # noqa: PLC0415 - same
 
     out: list[tuple[str, str, Path]] = []
     if "typescript" in languages:
@@ -57,6 +70,9 @@ def _corpora(languages: list[str]) -> list[tuple[str, str, Path]]:
         out += [(p.parts[-5], "go", p) for p in go_corpus()]
     if "java" in languages:
         out.append(("java.util", "java", java_util()))
+    for language in NATIVE:
+        if language in languages:
+            out += [("/".join(p.parts[-2:]), language, p) for p in corpora(language)]
     return out
 
 
@@ -81,7 +97,7 @@ def _export(ref: str, dest: str) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ref", default="", help="commit of the engine to compare with (default: merge-base of HEAD and main)")
-    parser.add_argument("--language", action="append", choices=("typescript", "go", "java"))
+    parser.add_argument("--language", action="append", choices=("typescript", "go", "java", *NATIVE))
     args = parser.parse_args(argv)
     ref = (
         args.ref
@@ -92,7 +108,7 @@ def main(argv: list[str]) -> int:
     failures = 0
     with tempfile.TemporaryDirectory() as old:
         _export(ref, old)
-        for name, language, root in _corpora(args.language or ["typescript", "go", "java"]):
+        for name, language, root in _corpora(args.language or ["typescript", "go", "java", *NATIVE]):
             before = _run(Path(old), root, language, Path(old) / "before.json")
             after = _run(REPO, root, language, Path(old) / "after.json")
             diff = next(

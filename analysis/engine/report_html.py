@@ -73,7 +73,7 @@ class HtmlPage:
 _CSS = """
 *{box-sizing:border-box}
 table.hotspots{width:100%;border-collapse:collapse}table.hotspots td,table.hotspots th{padding:3px 6px;text-align:left}
-table.hotspots td.path{overflow-wrap:anywhere}.heat{display:inline-block;height:10px;border-radius:2px;max-width:70%}
+table.hotspots td.path{overflow-wrap:anywhere}.heat{display:inline-block;height:10px;border-radius:2px}table.hotspots td.score{white-space:nowrap}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2937;background:#f3f4f6}
 header{background:#111827;color:#f9fafb;padding:18px 28px;display:flex;align-items:center;gap:20px}
 header h1{font-size:20px;margin:0;overflow-wrap:anywhere}
@@ -429,13 +429,14 @@ def _hotspot_map(hotspots: Sequence[dict[str, Any]]) -> str:
     rows = []
     for h in hotspots:
         score = float(h.get("score", 0.0))
-        width = max(2.0, 100.0 * score / top)
+        # the bar and its figure share the cell: the hottest bar takes 70 % of it, the rest in proportion
+        width = max(2.0, 70.0 * score / top)
         # red for the hottest, fading to amber
         colour = "#b91c1c" if score >= 0.5 * top else "#ea580c" if score >= 0.2 * top else "#ca8a04"
         rows.append(
             f'<tr><td>{int(h.get("rank", 0))}</td><td class="path">{_e(h.get("path", ""))}</td>'
             f"<td>{int(h.get('revisions', 0)):,}</td><td>{int(h.get('complexity', 0)):,}</td>"
-            f'<td><span class="heat" style="width:{width:.0f}%;background:{colour}"></span> {score:.2f}</td></tr>'
+            f'<td class="score"><span class="heat" style="width:{width:.0f}%;background:{colour}"></span> {score:.2f}</td></tr>'
         )
     return (
         '<section class="card" id="hotspots"><h2>Hotspots (git history)</h2>'

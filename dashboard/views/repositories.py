@@ -14,6 +14,7 @@ from analysis.serializers import RepositoryCreateInputSerializer, RepositoryUpda
 from analysis.sources import redact_clone_url
 from dashboard import charts
 from dashboard.access import OrgView, form_data, redirect_to, validated
+from findings.filters import apply_facets
 from findings.models import SEVERITY_RANK, Finding
 from findings.selectors import findings_summary
 from history.selectors import history_top_hotspots
@@ -57,9 +58,12 @@ class RepositoryDetailView(OrgView):
         repo = self.get_object_or_404(Repository.objects, "Repository not found", pk=pk)
         trend = analysis_selectors.repository_trend(organization=self.org, repository=repo, limit=TREND_POINTS)
         latest = trend[-1] if trend else None
-        summary = findings_summary(
-            queryset=Finding.objects.for_org(self.org), organization=self.org, params={"repository_id": repo.pk}
-        )
+        params = {"repository_id": repo.pk}
+        findings = Finding.objects.for_org(self.org)
+        # The counts are those of the findings list's default view (source files, above the
+        # confidence floor: what the score weighs), so each count is what its link shows.
+        summary = findings_summary(queryset=apply_facets(findings, {}), organization=self.org, params=params)
+        everything = findings_summary(queryset=findings, organization=self.org, params=params)
         recent = list(AnalysisRun.objects.for_org(self.org).filter(repository=repo).order_by("-queued_at")[:RECENT_RUNS])
         chart = charts.trend_chart([(run.finished_at.strftime("%d %b %H:%M"), run.health_score) for run in trend])
         context = {
@@ -67,6 +71,7 @@ class RepositoryDetailView(OrgView):
             "clone_url": redact_clone_url(repo.clone_url),
             "latest": latest,
             "summary": summary,
+            "left_out": everything["total"] - summary["total"],
             "severity_counts": sorted(summary["by_severity"].items(), key=lambda kv: -SEVERITY_RANK[kv[0]]),
             "recent": recent,
             "chart": chart,

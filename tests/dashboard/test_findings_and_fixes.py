@@ -195,3 +195,27 @@ def test_test_files_are_hidden_by_default_like_the_api(member_page, member, org)
     api = member.client.get(f"/api/v1/findings?repository_id={repo.pk}&scope=all").json()
     assert len(default) == 1 and len(everything) == 2 and len(tests_only) == 1
     assert sorted(everything) == sorted(f["id"] for f in api["results"])
+
+
+def test_repository_page_counts_are_what_their_links_show(member_page, org):
+    """A count on the repository page opens a list of that many findings; findings of test files
+    (left out of the score and of the list's default view) are counted apart, with a link."""
+    from tests.findings.factories import RepositoryFactory
+
+    repo = RepositoryFactory(organization=org, name="counts")
+    record(
+        AnalysisRunFactory(repository=repo),
+        [
+            engine_finding("sql-injection", "app/db.py", 3, symbol="q", severity="critical"),
+            engine_finding("sql-injection", "tests/test_db.py", 3, symbol="tq", severity="critical", role="test"),
+            engine_finding("sql-injection", "tests/test_db.py", 9, symbol="tr", severity="critical", role="test"),
+        ],
+    )
+    html = member_page.get(f"/app/repositories/{repo.pk}/").content.decode()
+    link = f"/app/findings/?repository_id={repo.pk}&severity=critical"
+    shown = re.search(re.escape(link) + r'">(\d+)</a>', html)
+    assert shown is not None and shown.group(1) == "1", html
+    listed = _rows(member_page.get(link).content.decode())
+    assert len(listed) == 1
+    assert "2 more in tests, examples, vendored or generated files" in html
+    assert f"/app/findings/?repository_id={repo.pk}&scope=all" in html

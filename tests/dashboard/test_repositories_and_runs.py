@@ -63,7 +63,7 @@ def test_repository_page_has_trend_pillars_counts_and_recent_runs(member_page, o
     AnalysisRun.objects.filter(pk=world.r1.pk).update(health_score=70, grade="C")
     AnalysisRun.objects.filter(pk=world.r2.pk).update(health_score=82, grade="B", pillar_scores={"security": 91.0})
     member_page.get("/app/repositories/")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = member_page.get(f"/app/repositories/{world.repo.pk}/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -71,7 +71,7 @@ def test_repository_page_has_trend_pillars_counts_and_recent_runs(member_page, o
     assert 'class="chart"' in html and "Analyse now" in html
     assert "Security</dt><dd>91.0" in html
     assert f"/app/analyses/{world.r2.pk}/" in html
-    # counts by severity are the API summary's (repository A: high, info, medium present)
+    # counts by severity are the default view of the findings list (repository A: high, info, medium present)
     assert f"?repository_id={world.repo.pk}&severity=high" in html
 
 

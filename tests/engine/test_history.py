@@ -436,6 +436,11 @@ def test_html_report_shows_the_hotspot_map(full_run, make_tree):
     rows = re.findall(r'<tr><td>(\d+)</td><td class="path">([^<]+)</td>', section)
     assert rows[0] == ("1", "pkg/core.py")
     assert [path for _, path in rows] == [h["path"] for h in full_run.metrics["history"]["hotspots"]]
+    # each bar is in proportion to its score (the hottest at 70 % of the cell, its figure beside it)
+    hotspots = full_run.metrics["history"]["hotspots"]
+    widths = [int(w) for w in re.findall(r'class="heat" style="width:(\d+)%', section)]
+    top = max(h["score"] for h in hotspots)
+    assert widths == [max(2, round(70 * h["score"] / top)) for h in hotspots]
     plain = analyze(make_tree({"a.py": "def f():\n    return 1\n"}), workers=1)
     assert 'id="hotspots"' not in render(plain, "html")
 
@@ -501,3 +506,14 @@ def test_real_history_of_this_repository_matches_git_log_follow():
             want["authors"],
         )
         assert h.main_author_share == want["share"]
+
+
+def test_incremental_mining_applies_a_grown_ignore_list_to_stored_commits(history_repo):
+    root = history_repo["root"]
+    first = mine_history(root, HistoryOptions(months=24))
+    stored = [CommitFacts.from_dict(c.to_dict()) for c in first.commits]
+    target = stored[3].sha
+    assert not stored[3].ignored
+    again = mine_history(root, HistoryOptions(months=24, ignore_revs=[target[:10]]), known=stored)
+    assert again.incremental and again.new_commits == 0
+    assert {c.sha for c in again.commits if c.ignored} == {target, history_repo["shas"]["reformat"]}

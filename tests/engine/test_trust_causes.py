@@ -83,6 +83,29 @@ def test_a_mutable_default_only_read_is_low_confidence_and_one_written_is_not():
     assert confidences(source, "mutable-default-argument") == [(2, 0.2), (5, 0.4), (8, 1.0), (12, 1.0)]
 
 
+def test_a_service_loop_is_low_confidence_and_a_busy_loop_is_not():
+    source = """
+        import time
+
+        def worker(queue):
+            while True:
+                task = queue.get()
+                task()
+
+        def scheduler(self):
+            try:
+                while True:
+                    self.tick()
+            except KeyboardInterrupt:
+                pass
+
+        def spin(state):
+            while True:
+                state.step()
+    """
+    assert confidences(source, "infinite-loop-without-exit") == [(5, 0.3), (11, 0.3), (17, 0.8)]
+
+
 # --- design -----------------------------------------------------------------------------------------
 
 

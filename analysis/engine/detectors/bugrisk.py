@@ -684,6 +684,42 @@ class BlockingCallInAsync(NodeDetector):
 _EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 
 
+_SERVICE_LOOP_CONFIDENCE = 0.3
+_WAITING_CALLS = frozenset(
+    {
+        "get",
+        "sleep",
+        "wait",
+        "accept",
+        "recv",
+        "recvfrom",
+        "select",
+        "poll",
+        "read",
+        "readline",
+        "join",
+        "serve_forever",
+        "handle_request",
+    }
+)
+
+
+def _waits(loop: ast.While) -> bool:
+    """Whether the loop's own body (not nested functions) calls something that blocks."""
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if name in _WAITING_CALLS:
+                    return True
+    return False
+
+
+def _in_body(try_node: ast.Try, node: ast.AST) -> bool:
+    return any(node is n for stmt in try_node.body for n in ast.walk(stmt))
+
+
 @register
 class InfiniteLoopWithoutExit(NodeDetector):
     """``while True`` whose body has no break, return, raise or exit call."""
@@ -707,11 +743,16 @@ class InfiniteLoopWithoutExit(NodeDetector):
             return
         if self._has_exit(node, ctx):
             return
+        # A loop that waits each turn (a queue's get(), sleep, accept, select) or runs inside a
+        # try that handles its stop (KeyboardInterrupt, a stop exception) is a service or worker
+        # loop meant to last as long as its thread or process.
+        service = _waits(node) or any(isinstance(p, ast.Try) and p.handlers and _in_body(p, node) for p in ctx.parents)
         ctx.report(
             self.spec,
             node,
             "This loop has no break, return, raise or exit call: it never terminates normally.",
-            confidence=0.8,
+            confidence=_SERVICE_LOOP_CONFIDENCE if service else 0.8,
+            metadata={"service_loop": True} if service else {},
             code=ctx.segment(node, 1),
         )
 

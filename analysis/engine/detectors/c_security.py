@@ -23,8 +23,18 @@ import re
 from typing import TYPE_CHECKING
 
 from analysis.engine.detectors.security import CommandInjection
-from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom
-from analysis.engine.detectors.tree_taint import TaintRules, enclosing, flag, step, taint, value_of
+from analysis.engine.detectors.security_config import InsecureRandom
+from analysis.engine.detectors.tree_taint import (
+    Binders,
+    TaintRules,
+    bound_name,
+    enclosing,
+    flag,
+    report_insecure_random,
+    step,
+    taint,
+    value_of,
+)
 from analysis.engine.model import Category, Kind, Severity
 from analysis.engine.registry import DetectorSpec, TreeDetector, register
 
@@ -283,44 +293,23 @@ class CInsecureRandom(_CSinks):
     names = frozenset({"rand", "random"})
 
     def check(self, node: Node, name: str, ctx: TreeContext) -> None:
-        target = _bound_name(node, ctx)
-        if not target or not _SECURITY_NAME.search(target):
-            return
-        ctx.report(
-            self.spec,
-            node,
-            f"{name}() is predictable: '{target}' needs a CSPRNG (getrandom, arc4random, /dev/urandom).",
-            kind=Kind.VULNERABILITY.value,
-            confidence=0.7,
-            metadata={"name": target},
+        report_insecure_random(
+            self.spec, ctx, node, f"{name}()", bound_name(_BINDERS, node, ctx), "a CSPRNG (getrandom, arc4random, /dev/urandom)"
         )
 
 
-def _bound_name(node: Node, ctx: TreeContext) -> str:
-    """The variable, field or function a value ends up in (``token = rand()``, ``return`` in
-    ``make_token``)."""
-    parent = node.parent
-    while parent is not None and parent.type not in (
-        "init_declarator",
-        "assignment_expression",
-        "return_statement",
-        "compound_statement",
-        "expression_statement",
-    ):
-        parent = parent.parent
-    if parent is None:
-        return ""
-    if parent.type == "return_statement":
-        function = enclosing(node, _FUNCTIONS)
-        declarator = function.child_by_field_name("declarator") if function is not None else None
-        return ctx.text(declarator).split("(", 1)[0] if declarator is not None else ""
-    if parent.type == "init_declarator":
-        declarator = parent.child_by_field_name("declarator")
-        return ctx.text(declarator) if declarator is not None else ""
-    if parent.type == "assignment_expression":
-        left = parent.child_by_field_name("left")
-        return ctx.text(left) if left is not None else ""
-    return ""
+def _function_name(node: Node, ctx: TreeContext) -> str:
+    function = enclosing(node, _FUNCTIONS)
+    declarator = function.child_by_field_name("declarator") if function is not None else None
+    return ctx.text(declarator).split("(", 1)[0] if declarator is not None else ""
+
+
+# where a value ends up (``token = rand()``, ``return`` in ``make_token``)
+_BINDERS = Binders(
+    names={"init_declarator": "declarator", "assignment_expression": "left"},
+    barriers=frozenset({"compound_statement", "expression_statement"}),
+    function_name=_function_name,
+)
 
 
 # GCC's -Wimplicit-fallthrough comment forms: the comment starts with it ("falls through", "FALLTHRU")

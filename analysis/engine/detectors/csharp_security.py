@@ -28,8 +28,18 @@ import re
 from typing import TYPE_CHECKING
 
 from analysis.engine.detectors.security import CommandInjection, SqlInjection, UnsafeDeserialization
-from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom, InsecureTls, WeakCrypto
-from analysis.engine.detectors.tree_taint import TaintRules, enclosing, flag, value_of
+from analysis.engine.detectors.security_config import InsecureRandom, InsecureTls, WeakCrypto
+from analysis.engine.detectors.tree_taint import (
+    PASSWORD,
+    Binders,
+    TaintRules,
+    bound_name,
+    enclosing,
+    flag,
+    report_insecure_random,
+    report_weak_hash,
+    value_or_self,
+)
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
 
@@ -192,17 +202,9 @@ def args(call: Node) -> list[Node]:
     return out
 
 
-def _value(node: Node, ctx: TreeContext) -> Node:
-    if node.type == "identifier":
-        found = value_of(RULES, node, ctx)
-        if found is not None:
-            return found
-    return node
-
-
 def built(node: Node, ctx: TreeContext) -> bool:
     """A string assembled at run time: ``+`` with a non-literal, interpolation, string.Format/Concat."""
-    node = _value(node, ctx)
+    node = value_or_self(RULES, node, ctx)
     if node.type == "binary_expression":
         op = node.child_by_field_name("operator")
         return op is not None and op.type == "+" and any(c.type not in _STRINGS for c in node.named_children)
@@ -221,7 +223,7 @@ def _literal(node: Node, ctx: TreeContext) -> str | None:
 
 
 def _first_text(node: Node, ctx: TreeContext) -> str:
-    stack = [_value(node, ctx)]
+    stack = [value_or_self(RULES, node, ctx)]
     while stack:
         current = stack.pop()
         if current.type in _STRINGS or current.type in ("string_content", "interpolated_string_text", "string_literal_content"):
@@ -359,7 +361,7 @@ class CsDeserialization(_CsSinks):
         name, receiver = _method(node, ctx)
         if name != "Deserialize" or receiver is None:
             return
-        made = _value(receiver, ctx)
+        made = value_or_self(RULES, receiver, ctx)
         text = ctx.text(made)
         if not _FORMATTERS.search(text):
             declared = re.search(rf"\b(\w+)\s+{re.escape(ctx.text(receiver))}\s*[;=]", ctx.text(ctx.tree.root_node))
@@ -403,7 +405,6 @@ _WEAK = {
     "SHA1CryptoServiceProvider": "SHA-1",
     "SHA1Managed": "SHA-1",
 }
-_PASSWORD = re.compile(r"passw|pwd|passphrase", re.I)
 
 
 @register
@@ -428,14 +429,9 @@ class CsWeakHash(_CsSinks):
             + " "
             + (ctx.text(scope.child_by_field_name("name") or scope) if scope is not None else "")
         )
-        password = bool(_PASSWORD.search(context))
-        ctx.report(
-            self.spec,
-            node,
-            f"{algorithm} {'hashes a password: use PBKDF2 (Rfc2898DeriveBytes), bcrypt or Argon2' if password else 'is a broken hash'}.",
-            kind=Kind.VULNERABILITY.value if password else Kind.HOTSPOT.value,
-            confidence=0.8 if password else 0.4,
-            metadata={"algorithm": algorithm, "password": password},
+        password = bool(PASSWORD.search(context))
+        report_weak_hash(
+            self.spec, ctx, node, algorithm, password=password, advice="PBKDF2 (Rfc2898DeriveBytes), bcrypt or Argon2"
         )
 
 
@@ -449,36 +445,23 @@ class CsInsecureRandom(_CsSinks):
         name, receiver = _method(node, ctx)
         if name not in ("Next", "NextBytes", "NextInt64") or receiver is None:
             return
-        made = ctx.text(_value(receiver, ctx))
+        made = ctx.text(value_or_self(RULES, receiver, ctx))
         if not re.search(r"\bnew\s+(?:System\.)?Random\s*\(|\bRandom\.Shared\b", made) and not re.search(
             rf"\bRandom\s+{re.escape(ctx.text(receiver))}\b", ctx.text(ctx.tree.root_node)
         ):
             return
-        target = _bound_name(node, ctx)
-        if not target or not _SECURITY_NAME.search(target):
-            return
-        ctx.report(
-            self.spec,
-            node,
-            f"System.Random is predictable: '{target}' needs RandomNumberGenerator.",
-            kind=Kind.VULNERABILITY.value,
-            confidence=0.7,
-            metadata={"name": target},
-        )
+        report_insecure_random(self.spec, ctx, node, "System.Random", bound_name(_BINDERS, node, ctx), "RandomNumberGenerator")
 
 
-def _bound_name(node: Node, ctx: TreeContext) -> str:
-    parent = node.parent
-    while parent is not None and parent.type not in ("variable_declarator", "assignment_expression", "return_statement", "block"):
-        parent = parent.parent
-    if parent is None or parent.type == "block":
-        return ""
-    if parent.type == "return_statement":
-        scope = enclosing(node, _FUNCTIONS)
-        name = scope.child_by_field_name("name") if scope is not None else None
-        return ctx.text(name) if name is not None else ""
-    if parent.type == "variable_declarator":
-        name = parent.child_by_field_name("name")
-        return ctx.text(name) if name is not None else ""
-    left = parent.child_by_field_name("left")
-    return ctx.text(left) if left is not None else ""
+def _function_name(node: Node, ctx: TreeContext) -> str:
+    scope = enclosing(node, _FUNCTIONS)
+    name = scope.child_by_field_name("name") if scope is not None else None
+    return ctx.text(name) if name is not None else ""
+
+
+# where a value ends up (``var token = rng.Next()``, ``return`` in ``MakeToken``)
+_BINDERS = Binders(
+    names={"variable_declarator": "name", "assignment_expression": "left"},
+    barriers=frozenset({"block"}),
+    function_name=_function_name,
+)

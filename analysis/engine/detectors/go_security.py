@@ -20,8 +20,18 @@ from analysis.engine.detectors.security import (
     ServerSideRequestForgery,
     SqlInjection,
 )
-from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom, InsecureTls, WeakCrypto
-from analysis.engine.detectors.tree_taint import TaintRules, flag, value_of
+from analysis.engine.detectors.security_config import InsecureRandom, InsecureTls, WeakCrypto
+from analysis.engine.detectors.tree_taint import (
+    PASSWORD,
+    Binders,
+    TaintRules,
+    bound_name,
+    flag,
+    report_insecure_random,
+    report_weak_hash,
+    symbol_name,
+    value_of,
+)
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
 
@@ -332,7 +342,6 @@ class GoInsecureTls(TreeDetector):
 
 
 _WEAK = {"crypto/md5": "MD5", "crypto/sha1": "SHA-1", "golang.org/x/crypto/md4": "MD4"}
-_PASSWORD = re.compile(r"passw|pwd|passphrase", re.I)
 
 
 @register
@@ -348,15 +357,8 @@ class GoWeakHash(_GoSecurity):
         if algorithm is None or func not in ("New", "Sum"):
             return
         statement = node.parent.parent if node.parent is not None and node.parent.parent is not None else node
-        password = bool(_PASSWORD.search(ctx.text(statement) + " " + ctx.symbol_at(node)))
-        ctx.report(
-            self.spec,
-            node,
-            f"{algorithm} {'hashes a password: use bcrypt, scrypt or argon2' if password else 'is a broken hash'}.",
-            kind=Kind.VULNERABILITY.value if password else Kind.HOTSPOT.value,
-            confidence=0.8 if password else 0.4,
-            metadata={"algorithm": algorithm, "password": password},
-        )
+        password = bool(PASSWORD.search(ctx.text(statement) + " " + ctx.symbol_at(node)))
+        report_weak_hash(self.spec, ctx, node, algorithm, password=password, advice="bcrypt, scrypt or argon2")
 
 
 @register
@@ -369,40 +371,17 @@ class GoInsecureRandom(_GoSecurity):
         name = callee(node, ctx)
         if not name.startswith(("math/rand.", "math/rand/v2.")):
             return
-        target = _bound_name(node, ctx)
-        if not target or not _SECURITY_NAME.search(target):
-            return
-        ctx.report(
-            self.spec,
-            node,
-            f"math/rand is predictable: '{target}' needs crypto/rand.",
-            kind=Kind.VULNERABILITY.value,
-            confidence=0.7,
-            metadata={"name": target},
-        )
+        report_insecure_random(self.spec, ctx, node, "math/rand", bound_name(_BINDERS, node, ctx), "crypto/rand")
 
 
-def _bound_name(node: Node, ctx: TreeContext) -> str:
-    """The variable, field or function a value ends up in (``token := ...``, ``return`` in
-    ``func newToken()``)."""
-    parent = node.parent
-    while parent is not None and parent.type not in (
-        "short_var_declaration",
-        "assignment_statement",
-        "var_spec",
-        "keyed_element",
-        "return_statement",
-        "block",
-    ):
-        parent = parent.parent
-    if parent is None or parent.type == "block":
-        return ""
-    if parent.type == "return_statement":
-        return ctx.symbol_at(node).rsplit(".", 1)[-1]
-    if parent.type == "keyed_element":
-        key = parent.named_child(0)
-        return ctx.text(key) if key is not None else ""
-    if parent.type == "var_spec":
-        return " ".join(ctx.text(n) for n in parent.children_by_field_name("name"))
-    left = parent.child_by_field_name("left")
-    return ctx.text(left) if left is not None else ""
+# where a value ends up (``token := ...``, ``Key: ...``, ``return`` in ``func newToken()``)
+_BINDERS = Binders(
+    names={
+        "short_var_declaration": "left",
+        "assignment_statement": "left",
+        "var_spec": "name",
+        "keyed_element": "",
+    },
+    barriers=frozenset({"block"}),
+    function_name=symbol_name,
+)

@@ -23,8 +23,21 @@ from analysis.engine.detectors.security import (
     UnsafeDeserialization,
     XmlExternalEntities,
 )
-from analysis.engine.detectors.security_config import _SECURITY_NAME, InsecureRandom, InsecureTls, WeakCrypto
-from analysis.engine.detectors.tree_taint import TaintRules, enclosing, flag, taint, value_of
+from analysis.engine.detectors.security_config import InsecureRandom, InsecureTls, WeakCrypto
+from analysis.engine.detectors.tree_taint import (
+    PASSWORD,
+    Binders,
+    TaintRules,
+    bound_name,
+    enclosing,
+    flag,
+    report_insecure_random,
+    report_weak_hash,
+    symbol_name,
+    taint,
+    value_of,
+    value_or_self,
+)
 from analysis.engine.model import Kind
 from analysis.engine.registry import TreeDetector, register
 
@@ -163,14 +176,6 @@ def built(node: Node | None, ctx: TreeContext) -> bool:
     return False
 
 
-def _value(node: Node, ctx: TreeContext) -> Node:
-    if node.type == "identifier":
-        value = value_of(RULES, node, ctx)
-        if value is not None:
-            return value
-    return node
-
-
 def _first_literal(node: Node, ctx: TreeContext) -> str:
     stack = [node]
     while stack:
@@ -253,7 +258,7 @@ class JavaSqlInjection(_JavaSecurity):
         a = args(node)
         if not a:
             return
-        value = _value(a[0], ctx)
+        value = value_or_self(RULES, a[0], ctx)
         if not (built(value, ctx) and _SQL_START.search(_first_literal(value, ctx))):
             return
         flag(RULES, self.spec, ctx, node, a[0], f"{callee(node, ctx)}()", hotspot=True)
@@ -279,7 +284,7 @@ class JavaCommandInjection(_JavaSecurity):
             if parts is not None:
                 self._shell(node, ctx, parts, "Runtime.exec")
             else:
-                flag(RULES, self.spec, ctx, node, command, "Runtime.exec", hotspot=built(_value(command, ctx), ctx))
+                flag(RULES, self.spec, ctx, node, command, "Runtime.exec", hotspot=built(value_or_self(RULES, command, ctx), ctx))
         elif (
             node.type == "method_invocation"
             and name.endswith(".command")
@@ -306,7 +311,9 @@ class JavaCommandInjection(_JavaSecurity):
             return
         if ctx.text(parts[0]) in _SHELLS and len(parts) >= 3 and ctx.text(parts[1]) in ('"-c"', '"/c"', '"-Command"'):
             script = parts[2]
-            flag(RULES, self.spec, ctx, node, script, f"{what} with a shell", hotspot=built(_value(script, ctx), ctx))
+            flag(
+                RULES, self.spec, ctx, node, script, f"{what} with a shell", hotspot=built(value_or_self(RULES, script, ctx), ctx)
+            )
         else:
             flag(RULES, self.spec, ctx, node, parts[0], f"{what} program", hotspot=False)
 
@@ -503,7 +510,6 @@ class JavaTrustAll(TreeDetector):
 
 
 _WEAK_DIGESTS = {"MD5": "MD5", "MD2": "MD2", "MD4": "MD4", "SHA-1": "SHA-1", "SHA1": "SHA-1", "SHA": "SHA-1"}
-_PASSWORD = re.compile(r"passw|pwd|passphrase", re.I)
 
 
 @register
@@ -522,15 +528,8 @@ class JavaWeakHash(_JavaSecurity):
         if algorithm is None:
             return
         scope = enclosing(node, _FUNCTIONS) or node
-        password = bool(_PASSWORD.search(ctx.text(scope)[:2000] + " " + ctx.symbol_at(node)))
-        ctx.report(
-            self.spec,
-            node,
-            f"{algorithm} {'hashes a password: use bcrypt, scrypt or argon2' if password else 'is a broken hash'}.",
-            kind=Kind.VULNERABILITY.value if password else Kind.HOTSPOT.value,
-            confidence=0.8 if password else 0.4,
-            metadata={"algorithm": algorithm, "password": password},
-        )
+        password = bool(PASSWORD.search(ctx.text(scope)[:2000] + " " + ctx.symbol_at(node)))
+        report_weak_hash(self.spec, ctx, node, algorithm, password=password, advice="bcrypt, scrypt or argon2")
 
 
 _RANDOM_METHODS = (".nextInt", ".nextLong", ".nextBytes", ".nextDouble", ".nextFloat", ".nextGaussian", ".nextBoolean")
@@ -556,33 +555,12 @@ class JavaInsecureRandom(_JavaSecurity):
             name = f"java.util.Random.{name.rsplit('.', 1)[-1]}"
         elif name not in ("Math.random", "ThreadLocalRandom.current"):
             return
-        target = _bound_name(node, ctx)
-        if not target or not _SECURITY_NAME.search(target):
-            return
-        ctx.report(
-            self.spec,
-            node,
-            f"{name} is predictable: '{target}' needs java.security.SecureRandom.",
-            kind=Kind.VULNERABILITY.value,
-            confidence=0.7,
-            metadata={"name": target},
-        )
+        report_insecure_random(self.spec, ctx, node, name, bound_name(_BINDERS, node, ctx), "java.security.SecureRandom")
 
 
-def _bound_name(node: Node, ctx: TreeContext) -> str:
-    """The variable, field or method a value ends up in."""
-    parent = node.parent
-    while parent is not None and parent.type not in (
-        "variable_declarator",
-        "assignment_expression",
-        "return_statement",
-        "block",
-        "class_body",
-    ):
-        parent = parent.parent
-    if parent is None or parent.type in ("block", "class_body"):
-        return ""
-    if parent.type == "return_statement":
-        return ctx.symbol_at(node).rsplit(".", 1)[-1]
-    target = parent.child_by_field_name("name") or parent.child_by_field_name("left")
-    return ctx.text(target) if target is not None else ""
+# where a value ends up: the variable, field or method
+_BINDERS = Binders(
+    names={"variable_declarator": "name", "assignment_expression": "left"},
+    barriers=frozenset({"block", "class_body"}),
+    function_name=symbol_name,
+)

@@ -481,7 +481,13 @@ class FloatingPromise(_JsDetector):
     )
     kinds = frozenset({"expression_statement"})
 
+    def start_file(self, ctx: TreeContext) -> None:
+        # an async function has the keyword in its text: a file without it has none to drop
+        ctx.shared["floating.async"] = b"async" in ctx.data
+
     def visit(self, node: Node, ctx: TreeContext) -> None:
+        if not ctx.shared.get("floating.async", True):
+            return
         expr = node.named_child(0)
         if expr is None or expr.type != "call_expression":
             return

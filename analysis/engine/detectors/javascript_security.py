@@ -33,7 +33,6 @@ from analysis.engine.detectors.security_config import (
     _NOT_A_SECRET_NAME,
     _PLACEHOLDER,
     _SECRET_NAME,
-    _SECURITY_NAME,
     _TOKEN_HINT,
     KNOWN_TOKENS,
     HardcodedSecret,
@@ -44,6 +43,7 @@ from analysis.engine.detectors.security_config import (
     _looks_random,
     shannon_entropy,
 )
+from analysis.engine.detectors.tree_taint import report_insecure_random, report_weak_hash
 from analysis.engine.model import Kind, Severity
 from analysis.engine.registry import TreeDetector, register
 
@@ -578,14 +578,7 @@ class JsWeakHash(TreeDetector):
         algorithm = ctx.text(args[0]).strip("'\"`")
         around = ctx.text(node.parent.parent) if node.parent is not None and node.parent.parent is not None else ""
         password = bool(re.search(r"passw|pwd", around + ctx.symbol, re.I))
-        ctx.report(
-            self.spec,
-            node,
-            f"{algorithm} {'hashes a password: use bcrypt, scrypt or argon2' if password else 'is a broken hash'}.",
-            kind=Kind.VULNERABILITY.value if password else Kind.HOTSPOT.value,
-            confidence=0.8 if password else 0.4,
-            metadata={"algorithm": algorithm, "password": password},
-        )
+        report_weak_hash(self.spec, ctx, node, algorithm, password=password, advice="bcrypt, scrypt or argon2")
 
 
 @register
@@ -620,16 +613,7 @@ class JsInsecureRandom(TreeDetector):
             return
         target = parent.child_by_field_name("name") or parent.child_by_field_name("left") or parent.child_by_field_name("key")
         name = ctx.text(target) if target is not None else ctx.symbol.rsplit(".", 1)[-1]
-        if not _SECURITY_NAME.search(name):
-            return
-        ctx.report(
-            self.spec,
-            node,
-            f"Math.random() is predictable: '{name}' needs crypto.randomBytes / crypto.randomUUID.",
-            kind=Kind.VULNERABILITY.value,
-            confidence=0.7,
-            metadata={"name": name},
-        )
+        report_insecure_random(self.spec, ctx, node, "Math.random()", name, "crypto.randomBytes / crypto.randomUUID")
 
 
 @register

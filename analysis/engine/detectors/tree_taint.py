@@ -15,10 +15,11 @@ joining paths). Only searched when a sink is met.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from analysis.engine.detectors.security_config import _SECURITY_NAME
 from analysis.engine.model import Kind
 
 if TYPE_CHECKING:
@@ -67,6 +68,45 @@ def enclosing(node: Node, kinds: frozenset[str]) -> Node | None:
     while parent is not None and parent.type not in kinds:
         parent = parent.parent
     return parent
+
+
+@dataclass(frozen=True)
+class Binders:
+    """Where a value ends up, per grammar (``bound_name``)."""
+
+    # binder node kind -> the field holding the name it binds ("" = its first named child); every
+    # child of the field counts, joined by a space (Go's ``var a, b = f()`` -> "a b")
+    names: Mapping[str, str]
+    # kinds that end the search with no name (a block, a statement)
+    barriers: frozenset[str]
+    # the name a ``return`` binds: the enclosing function's
+    function_name: Callable[[Node, TreeContext], str]
+    returns: str = "return_statement"
+
+
+def symbol_name(node: Node, ctx: TreeContext) -> str:
+    """The last part of the symbol ``node`` is in (``Server.token`` -> "token"): a
+    ``Binders.function_name``."""
+    return ctx.symbol_at(node).rsplit(".", 1)[-1]
+
+
+def bound_name(binders: Binders, node: Node, ctx: TreeContext) -> str:
+    """The variable, field or function a value ends up in (``token := rand.Int()``, ``return`` in
+    ``func newToken()``), "" when none."""
+    parent = node.parent
+    while parent is not None and parent.type not in binders.names and parent.type != binders.returns:
+        if parent.type in binders.barriers:
+            return ""
+        parent = parent.parent
+    if parent is None:
+        return ""
+    if parent.type == binders.returns:
+        return binders.function_name(node, ctx)
+    field = binders.names[parent.type]
+    if not field:
+        first = parent.named_child(0)
+        return ctx.text(first) if first is not None else ""
+    return " ".join(ctx.text(n) for n in parent.children_by_field_name(field))
 
 
 def _sources(rules: TaintRules, node: Node, ctx: TreeContext, process: bool) -> re.Pattern[str]:
@@ -143,6 +183,15 @@ def value_of(rules: TaintRules, node: Node, ctx: TreeContext) -> Node | None:
     )
 
 
+def value_or_self(rules: TaintRules, node: Node, ctx: TreeContext) -> Node:
+    """The value an identifier ``node`` was last bound to (``value_of``), else ``node`` itself."""
+    if node.type == "identifier":
+        value = value_of(rules, node, ctx)
+        if value is not None:
+            return value
+    return node
+
+
 def flag(
     rules: TaintRules,
     spec: DetectorSpec,
@@ -178,3 +227,36 @@ def flag(
             confidence=0.3,
             metadata={"sink": what},
         )
+
+
+# a hash of a password (the statement or function around a weak hash): Go, Java, C#
+PASSWORD = re.compile(r"passw|pwd|passphrase", re.I)
+
+
+def report_weak_hash(spec: DetectorSpec, ctx: TreeContext, node: Node, algorithm: str, *, password: bool, advice: str) -> None:
+    """Report a broken hash (MD5, SHA-1...) at ``node``: a vulnerability when it hashes a password
+    (``advice``: what to use instead, per language), else a hotspot."""
+    ctx.report(
+        spec,
+        node,
+        f"{algorithm} {f'hashes a password: use {advice}' if password else 'is a broken hash'}.",
+        kind=Kind.VULNERABILITY.value if password else Kind.HOTSPOT.value,
+        confidence=0.8 if password else 0.4,
+        metadata={"algorithm": algorithm, "password": password},
+    )
+
+
+def report_insecure_random(spec: DetectorSpec, ctx: TreeContext, node: Node, what: str, target: str, advice: str) -> None:
+    """Report the predictable generator ``what`` at ``node`` when the name its value ends up in
+    (``target``) is one that must not be guessed (a token, a key...); ``advice``: the generator to
+    use instead, per language."""
+    if not target or not _SECURITY_NAME.search(target):
+        return
+    ctx.report(
+        spec,
+        node,
+        f"{what} is predictable: '{target}' needs {advice}.",
+        kind=Kind.VULNERABILITY.value,
+        confidence=0.7,
+        metadata={"name": target},
+    )

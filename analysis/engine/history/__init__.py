@@ -19,7 +19,9 @@ from analysis.engine.history.mining import (
     HistoryError,
     git,
     head_commit,
+    ignore_revs,
     is_git_repository,
+    is_ignored,
     mine_commits,
     mine_hunks,
     tracked_files,
@@ -104,6 +106,11 @@ def mine_history(
         for c in new:
             c.email = identity(c.email)
     commits = [c for c in commits if c.timestamp >= since][: options.max_commits]
+    if incremental:
+        # the ignore list may have grown since the stored commits were mined
+        revs = ignore_revs(root, options.ignore_revs, head)
+        for c in commits:
+            c.ignored = is_ignored(c.sha, revs)
     return MinedHistory(commits=commits, new_commits=len(new), head=head, incremental=incremental)
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import tree_sitter_c
 
 from analysis.engine.facts import ImportFact
-from analysis.engine.languages.spec import LanguageHooks, LanguageSpec
+from analysis.engine.languages.spec import LanguageHooks, LanguageSpec, else_if_in_else_clause
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -234,11 +234,6 @@ def exports(node: Node, text: Text) -> list[str]:
     return [found] if found else []
 
 
-def is_else_if(node: Node) -> bool:
-    parent = node.parent
-    return parent is not None and parent.type == "else_clause"
-
-
 # attribute-like macros the grammar takes for types or names: export/visibility/inline/calling
 # convention macros before a declaration (``ZSTDLIB_API size_t f(...)``, ``class SPDLOG_API x``,
 # ``STBIDEF int f(...)``) and specifiers after one (``f() FOO_NOEXCEPT;``), namespace brackets
@@ -312,7 +307,7 @@ HOOKS = LanguageHooks(
     complexity=complexity,
     callee=callee,
     exports=exports,
-    is_else_if=is_else_if,
+    is_else_if=else_if_in_else_clause,
 )
 
 C = LanguageSpec(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import tree_sitter_cpp
 
 from analysis.engine.languages import c
-from analysis.engine.languages.spec import LanguageHooks, LanguageSpec
+from analysis.engine.languages.spec import LanguageHooks, LanguageSpec, else_if_in_else_clause
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -85,7 +85,7 @@ HOOKS = LanguageHooks(
     callee=c.callee,
     bases=bases,
     exports=exports,
-    is_else_if=c.is_else_if,
+    is_else_if=else_if_in_else_clause,
     receiver=receiver,
 )
 

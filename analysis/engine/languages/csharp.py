@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import tree_sitter_c_sharp
 
 from analysis.engine.facts import ImportFact
-from analysis.engine.languages.spec import LanguageHooks, LanguageSpec
+from analysis.engine.languages.spec import LanguageHooks, LanguageSpec, else_if_as_alternative
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -187,14 +187,6 @@ def exports(node: Node, text: Text) -> list[str]:
     return [text(named)] if named is not None else []
 
 
-def is_else_if(node: Node) -> bool:
-    parent = node.parent
-    if parent is None or parent.type != "if_statement":
-        return False
-    alternative = parent.child_by_field_name("alternative")
-    return alternative is not None and alternative.id == node.id
-
-
 # sinks of ``detectors/native_security.py``, matched after the walk
 _SINK_METHODS = (
     "Start ExecuteReader ExecuteNonQuery ExecuteScalar ExecuteSqlRaw ExecuteSqlCommand FromSqlRaw Query Execute "
@@ -234,7 +226,7 @@ HOOKS = LanguageHooks(
     callee=callee,
     bases=bases,
     exports=exports,
-    is_else_if=is_else_if,
+    is_else_if=else_if_as_alternative,
 )
 
 CSHARP = LanguageSpec(

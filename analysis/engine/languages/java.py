@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import tree_sitter_java
 
 from analysis.engine.facts import ImportFact
-from analysis.engine.languages.spec import LanguageHooks, LanguageSpec
+from analysis.engine.languages.spec import LanguageHooks, LanguageSpec, else_if_as_alternative
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -201,14 +201,6 @@ def exports(node: Node, text: Text) -> list[str]:
     return [text(name)] if name is not None else []
 
 
-def is_else_if(node: Node) -> bool:
-    parent = node.parent
-    if parent is None or parent.type != "if_statement":
-        return False
-    alternative = parent.child_by_field_name("alternative")
-    return alternative is not None and alternative.id == node.id
-
-
 # security sinks and string comparisons (``detectors/java_security.py``, ``java_quality.py``),
 # matched in C after the walk
 _SINK_METHODS = (
@@ -251,7 +243,7 @@ HOOKS = LanguageHooks(
     callee=callee,
     bases=bases,
     exports=exports,
-    is_else_if=is_else_if,
+    is_else_if=else_if_as_alternative,
 )
 
 JAVA = LanguageSpec(

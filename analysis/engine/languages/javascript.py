@@ -18,7 +18,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 
 from analysis.engine.facts import ImportFact
-from analysis.engine.languages.spec import LanguageHooks, LanguageSpec
+from analysis.engine.languages.spec import LanguageHooks, LanguageSpec, else_if_in_else_clause
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -411,11 +411,6 @@ def exports(node: Node, text: Text) -> list[str]:
     return []
 
 
-def is_else_if(node: Node) -> bool:
-    parent = node.parent
-    return parent is not None and parent.type == "else_clause"
-
-
 HOOKS = LanguageHooks(
     name=function_name,
     parameters=parameters,
@@ -425,7 +420,7 @@ HOOKS = LanguageHooks(
     callee=callee,
     bases=bases,
     exports=exports,
-    is_else_if=is_else_if,
+    is_else_if=else_if_in_else_clause,
 )
 
 _COMMON = {

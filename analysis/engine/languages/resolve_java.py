@@ -78,7 +78,7 @@ def resolve_java(root: str, files: list[FileFacts]) -> None:
             if imp.names == ["*"] and imp.kind != "static":
                 used = used if used is not None else set(facts.names_used)
                 targets = [t for t in resolver.package_files(specifier, used) if t != facts.path]
-                _expand(imp, targets, out)
+                expand(imp, targets, out)
                 continue
             found = resolver.type_file(specifier)
             if found is None or found[0] == facts.path:
@@ -109,8 +109,9 @@ def resolve_java(root: str, files: list[FileFacts]) -> None:
         facts.imports = out
 
 
-def _expand(imp: ImportFact, targets: list[str], out: list[ImportFact]) -> None:
-    """One ImportFact per target file (a wildcard import depends on each file it uses)."""
+def expand(imp: ImportFact, targets: list[str], out: list[ImportFact]) -> None:
+    """One ImportFact per target file (a wildcard import depends on each file it uses; also C#'s
+    namespace imports in ``resolve_native.py``); unresolved when there is none."""
     if not targets:
         imp.resolved = None
         imp.module = imp.specifier or imp.module

@@ -26,7 +26,6 @@ need no ``using``: each such file gets an ImportFact of kind ``package`` (line 1
 
 from __future__ import annotations
 
-import copy
 import os
 import posixpath
 import re
@@ -34,6 +33,7 @@ import tomllib
 from collections.abc import Iterable
 
 from analysis.engine.facts import FileFacts, ImportFact
+from analysis.engine.languages.resolve_java import expand
 
 # --- C and C++ -------------------------------------------------------------------------------
 
@@ -322,12 +322,12 @@ def resolve_csharp(root: str, files: list[FileFacts]) -> None:
             imp.specifier = specifier
             if imp.kind == "import":
                 targets = [t for t in resolver.namespace_files(specifier, used) if t != facts.path]
-                _expand(imp, targets, out)
+                expand(imp, targets, out)
                 continue
             target = resolver.type_file(specifier)
             if target is None and imp.kind == "alias":  # using X = A.B; (a namespace alias)
                 targets = [t for t in resolver.namespace_files(specifier, used) if t != facts.path]
-                _expand(imp, targets, out)
+                expand(imp, targets, out)
                 continue
             if target is None or target == facts.path:
                 imp.resolved = None
@@ -347,17 +347,3 @@ def resolve_csharp(root: str, files: list[FileFacts]) -> None:
         for target, names in sorted(by_file.items()):
             out.append(ImportFact(module=target, names=sorted(set(names)), line=1, resolved=target, is_from=True, kind="package"))
         facts.imports = out
-
-
-def _expand(imp: ImportFact, targets: list[str], out: list[ImportFact]) -> None:
-    """One ImportFact per target file (a namespace import depends on each file it uses)."""
-    if not targets:
-        imp.resolved = None
-        imp.module = imp.specifier or imp.module
-        out.append(imp)
-        return
-    for i, target in enumerate(targets):
-        each = imp if i == 0 else copy.copy(imp)
-        each.names = list(imp.names)
-        each.resolved = each.module = target
-        out.append(each)

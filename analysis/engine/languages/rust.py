@@ -27,7 +27,7 @@ import tree_sitter_rust
 from tree_sitter import Language, Parser
 
 from analysis.engine.facts import ImportFact
-from analysis.engine.languages.spec import LanguageHooks, LanguageSpec
+from analysis.engine.languages.spec import LanguageHooks, LanguageSpec, else_if_in_else_clause
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -230,11 +230,6 @@ def exports(node: Node, text: Text) -> list[str]:
     return []
 
 
-def is_else_if(node: Node) -> bool:
-    parent = node.parent
-    return parent is not None and parent.type == "else_clause"
-
-
 # an item-level macro call wrapping items (tokio's ``cfg_rt! { pub fn ... }``, ``pin_project! {
 # struct ... }``): to tree-sitter its body is a token tree, so the functions in it would not exist.
 # The parser sees the body as items: ``name! {`` and its closing ``}`` are replaced by spaces.
@@ -311,7 +306,7 @@ HOOKS = LanguageHooks(
     callee=callee,
     bases=bases,
     exports=exports,
-    is_else_if=is_else_if,
+    is_else_if=else_if_in_else_clause,
     receiver=receiver,
 )
 

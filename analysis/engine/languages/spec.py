@@ -73,6 +73,23 @@ def _no_name(node: Node, text: Callable[[Node], str]) -> str | None:
     return None
 
 
+def else_if_in_else_clause(node: Node) -> bool:
+    """``LanguageHooks.is_else_if`` of grammars that wrap the else branch in an ``else_clause``
+    (JavaScript, Rust, C, C++): the ``if`` is the clause's child."""
+    parent = node.parent
+    return parent is not None and parent.type == "else_clause"
+
+
+def else_if_as_alternative(node: Node) -> bool:
+    """``LanguageHooks.is_else_if`` of grammars whose ``if_statement`` holds the else branch in its
+    ``alternative`` field (Go, Java, C#): the ``if`` is that field."""
+    parent = node.parent
+    if parent is None or parent.type != "if_statement":
+        return False
+    alternative = parent.child_by_field_name("alternative")
+    return alternative is not None and alternative.id == node.id
+
+
 @dataclass(frozen=True)
 class LanguageHooks:
     """Small functions for what the tables cannot say. Each takes the node and ``text(node)``
